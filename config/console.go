@@ -22,6 +22,8 @@ const (
 // Decode implements envconfig.Decoder.
 func (m *ColorMode) Decode(value string) error {
 	switch v := ColorMode(strings.ToLower(strings.TrimSpace(value))); v {
+	case "":
+		return nil
 	case ColorsAuto, ColorsAlways, ColorsNever:
 		*m = v
 		return nil
@@ -48,6 +50,8 @@ const (
 // Decode implements envconfig.Decoder.
 func (s *SpanStyle) Decode(value string) error {
 	switch v := SpanStyle(strings.ToLower(strings.TrimSpace(value))); v {
+	case "":
+		return nil
 	case SpanStyleSimple, SpanStyleIndented, SpanStyleShowParents:
 		*s = v
 		return nil

@@ -67,6 +67,9 @@ func ParseLevel(s string) (Level, error) {
 
 // Decode implements envconfig.Decoder.
 func (l *Level) Decode(value string) error {
+	if strings.TrimSpace(value) == "" {
+		return nil
+	}
 	v, err := ParseLevel(value)
 	if err != nil {
 		return err

@@ -1,0 +1,178 @@
+// Package config holds the settings of the Logfire SDK and loads them from
+// the environment.
+//
+// Settings come from three places, and the first that has a value wins:
+// options passed in code (see package logfire), environment variables, and
+// the defaults documented on each field and in docs/configuration.md.
+// An environment variable that is set to the empty string counts as unset.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Config is every setting of the SDK. Load fills it from defaults and the
+// environment; package logfire then applies options given in code and calls
+// Validate.
+type Config struct {
+	// Tokens are the Logfire write tokens; each one exports to its own
+	// project. Env: LOGFIRE_TOKEN (comma-separated). Default: none, in which
+	// case the credentials file is read.
+	Tokens Tokens `envconfig:"LOGFIRE_TOKEN"`
+	// SendToLogfire says whether to export to Logfire.
+	// Env: LOGFIRE_SEND_TO_LOGFIRE. Default: if-token-present.
+	SendToLogfire SendMode `envconfig:"LOGFIRE_SEND_TO_LOGFIRE"`
+	// ServiceName is the service.name resource attribute.
+	// Env: LOGFIRE_SERVICE_NAME. Default: OTelServiceName, then the Lambda
+	// function name, then unknown_service:<executable>.
+	ServiceName string `envconfig:"LOGFIRE_SERVICE_NAME"`
+	// OTelServiceName is the standard OpenTelemetry service name, used
+	// when ServiceName is empty. Env: OTEL_SERVICE_NAME.
+	OTelServiceName string `envconfig:"OTEL_SERVICE_NAME"`
+	// ServiceVersion is the service.version resource attribute.
+	// Env: LOGFIRE_SERVICE_VERSION. Default: none.
+	ServiceVersion string `envconfig:"LOGFIRE_SERVICE_VERSION"`
+	// Environment is the deployment.environment.name resource attribute,
+	// such as "prod" or "staging". Env: LOGFIRE_ENVIRONMENT. Default: none.
+	Environment string `envconfig:"LOGFIRE_ENVIRONMENT"`
+	// BaseURL overrides the endpoint root derived from the token.
+	// Env: LOGFIRE_BASE_URL. Default: from the token's region.
+	BaseURL BaseURL `envconfig:"LOGFIRE_BASE_URL"`
+	// CredentialsDir holds logfire_credentials.json, read when no token is
+	// given. Env: LOGFIRE_CREDENTIALS_DIR. Default: .logfire
+	CredentialsDir string `envconfig:"LOGFIRE_CREDENTIALS_DIR"`
+
+	// Console turns the console output on or off.
+	// Env: LOGFIRE_CONSOLE. Default: true.
+	Console Bool `envconfig:"LOGFIRE_CONSOLE"`
+	// ConsoleColors: auto, always or never.
+	// Env: LOGFIRE_CONSOLE_COLORS. Default: auto.
+	ConsoleColors ColorMode `envconfig:"LOGFIRE_CONSOLE_COLORS"`
+	// ConsoleSpanStyle: simple, indented or show-parents.
+	// Env: LOGFIRE_CONSOLE_SPAN_STYLE. Default: show-parents.
+	ConsoleSpanStyle SpanStyle `envconfig:"LOGFIRE_CONSOLE_SPAN_STYLE"`
+	// ConsoleIncludeTimestamps prints the time at the start of each line.
+	// Env: LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS. Default: true.
+	ConsoleIncludeTimestamps Bool `envconfig:"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS"`
+	// ConsoleVerbose prints the source location and attributes under each
+	// line. Env: LOGFIRE_CONSOLE_VERBOSE. Default: false.
+	ConsoleVerbose Bool `envconfig:"LOGFIRE_CONSOLE_VERBOSE"`
+	// ConsoleMinLogLevel hides console lines below this level.
+	// Env: LOGFIRE_CONSOLE_MIN_LOG_LEVEL. Default: info.
+	ConsoleMinLogLevel Level `envconfig:"LOGFIRE_CONSOLE_MIN_LOG_LEVEL"`
+
+	// MinLevel drops spans and logs below this level everywhere.
+	// Env: LOGFIRE_MIN_LEVEL. Default: none (everything is kept).
+	MinLevel Level `envconfig:"LOGFIRE_MIN_LEVEL"`
+	// TraceSampleRate is the share of traces kept, from 0 to 1.
+	// Env: LOGFIRE_TRACE_SAMPLE_RATE. Default: 1.
+	TraceSampleRate SampleRate `envconfig:"LOGFIRE_TRACE_SAMPLE_RATE"`
+	// ResourceAttributes are added to the resource and win over
+	// OTelResourceAttributes and detected attributes.
+	// Env: LOGFIRE_RESOURCE_ATTRIBUTES (key=value,...). Default: none.
+	ResourceAttributes Attributes `envconfig:"LOGFIRE_RESOURCE_ATTRIBUTES"`
+	// OTelResourceAttributes are the standard OpenTelemetry resource
+	// attributes. Env: OTEL_RESOURCE_ATTRIBUTES. Default: none.
+	OTelResourceAttributes Attributes `envconfig:"OTEL_RESOURCE_ATTRIBUTES"`
+	// Scrubbing redacts likely secrets from attributes.
+	// Env: LOGFIRE_SCRUBBING. Default: true.
+	Scrubbing Bool `envconfig:"LOGFIRE_SCRUBBING"`
+
+	// BatchScheduleDelay is the longest a finished span waits before it is
+	// exported. Env: OTEL_BSP_SCHEDULE_DELAY (milliseconds). Default: 500ms.
+	BatchScheduleDelay Millis `envconfig:"OTEL_BSP_SCHEDULE_DELAY"`
+	// BatchExportTimeout bounds one span export.
+	// Env: OTEL_BSP_EXPORT_TIMEOUT (milliseconds). Default: 30s.
+	BatchExportTimeout Millis `envconfig:"OTEL_BSP_EXPORT_TIMEOUT"`
+	// BatchMaxQueueSize is how many finished spans may wait for export.
+	// Env: OTEL_BSP_MAX_QUEUE_SIZE. Default: 2048.
+	BatchMaxQueueSize Count `envconfig:"OTEL_BSP_MAX_QUEUE_SIZE"`
+	// BatchMaxExportSize is the most spans sent in one request.
+	// Env: OTEL_BSP_MAX_EXPORT_BATCH_SIZE. Default: 512.
+	BatchMaxExportSize Count `envconfig:"OTEL_BSP_MAX_EXPORT_BATCH_SIZE"`
+}
+
+// Default returns the configuration used when neither code nor the
+// environment says otherwise.
+func Default() Config {
+	return Config{
+		SendToLogfire:            SendIfTokenPresent,
+		CredentialsDir:           ".logfire",
+		Console:                  true,
+		ConsoleColors:            ColorsAuto,
+		ConsoleSpanStyle:         SpanStyleShowParents,
+		ConsoleIncludeTimestamps: true,
+		ConsoleMinLogLevel:       LevelInfo,
+		TraceSampleRate:          1,
+		Scrubbing:                true,
+		BatchScheduleDelay:       Millis(500 * time.Millisecond),
+		BatchExportTimeout:       Millis(30 * time.Second),
+		BatchMaxQueueSize:        2048,
+		BatchMaxExportSize:       512,
+	}
+}
+
+// Load returns the defaults overlaid with the environment. A variable with
+// a value it cannot accept is an error that names the variable and what it
+// accepts.
+func Load() (Config, error) {
+	c := Default()
+	if err := envconfig.Process("", &c); err != nil {
+		return c, describeEnvError(err)
+	}
+	if c.CredentialsDir == "" {
+		c.CredentialsDir = ".logfire"
+	}
+	return c, nil
+}
+
+// Error is a setting with a value the SDK cannot accept. Setting names the
+// environment variable or code option; the message says what is accepted.
+type Error struct {
+	// Setting is the environment variable (such as LOGFIRE_BASE_URL) or the
+	// code option (such as logfire.WithBaseURL) that holds the bad value.
+	Setting string
+	// Err says what is wrong and what would be accepted.
+	Err error
+}
+
+func (e *Error) Error() string { return "logfire: " + e.Setting + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func describeEnvError(err error) error {
+	var pe *envconfig.ParseError
+	if errors.As(err, &pe) {
+		if pe.KeyName == "LOGFIRE_TOKEN" {
+			// Never echo a token, even in part.
+			return &Error{Setting: pe.KeyName, Err: errors.New("the value could not be read")}
+		}
+		return &Error{Setting: pe.KeyName, Err: pe.Err}
+	}
+	return fmt.Errorf("logfire: reading the environment: %w", err)
+}
+
+// Validate checks the values that code may have set after Load (values
+// from the environment were checked when they were read). option names the
+// code option for each field, for the error message.
+func (c *Config) Validate() error {
+	check := func(ok bool, setting, accepted string) error {
+		if ok {
+			return nil
+		}
+		return &Error{Setting: setting, Err: errors.New(accepted)}
+	}
+	return errors.Join(
+		check(c.SendToLogfire.valid(), "logfire.WithSendToLogfire", "accepted values are config.SendAlways, config.SendNever, config.SendIfTokenPresent"),
+		check(c.TraceSampleRate.valid(), "logfire.WithTraceSampleRate", fmt.Sprintf("%v is not a sample rate: accepted values are numbers from 0 to 1", float64(c.TraceSampleRate))),
+		check(c.BaseURL == "" || checkBaseURL(string(c.BaseURL)) == nil, "logfire.WithBaseURL", fmt.Sprintf("%q is not a base URL: accepted values are absolute http or https URLs", string(c.BaseURL))),
+		check(c.ConsoleColors == ColorsAuto || c.ConsoleColors == ColorsAlways || c.ConsoleColors == ColorsNever, "logfire.WithConsoleColors", "accepted values are auto, always, never"),
+		check(c.ConsoleSpanStyle == SpanStyleSimple || c.ConsoleSpanStyle == SpanStyleIndented || c.ConsoleSpanStyle == SpanStyleShowParents, "logfire.WithConsoleSpanStyle", "accepted values are simple, indented, show-parents"),
+		check(c.BatchMaxQueueSize > 0 && c.BatchMaxExportSize > 0, "logfire.WithBatchSizes", "queue and batch sizes must be positive"),
+	)
+}

@@ -1,0 +1,158 @@
+package logfire
+
+import (
+	"encoding/json"
+	"log/slog"
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/logfire-go/sdk/internal/keys"
+)
+
+// badKey is the key of a value that came without one, as in log/slog.
+const badKey = "!BADKEY"
+
+// callAttrs collects what the args of one call say: user attributes with
+// their schema entries, errors to record, tags.
+type callAttrs struct {
+	attrs   []attribute.KeyValue
+	schemas []string // schema entry of attrs[i]
+	errs    []error
+	tags    []string
+}
+
+// add interprets args the way log/slog does: each arg is an
+// attribute.KeyValue, a slog.Attr, a CallOption, or a string key followed by
+// its value. A bare error is recorded under the key "error". Anything else
+// is stored under the key "!BADKEY".
+func (c *callAttrs) add(args []any) {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i].(type) {
+		case string:
+			if i+1 >= len(args) {
+				c.put(badKey, a)
+				continue
+			}
+			c.put(a, args[i+1])
+			i++
+		case attribute.KeyValue:
+			c.attrs = append(c.attrs, a)
+			c.schemas = append(c.schemas, schemaPlain)
+		case slog.Attr:
+			c.putSlog("", a)
+		case CallOption:
+			a.applyCall(c)
+		case error:
+			c.put("error", a)
+		default:
+			c.put(badKey, a)
+		}
+	}
+}
+
+func (c *callAttrs) put(key string, v any) {
+	if err, ok := v.(error); ok && !isNilPointer(err) {
+		c.errs = append(c.errs, err)
+	}
+	val, schema := convertValue(v)
+	c.attrs = append(c.attrs, attribute.KeyValue{Key: attribute.Key(key), Value: val})
+	c.schemas = append(c.schemas, schema)
+}
+
+// putSlog adds a slog attribute; the members of a group become dotted keys.
+func (c *callAttrs) putSlog(prefix string, a slog.Attr) {
+	a.Value = a.Value.Resolve()
+	if a.Equal(slog.Attr{}) {
+		return // slog's convention: the empty attribute is ignored
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		p := prefix
+		if a.Key != "" {
+			p = prefix + a.Key + "."
+		}
+		for _, g := range a.Value.Group() {
+			c.putSlog(p, g)
+		}
+		return
+	}
+	c.put(prefix+a.Key, a.Value.Any())
+}
+
+// lookup returns the formatted value of the last attribute named key.
+func (c *callAttrs) lookup(key string) (string, bool) {
+	for i := len(c.attrs) - 1; i >= 0; i-- {
+		if string(c.attrs[i].Key) == key {
+			return formatValue(c.attrs[i].Value), true
+		}
+	}
+	return "", false
+}
+
+// jsonSchema returns logfire.json_schema for the user attributes: an
+// object schema with one property per key (the last entry of a repeated
+// key wins), in order of first appearance.
+func (c *callAttrs) jsonSchema() string {
+	if len(c.attrs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(40 + 12*len(c.attrs))
+	b.WriteString(`{"type":"object","properties":{`)
+	first := true
+	for i, kv := range c.attrs {
+		if c.seenLater(i) {
+			continue
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		writeJSONString(&b, string(kv.Key))
+		b.WriteByte(':')
+		b.WriteString(c.schemas[i])
+	}
+	b.WriteString(`}}`)
+	return b.String()
+}
+
+// seenLater reports whether attrs[i]'s key appears again after i.
+func (c *callAttrs) seenLater(i int) bool {
+	for j := i + 1; j < len(c.attrs); j++ {
+		if c.attrs[j].Key == c.attrs[i].Key {
+			return true
+		}
+	}
+	return false
+}
+
+func writeJSONString(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			q, _ := json.Marshal(s)
+			b.Write(q)
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
+}
+
+// CallOption changes one Span or log call. Pass it among the attributes,
+// for example logfire.Info(ctx, "deployed", "version", v, logfire.Tags("ops")).
+type CallOption interface {
+	applyCall(*callAttrs)
+}
+
+type callOptionFunc func(*callAttrs)
+
+func (f callOptionFunc) applyCall(c *callAttrs) { f(c) }
+
+// Tags adds tags to the span or log (logfire.tags).
+func Tags(tags ...string) CallOption {
+	return callOptionFunc(func(c *callAttrs) { c.tags = append(c.tags, tags...) })
+}
+
+// keyTags is the attribute key of the tags list.
+var keyTags = attribute.Key(keys.Tags)

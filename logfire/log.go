@@ -1,0 +1,151 @@
+package logfire
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Log records a log at level: a span with start = end, named by the
+// message template, with logfire.span_type=log. The args are attributes,
+// given as in log/slog: key-value pairs ("name", "world"), slog.Attr or
+// attribute.KeyValue values, and CallOptions such as Tags. Placeholders
+// like {name} in the template are filled from them. An error among the
+// values is recorded as an exception; at level error and above it also
+// marks the log as failed.
+func (lf *Logfire) Log(ctx context.Context, level Level, template string, args ...any) {
+	if lf == nil || level < lf.minLevel {
+		return
+	}
+	lf.emit(ctx, level, template, args, callerPC(1))
+}
+
+// Trace records a log at level trace. See Log.
+func (lf *Logfire) Trace(ctx context.Context, template string, args ...any) {
+	if lf == nil || LevelTrace < lf.minLevel {
+		return
+	}
+	lf.emit(ctx, LevelTrace, template, args, callerPC(1))
+}
+
+// Debug records a log at level debug. See Log.
+func (lf *Logfire) Debug(ctx context.Context, template string, args ...any) {
+	if lf == nil || LevelDebug < lf.minLevel {
+		return
+	}
+	lf.emit(ctx, LevelDebug, template, args, callerPC(1))
+}
+
+// Info records a log at level info. See Log.
+func (lf *Logfire) Info(ctx context.Context, template string, args ...any) {
+	if lf == nil || LevelInfo < lf.minLevel {
+		return
+	}
+	lf.emit(ctx, LevelInfo, template, args, callerPC(1))
+}
+
+// Notice records a log at level notice. See Log.
+func (lf *Logfire) Notice(ctx context.Context, template string, args ...any) {
+	if lf == nil || LevelNotice < lf.minLevel {
+		return
+	}
+	lf.emit(ctx, LevelNotice, template, args, callerPC(1))
+}
+
+// Warn records a log at level warn. See Log.
+func (lf *Logfire) Warn(ctx context.Context, template string, args ...any) {
+	if lf == nil || LevelWarn < lf.minLevel {
+		return
+	}
+	lf.emit(ctx, LevelWarn, template, args, callerPC(1))
+}
+
+// Error records a log at level error. See Log.
+func (lf *Logfire) Error(ctx context.Context, template string, args ...any) {
+	if lf == nil || LevelError < lf.minLevel {
+		return
+	}
+	lf.emit(ctx, LevelError, template, args, callerPC(1))
+}
+
+// Fatal records a log at level fatal. It does not exit the program. See
+// Log.
+func (lf *Logfire) Fatal(ctx context.Context, template string, args ...any) {
+	if lf == nil || LevelFatal < lf.minLevel {
+		return
+	}
+	lf.emit(ctx, LevelFatal, template, args, callerPC(1))
+}
+
+func (lf *Logfire) emit(ctx context.Context, level Level, template string, args []any, pc uintptr) {
+	var c callAttrs
+	c.add(args)
+	now := time.Now()
+	_, span := lf.tracer.Start(ctx, template,
+		trace.WithTimestamp(now),
+		trace.WithAttributes(recordAttrs(template, spanTypeLog, level, &c, pc)...),
+	)
+	for _, err := range c.errs {
+		recordError(span, err, now, level >= LevelError)
+	}
+	span.End(trace.WithTimestamp(now))
+}
+
+// Log records a log at level with the default instance. See
+// (*Logfire).Log.
+func Log(ctx context.Context, level Level, template string, args ...any) {
+	if lf := Default(); lf != nil && level >= lf.minLevel {
+		lf.emit(ctx, level, template, args, callerPC(1))
+	}
+}
+
+// Trace records a log at level trace with the default instance.
+func Trace(ctx context.Context, template string, args ...any) {
+	if lf := Default(); lf != nil && LevelTrace >= lf.minLevel {
+		lf.emit(ctx, LevelTrace, template, args, callerPC(1))
+	}
+}
+
+// Debug records a log at level debug with the default instance.
+func Debug(ctx context.Context, template string, args ...any) {
+	if lf := Default(); lf != nil && LevelDebug >= lf.minLevel {
+		lf.emit(ctx, LevelDebug, template, args, callerPC(1))
+	}
+}
+
+// Info records a log at level info with the default instance.
+func Info(ctx context.Context, template string, args ...any) {
+	if lf := Default(); lf != nil && LevelInfo >= lf.minLevel {
+		lf.emit(ctx, LevelInfo, template, args, callerPC(1))
+	}
+}
+
+// Notice records a log at level notice with the default instance.
+func Notice(ctx context.Context, template string, args ...any) {
+	if lf := Default(); lf != nil && LevelNotice >= lf.minLevel {
+		lf.emit(ctx, LevelNotice, template, args, callerPC(1))
+	}
+}
+
+// Warn records a log at level warn with the default instance.
+func Warn(ctx context.Context, template string, args ...any) {
+	if lf := Default(); lf != nil && LevelWarn >= lf.minLevel {
+		lf.emit(ctx, LevelWarn, template, args, callerPC(1))
+	}
+}
+
+// Error records a log at level error with the default instance.
+func Error(ctx context.Context, template string, args ...any) {
+	if lf := Default(); lf != nil && LevelError >= lf.minLevel {
+		lf.emit(ctx, LevelError, template, args, callerPC(1))
+	}
+}
+
+// Fatal records a log at level fatal with the default instance. It does
+// not exit the program.
+func Fatal(ctx context.Context, template string, args ...any) {
+	if lf := Default(); lf != nil && LevelFatal >= lf.minLevel {
+		lf.emit(ctx, LevelFatal, template, args, callerPC(1))
+	}
+}

@@ -1,0 +1,208 @@
+package logfire
+
+import (
+	"io"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/logfire-go/sdk/config"
+)
+
+// Option changes how Configure sets up the SDK. Options win over
+// environment variables, which win over defaults.
+type Option interface {
+	apply(*settings)
+}
+
+// settings is what Configure works from: the configuration (defaults, then
+// environment, then options) and the parts that only code can give.
+type settings struct {
+	cfg            config.Config
+	setDefault     bool
+	spanProcessors []sdktrace.SpanProcessor
+	metricReaders  []sdkmetric.Reader
+	logProcessors  []sdklog.Processor
+	resource       *resource.Resource
+	idGenerator    sdktrace.IDGenerator
+	consoleWriter  io.Writer
+}
+
+type optionFunc func(*settings)
+
+func (f optionFunc) apply(s *settings) { f(s) }
+
+func configOption(f func(*config.Config)) Option {
+	return optionFunc(func(s *settings) { f(&s.cfg) })
+}
+
+// WithToken sets the Logfire write tokens; each token exports to its own
+// project. It replaces LOGFIRE_TOKEN.
+func WithToken(tokens ...string) Option {
+	return configOption(func(c *config.Config) { c.Tokens = append(config.Tokens(nil), tokens...) })
+}
+
+// WithSendToLogfire sets whether to export to Logfire. It replaces
+// LOGFIRE_SEND_TO_LOGFIRE.
+func WithSendToLogfire(mode config.SendMode) Option {
+	return configOption(func(c *config.Config) { c.SendToLogfire = mode })
+}
+
+// WithServiceName sets service.name. It replaces LOGFIRE_SERVICE_NAME and
+// OTEL_SERVICE_NAME.
+func WithServiceName(name string) Option {
+	return configOption(func(c *config.Config) { c.ServiceName = name })
+}
+
+// WithServiceVersion sets service.version. It replaces
+// LOGFIRE_SERVICE_VERSION.
+func WithServiceVersion(version string) Option {
+	return configOption(func(c *config.Config) { c.ServiceVersion = version })
+}
+
+// WithEnvironment sets deployment.environment.name, such as "prod". It
+// replaces LOGFIRE_ENVIRONMENT.
+func WithEnvironment(env string) Option {
+	return configOption(func(c *config.Config) { c.Environment = env })
+}
+
+// WithBaseURL sets the root URL that /v1/traces, /v1/metrics and /v1/logs
+// are appended to, instead of the one derived from the token. It replaces
+// LOGFIRE_BASE_URL.
+func WithBaseURL(url string) Option {
+	return configOption(func(c *config.Config) { c.BaseURL = config.BaseURL(url) })
+}
+
+// WithCredentialsDir sets the directory holding logfire_credentials.json.
+// It replaces LOGFIRE_CREDENTIALS_DIR.
+func WithCredentialsDir(dir string) Option {
+	return configOption(func(c *config.Config) { c.CredentialsDir = dir })
+}
+
+// WithConsole turns console output on or off. It replaces LOGFIRE_CONSOLE.
+func WithConsole(on bool) Option {
+	return configOption(func(c *config.Config) { c.Console = config.Bool(on) })
+}
+
+// WithConsoleColors sets when the console uses colours. It replaces
+// LOGFIRE_CONSOLE_COLORS.
+func WithConsoleColors(mode config.ColorMode) Option {
+	return configOption(func(c *config.Config) { c.ConsoleColors = mode })
+}
+
+// WithConsoleSpanStyle sets how the console lays out nested spans. It
+// replaces LOGFIRE_CONSOLE_SPAN_STYLE.
+func WithConsoleSpanStyle(style config.SpanStyle) Option {
+	return configOption(func(c *config.Config) { c.ConsoleSpanStyle = style })
+}
+
+// WithConsoleTimestamps sets whether console lines start with the time. It
+// replaces LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS.
+func WithConsoleTimestamps(on bool) Option {
+	return configOption(func(c *config.Config) { c.ConsoleIncludeTimestamps = config.Bool(on) })
+}
+
+// WithConsoleVerbose sets whether the console prints the source location
+// and attributes under each line. It replaces LOGFIRE_CONSOLE_VERBOSE.
+func WithConsoleVerbose(on bool) Option {
+	return configOption(func(c *config.Config) { c.ConsoleVerbose = config.Bool(on) })
+}
+
+// WithConsoleMinLevel hides console lines below level. It replaces
+// LOGFIRE_CONSOLE_MIN_LOG_LEVEL.
+func WithConsoleMinLevel(level Level) Option {
+	return configOption(func(c *config.Config) { c.ConsoleMinLogLevel = level })
+}
+
+// WithConsoleWriter sends console output to w instead of standard output.
+func WithConsoleWriter(w io.Writer) Option {
+	return optionFunc(func(s *settings) { s.consoleWriter = w })
+}
+
+// WithMinLevel drops spans and logs below level, at almost no cost. It
+// replaces LOGFIRE_MIN_LEVEL.
+func WithMinLevel(level Level) Option {
+	return configOption(func(c *config.Config) { c.MinLevel = level })
+}
+
+// WithTraceSampleRate keeps this share of traces, from 0 to 1; a trace is
+// kept or dropped whole. It replaces LOGFIRE_TRACE_SAMPLE_RATE.
+func WithTraceSampleRate(rate float64) Option {
+	return configOption(func(c *config.Config) { c.TraceSampleRate = config.SampleRate(rate) })
+}
+
+// WithResourceAttributes sets resource attributes that win over detected
+// ones. It replaces LOGFIRE_RESOURCE_ATTRIBUTES.
+func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
+	return configOption(func(c *config.Config) { c.ResourceAttributes = append(config.Attributes(nil), attrs...) })
+}
+
+// WithScrubbing turns the redaction of likely secrets on or off. It
+// replaces LOGFIRE_SCRUBBING.
+func WithScrubbing(on bool) Option {
+	return configOption(func(c *config.Config) { c.Scrubbing = config.Bool(on) })
+}
+
+// WithBatchScheduleDelay sets the longest a finished span waits before it
+// is exported. It replaces OTEL_BSP_SCHEDULE_DELAY.
+func WithBatchScheduleDelay(d time.Duration) Option {
+	return configOption(func(c *config.Config) { c.BatchScheduleDelay = config.Millis(d) })
+}
+
+// WithBatchExportTimeout bounds one span export. It replaces
+// OTEL_BSP_EXPORT_TIMEOUT.
+func WithBatchExportTimeout(d time.Duration) Option {
+	return configOption(func(c *config.Config) { c.BatchExportTimeout = config.Millis(d) })
+}
+
+// WithBatchSizes sets how many finished spans may wait for export and the
+// most sent in one request. It replaces OTEL_BSP_MAX_QUEUE_SIZE and
+// OTEL_BSP_MAX_EXPORT_BATCH_SIZE.
+func WithBatchSizes(maxQueue, maxExport int) Option {
+	return configOption(func(c *config.Config) {
+		c.BatchMaxQueueSize = config.Count(maxQueue)
+		c.BatchMaxExportSize = config.Count(maxExport)
+	})
+}
+
+// WithSetDefault says whether Configure makes the new instance the default
+// one, used by the package-level functions and installed as the global
+// OpenTelemetry providers. It is true unless this option says otherwise;
+// pass false for independent instances in tests and libraries.
+func WithSetDefault(on bool) Option {
+	return optionFunc(func(s *settings) { s.setDefault = on })
+}
+
+// WithSpanProcessor adds a span processor beside Logfire's own. It sees
+// real spans and logs, not pending spans.
+func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
+	return optionFunc(func(s *settings) { s.spanProcessors = append(s.spanProcessors, p) })
+}
+
+// WithMetricReader adds a metric reader beside Logfire's own.
+func WithMetricReader(r sdkmetric.Reader) Option {
+	return optionFunc(func(s *settings) { s.metricReaders = append(s.metricReaders, r) })
+}
+
+// WithLogProcessor adds an OpenTelemetry log processor beside Logfire's
+// own.
+func WithLogProcessor(p sdklog.Processor) Option {
+	return optionFunc(func(s *settings) { s.logProcessors = append(s.logProcessors, p) })
+}
+
+// WithResource uses r as the resource instead of the one detected from the
+// configuration and the platform.
+func WithResource(r *resource.Resource) Option {
+	return optionFunc(func(s *settings) { s.resource = r })
+}
+
+// WithIDGenerator replaces the generator of trace and span ids (by default
+// ULID trace ids and random span ids), for example with a deterministic one
+// in tests.
+func WithIDGenerator(g sdktrace.IDGenerator) Option {
+	return optionFunc(func(s *settings) { s.idGenerator = g })
+}

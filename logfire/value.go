@@ -1,0 +1,229 @@
+package logfire
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"reflect"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+)
+
+// JSON schema entries for logfire.json_schema. Primitive values have the
+// empty schema; other values travel as JSON strings and say what they are.
+const (
+	schemaPlain    = `{}`
+	schemaNull     = `{"type":"null"}`
+	schemaObject   = `{"type":"object"}`
+	schemaArray    = `{"type":"array"}`
+	schemaDateTime = `{"type":"string","format":"date-time"}`
+	schemaBytes    = `{"type":"string","x-python-datatype":"bytes"}`
+)
+
+// convertValue turns any Go value into an attribute value and its schema
+// entry. OpenTelemetry's own types pass through; anything else that is not
+// a string, number or bool becomes compact JSON. It never panics.
+func convertValue(v any) (val attribute.Value, schema string) {
+	switch x := v.(type) {
+	case nil:
+		return attribute.StringValue("null"), schemaNull
+	case string:
+		return attribute.StringValue(x), schemaPlain
+	case bool:
+		return attribute.BoolValue(x), schemaPlain
+	case int:
+		return attribute.IntValue(x), schemaPlain
+	case int64:
+		return attribute.Int64Value(x), schemaPlain
+	case int32:
+		return attribute.Int64Value(int64(x)), schemaPlain
+	case int16:
+		return attribute.Int64Value(int64(x)), schemaPlain
+	case int8:
+		return attribute.Int64Value(int64(x)), schemaPlain
+	case uint8:
+		return attribute.Int64Value(int64(x)), schemaPlain
+	case uint16:
+		return attribute.Int64Value(int64(x)), schemaPlain
+	case uint32:
+		return attribute.Int64Value(int64(x)), schemaPlain
+	case uint:
+		return uintValue(uint64(x)), schemaPlain
+	case uint64:
+		return uintValue(x), schemaPlain
+	case float64:
+		return floatValue(x), schemaPlain
+	case float32:
+		return floatValue(float64(x)), schemaPlain
+	case time.Time:
+		return attribute.StringValue(x.Format(time.RFC3339Nano)), schemaDateTime
+	case time.Duration:
+		return attribute.StringValue(x.String()), schemaPlain
+	case []byte:
+		if x == nil {
+			return attribute.StringValue("null"), schemaNull
+		}
+		if utf8.Valid(x) {
+			return attribute.StringValue(string(x)), schemaBytes
+		}
+		return attribute.StringValue(base64.StdEncoding.EncodeToString(x)), schemaBytes
+	case attribute.Value:
+		return x, schemaPlain
+	case slog.Value:
+		return convertSlogValue(x)
+	case error:
+		if isNilPointer(x) {
+			return attribute.StringValue("null"), schemaNull
+		}
+		return attribute.StringValue(safeString(x.Error)), schemaPlain
+	case json.Marshaler:
+		// Checked before fmt.Stringer: a type that says how it is JSON
+		// knows best.
+		return jsonValue(v)
+	case fmt.Stringer:
+		if isNilPointer(x) {
+			return attribute.StringValue("null"), schemaNull
+		}
+		return attribute.StringValue(safeString(x.String)), schemaPlain
+	}
+	return reflectValue(v)
+}
+
+func uintValue(u uint64) attribute.Value {
+	if u > math.MaxInt64 {
+		return attribute.StringValue(strconv.FormatUint(u, 10))
+	}
+	return attribute.Int64Value(int64(u))
+}
+
+func floatValue(f float64) attribute.Value {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return attribute.StringValue(strconv.FormatFloat(f, 'g', -1, 64))
+	}
+	return attribute.Float64Value(f)
+}
+
+func convertSlogValue(v slog.Value) (attribute.Value, string) {
+	v = v.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return attribute.StringValue(v.String()), schemaPlain
+	case slog.KindInt64:
+		return attribute.Int64Value(v.Int64()), schemaPlain
+	case slog.KindUint64:
+		return uintValue(v.Uint64()), schemaPlain
+	case slog.KindFloat64:
+		return floatValue(v.Float64()), schemaPlain
+	case slog.KindBool:
+		return attribute.BoolValue(v.Bool()), schemaPlain
+	case slog.KindDuration:
+		return attribute.StringValue(v.Duration().String()), schemaPlain
+	case slog.KindTime:
+		return attribute.StringValue(v.Time().Format(time.RFC3339Nano)), schemaDateTime
+	case slog.KindGroup:
+		m := make(map[string]any, len(v.Group()))
+		for _, a := range v.Group() {
+			m[a.Key] = a.Value.Resolve().Any()
+		}
+		return jsonValue(m)
+	}
+	return convertValue(v.Any())
+}
+
+// reflectValue handles the kinds a type switch cannot name: pointers,
+// named primitive types, maps, slices, arrays and structs.
+func reflectValue(v any) (attribute.Value, string) {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return attribute.StringValue("null"), schemaNull
+		}
+		rv = rv.Elem()
+	}
+	switch rv.Kind() {
+	case reflect.String:
+		return attribute.StringValue(rv.String()), schemaPlain
+	case reflect.Bool:
+		return attribute.BoolValue(rv.Bool()), schemaPlain
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return attribute.Int64Value(rv.Int()), schemaPlain
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return uintValue(rv.Uint()), schemaPlain
+	case reflect.Float32, reflect.Float64:
+		return floatValue(rv.Float()), schemaPlain
+	case reflect.Map, reflect.Slice:
+		if rv.IsNil() {
+			return attribute.StringValue("null"), schemaNull
+		}
+	}
+	if rv.CanInterface() && rv.Kind() != reflect.Struct && rv.Kind() != reflect.Map &&
+		rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+		// Channels, functions and other values JSON cannot encode.
+		return attribute.StringValue(fmt.Sprintf("[unserializable %T]", v)), schemaPlain
+	}
+	return jsonValue(v)
+}
+
+// jsonValue encodes v as compact JSON. A value that cannot be encoded (a
+// cycle, a channel, a MarshalJSON that fails or panics) becomes a short
+// description instead.
+func jsonValue(v any) (val attribute.Value, schema string) {
+	defer func() {
+		if recover() != nil {
+			val, schema = attribute.StringValue(fmt.Sprintf("[unserializable %T]", v)), schemaPlain
+		}
+	}()
+	b, err := json.Marshal(v)
+	if err != nil {
+		return attribute.StringValue(fmt.Sprintf("[unserializable %T]", v)), schemaPlain
+	}
+	switch {
+	case len(b) > 0 && b[0] == '{':
+		return attribute.StringValue(string(b)), schemaObject
+	case len(b) > 0 && b[0] == '[':
+		return attribute.StringValue(string(b)), schemaArray
+	case string(b) == "null":
+		return attribute.StringValue("null"), schemaNull
+	}
+	return attribute.StringValue(string(b)), schemaPlain
+}
+
+// safeString calls a String or Error method, turning a panic (for example
+// from a nil receiver) into a description.
+func safeString(f func() string) (s string) {
+	defer func() {
+		if r := recover(); r != nil {
+			s = fmt.Sprintf("[panic in String: %v]", r)
+		}
+	}()
+	return f()
+}
+
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface, reflect.Func, reflect.Chan:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// formatValue renders an attribute value inside logfire.msg.
+func formatValue(v attribute.Value) string {
+	switch v.Type() {
+	case attribute.STRING:
+		return v.AsString()
+	case attribute.INT64:
+		return strconv.FormatInt(v.AsInt64(), 10)
+	case attribute.BOOL:
+		return strconv.FormatBool(v.AsBool())
+	case attribute.FLOAT64:
+		return strconv.FormatFloat(v.AsFloat64(), 'g', -1, 64)
+	}
+	return v.Emit()
+}
