@@ -99,10 +99,16 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	if err := s.cfg.Validate(); err != nil {
 		return nil, err
 	}
-	dests, err := s.cfg.Destinations()
-	if err != nil {
-		return nil, err
+	dests := s.destinations
+	if dests == nil {
+		var err error
+		if dests, err = s.cfg.Destinations(); err != nil {
+			return nil, err
+		}
+	} else if s.cfg.SendToLogfire == config.SendNever {
+		dests = nil
 	}
+	var err error
 	res := s.resource
 	if res == nil {
 		if res, err = detect.Resource(ctx, s.cfg, Version); err != nil {

@@ -30,6 +30,7 @@ type settings struct {
 	resource       *resource.Resource
 	idGenerator    sdktrace.IDGenerator
 	consoleWriter  io.Writer
+	destinations   []config.Destination
 }
 
 type optionFunc func(*settings)
@@ -205,4 +206,12 @@ func WithResource(r *resource.Resource) Option {
 // in tests.
 func WithIDGenerator(g sdktrace.IDGenerator) Option {
 	return optionFunc(func(s *settings) { s.idGenerator = g })
+}
+
+// WithDestinations exports to exactly these projects, each with its own
+// token and base URL, instead of the ones derived from the tokens (for
+// example one project on Logfire and one on a self-hosted endpoint).
+// LOGFIRE_SEND_TO_LOGFIRE=false still turns all export off.
+func WithDestinations(dests ...config.Destination) Option {
+	return optionFunc(func(s *settings) { s.destinations = append([]config.Destination(nil), dests...) })
 }
