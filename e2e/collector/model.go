@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -211,7 +212,7 @@ func (m Metric) String() string {
 			b.WriteString(", ")
 		}
 		if p.Value != nil {
-			fmt.Fprintf(&b, "%v(%T)", p.Value, p.Value)
+			b.WriteString(FormatValue(p.Value))
 		} else {
 			fmt.Fprintf(&b, "count=%d sum=%g", p.Count, p.Sum)
 		}
@@ -252,8 +253,9 @@ func (l LogRecord) String() string {
 		l.SeverityNumber, l.SeverityText, l.Body, FormatAttributes(l.Attributes), l.TraceID, l.SpanID)
 }
 
-// FormatAttributes renders attributes sorted by key, each value followed by
-// its Go type, for failure messages.
+// FormatAttributes renders attributes sorted by key, with values written
+// so that their Go types show (strings quoted, int64(3), float64(3)), for
+// failure messages.
 func FormatAttributes(attrs map[string]any) string {
 	keys := make([]string, 0, len(attrs))
 	for k := range attrs {
@@ -266,10 +268,29 @@ func FormatAttributes(attrs map[string]any) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s=%#v", k, attrs[k])
+		fmt.Fprintf(&b, "%s=%s", k, FormatValue(attrs[k]))
 	}
 	b.WriteString("}")
 	return b.String()
+}
+
+// FormatValue renders one attribute value so that its Go type shows.
+func FormatValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return strconv.Quote(v)
+	case int64:
+		return "int64(" + strconv.FormatInt(v, 10) + ")"
+	case float64:
+		return "float64(" + strconv.FormatFloat(v, 'g', -1, 64) + ")"
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			parts[i] = FormatValue(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprintf("%#v", v)
 }
 
 func formatEvents(events []Event) string {
