@@ -40,7 +40,7 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination) 
 		if err != nil {
 			return nil, fmt.Errorf("logfire: creating the span exporter for %s: %w", d, err)
 		}
-		logfireSpans = append(logfireSpans, sdktrace.NewBatchSpanProcessor(te,
+		logfireSpans = append(logfireSpans, sdktrace.NewBatchSpanProcessor(removePendingExporter{te},
 			sdktrace.WithBatchTimeout(s.cfg.BatchScheduleDelay.Duration()),
 			sdktrace.WithExportTimeout(s.cfg.BatchExportTimeout.Duration()),
 			sdktrace.WithMaxQueueSize(int(s.cfg.BatchMaxQueueSize)),
@@ -69,6 +69,8 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination) 
 		}
 		p.logProcessors = append(p.logProcessors, sdklog.NewBatchProcessor(le))
 	}
-	p.spanProcessors = append(p.spanProcessors, logfireSpans...)
+	if len(logfireSpans) > 0 {
+		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{next: logfireSpans})
+	}
 	return p, nil
 }

@@ -82,7 +82,7 @@ func (lf *Logfire) emit(ctx context.Context, level Level, template string, args 
 	var c callAttrs
 	c.add(args)
 	now := time.Now()
-	_, span := lf.tracer.Start(ctx, template,
+	_, span := lf.tracer.Start(markLog(ctx), template,
 		trace.WithTimestamp(now),
 		trace.WithAttributes(recordAttrs(template, spanTypeLog, level, &c, pc)...),
 	)

@@ -178,11 +178,11 @@ func (lf *Logfire) Config() config.Config { return lf.cfg }
 // and waits for them or for ctx, whichever comes first. It returns the
 // joined errors of the providers, and ctx's error if ctx ended first.
 func (lf *Logfire) ForceFlush(ctx context.Context) error {
-	return lf.each(ctx, "flush",
-		lf.tp.ForceFlush,
-		lf.mp.ForceFlush,
-		lf.lp.ForceFlush,
-	)
+	return wrapErr("flush", runConcurrently(ctx, []func(context.Context) error{
+		named("traces", lf.tp.ForceFlush),
+		named("metrics", lf.mp.ForceFlush),
+		named("logs", lf.lp.ForceFlush),
+	}))
 }
 
 // Shutdown flushes and stops the three providers, concurrently, bounded by
@@ -192,31 +192,24 @@ func (lf *Logfire) ForceFlush(ctx context.Context) error {
 // doing nothing.
 func (lf *Logfire) Shutdown(ctx context.Context) error {
 	lf.shutdownOnce.Do(func() {
-		lf.shutdownErr = lf.each(ctx, "shutdown",
-			lf.tp.Shutdown,
-			lf.mp.Shutdown,
-			lf.lp.Shutdown,
-		)
+		lf.shutdownErr = wrapErr("shutdown", runConcurrently(ctx, []func(context.Context) error{
+			named("traces", lf.tp.Shutdown),
+			named("metrics", lf.mp.Shutdown),
+			named("logs", lf.lp.Shutdown),
+		}))
 	})
 	return lf.shutdownErr
 }
 
-// each runs the three provider operations concurrently and waits for all of
-// them or for ctx.
-func (lf *Logfire) each(ctx context.Context, what string, fns ...func(context.Context) error) error {
+// runConcurrently runs fns concurrently and waits for all of them or for
+// ctx, whichever comes first, joining their errors (and ctx's).
+func runConcurrently(ctx context.Context, fns []func(context.Context) error) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("logfire: %s not started: %w", what, err)
+		return fmt.Errorf("not started: %w", err)
 	}
-	names := [...]string{"traces", "metrics", "logs"}
 	errs := make(chan error, len(fns))
-	for i, fn := range fns {
-		go func() {
-			if err := fn(ctx); err != nil {
-				errs <- fmt.Errorf("%s: %w", names[i], err)
-				return
-			}
-			errs <- nil
-		}()
+	for _, fn := range fns {
+		go func() { errs <- fn(ctx) }()
 	}
 	var all []error
 	for range fns {
@@ -224,12 +217,24 @@ func (lf *Logfire) each(ctx context.Context, what string, fns ...func(context.Co
 		case err := <-errs:
 			all = append(all, err)
 		case <-ctx.Done():
-			all = append(all, ctx.Err())
-			return fmt.Errorf("logfire: %s: %w", what, errors.Join(all...))
+			return errors.Join(append(all, ctx.Err())...)
 		}
 	}
-	if err := errors.Join(all...); err != nil {
-		return fmt.Errorf("logfire: %s: %w", what, err)
+	return errors.Join(all...)
+}
+
+func named(name string, fn func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
 	}
-	return nil
+}
+
+func wrapErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("logfire: %s: %w", what, err)
 }

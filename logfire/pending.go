@@ -1,0 +1,190 @@
+package logfire
+
+import (
+	"context"
+	"encoding/hex"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/logfire-go/sdk/internal/keys"
+)
+
+// A pending span is a zero-duration copy of a span, sent when the span
+// starts, so Logfire can show a span (and its children) while it is still
+// open, and keeps a record of a span that never ends. It has its own span
+// id, the real span as parent, logfire.span_type=pending_span and
+// logfire.pending_parent_id = the real span's parent id.
+
+// logMarker marks the context of a log's span so the pending processor
+// knows, without reading attributes, that it needs no pending span.
+type logMarker struct{}
+
+func markLog(ctx context.Context) context.Context {
+	return context.WithValue(ctx, logMarker{}, true)
+}
+
+func isLog(ctx context.Context) bool {
+	_, ok := ctx.Value(logMarker{}).(bool)
+	return ok
+}
+
+// pendingSpanProcessor passes every span to its processors and, when a span
+// other than a log starts, also hands them its pending span as an ended
+// span. Only Logfire's own exporters and the console sit behind it, as in
+// the other Logfire SDKs.
+type pendingSpanProcessor struct {
+	next []sdktrace.SpanProcessor
+}
+
+func (p *pendingSpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
+	for _, n := range p.next {
+		n.OnStart(parent, s)
+	}
+	if isLog(parent) || !s.SpanContext().IsSampled() {
+		return
+	}
+	ps := newPendingSpan(s)
+	for _, n := range p.next {
+		n.OnEnd(ps)
+	}
+}
+
+func (p *pendingSpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	for _, n := range p.next {
+		n.OnEnd(s)
+	}
+}
+
+func (p *pendingSpanProcessor) ForceFlush(ctx context.Context) error {
+	return eachProcessor(ctx, p.next, sdktrace.SpanProcessor.ForceFlush)
+}
+
+func (p *pendingSpanProcessor) Shutdown(ctx context.Context) error {
+	return eachProcessor(ctx, p.next, sdktrace.SpanProcessor.Shutdown)
+}
+
+// eachProcessor runs f on every processor concurrently and joins the
+// errors; it returns when all are done or ctx ends.
+func eachProcessor(ctx context.Context, ps []sdktrace.SpanProcessor, f func(sdktrace.SpanProcessor, context.Context) error) error {
+	fns := make([]func(context.Context) error, len(ps))
+	for i, p := range ps {
+		fns[i] = func(ctx context.Context) error { return f(p, ctx) }
+	}
+	return runConcurrently(ctx, fns)
+}
+
+// pendingSpan is the read-only pending copy of a span, captured when the
+// span starts.
+type pendingSpan struct {
+	sdktrace.ReadOnlySpan // the real span; only its unexported method is used
+
+	name     string
+	sc       trace.SpanContext
+	parent   trace.SpanContext
+	kind     trace.SpanKind
+	start    time.Time
+	attrs    []attribute.KeyValue
+	links    []sdktrace.Link
+	scope    instrumentation.Scope
+	resource *resource.Resource
+}
+
+func newPendingSpan(s sdktrace.ReadWriteSpan) *pendingSpan {
+	real := s.SpanContext()
+	parentID := s.Parent().SpanID()
+	src := s.Attributes()
+	attrs := make([]attribute.KeyValue, 0, len(src)+2)
+	for _, kv := range src {
+		if kv.Key != keys.SpanType {
+			attrs = append(attrs, kv)
+		}
+	}
+	attrs = append(attrs,
+		attribute.String(keys.SpanType, keys.SpanTypePending),
+		attribute.String(keys.PendingParentID, hex.EncodeToString(parentID[:])),
+	)
+	return &pendingSpan{
+		ReadOnlySpan: s,
+		name:         s.Name(),
+		sc: trace.NewSpanContext(trace.SpanContextConfig{
+			TraceID:    real.TraceID(),
+			SpanID:     newSpanID(),
+			TraceFlags: real.TraceFlags(),
+			TraceState: real.TraceState(),
+		}),
+		parent:   real,
+		kind:     s.SpanKind(),
+		start:    s.StartTime(),
+		attrs:    attrs,
+		links:    s.Links(),
+		scope:    s.InstrumentationScope(),
+		resource: s.Resource(),
+	}
+}
+
+func (p *pendingSpan) Name() string                     { return p.name }
+func (p *pendingSpan) SpanContext() trace.SpanContext   { return p.sc }
+func (p *pendingSpan) Parent() trace.SpanContext        { return p.parent }
+func (p *pendingSpan) SpanKind() trace.SpanKind         { return p.kind }
+func (p *pendingSpan) StartTime() time.Time             { return p.start }
+func (p *pendingSpan) EndTime() time.Time               { return p.start }
+func (p *pendingSpan) Attributes() []attribute.KeyValue { return p.attrs }
+func (p *pendingSpan) Links() []sdktrace.Link           { return p.links }
+func (p *pendingSpan) Events() []sdktrace.Event         { return nil }
+func (p *pendingSpan) Status() sdktrace.Status          { return sdktrace.Status{} }
+func (p *pendingSpan) InstrumentationScope() instrumentation.Scope {
+	return p.scope
+}
+
+//nolint:staticcheck // required by the ReadOnlySpan interface
+func (p *pendingSpan) InstrumentationLibrary() instrumentation.Library {
+	return p.scope
+}
+func (p *pendingSpan) Resource() *resource.Resource { return p.resource }
+func (p *pendingSpan) DroppedAttributes() int       { return 0 }
+func (p *pendingSpan) DroppedLinks() int            { return 0 }
+func (p *pendingSpan) DroppedEvents() int           { return 0 }
+func (p *pendingSpan) ChildSpanCount() int          { return 0 }
+
+// IsPendingSpan reports whether s is a pending span made by this SDK.
+func IsPendingSpan(s sdktrace.ReadOnlySpan) bool {
+	_, ok := s.(*pendingSpan)
+	return ok
+}
+
+// removePendingExporter drops, from each batch, the pending spans whose
+// real span is in the same batch: the real span says everything the
+// pending one would.
+type removePendingExporter struct {
+	sdktrace.SpanExporter
+}
+
+func (e removePendingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	var ended map[trace.SpanID]struct{}
+	for _, s := range spans {
+		if !IsPendingSpan(s) {
+			if ended == nil {
+				ended = make(map[trace.SpanID]struct{}, len(spans))
+			}
+			ended[s.SpanContext().SpanID()] = struct{}{}
+		}
+	}
+	out := spans[:0:0]
+	for _, s := range spans {
+		if p, ok := s.(*pendingSpan); ok {
+			if _, done := ended[p.parent.SpanID()]; done {
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return e.SpanExporter.ExportSpans(ctx, out)
+}
