@@ -1,0 +1,34 @@
+// Package otellambdaflush makes AWS Lambda functions instrumented with
+// Logfire lossless.
+//
+// Lambda freezes the process the moment an invocation is complete, so
+// telemetry still queued in a batch processor is sent minutes later, when a
+// later invocation thaws the process, or never. This package flushes the
+// traces, metrics and logs of a *logfire.Logfire after every invocation,
+// after the invocation span has ended, bounded by the invocation deadline so
+// a slow or dead backend never turns a success into a timeout.
+//
+// The one-call path wraps a handler and starts the Lambda runtime:
+//
+//	lf, _ := logfire.Configure(ctx)
+//	otellambdaflush.Start(handler, lf)
+//
+// It records the invocation span with contrib otellambda and adds what
+// otellambda leaves out: failures (returned errors and panics) marked as
+// errors, faas.coldstart and faas.trigger, an invocation that runs into its
+// deadline ended with a timeout error and flushed shortly before it, and
+// SIGTERM handled by shutting Logfire down within Lambda's grace period.
+//
+// Where Lambda allows it, the flush runs after the handler has returned,
+// outside the client's wait: an internal Lambda extension registered for
+// INVOKE events keeps the execution environment from freezing until the
+// flush is done (ModePostResponse). Where it does not (registration
+// refused), the flush runs in the handler before the response is sent
+// (ModeInHandler). On Lambda Managed Instances, which never freeze,
+// nothing is flushed per invocation (ModeNone). Start picks the mode
+// (ModeAuto); WithMode forces one.
+//
+// Existing otellambda users keep their code and add Options:
+//
+//	lambda.Start(otellambda.InstrumentHandler(handler, otellambdaflush.Options(lf)...))
+package otellambdaflush

@@ -1,0 +1,65 @@
+package otellambdaflush
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/logfire-go/sdk/logfire"
+)
+
+func stderrf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "logfire: "+format+"\n", args...)
+}
+
+// Flusher flushes the traces, metrics and logs of a *logfire.Logfire. It
+// implements otellambda.Flusher. Its ForceFlush is bounded by
+// min(flush timeout, deadline − now − safety margin) and works even when the
+// invocation's context is already done.
+type Flusher struct {
+	lf   *logfire.Logfire
+	opts options
+}
+
+// NewFlusher returns a flusher for lf.
+func NewFlusher(lf *logfire.Logfire, opts ...Option) *Flusher {
+	return &Flusher{lf: lf, opts: newOptions(opts)}
+}
+
+// ErrNoTimeLeft is returned when the deadline leaves no time to flush.
+var ErrNoTimeLeft = errors.New("otellambdaflush: no time left before the invocation deadline to flush")
+
+// ForceFlush flushes everything lf holds. The flush gets its own context,
+// derived from ctx's values but not its cancellation, so it still runs
+// when ctx is done; its time is min(flush timeout, deadline of ctx − now −
+// safety margin).
+func (f *Flusher) ForceFlush(ctx context.Context) error {
+	if f == nil || f.lf == nil {
+		return nil
+	}
+	budget := f.budget(ctx, time.Now())
+	if budget <= 0 {
+		f.opts.logf("skipped the flush: the invocation deadline leaves no time (telemetry of this invocation is sent with a later one)")
+		return ErrNoTimeLeft
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
+	defer cancel()
+	if err := f.lf.ForceFlush(fctx); err != nil {
+		f.opts.logf("flush after the invocation failed (within %v): %v", budget, err)
+		return err
+	}
+	return nil
+}
+
+// budget is the time a flush may take at now.
+func (f *Flusher) budget(ctx context.Context, now time.Time) time.Duration {
+	b := f.opts.flushTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		if left := dl.Sub(now) - f.opts.safetyMargin; left < b {
+			b = left
+		}
+	}
+	return b
+}

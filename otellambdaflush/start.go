@@ -1,0 +1,139 @@
+package otellambdaflush
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
+	"go.opentelemetry.io/otel"
+
+	"github.com/logfire-go/sdk/logfire"
+)
+
+// OnManagedInstances reports whether the function runs on Lambda Managed
+// Instances, which run invocations concurrently and never freeze.
+func OnManagedInstances() bool {
+	if os.Getenv("AWS_LAMBDA_INITIALIZATION_TYPE") == "lambda-managed-instances" {
+		return true
+	}
+	n, err := strconv.Atoi(os.Getenv("AWS_LAMBDA_MAX_CONCURRENCY"))
+	return err == nil && n > 1
+}
+
+// Runtime is a prepared Lambda integration: the flush mode chosen, the
+// wrapped handler, and the SIGTERM handling. Start uses one; tests and
+// custom entry points may build one with New.
+type Runtime struct {
+	lf      *logfire.Logfire
+	opts    options
+	mode    Mode
+	flusher *Flusher
+	post    *postResponse
+	cold    coldStart
+}
+
+// New prepares the integration for lf: it resolves ModeAuto and, for
+// ModePostResponse, registers the internal extension (so call it during
+// Init, before the runtime asks for its first event). It does not start
+// the runtime.
+func New(lf *logfire.Logfire, opts ...Option) *Runtime {
+	o := newOptions(opts)
+	r := &Runtime{lf: lf, opts: o, flusher: &Flusher{lf: lf, opts: o}}
+	r.mode = r.resolveMode()
+	return r
+}
+
+func (r *Runtime) resolveMode() Mode {
+	mode := r.opts.mode
+	if mode == ModeAuto && OnManagedInstances() {
+		return ModeNone
+	}
+	if mode != ModeAuto && mode != ModePostResponse {
+		return mode
+	}
+	api := os.Getenv("AWS_LAMBDA_RUNTIME_API")
+	if api == "" {
+		return ModeInHandler
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	client, err := registerExtension(ctx, api)
+	if err != nil {
+		r.opts.logf("flushing in the handler instead of after the response: %v", err)
+		return ModeInHandler
+	}
+	r.post = newPostResponse(client, r.flusher)
+	go r.post.run()
+	return ModePostResponse
+}
+
+// Mode returns the flush mode in use.
+func (r *Runtime) Mode() Mode { return r.mode }
+
+// Handler wraps handler (any form lambda.Start accepts) with the
+// invocation span, failure recording, timeout reporting and the flush.
+func (r *Runtime) Handler(handler any) lambda.Handler {
+	user := lambda.NewHandlerWithOptions(handler, r.opts.lambdaOptions...)
+	var flusher otellambda.Flusher
+	switch r.mode {
+	case ModePostResponse:
+		flusher = signalFlusher{post: r.post}
+	case ModeNone:
+		flusher = noFlush{}
+	default:
+		flusher = r.flusher
+	}
+	traced := otellambda.WrapHandler(innerHandler{next: user, flusher: r.flusher},
+		otellambda.WithTracerProvider(r.lf.TracerProvider()),
+		otellambda.WithFlusher(flusher),
+		otellambda.WithPropagator(otel.GetTextMapPropagator()),
+		otellambda.WithTraceAttributeFn(r.cold.attributes),
+	)
+	return outerHandler{next: traced}
+}
+
+// Shutdown runs the shutdown hooks and shuts lf down within the shutdown
+// budget, logging a line if it could not finish. Start calls it on
+// SIGTERM.
+func (r *Runtime) Shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), r.opts.shutdownBudget)
+	defer cancel()
+	for _, hook := range r.opts.shutdownHooks {
+		hook(ctx)
+	}
+	if err := r.lf.Shutdown(ctx); err != nil {
+		r.opts.logf("shutdown did not finish within %v: %v", r.opts.shutdownBudget, err)
+	}
+}
+
+// Start wraps handler as Handler does and runs the Lambda runtime with
+// SIGTERM enabled: on SIGTERM it calls Shutdown. Like lambda.Start it never
+// returns.
+func Start(handler any, lf *logfire.Logfire, opts ...Option) {
+	r := New(lf, opts...)
+	lambda.StartWithOptions(r.Handler(handler), lambda.WithEnableSIGTERM(r.Shutdown))
+}
+
+// Options returns the otellambda options that make an existing otellambda
+// setup report to lf and flush all three signals after every invocation,
+// in the handler:
+//
+//	otellambda.InstrumentHandler(handler, otellambdaflush.Options(lf)...)
+//
+// Start does more (post-response flush, failures, timeouts, SIGTERM).
+func Options(lf *logfire.Logfire, opts ...Option) []otellambda.Option {
+	cold := &coldStart{}
+	return []otellambda.Option{
+		otellambda.WithTracerProvider(lf.TracerProvider()),
+		otellambda.WithFlusher(NewFlusher(lf, opts...)),
+		otellambda.WithPropagator(otel.GetTextMapPropagator()),
+		otellambda.WithTraceAttributeFn(cold.attributes),
+	}
+}
+
+type noFlush struct{}
+
+func (noFlush) ForceFlush(context.Context) error { return nil }
