@@ -238,3 +238,36 @@ func withoutAttributes(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// recordingWriter keeps the text of each Write call apart.
+type recordingWriter struct {
+	mu     sync.Mutex
+	chunks []string
+	delay  time.Duration
+}
+
+func (w *recordingWriter) Write(p []byte) (int, error) {
+	time.Sleep(w.delay)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.chunks = append(w.chunks, string(p))
+	return len(p), nil
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
+type panickingWriter struct{}
+
+func (panickingWriter) Write([]byte) (int, error) { panic("writer exploded") }
+
+// isClosed reports whether ch is closed.
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}

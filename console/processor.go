@@ -11,7 +11,8 @@ import (
 
 // Processor prints Logfire pending spans and logs to a terminal or any
 // writer. It is a [sdktrace.SpanProcessor]; see the package documentation
-// for what it expects to receive. It is safe for concurrent use.
+// for what it expects to receive. It is safe for concurrent use. Create it
+// with [New]; the zero value prints nothing.
 type Processor struct {
 	minLevel config.Level
 	verbose  bool
@@ -73,13 +74,18 @@ func (p *Processor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 // the text in the calling goroutine and queues it for the writer; it never
 // waits for the writer.
 func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
-	if s == nil {
+	if s == nil || p.queue == nil {
 		return
 	}
 	// The console must never take the program down: a record that makes
-	// the formatting fail is dropped.
+	// the formatting fail is dropped. (Tests call handle directly, so that
+	// such a failure shows.)
 	defer func() { _ = recover() }()
+	p.handle(s)
+}
 
+// handle is OnEnd without its safety net.
+func (p *Processor) handle(s sdktrace.ReadOnlySpan) {
 	r := readRecord(s)
 	if r.kind == kindSpanEnd {
 		if p.tree != nil {
@@ -131,6 +137,9 @@ func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 // ForceFlush waits until everything printed before the call has been written
 // to the writer, or until ctx is done, in which case it returns ctx.Err().
 func (p *Processor) ForceFlush(ctx context.Context) error {
+	if p.queue == nil {
+		return nil
+	}
 	return p.queue.flush(ctx)
 }
 
@@ -139,6 +148,9 @@ func (p *Processor) ForceFlush(ctx context.Context) error {
 // ctx.Err() and the goroutine stops once the writer returns. Calling
 // Shutdown again is harmless.
 func (p *Processor) Shutdown(ctx context.Context) error {
+	if p.queue == nil {
+		return nil
+	}
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
