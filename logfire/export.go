@@ -12,6 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/console"
 )
 
 // pipelines are the processors and readers Logfire adds to the providers.
@@ -19,6 +20,21 @@ type pipelines struct {
 	spanProcessors []sdktrace.SpanProcessor
 	metricReaders  []sdkmetric.Reader
 	logProcessors  []sdklog.Processor
+}
+
+// newConsole builds the console processor from the settings.
+func newConsole(s *settings) *console.Processor {
+	opts := []console.Option{
+		console.WithColors(s.cfg.ConsoleColors),
+		console.WithSpanStyle(s.cfg.ConsoleSpanStyle),
+		console.WithTimestamps(bool(s.cfg.ConsoleIncludeTimestamps)),
+		console.WithVerbose(bool(s.cfg.ConsoleVerbose)),
+		console.WithMinLevel(s.cfg.ConsoleMinLogLevel),
+	}
+	if s.consoleWriter != nil {
+		opts = append(opts, console.WithWriter(s.consoleWriter))
+	}
+	return console.New(opts...)
 }
 
 // newPipelines builds one OTLP/HTTP exporter per signal and destination.
@@ -68,6 +84,10 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination) 
 			return nil, fmt.Errorf("logfire: creating the log exporter for %s: %w", d, err)
 		}
 		p.logProcessors = append(p.logProcessors, sdklog.NewBatchProcessor(le))
+	}
+	logfireSpans = append(logfireSpans, s.logfireProcessors...)
+	if s.cfg.Console {
+		logfireSpans = append(logfireSpans, newConsole(s))
 	}
 	if len(logfireSpans) > 0 {
 		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{next: logfireSpans})

@@ -31,6 +31,9 @@ type settings struct {
 	idGenerator    sdktrace.IDGenerator
 	consoleWriter  io.Writer
 	destinations   []config.Destination
+	// logfireProcessors sit behind the pending-span processor, beside
+	// Logfire's own exporters and the console.
+	logfireProcessors []sdktrace.SpanProcessor
 }
 
 type optionFunc func(*settings)
@@ -214,4 +217,12 @@ func WithIDGenerator(g sdktrace.IDGenerator) Option {
 // LOGFIRE_SEND_TO_LOGFIRE=false still turns all export off.
 func WithDestinations(dests ...config.Destination) Option {
 	return optionFunc(func(s *settings) { s.destinations = append([]config.Destination(nil), dests...) })
+}
+
+// WithLogfireSpanProcessor adds a span processor that sees what Logfire's
+// own exporter sees: real spans, logs and pending spans. Use it for an
+// extra exporter that understands Logfire's conventions, or for tests (see
+// package logfiretest).
+func WithLogfireSpanProcessor(p sdktrace.SpanProcessor) Option {
+	return optionFunc(func(s *settings) { s.logfireProcessors = append(s.logfireProcessors, p) })
 }
