@@ -75,13 +75,17 @@ func WithTimestamps(on bool) Option {
 
 // WithVerbose sets whether each line is followed by its source location and
 // level, its attributes and its recorded exceptions. The default is false.
+// The attributes are those named by logfire.json_schema, in its order;
+// their values print as Python literals ('text', True, None, objects and
+// arrays over several lines), as in the Python SDK's console.
 func WithVerbose(on bool) Option {
 	return func(s *settings) { s.verbose = on }
 }
 
 // WithMinLevel hides spans and logs whose level is below level. The default
 // is [config.LevelInfo]. A record without logfire.level_num counts as info,
-// or as error when its status is Error.
+// or as error when its status is Error. What a hidden span holds is lined
+// up as if it were directly inside the hidden span's parent.
 func WithMinLevel(level config.Level) Option {
 	return func(s *settings) { s.minLevel = level }
 }

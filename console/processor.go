@@ -134,8 +134,8 @@ func (p *Processor) handle(s sdktrace.ReadOnlySpan) {
 	}
 }
 
-// ForceFlush waits until everything printed before the call has been written
-// to the writer, or until ctx is done, in which case it returns ctx.Err().
+// ForceFlush waits until the text of every record that OnEnd handled before
+// the call has been written to the writer, or until ctx is done, in which case it returns ctx.Err().
 func (p *Processor) ForceFlush(ctx context.Context) error {
 	if p.queue == nil {
 		return nil
