@@ -20,6 +20,7 @@ type callAttrs struct {
 	schemas []string // schema entry of attrs[i]
 	errs    []error
 	tags    []string
+	level   Level // set by AtLevel; spans only
 }
 
 // add interprets args the way log/slog does: each arg is an
@@ -77,6 +78,17 @@ func (c *callAttrs) putSlog(prefix string, a slog.Attr) {
 		return
 	}
 	c.put(prefix+a.Key, a.Value.Any())
+}
+
+// clone returns a copy of c with room for extra more attributes, so the
+// copy can grow without touching c.
+func (c *callAttrs) clone(extra int) callAttrs {
+	out := callAttrs{level: c.level}
+	out.attrs = append(make([]attribute.KeyValue, 0, len(c.attrs)+extra), c.attrs...)
+	out.schemas = append(make([]string, 0, len(c.schemas)+extra), c.schemas...)
+	out.errs = append([]error(nil), c.errs...)
+	out.tags = append([]string(nil), c.tags...)
+	return out
 }
 
 // lookup returns the formatted value of the last attribute named key.
@@ -156,3 +168,13 @@ func Tags(tags ...string) CallOption {
 
 // keyTags is the attribute key of the tags list.
 var keyTags = attribute.Key(keys.Tags)
+
+// levelOption is the CallOption AtLevel returns.
+type levelOption Level
+
+func (l levelOption) applyCall(c *callAttrs) { c.level = Level(l) }
+
+// AtLevel sets the level of a span (logfire.level_num); spans are info by
+// default. A span below the minimum level is not recorded. Logs take their
+// level from the function called and ignore this option.
+func AtLevel(level Level) CallOption { return levelOption(level) }

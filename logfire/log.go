@@ -81,15 +81,19 @@ func (lf *Logfire) Fatal(ctx context.Context, template string, args ...any) {
 func (lf *Logfire) emit(ctx context.Context, level Level, template string, args []any, pc uintptr) {
 	var c callAttrs
 	c.add(args)
-	now := time.Now()
+	lf.emitAttrs(ctx, level, template, &c, pc, time.Now())
+}
+
+// emitAttrs records a log: a span that starts and ends at ts.
+func (lf *Logfire) emitAttrs(ctx context.Context, level Level, template string, c *callAttrs, pc uintptr, ts time.Time) {
 	_, span := lf.tracer.Start(markLog(ctx), template,
-		trace.WithTimestamp(now),
-		trace.WithAttributes(recordAttrs(template, spanTypeLog, level, &c, pc)...),
+		trace.WithTimestamp(ts),
+		trace.WithAttributes(recordAttrs(template, spanTypeLog, level, c, pc)...),
 	)
 	for _, err := range c.errs {
-		recordError(span, err, now, level >= LevelError)
+		recordError(span, err, ts, level >= LevelError)
 	}
-	span.End(trace.WithTimestamp(now))
+	span.End(trace.WithTimestamp(ts))
 }
 
 // Log records a log at level with the default instance. See

@@ -2,29 +2,39 @@ package logfire
 
 import (
 	"context"
-	"sync/atomic"
+	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/logfire-go/sdk/internal/keys"
 )
 
-// SpanHandle is an open span started by Span. End it exactly when the work
-// it measures is done; End is idempotent. A nil *SpanHandle (returned when
-// no instance is configured) is valid and does nothing.
+// SpanHandle is an open span started by Span. End it when the work it
+// measures is done; End is idempotent. A nil *SpanHandle (returned when no
+// instance is configured or the span's level is below the minimum) is
+// valid and does nothing.
 type SpanHandle struct {
-	span  trace.Span
-	ended atomic.Bool
+	span     trace.Span
+	template string
+
+	mu    sync.Mutex
+	ended bool
+	attrs callAttrs // the call's user attributes, for the schema at end
+	dirty bool      // attributes were set after start
 }
 
 // Span starts a span named by the message template, as a child of the span
 // in ctx, and returns a context holding it. The args are attributes given
-// as for Log. logfire.level_num is info unless a CallOption says otherwise.
+// as for Log, plus CallOptions such as AtLevel and Tags. The span's level
+// (logfire.level_num) is info unless AtLevel says otherwise.
 //
 //	ctx, span := lf.Span(ctx, "processing order {order_id}", "order_id", id)
 //	defer span.End()
 func (lf *Logfire) Span(ctx context.Context, template string, args ...any) (context.Context, *SpanHandle) {
-	if lf == nil || LevelInfo < lf.minLevel {
+	if lf == nil || (lf.minLevel > LevelInfo && spanLevel(args) < lf.minLevel) {
 		return ctx, nil
 	}
 	return lf.startSpan(ctx, template, args, callerPC(1))
@@ -33,19 +43,32 @@ func (lf *Logfire) Span(ctx context.Context, template string, args ...any) (cont
 // Span starts a span with the default instance. See (*Logfire).Span.
 func Span(ctx context.Context, template string, args ...any) (context.Context, *SpanHandle) {
 	lf := Default()
-	if lf == nil || LevelInfo < lf.minLevel {
+	if lf == nil || (lf.minLevel > LevelInfo && spanLevel(args) < lf.minLevel) {
 		return ctx, nil
 	}
 	return lf.startSpan(ctx, template, args, callerPC(1))
 }
 
+// spanLevel finds the level an AtLevel among args gives, or info.
+func spanLevel(args []any) Level {
+	level := LevelInfo
+	for _, a := range args {
+		if l, ok := a.(levelOption); ok {
+			level = Level(l)
+		}
+	}
+	return level
+}
+
 func (lf *Logfire) startSpan(ctx context.Context, template string, args []any, pc uintptr) (context.Context, *SpanHandle) {
-	var c callAttrs
+	h := &SpanHandle{template: template}
+	c := &h.attrs
+	c.level = LevelInfo
 	c.add(args)
 	ctx, span := lf.tracer.Start(ctx, template,
-		trace.WithAttributes(recordAttrs(template, spanTypeSpan, LevelInfo, &c, pc)...),
+		trace.WithAttributes(recordAttrs(template, spanTypeSpan, c.level, c, pc)...),
 	)
-	h := &SpanHandle{span: span}
+	h.span = span
 	if len(c.errs) > 0 {
 		now := time.Now()
 		for _, err := range c.errs {
@@ -55,31 +78,123 @@ func (lf *Logfire) startSpan(ctx context.Context, template string, args []any, p
 	return ctx, h
 }
 
-// End ends the span. Calls after the first do nothing.
+// Do runs fn inside a span: it starts the span, calls fn with the span's
+// context, records a returned error on it, and ends it. A panic in fn is
+// recorded on the span (status Error, exception event with the stack) and
+// then re-panicked.
+func (lf *Logfire) Do(ctx context.Context, template string, fn func(context.Context) error, args ...any) error {
+	if lf == nil || (lf.minLevel > LevelInfo && spanLevel(args) < lf.minLevel) {
+		return fn(ctx)
+	}
+	ctx, span := lf.startSpan(ctx, template, args, callerPC(1))
+	return span.run(ctx, fn)
+}
+
+// Do runs fn inside a span of the default instance. See (*Logfire).Do.
+func Do(ctx context.Context, template string, fn func(context.Context) error, args ...any) error {
+	lf := Default()
+	if lf == nil || (lf.minLevel > LevelInfo && spanLevel(args) < lf.minLevel) {
+		return fn(ctx)
+	}
+	ctx, span := lf.startSpan(ctx, template, args, callerPC(1))
+	return span.run(ctx, fn)
+}
+
+func (s *SpanHandle) run(ctx context.Context, fn func(context.Context) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.RecordError(panicError{value: r})
+			s.End()
+			panic(r)
+		}
+		s.RecordError(err)
+		s.End()
+	}()
+	return fn(ctx)
+}
+
+// panicError carries a recovered panic value as an error.
+type panicError struct{ value any }
+
+func (p panicError) Error() string { return fmt.Sprint(p.value) }
+
+// End ends the span, first bringing logfire.json_schema up to date with
+// attributes set while it was open. Calls after the first do nothing.
 func (s *SpanHandle) End() {
-	if s == nil || !s.ended.CompareAndSwap(false, true) {
+	if s == nil {
 		return
 	}
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	s.ended = true
+	if s.dirty {
+		s.span.SetAttributes(attribute.String(keys.JSONSchema, s.attrs.jsonSchema()))
+	}
+	s.mu.Unlock()
 	s.span.End()
 }
 
 // RecordError records err on the span as an exception event and marks the
-// span as failed. A nil err does nothing.
+// span as failed: status Error "<type>: <message>" and level error. A nil
+// err does nothing.
 func (s *SpanHandle) RecordError(err error) {
 	if s == nil || err == nil || isNilPointer(err) {
 		return
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return
+	}
 	recordError(s.span, err, time.Now(), true)
+	s.span.SetAttributes(attribute.Int(keys.LevelNum, int(LevelError)))
 }
 
 // SetAttribute sets an attribute on the open span; value is converted as
-// for Log.
+// for Log, and logfire.json_schema is updated when the span ends.
 func (s *SpanHandle) SetAttribute(key string, value any) {
 	if s == nil {
 		return
 	}
-	v, _ := convertValue(value)
-	s.span.SetAttributes(attribute.KeyValue{Key: attribute.Key(key), Value: v})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return
+	}
+	n := len(s.attrs.attrs)
+	s.attrs.put(key, value)
+	s.span.SetAttributes(s.attrs.attrs[n:]...)
+	s.dirty = true
+}
+
+// SetMessage replaces the span's formatted message (logfire.msg).
+func (s *SpanHandle) SetMessage(msg string) {
+	if s == nil {
+		return
+	}
+	s.span.SetAttributes(attribute.String(keys.Msg, msg))
+}
+
+// SetLevel changes the span's level (logfire.level_num).
+func (s *SpanHandle) SetLevel(level Level) {
+	if s == nil {
+		return
+	}
+	s.span.SetAttributes(attribute.Int(keys.LevelNum, int(level)))
+}
+
+// AddTags adds tags (logfire.tags) to the open span.
+func (s *SpanHandle) AddTags(tags ...string) {
+	if s == nil || len(tags) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.attrs.tags = append(s.attrs.tags, tags...)
+	s.span.SetAttributes(keyTags.StringSlice(s.attrs.tags))
 }
 
 // SpanContext returns the span's identity, or an invalid one for a nil
