@@ -1,0 +1,76 @@
+// Package lambdatest runs a compiled AWS Lambda function binary locally,
+// behind an emulation of the Lambda Runtime API and Extensions API that
+// freezes the process between invocations the way Lambda does.
+//
+// It exists to test what happens around the freeze: telemetry that has not
+// been exported when an invocation completes stays in a stopped process
+// until the next invocation (or is lost at shutdown). A test can invoke the
+// function, observe that the process is stopped, and check what reached a
+// fake backend before the freeze.
+//
+//	e := lambdatest.Start(t, "/path/to/bootstrap", lambdatest.WithTimeout(2*time.Second))
+//	inv, err := e.Invoke(ctx, []byte(`{"name":"x"}`))
+//	// inv.Response, inv.Responded, inv.Frozen, inv.TimedOut, ...
+//	rep, err := e.Shutdown(ctx)
+//	// rep.SIGTERMSent, rep.ExitedWithinGrace, rep.Killed, ...
+//
+// # What is faithful to Lambda
+//
+//   - The HTTP paths, methods, headers and status codes that aws-lambda-go
+//     (v1.55) uses: GET /2018-06-01/runtime/invocation/next with
+//     Lambda-Runtime-Aws-Request-Id, -Deadline-Ms, -Invoked-Function-Arn,
+//     -Trace-Id and, when given, -Client-Context, -Cognito-Identity and
+//     -Aws-Tenant-Id; 202 replies to /response, /error and
+//     /runtime/init/error; POST /2020-01-01/extension/register returning
+//     Lambda-Extension-Identifier; GET /2020-01-01/extension/event/next with
+//     INVOKE and SHUTDOWN events; /extension/init/error and /exit/error.
+//     Invalid requests get the JSON {"errorMessage","errorType"} replies of
+//     the AWS Runtime Interface Emulator (4xx), never a crash.
+//   - The environment variables of the provided.al2023 runtime
+//     (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_FUNCTION_NAME, ..._VERSION,
+//     ..._MEMORY_SIZE, AWS_REGION, AWS_LAMBDA_LOG_GROUP_NAME,
+//     AWS_LAMBDA_LOG_STREAM_NAME, AWS_LAMBDA_INITIALIZATION_TYPE, _HANDLER,
+//     LAMBDA_TASK_ROOT, TZ), in an otherwise empty environment.
+//   - Lifecycle. INIT ends when the runtime and every registered extension
+//     have called their next endpoint (bounded by the init timeout, 10 s).
+//     Extensions may register only during INIT, at most 10. An invocation is
+//     complete when the runtime has posted its response or error and called
+//     /next again, and every extension subscribed to INVOKE has called
+//     /event/next again after receiving that invocation's INVOKE event; an
+//     extension registered with no events (aws-lambda-go's
+//     GoLangEnableSIGTERM) does not hold the freeze. At that moment the
+//     whole process group gets SIGSTOP; it gets SIGCONT just before the
+//     next event is handed out.
+//   - The function timeout bounds the whole Invoke phase, extensions
+//     included. A timeout, a crash or a failed INIT resets the environment:
+//     the next invocation starts a new process (a new INIT).
+//   - SHUTDOWN and resets: SIGTERM is sent to the runtime only if at least
+//     one extension is registered, followed by SIGKILL after 500 ms (300 ms
+//     if only external extensions are registered); without extensions the
+//     runtime is killed at once. Extensions subscribed to SHUTDOWN get the
+//     event with the reason ("spindown", "timeout", "failure").
+//   - Internal extensions (every name not given to WithExternalExtensions)
+//     may subscribe to INVOKE only. With WithManagedInstances, INVOKE
+//     subscriptions are refused, invocations may run concurrently and the
+//     process is never frozen.
+//
+// # What is not
+//
+//   - There is no sandbox: the function runs as the test's user, with the
+//     test's file system, network and resource limits; memory size is not
+//     enforced, /tmp is the host's.
+//   - One process group stands for the whole execution environment; there
+//     are no /opt/extensions executables. An "external" extension is merely
+//     a registration under a declared name.
+//   - The Telemetry API and Logs API are not served (404); output is
+//     captured from the process's stdout and stderr instead of CloudWatch.
+//   - There is no invoke endpoint; tests call Invoke. There is no billing,
+//     no 10 s INIT retry inside the Invoke phase, no SnapStart, no response
+//     streaming semantics (a streamed response is recorded when complete),
+//     and the idle time before SHUTDOWN is whatever the test chooses.
+//   - Freezing is SIGSTOP/SIGCONT: the process's clocks keep running while
+//     it is stopped (as they do on Lambda), but TCP peers see a stopped
+//     process, not a suspended VM.
+//   - Unix only (process groups and job control signals); the tests and
+//     the stopped-state check use Linux /proc.
+package lambdatest

@@ -1,0 +1,131 @@
+package lambdatest
+
+import "time"
+
+// generation is one execution environment: one run of the function process
+// from INIT until it is shut down or reset. Fields without a comment are
+// guarded by Emulator.mu.
+type generation struct {
+	n         int       // 1 for the first process, 2 for the next, ...
+	proc      *process  // immutable
+	started   time.Time // immutable
+	logStream string    // immutable
+
+	pid          int
+	runtimeReady bool // the runtime has called /next at least once
+	initOK       bool // initDone has been closed
+	initFailedOK bool // initFailed has been closed
+	initDoneAt   time.Time
+	initErr      *ErrorPayload
+	frozen       bool
+	tearingDown  bool
+	exts         []*extension
+	current      *invState // the invocation in flight (not used in managed mode)
+	report       *ShutdownReport
+
+	initDone     chan struct{} // closed when the runtime and all extensions called next
+	initFailed   chan struct{} // closed when an init error was posted
+	nextCh       chan *invState
+	teardownDone chan struct{}
+}
+
+func newGeneration(n int, now time.Time, logStream string) *generation {
+	return &generation{
+		n:            n,
+		proc:         newProcess(),
+		started:      now,
+		logStream:    logStream,
+		initDone:     make(chan struct{}),
+		initFailed:   make(chan struct{}),
+		nextCh:       make(chan *invState),
+		teardownDone: make(chan struct{}),
+	}
+}
+
+// extension is a registered extension. Fields other than the immutable
+// identity are guarded by Emulator.mu.
+type extension struct {
+	gen        *generation
+	id         string
+	name       string
+	external   bool
+	events     []string
+	invoke     bool
+	shutdown   bool
+	registered time.Time
+	queue      chan extensionEvent // events waiting for an /event/next call
+
+	calledNext bool   // has called /event/next at least once (INIT done for it)
+	delivered  string // key of the last event returned by /event/next
+	acked      string // key of the last event followed by another /event/next call
+}
+
+// shutdownKey is the acknowledgement key of SHUTDOWN events; INVOKE events
+// use the request id.
+const shutdownKey = "SHUTDOWN"
+
+// extensionEvent is an event queued for an extension.
+type extensionEvent struct {
+	key  string
+	body any
+}
+
+// invokeEvent is the body of an INVOKE event on /extension/event/next.
+type invokeEvent struct {
+	EventType          string       `json:"eventType"`
+	DeadlineMs         int64        `json:"deadlineMs"`
+	RequestID          string       `json:"requestId"`
+	InvokedFunctionArn string       `json:"invokedFunctionArn"`
+	Tracing            eventTracing `json:"tracing"`
+}
+
+type eventTracing struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// shutdownEvent is the body of a SHUTDOWN event on /extension/event/next.
+type shutdownEvent struct {
+	EventType      string `json:"eventType"`
+	ShutdownReason string `json:"shutdownReason"`
+	DeadlineMs     int64  `json:"deadlineMs"`
+}
+
+// enqueueLocked queues ev for x without blocking; it reports false if the
+// queue is full (the extension is not consuming events).
+func (x *extension) enqueueLocked(ev extensionEvent) bool {
+	select {
+	case x.queue <- ev:
+		return true
+	default:
+		return false
+	}
+}
+
+// checkInitLocked closes g.initDone once the runtime and every registered
+// extension have called their next endpoint.
+func (g *generation) checkInitLocked(now time.Time) {
+	if g.initOK || g.initFailedOK || !g.runtimeReady {
+		return
+	}
+	for _, x := range g.exts {
+		if !x.calledNext {
+			return
+		}
+	}
+	g.initOK = true
+	g.initDoneAt = now
+	close(g.initDone)
+}
+
+// failInitLocked records an init error and closes g.initFailed. It reports
+// false if INIT is already over.
+func (g *generation) failInitLocked(ep *ErrorPayload) bool {
+	if g.initOK || g.initFailedOK {
+		return false
+	}
+	g.initErr = ep
+	g.initFailedOK = true
+	close(g.initFailed)
+	return true
+}

@@ -1,0 +1,276 @@
+package lambdatest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// Invocation is the record of one invocation. Values returned by the
+// emulator are snapshots; they are not updated afterwards.
+type Invocation struct {
+	// RequestID is the Lambda-Runtime-Aws-Request-Id of the invocation.
+	RequestID string
+	// Payload is the event handed to the function.
+	Payload []byte
+	// TraceID is the Lambda-Runtime-Trace-Id header sent with the event.
+	TraceID string
+	// Deadline is the instant sent as Lambda-Runtime-Deadline-Ms.
+	Deadline time.Time
+
+	// ColdStart reports that a new function process was started (INIT)
+	// for this invocation.
+	ColdStart bool
+	// InitDuration is the duration of that INIT phase (cold starts only).
+	InitDuration time.Duration
+	// PID is the process id of the function process that served it.
+	PID int
+
+	// Sent is when Send or Invoke accepted the invocation.
+	Sent time.Time
+	// Resumed is when SIGCONT was sent to the frozen process before the
+	// event was handed out; zero if the process was not frozen.
+	Resumed time.Time
+	// HandedOut is when the event was returned to the runtime's /next.
+	HandedOut time.Time
+	// Responded is when the response or error was posted.
+	Responded time.Time
+	// Completed is when the invocation was complete: the response or error
+	// was posted, the runtime called /next again and every extension
+	// subscribed to INVOKE called /event/next again. In managed-instances
+	// mode it equals Responded.
+	Completed time.Time
+	// Frozen is when the whole process group was observed stopped after
+	// completion (on Linux every thread of the runtime process is checked
+	// in /proc; elsewhere it is the time SIGSTOP was sent). Zero if the
+	// process was not frozen (timeout, crash, managed instances).
+	Frozen time.Time
+
+	// Response is the body posted to /response.
+	Response []byte
+	// ResponseContentType is the Content-Type of that post.
+	ResponseContentType string
+	// ErrorPayload is the error posted to /error, or reported in the
+	// Lambda-Runtime-Function-Error-Type trailer of a /response post.
+	ErrorPayload *ErrorPayload
+	// InitError is the error posted to /runtime/init/error or
+	// /extension/init/error during this invocation's INIT phase.
+	InitError *ErrorPayload
+
+	// TimedOut reports that the invocation (or its INIT phase, see
+	// InitTimedOut) was not complete by its deadline.
+	TimedOut bool
+	// InitTimedOut reports that INIT did not finish within the init
+	// timeout.
+	InitTimedOut bool
+	// Crashed reports that the function process exited before the
+	// invocation was complete.
+	Crashed bool
+	// ExitState describes how the process ended when it crashed.
+	ExitState string
+	// Reset describes the reset of the execution environment that followed
+	// a timeout, crash or init failure; nil otherwise.
+	Reset *ShutdownReport
+}
+
+// ErrorPayload is an error reported by the function through the Runtime API
+// or by an extension through the Extensions API.
+type ErrorPayload struct {
+	// Type is the errorType of the JSON body, or the error type header or
+	// trailer if the body has none.
+	Type string
+	// Message is the errorMessage of the JSON body.
+	Message string
+	// StackTrace is the stackTrace of the JSON body, if any.
+	StackTrace json.RawMessage
+	// Raw is the body as posted.
+	Raw []byte
+	// XRayErrorCause is the Lambda-Runtime-Function-Xray-Error-Cause header.
+	XRayErrorCause string
+}
+
+// invState is the emulator's live state of one invocation. Fields are
+// guarded by Emulator.mu unless noted.
+type invState struct {
+	rec  Invocation
+	opts invokeConfig // immutable
+	gen  *generation
+
+	responded   bool
+	runtimeDone bool // the runtime called /next after responding
+	completed   bool
+	expired     bool // timed out; late posts are refused
+	finished    bool
+	err         error
+
+	respondedCh chan struct{} // closed on response/error or when finished
+	complete    chan struct{} // closed when completed
+	done        chan struct{} // closed when finished
+}
+
+// Pending is an invocation that has been sent and may still be running.
+type Pending struct {
+	e   *Emulator
+	inv *invState
+}
+
+// Send starts an invocation and returns without waiting for it. At most one
+// invocation is in flight (WithManagedInstances: up to its concurrency);
+// Send waits, bounded by ctx, until a slot is free. A nil payload is sent
+// as "{}". Once sent, the invocation runs to completion, timeout or crash
+// whatever happens to ctx, as a Lambda invocation does when its caller goes
+// away.
+func (e *Emulator) Send(ctx context.Context, payload []byte, opts ...InvokeOption) (*Pending, error) {
+	var ic invokeConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&ic)
+		}
+	}
+	select {
+	case <-e.closed:
+		return nil, ErrClosed
+	default:
+	}
+	select {
+	case e.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-e.closed:
+		return nil, ErrClosed
+	}
+	if !e.work.begin() {
+		<-e.slots
+		return nil, ErrClosed
+	}
+	if payload == nil {
+		payload = []byte("{}")
+	}
+	now := time.Now()
+	trace := ic.traceID
+	if trace == "" {
+		trace = newTraceHeader(now)
+	}
+	inv := &invState{
+		rec: Invocation{
+			RequestID: newUUID(),
+			Payload:   bytes.Clone(payload),
+			TraceID:   trace,
+			Sent:      now,
+		},
+		opts:        ic,
+		respondedCh: make(chan struct{}),
+		complete:    make(chan struct{}),
+		done:        make(chan struct{}),
+	}
+	go e.drive(inv)
+	return &Pending{e: e, inv: inv}, nil
+}
+
+// Invoke sends an invocation and waits until it is over: the process has
+// been frozen after completion, or the invocation timed out or crashed (and
+// the environment was reset). Function errors, timeouts and crashes are
+// reported in the Invocation, not as an error; the error is non-nil only if
+// the emulator could not run the invocation or ctx ended first.
+func (e *Emulator) Invoke(ctx context.Context, payload []byte, opts ...InvokeOption) (*Invocation, error) {
+	p, err := e.Send(ctx, payload, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return p.Wait(ctx)
+}
+
+// RequestID returns the request id of the invocation.
+func (p *Pending) RequestID() string { return p.inv.rec.RequestID }
+
+// Done is closed when the invocation is over (frozen, timed out, crashed or
+// failed to run).
+func (p *Pending) Done() <-chan struct{} { return p.inv.done }
+
+// Response waits, bounded by ctx, until the function has posted its
+// response or error, as a synchronous Lambda caller would, and returns a
+// snapshot. It also returns when the invocation ends without a response.
+func (p *Pending) Response(ctx context.Context) (*Invocation, error) {
+	select {
+	case <-p.inv.respondedCh:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return p.e.snapshot(p.inv)
+}
+
+// Wait waits, bounded by ctx, until the invocation is over and returns its
+// final record.
+func (p *Pending) Wait(ctx context.Context) (*Invocation, error) {
+	select {
+	case <-p.inv.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return p.e.snapshot(p.inv)
+}
+
+// snapshot copies the record; the error is set if the invocation could not
+// be run.
+func (e *Emulator) snapshot(inv *invState) (*Invocation, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rec := inv.rec
+	return &rec, inv.err
+}
+
+// invocationHeadersLocked returns the Runtime API headers of a handed-out event.
+func (e *Emulator) invocationHeadersLocked(inv *invState) map[string]string {
+	h := map[string]string{
+		hdrRequestID:   inv.rec.RequestID,
+		hdrDeadline:    formatMillis(inv.rec.Deadline),
+		hdrFunctionARN: e.cfg.functionARN(),
+		hdrTraceID:     inv.rec.TraceID,
+	}
+	if inv.opts.clientContext != "" {
+		h[hdrClientContext] = inv.opts.clientContext
+	}
+	if inv.opts.cognito != "" {
+		h[hdrCognitoIdentity] = inv.opts.cognito
+	}
+	if inv.opts.tenantID != "" {
+		h[hdrTenantID] = inv.opts.tenantID
+	}
+	return h
+}
+
+// markRespondedLocked records that a response or error was posted.
+func (e *Emulator) markRespondedLocked(inv *invState, now time.Time) {
+	inv.responded = true
+	inv.rec.Responded = now
+	close(inv.respondedCh)
+	e.checkCompleteLocked(inv, now)
+}
+
+// checkCompleteLocked closes inv.complete once the invocation is complete:
+// responded, the runtime back in /next and every INVOKE subscriber back in
+// /event/next after receiving this invocation's event.
+func (e *Emulator) checkCompleteLocked(inv *invState, now time.Time) {
+	if inv.completed || !inv.responded || inv.expired {
+		return
+	}
+	if !e.cfg.managed {
+		if !inv.runtimeDone {
+			return
+		}
+		for _, x := range inv.gen.exts {
+			if x.invoke && x.acked != inv.rec.RequestID {
+				return
+			}
+		}
+	}
+	inv.completed = true
+	inv.rec.Completed = now
+	close(inv.complete)
+}
+
+func formatMillis(t time.Time) string {
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
