@@ -1,0 +1,121 @@
+package logfire
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/logfire-go/sdk/config"
+)
+
+// The benchmarks below compare the SDK's hot paths with plain
+// OpenTelemetry Go doing the same work in the same run. Both tracer
+// providers have no span processor, so the numbers are the cost of
+// recording, not of exporting. Run:
+//
+//	go test ./logfire -run '^$' -bench . -benchmem
+
+func benchInstance(b *testing.B, opts ...Option) *Logfire {
+	b.Helper()
+	b.Setenv("LOGFIRE_CREDENTIALS_DIR", b.TempDir())
+	lf, err := Configure(context.Background(), append([]Option{
+		WithSetDefault(false), WithConsole(false), WithSendToLogfire(config.SendNever)}, opts...)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = lf.Shutdown(context.Background()) })
+	return lf
+}
+
+func plainTracer() trace.Tracer {
+	return sdktrace.NewTracerProvider().Tracer("plain")
+}
+
+func BenchmarkPlainOTelSpan2Attrs(b *testing.B) {
+	tr := plainTracer()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, s := tr.Start(ctx, "hello", trace.WithAttributes(attribute.String("name", "world"), attribute.Int("n", 42)))
+		s.End()
+	}
+}
+
+func BenchmarkInfo2Attrs(b *testing.B) {
+	lf := benchInstance(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		lf.Info(ctx, "Hello {name} {n}", "name", "world", "n", 42)
+	}
+}
+
+func BenchmarkSpan2Attrs(b *testing.B) {
+	lf := benchInstance(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, s := lf.Span(ctx, "processing {name} {n}", "name", "world", "n", 42)
+		s.End()
+	}
+}
+
+func BenchmarkInfoBelowMinLevel(b *testing.B) {
+	lf := benchInstance(b, WithMinLevel(LevelWarn))
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		lf.Info(ctx, "Hello {name} {n}", "name", "world", "n", 42)
+	}
+}
+
+func BenchmarkPackageInfoBelowMinLevel(b *testing.B) {
+	lf := benchInstance(b, WithMinLevel(LevelWarn))
+	old := Default()
+	SetDefault(lf)
+	b.Cleanup(func() { SetDefault(old) })
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		Info(ctx, "Hello {name} {n}", "name", "world", "n", 42)
+	}
+}
+
+func BenchmarkSlogInfo2Attrs(b *testing.B) {
+	lf := benchInstance(b)
+	logger := slog.New(lf.SlogHandler())
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		logger.InfoContext(ctx, "Hello {name} {n}", "name", "world", "n", 42)
+	}
+}
+
+func BenchmarkPlainSlogJSON2Attrs(b *testing.B) {
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		logger.InfoContext(ctx, "Hello {name} {n}", "name", "world", "n", 42)
+	}
+}
+
+func BenchmarkInfoConsoleOn(b *testing.B) {
+	b.Setenv("LOGFIRE_CREDENTIALS_DIR", b.TempDir())
+	lf, err := Configure(context.Background(), WithSetDefault(false), WithSendToLogfire(config.SendNever),
+		WithConsole(true), WithConsoleWriter(io.Discard))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = lf.Shutdown(context.Background()) })
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		lf.Info(ctx, "Hello {name} {n}", "name", "world", "n", 42)
+	}
+}
