@@ -316,3 +316,36 @@ func TestDefaultInstance(t *testing.T) {
 		t.Fatal("Configure did not set the default")
 	}
 }
+
+// A Shutdown whose context is already done changes nothing, so that a
+// later Shutdown with a live context still flushes and stops everything.
+func TestShutdownWithExpiredContextCanBeRetried(t *testing.T) {
+	clearEnv(t)
+	rcv := newTestReceiver(t)
+	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false),
+		WithToken(testToken), WithBaseURL(rcv.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = within(t, 5*time.Second, func() error { return lf.Shutdown(ctx) })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("shutdown with a cancelled context: got %v, want context.Canceled", err)
+	}
+	lf.Info(context.Background(), "logged between the two shutdowns")
+	if err := lf.Shutdown(context.Background()); err != nil {
+		t.Fatalf("shutdown with a live context: %v", err)
+	}
+	if s := rcv.spans(); len(s) != 1 || s[0].Name != "logged between the two shutdowns" {
+		t.Fatalf("got %v, want the one log, exported by the second shutdown", s)
+	}
+	_, span := lf.Span(context.Background(), "after shutdown")
+	span.End()
+	if err := lf.ForceFlush(context.Background()); err != nil {
+		t.Fatalf("flush after shutdown: %v", err)
+	}
+	if n := len(rcv.spans()); n != 1 {
+		t.Fatalf("got %d spans after shutdown, want still 1", n)
+	}
+}

@@ -45,6 +45,7 @@ type Logfire struct {
 
 	shutdownOnce sync.Once
 	shutdownErr  error
+	shutDown     atomic.Bool // Shutdown has run
 }
 
 // defaultInstance serves the package-level functions.
@@ -176,8 +177,16 @@ func (lf *Logfire) Config() config.Config { return lf.cfg }
 
 // ForceFlush exports everything the three providers hold, concurrently,
 // and waits for them or for ctx, whichever comes first. It returns the
-// joined errors of the providers, and ctx's error if ctx ended first.
+// joined errors of the providers, and ctx's error if ctx ended first. With
+// ctx already done it returns at once and exports nothing. After Shutdown
+// it does nothing and returns nil.
 func (lf *Logfire) ForceFlush(ctx context.Context) error {
+	if lf.shutDown.Load() {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return wrapErr("flush", fmt.Errorf("not started: %w", err))
+	}
 	return wrapErr("flush", runConcurrently(ctx, []func(context.Context) error{
 		named("traces", lf.tp.ForceFlush),
 		named("metrics", lf.mp.ForceFlush),
@@ -187,16 +196,22 @@ func (lf *Logfire) ForceFlush(ctx context.Context) error {
 
 // Shutdown flushes and stops the three providers, concurrently, bounded by
 // ctx. It is safe to call more than once and from several goroutines: the
-// first call does the work and every call returns its result. If the
-// instance is the default, it stays the default, with its providers now
-// doing nothing.
+// first call that starts the work does it, and every later call returns
+// its result. With ctx already done, Shutdown returns ctx's error at once
+// and changes nothing, so it can be called again with a live context. If
+// the instance is the default, it stays the default, with its providers
+// now doing nothing.
 func (lf *Logfire) Shutdown(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return wrapErr("shutdown", fmt.Errorf("not started: %w", err))
+	}
 	lf.shutdownOnce.Do(func() {
 		lf.shutdownErr = wrapErr("shutdown", runConcurrently(ctx, []func(context.Context) error{
 			named("traces", lf.tp.Shutdown),
 			named("metrics", lf.mp.Shutdown),
 			named("logs", lf.lp.Shutdown),
 		}))
+		lf.shutDown.Store(true)
 	})
 	return lf.shutdownErr
 }
@@ -204,9 +219,6 @@ func (lf *Logfire) Shutdown(ctx context.Context) error {
 // runConcurrently runs fns concurrently and waits for all of them or for
 // ctx, whichever comes first, joining their errors (and ctx's).
 func runConcurrently(ctx context.Context, fns []func(context.Context) error) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("not started: %w", err)
-	}
 	errs := make(chan error, len(fns))
 	for _, fn := range fns {
 		go func() { errs <- fn(ctx) }()
