@@ -174,5 +174,9 @@ func (c *Config) Validate() error {
 		check(c.ConsoleColors == ColorsAuto || c.ConsoleColors == ColorsAlways || c.ConsoleColors == ColorsNever, "logfire.WithConsoleColors", "accepted values are auto, always, never"),
 		check(c.ConsoleSpanStyle == SpanStyleSimple || c.ConsoleSpanStyle == SpanStyleIndented || c.ConsoleSpanStyle == SpanStyleShowParents, "logfire.WithConsoleSpanStyle", "accepted values are simple, indented, show-parents"),
 		check(c.BatchMaxQueueSize > 0 && c.BatchMaxExportSize > 0, "logfire.WithBatchSizes", "queue and batch sizes must be positive"),
+		check(c.MinLevel == 0 || c.MinLevel.valid(), "logfire.WithMinLevel", fmt.Sprintf("%d is not a level: accepted values are the Level constants, or numbers from 1 to 24", int(c.MinLevel))),
+		check(c.ConsoleMinLogLevel.valid(), "logfire.WithConsoleMinLevel", fmt.Sprintf("%d is not a level: accepted values are the Level constants, or numbers from 1 to 24", int(c.ConsoleMinLogLevel))),
+		check(c.BatchScheduleDelay >= 0, "logfire.WithBatchScheduleDelay", "the delay must be 0 or more"),
+		check(c.BatchExportTimeout > 0, "logfire.WithBatchExportTimeout", "the timeout must be above 0"),
 	)
 }

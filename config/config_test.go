@@ -179,9 +179,19 @@ func TestValidateCodeValues(t *testing.T) {
 	c := Default()
 	c.TraceSampleRate = 2
 	c.ConsoleColors = "rainbow"
+	c.MinLevel = 99
+	c.ConsoleMinLogLevel = -1
+	c.BatchScheduleDelay = Millis(-time.Second)
+	c.BatchExportTimeout = 0
 	err := c.Validate()
-	if err == nil || !strings.Contains(err.Error(), "logfire.WithTraceSampleRate") || !strings.Contains(err.Error(), "logfire.WithConsoleColors") {
-		t.Fatalf("Validate: %v", err)
+	if err == nil {
+		t.Fatal("Validate accepted bad values")
+	}
+	for _, option := range []string{"logfire.WithTraceSampleRate", "logfire.WithConsoleColors", "logfire.WithMinLevel",
+		"logfire.WithConsoleMinLevel", "logfire.WithBatchScheduleDelay", "logfire.WithBatchExportTimeout"} {
+		if !strings.Contains(err.Error(), option) {
+			t.Errorf("Validate's error does not name %s: %v", option, err)
+		}
 	}
 	if d := Default(); d.Validate() != nil {
 		t.Fatalf("defaults invalid: %v", d.Validate())

@@ -51,6 +51,9 @@ func (l Level) String() string {
 	return strconv.Itoa(int(l))
 }
 
+// valid reports whether l is a level a user may set: 1 to 24.
+func (l Level) valid() bool { return l >= 1 && l <= 24 }
+
 // ParseLevel parses a level name (case-insensitive) or a number from 1 to 24.
 func ParseLevel(s string) (Level, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
