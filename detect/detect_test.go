@@ -91,10 +91,16 @@ func TestResourceOnLambda(t *testing.T) {
 		}
 	}
 
+	// The whole chain on Lambda: LOGFIRE_SERVICE_NAME > OTEL_SERVICE_NAME >
+	// the function name.
 	cfg := config.Default()
+	cfg.OTelServiceName = "otel-name"
+	if got := attrs(t, cfg)["service.name"]; got != "otel-name" {
+		t.Errorf("OTEL_SERVICE_NAME should beat the function name, got %q", got)
+	}
 	cfg.ServiceName = "explicit"
 	if got := attrs(t, cfg)["service.name"]; got != "explicit" {
-		t.Errorf("configured name should beat the function name, got %q", got)
+		t.Errorf("LOGFIRE_SERVICE_NAME should beat OTEL_SERVICE_NAME and the function name, got %q", got)
 	}
 }
 
