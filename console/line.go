@@ -1,6 +1,7 @@
 package console
 
 import (
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -48,22 +49,25 @@ func (f *formatter) line(buf []byte, r *record, depth int) []byte {
 		buf = append(buf, ' ')
 	}
 	buf = appendSpaces(buf, 2*depth)
-	buf = f.styled(buf, messageStyle(r.level), r.msg)
-	buf = f.tags(buf, r.tags)
+	margin := f.margin(depth)
+	buf = f.block(buf, messageStyle(r.level), r.msg, margin)
+	buf = f.tags(buf, r.tags, margin)
 	return append(buf, '\n')
 }
 
 // parentLine appends the dimmed line that re-prints an open parent span:
 // no timestamp, only the padding that stands in for it.
 func (f *formatter) parentLine(buf []byte, o openSpan) []byte {
-	buf = appendSpaces(buf, f.margin(o.depth))
-	buf = f.styled(buf, dim, o.msg)
+	margin := f.margin(o.depth)
+	buf = appendSpaces(buf, margin)
+	buf = f.block(buf, dim, o.msg, margin)
 	return append(buf, '\n')
 }
 
 // tags appends " [a,b]" when the logfire.tags attribute holds tags. A single
-// string is accepted as one tag; anything else is ignored.
-func (f *formatter) tags(buf []byte, v attribute.Value) []byte {
+// string is accepted as one tag; anything else is ignored. Lines after the
+// first of a tag with newlines start at margin, like a message's.
+func (f *formatter) tags(buf []byte, v attribute.Value, margin int) []byte {
 	var list []string
 	switch v.Type() {
 	case attribute.STRINGSLICE:
@@ -85,7 +89,7 @@ func (f *formatter) tags(buf []byte, v attribute.Value) []byte {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = appendSafe(buf, t)
+		buf = appendIndented(buf, t, margin)
 	}
 	buf = append(buf, ']')
 	if f.paint.colors {
@@ -106,6 +110,58 @@ func (f *formatter) styled(buf []byte, st style, text string) []byte {
 	buf = appendSafe(buf, text)
 	if on {
 		buf = append(buf, reset...)
+	}
+	return buf
+}
+
+// block appends text, made safe for a terminal, in style st, the lines
+// after its first one indented by margin, so that a multi-line message stays
+// in its column, under its first line, and never starts at the left edge
+// where the timestamps are. With colours, each line is styled on its own:
+// the reset comes before the newline, so the indent is never painted and a
+// pager that shows part of the output sees whole sequences.
+func (f *formatter) block(buf []byte, st style, text string, margin int) []byte {
+	if text == "" {
+		return buf
+	}
+	on := f.paint.colors && st != plain
+	for {
+		line, rest, more := strings.Cut(text, "\n")
+		if on && line != "" {
+			buf = append(buf, st...)
+		}
+		buf = appendSafe(buf, line)
+		if on && line != "" {
+			buf = append(buf, reset...)
+		}
+		if !more {
+			return buf
+		}
+		buf = newlineAt(buf, margin, rest)
+		text = rest
+	}
+}
+
+// appendIndented is appendSafe with the lines after the first one indented
+// by margin.
+func appendIndented(buf []byte, s string, margin int) []byte {
+	for {
+		line, rest, more := strings.Cut(s, "\n")
+		buf = appendSafe(buf, line)
+		if !more {
+			return buf
+		}
+		buf = newlineAt(buf, margin, rest)
+		s = rest
+	}
+}
+
+// newlineAt appends a newline and, unless the next line (the start of rest)
+// is empty, margin blanks: blank lines get no trailing spaces.
+func newlineAt(buf []byte, margin int, rest string) []byte {
+	buf = append(buf, '\n')
+	if next, _, _ := strings.Cut(rest, "\n"); next != "" {
+		buf = appendSpaces(buf, margin)
 	}
 	return buf
 }
