@@ -52,7 +52,9 @@ func run(ctx context.Context) error {
 	logfire.Warn(orderCtx, "stock for {item} is low: {left} left", "item", "widget", "left", 3)
 	order.End()
 
-	logfire.Error(ctx, "payment for order {order_id} failed", "order_id", 42, "error", errors.New("card declined"))
+	// The error is in the message too, so that the console, which prints
+	// only the message (unless LOGFIRE_CONSOLE_VERBOSE=true), says why.
+	logfire.Error(ctx, "payment for order {order_id} failed: {error}", "order_id", 42, "error", errors.New("card declined"))
 	processed.Add(ctx, 1)
 	return nil
 }
