@@ -1,0 +1,218 @@
+package logfire
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/logfire-go/sdk/config"
+)
+
+// These tests go through Configure, as a program does, and check the exact
+// console lines, with the LOGFIRE_CONSOLE_* variables taken from the
+// environment.
+
+// lockedBuffer is a console writer that the test may read while the
+// console's writer goroutine writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// wiringLines are the source lines of the calls in consoleStory, for the
+// verbose output.
+type wiringLines struct{ hello, outer, inner, inside, warn int }
+
+// nextLine returns the number of the line after its caller's.
+func nextLine() int {
+	_, _, line, _ := runtime.Caller(1)
+	return line + 1
+}
+
+// consoleStory logs, opens a span holding a nested span with a log inside
+// and a warning, and returns where each call is.
+func consoleStory(lf *Logfire) wiringLines {
+	ctx := context.Background()
+	var l wiringLines
+	l.hello = nextLine()
+	lf.Info(ctx, "Hello {name}", "name", "world")
+	l.outer = nextLine()
+	outerCtx, outer := lf.Span(ctx, "processing order {order_id}", "order_id", 42)
+	l.inner = nextLine()
+	innerCtx, inner := lf.Span(outerCtx, "checking stock")
+	l.inside = nextLine()
+	lf.Info(innerCtx, "{count} rows", "count", 3)
+	inner.End()
+	l.warn = nextLine()
+	lf.Warn(outerCtx, "stock for {item} is low", "item", "widget")
+	outer.End()
+	return l
+}
+
+// runConsole configures an instance that writes its console into a buffer
+// and sends nothing, plays consoleStory, shuts down (which writes out the
+// console) and returns the output. env holds LOGFIRE_CONSOLE_* pairs.
+func runConsole(t *testing.T, env []string, opts ...Option) (string, wiringLines) {
+	t.Helper()
+	clearEnv(t)
+	t.Setenv("LOGFIRE_CREDENTIALS_DIR", t.TempDir())
+	for i := 0; i+1 < len(env); i += 2 {
+		t.Setenv(env[i], env[i+1])
+	}
+	out := &lockedBuffer{}
+	base := []Option{WithConsoleWriter(out), WithSendToLogfire(config.SendNever), WithSetDefault(false)}
+	lf, err := Configure(context.Background(), append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := consoleStory(lf)
+	if err := lf.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	return out.String(), lines
+}
+
+func checkConsoleOutput(t *testing.T, got, want string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("console output\n--- got:\n%s--- want:\n%s--- got (quoted): %q", got, want, got)
+	}
+}
+
+var consoleTimestamp = regexp.MustCompile(`^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} `)
+
+func TestConsoleWiringDefaults(t *testing.T) {
+	out, _ := runConsole(t, nil, WithConsole(true))
+	want := []string{
+		"Hello world",
+		"processing order 42",
+		"  checking stock",
+		"    3 rows",
+		"  stock for widget is low",
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), out)
+	}
+	for i, line := range lines {
+		ts := consoleTimestamp.FindString(line)
+		if ts == "" {
+			t.Errorf("line %q does not start with HH:MM:SS.mmm", line)
+			continue
+		}
+		if got := line[len(ts):]; got != want[i] {
+			t.Errorf("line %d: %q after the timestamp, want %q", i+1, got, want[i])
+		}
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("colours in a buffer under the default auto mode: %q", out)
+	}
+}
+
+func TestConsoleWiringNoTimestamps(t *testing.T) {
+	out, _ := runConsole(t, []string{"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "false"}, WithConsole(true))
+	checkConsoleOutput(t, out, ""+
+		"Hello world\n"+
+		"processing order 42\n"+
+		"  checking stock\n"+
+		"    3 rows\n"+
+		"  stock for widget is low\n")
+}
+
+func TestConsoleWiringOff(t *testing.T) {
+	out, _ := runConsole(t, []string{"LOGFIRE_CONSOLE", "false"})
+	checkConsoleOutput(t, out, "")
+
+	// Code wins over the environment: WithConsole(true) turns it back on.
+	out, _ = runConsole(t, []string{"LOGFIRE_CONSOLE", "false", "LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "f"}, WithConsole(true))
+	if !strings.HasPrefix(out, "Hello world\n") {
+		t.Errorf("WithConsole(true) with LOGFIRE_CONSOLE=false printed %q", out)
+	}
+}
+
+func TestConsoleWiringSpanStyleAndMinLevel(t *testing.T) {
+	out, _ := runConsole(t, []string{
+		"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "0",
+		"LOGFIRE_CONSOLE_SPAN_STYLE", "simple",
+	}, WithConsole(true))
+	checkConsoleOutput(t, out, ""+
+		"Hello world\n"+
+		"processing order 42\n"+
+		"checking stock\n"+
+		"3 rows\n"+
+		"stock for widget is low\n")
+
+	// The spans are at info, below the minimum: hidden, and the warning
+	// inside them is not indented under a line that is not there.
+	out, _ = runConsole(t, []string{
+		"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "false",
+		"LOGFIRE_CONSOLE_MIN_LOG_LEVEL", "warn",
+	}, WithConsole(true))
+	checkConsoleOutput(t, out, "stock for widget is low\n")
+}
+
+func TestConsoleWiringColorsAlways(t *testing.T) {
+	out, _ := runConsole(t, []string{
+		"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "false",
+		"LOGFIRE_CONSOLE_COLORS", "always",
+	}, WithConsole(true))
+	checkConsoleOutput(t, out, ""+
+		"Hello world\n"+
+		"processing order 42\n"+
+		"  checking stock\n"+
+		"    3 rows\n"+
+		"  \x1b[33mstock for widget is low\x1b[0m\n")
+}
+
+func TestConsoleWiringNoColorUnderAuto(t *testing.T) {
+	out, _ := runConsole(t, []string{
+		"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "false",
+		"LOGFIRE_CONSOLE_COLORS", "auto",
+		"NO_COLOR", "1",
+	}, WithConsole(true))
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("colours with NO_COLOR=1: %q", out)
+	}
+}
+
+func TestConsoleWiringVerbose(t *testing.T) {
+	out, l := runConsole(t, []string{
+		"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "false",
+		"LOGFIRE_CONSOLE_VERBOSE", "true",
+	}, WithConsole(true))
+	at := func(line int, level string) string {
+		return "│ logfire/console_wiring_test.go:" + strconv.Itoa(line) + " " + level + "\n"
+	}
+	checkConsoleOutput(t, out, ""+
+		"Hello world\n"+
+		at(l.hello, "info")+
+		"│ name='world'\n"+
+		"processing order 42\n"+
+		at(l.outer, "info")+
+		"│ order_id=42\n"+
+		"  checking stock\n"+
+		"  "+at(l.inner, "info")+
+		"    3 rows\n"+
+		"    "+at(l.inside, "info")+
+		"    │ count=3\n"+
+		"  stock for widget is low\n"+
+		"  "+at(l.warn, "warn")+
+		"  │ item='widget'\n")
+}
