@@ -90,7 +90,7 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination) 
 		logfireSpans = append(logfireSpans, newConsole(s))
 	}
 	if len(logfireSpans) > 0 {
-		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{next: logfireSpans})
+		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{next: logfireSpans, ids: s.idGenerator})
 	}
 	return p, nil
 }

@@ -39,6 +39,10 @@ func isLog(ctx context.Context) bool {
 // the other Logfire SDKs.
 type pendingSpanProcessor struct {
 	next []sdktrace.SpanProcessor
+	// ids makes the pending spans' ids: the tracer provider's generator,
+	// so that a deterministic one (see package logfiretest) covers them
+	// too. Nil means random span ids.
+	ids sdktrace.IDGenerator
 }
 
 func (p *pendingSpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
@@ -48,10 +52,17 @@ func (p *pendingSpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWr
 	if isLog(parent) || !s.SpanContext().IsSampled() {
 		return
 	}
-	ps := newPendingSpan(s)
+	ps := newPendingSpan(s, p.newSpanID(parent, s.SpanContext().TraceID()))
 	for _, n := range p.next {
 		n.OnEnd(ps)
 	}
+}
+
+func (p *pendingSpanProcessor) newSpanID(ctx context.Context, tid trace.TraceID) trace.SpanID {
+	if p.ids == nil {
+		return newSpanID()
+	}
+	return p.ids.NewSpanID(ctx, tid)
 }
 
 func (p *pendingSpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
@@ -94,7 +105,7 @@ type pendingSpan struct {
 	resource *resource.Resource
 }
 
-func newPendingSpan(s sdktrace.ReadWriteSpan) *pendingSpan {
+func newPendingSpan(s sdktrace.ReadWriteSpan, id trace.SpanID) *pendingSpan {
 	real := s.SpanContext()
 	parentID := s.Parent().SpanID()
 	src := s.Attributes()
@@ -113,7 +124,7 @@ func newPendingSpan(s sdktrace.ReadWriteSpan) *pendingSpan {
 		name:         s.Name(),
 		sc: trace.NewSpanContext(trace.SpanContextConfig{
 			TraceID:    real.TraceID(),
-			SpanID:     newSpanID(),
+			SpanID:     id,
 			TraceFlags: real.TraceFlags(),
 			TraceState: real.TraceState(),
 		}),
