@@ -29,6 +29,23 @@ func aggregation(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
 	return sdkmetric.DefaultAggregationSelector(kind)
 }
 
+// MetricTemporality is the temporality selector Logfire's metric exporter
+// uses: delta for counters, observable counters and histograms, cumulative
+// for up-down counters and gauges (the table of the Python SDK). Pass it to
+// a reader of your own, such as sdkmetric.NewManualReader with
+// sdkmetric.WithTemporalitySelector, to see metrics as Logfire receives them.
+func MetricTemporality(kind sdkmetric.InstrumentKind) metricdata.Temporality {
+	return temporality(kind)
+}
+
+// MetricAggregation is the aggregation selector Logfire's metric exporter
+// uses: base-2 exponential histograms (at most 160 buckets, scale at most
+// 20) for histograms, OpenTelemetry's defaults for everything else. Pass it
+// to a reader with sdkmetric.WithAggregationSelector.
+func MetricAggregation(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	return aggregation(kind)
+}
+
 // skipEmptyMetrics wraps a metric exporter so that a collection with no
 // data points sends no request (the OTLP exporter would send an empty one).
 type skipEmptyMetrics struct {
