@@ -21,6 +21,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	logglobal "go.opentelemetry.io/otel/log/global"
+	"go.opentelemetry.io/otel/propagation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -43,6 +44,8 @@ type Logfire struct {
 	tracer   trace.Tracer
 	minLevel Level
 
+	propagator propagation.TextMapPropagator // see Propagator
+
 	shutdownOnce sync.Once
 	shutdownErr  error
 	shutDown     atomic.Bool // Shutdown has run
@@ -56,8 +59,9 @@ var defaultInstance atomic.Pointer[Logfire]
 func Default() *Logfire { return defaultInstance.Load() }
 
 // SetDefault makes lf the instance used by the package-level functions and
-// installs its providers as the global OpenTelemetry providers, so that
-// other instrumentation reports through it.
+// installs its providers and its propagator as the global OpenTelemetry
+// ones, so that other instrumentation reports through it and continues the
+// traces it carries.
 func SetDefault(lf *Logfire) {
 	defaultInstance.Store(lf)
 	if lf == nil {
@@ -66,6 +70,7 @@ func SetDefault(lf *Logfire) {
 	otel.SetTracerProvider(lf.tp)
 	otel.SetMeterProvider(lf.mp)
 	logglobal.SetLoggerProvider(lf.lp)
+	otel.SetTextMapPropagator(lf.Propagator())
 }
 
 // Configure builds an SDK instance from the environment and opts (options
@@ -131,6 +136,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		sdktrace.WithIDGenerator(idGen),
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(float64(s.cfg.TraceSampleRate)))),
 	}
+	tpOpts = append(tpOpts, s.propagation.tracerProviderOptions()...)
 	for _, sp := range p.spanProcessors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
@@ -155,6 +161,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		minLevel: s.cfg.MinLevel,
 	}
 	lf.tracer = lf.tp.Tracer(scopeName, trace.WithInstrumentationVersion(Version))
+	lf.propagator = s.propagation.textMapPropagator()
 	return lf, nil
 }
 

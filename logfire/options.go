@@ -29,6 +29,7 @@ type settings struct {
 	logProcessors  []sdklog.Processor
 	resource       *resource.Resource
 	idGenerator    sdktrace.IDGenerator
+	propagation    propagationSettings // propagation.go
 	consoleWriter  io.Writer
 	destinations   []config.Destination
 	// logfireProcessors sit behind the pending-span processor, beside
