@@ -90,7 +90,15 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination) 
 		logfireSpans = append(logfireSpans, newConsole(s))
 	}
 	if len(logfireSpans) > 0 {
-		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{next: logfireSpans, ids: s.idGenerator})
+		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{next: s.scrubbed(logfireSpans), ids: s.idGenerator})
 	}
 	return p, nil
+}
+
+// scrubbed puts scrubbing in front of ps when it is on.
+func (s *settings) scrubbed(ps []sdktrace.SpanProcessor) []sdktrace.SpanProcessor {
+	if s.scrubber == nil || len(ps) == 0 {
+		return ps
+	}
+	return []sdktrace.SpanProcessor{&scrubbingSpanProcessor{sc: s.scrubber, next: ps}}
 }

@@ -88,7 +88,7 @@ func (lf *Logfire) emit(ctx context.Context, level Level, template string, args 
 func (lf *Logfire) emitAttrs(ctx context.Context, level Level, template string, c *callAttrs, pc uintptr, ts time.Time) {
 	_, span := lf.tracer.Start(markLog(ctx), template,
 		trace.WithTimestamp(ts),
-		trace.WithAttributes(recordAttrs(template, spanTypeLog, level, c, pc)...),
+		trace.WithAttributes(recordAttrs(template, spanTypeLog, level, c, pc, lf.scrubber)...),
 	)
 	for _, err := range c.errs {
 		recordError(span, err, ts, level >= LevelError)

@@ -43,6 +43,7 @@ type Logfire struct {
 	lp       *sdklog.LoggerProvider
 	tracer   trace.Tracer
 	minLevel Level
+	scrubber *scrubber // nil with scrubbing off
 
 	propagator propagation.TextMapPropagator // see Propagator
 
@@ -122,6 +123,11 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		}
 	}
 
+	if s.cfg.Scrubbing {
+		if s.scrubber, err = newScrubber(s.scrubPatterns, s.scrubCallback); err != nil {
+			return nil, err
+		}
+	}
 	p, err := newPipelines(ctx, s, dests)
 	if err != nil {
 		return nil, err
@@ -140,7 +146,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	for _, sp := range p.spanProcessors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
-	for _, sp := range s.spanProcessors {
+	for _, sp := range s.scrubbed(s.spanProcessors) {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
 	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
@@ -148,6 +154,10 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 	}
 	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res)}
+	if s.scrubber != nil {
+		// First, so that every processor after it sees the scrubbed record.
+		lpOpts = append(lpOpts, sdklog.WithProcessor(scrubbingLogProcessor{sc: s.scrubber}))
+	}
 	for _, lp := range append(p.logProcessors, s.logProcessors...) {
 		lpOpts = append(lpOpts, sdklog.WithProcessor(lp))
 	}
@@ -159,6 +169,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		mp:       sdkmetric.NewMeterProvider(mpOpts...),
 		lp:       sdklog.NewLoggerProvider(lpOpts...),
 		minLevel: s.cfg.MinLevel,
+		scrubber: s.scrubber,
 	}
 	lf.tracer = lf.tp.Tracer(scopeName, trace.WithInstrumentationVersion(Version))
 	lf.propagator = s.propagation.textMapPropagator()

@@ -35,6 +35,9 @@ type settings struct {
 	// logfireProcessors sit behind the pending-span processor, beside
 	// Logfire's own exporters and the console.
 	logfireProcessors []sdktrace.SpanProcessor
+	scrubPatterns     []string
+	scrubCallback     ScrubCallback
+	scrubber          *scrubber // built by Configure from the three above
 }
 
 type optionFunc func(*settings)
@@ -147,9 +150,27 @@ func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
 }
 
 // WithScrubbing turns the redaction of likely secrets on or off. It
-// replaces LOGFIRE_SCRUBBING.
+// replaces LOGFIRE_SCRUBBING. Every span processor, log processor and
+// exporter of the instance (Logfire's, the console and those added with
+// options) receives spans and OpenTelemetry log records with likely
+// secrets redacted; see ScrubMatch for what is redacted and how it is
+// noted.
 func WithScrubbing(on bool) Option {
 	return configOption(func(c *config.Config) { c.Scrubbing = config.Bool(on) })
+}
+
+// WithScrubbingPatterns adds patterns to the default ones that mark an
+// attribute key or value as a likely secret. Each is an RE2 regular
+// expression (https://github.com/google/re2/wiki/Syntax), matched without
+// regard to case; one that does not compile makes Configure fail.
+func WithScrubbingPatterns(patterns ...string) Option {
+	return optionFunc(func(s *settings) { s.scrubPatterns = append(s.scrubPatterns, patterns...) })
+}
+
+// WithScrubbingCallback lets cb decide about each value scrubbing is about
+// to redact: keep it, replace it, or let it be redacted.
+func WithScrubbingCallback(cb ScrubCallback) Option {
+	return optionFunc(func(s *settings) { s.scrubCallback = cb })
 }
 
 // WithBatchScheduleDelay sets the longest a finished span waits before it

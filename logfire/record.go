@@ -15,6 +15,10 @@ import (
 	"github.com/logfire-go/sdk/internal/keys"
 )
 
+// messagePath is where a value formatted into logfire.msg sits in a
+// scrubbing path.
+var messagePath = []string{"message"}
+
 // Pre-built attributes that every record carries.
 var (
 	spanTypeSpan = attribute.String(keys.SpanType, keys.SpanTypeSpan)
@@ -23,9 +27,26 @@ var (
 
 // recordAttrs builds the complete attribute list of a span or log: the
 // Logfire attributes, code.*, the user attributes, the schema and tags.
-func recordAttrs(template string, spanType attribute.KeyValue, level Level, c *callAttrs, pc uintptr) []attribute.KeyValue {
-	out := make([]attribute.KeyValue, 0, len(c.attrs)+9)
-	msg := parseTemplate(template).format(template, c.lookup)
+// With sc, values formatted into the message are scrubbed by their content
+// (the key was chosen by the user, so it is not checked), and what was
+// redacted is noted in logfire.scrubbed.
+func recordAttrs(template string, spanType attribute.KeyValue, level Level, c *callAttrs, pc uintptr, sc *scrubber) []attribute.KeyValue {
+	out := make([]attribute.KeyValue, 0, len(c.attrs)+10)
+	var notes []scrubNote
+	var msg string
+	if sc == nil {
+		msg = parseTemplate(template).format(template, c.lookup)
+	} else {
+		msg = parseTemplate(template).format(template, func(k string) (string, bool) {
+			v, ok := c.lookup(k)
+			if ok {
+				if nv, changed := sc.stringValue(messagePath, k, v, &notes); changed {
+					v = nv.Emit()
+				}
+			}
+			return v, ok
+		})
+	}
 	out = append(out,
 		spanType,
 		attribute.Int(keys.LevelNum, int(level)),
@@ -42,6 +63,9 @@ func recordAttrs(template string, spanType attribute.KeyValue, level Level, c *c
 	}
 	if len(c.tags) > 0 {
 		out = append(out, keyTags.StringSlice(c.tags))
+	}
+	if len(notes) > 0 {
+		out = append(out, attribute.String(keys.Scrubbed, notesValue("", notes)))
 	}
 	return out
 }

@@ -66,7 +66,7 @@ func (lf *Logfire) startSpan(ctx context.Context, template string, args []any, p
 	c.level = LevelInfo
 	c.add(args)
 	ctx, span := lf.tracer.Start(ctx, template,
-		trace.WithAttributes(recordAttrs(template, spanTypeSpan, c.level, c, pc)...),
+		trace.WithAttributes(recordAttrs(template, spanTypeSpan, c.level, c, pc, lf.scrubber)...),
 	)
 	h.span = span
 	if len(c.errs) > 0 {

@@ -1,0 +1,344 @@
+package logfire
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/logfire-go/sdk/internal/keys"
+)
+
+// Scrubbing redacts values that look like secrets before they leave the
+// process: Logfire's exporters and the console see the scrubbed spans and
+// logs. An attribute whose key names a secret ("password", "api_key",
+// "Authorization", ...) loses its value; a string value that mentions one
+// is redacted too, unless the whole value is that word. The replacement
+// says what matched, as in the other Logfire SDKs:
+//
+//	password=hunter2  →  password="[Scrubbed due to 'password']"
+//
+// Every redaction is noted in logfire.scrubbed, a JSON list of
+// {"path": [...], "matched_substring": "..."}.
+
+// defaultScrubPatterns are the Python SDK's default patterns, written for
+// RE2. Python's auth(?!ors?\b) needs a look-ahead, which RE2 lacks: here
+// "auth" may swallow a following "or"/"ors" and a word boundary, and a
+// match that did so (the words author and authors) is skipped in code.
+var defaultScrubPatterns = []string{
+	`password`,
+	`passwd`,
+	`mysql_pwd`,
+	`secret`,
+	`auth(?:ors?\b)?`,
+	`credential`,
+	`private[._ -]?key`,
+	`api[._ -]?key`,
+	`session`,
+	`cookie`,
+	`social[._ -]?security`,
+	`credit[._ -]?card`,
+	`logfire[._ -]?token`,
+	`pylf_v\d+_`,
+	`(?:\b|_)csrf(?:\b|_)`,
+	`(?:\b|_)xsrf(?:\b|_)`,
+	`(?:\b|_)jwt(?:\b|_)`,
+	`(?:\b|_)ssn(?:\b|_)`,
+}
+
+// scrubSafeKeys are attribute keys never scrubbed: the SDK's own keys and
+// well-known ones whose values are not secrets (the Python SDK's list).
+var scrubSafeKeys = map[string]struct{}{}
+
+func init() {
+	for _, k := range []string{
+		keys.Msg, keys.MsgTemplate, keys.JSONSchema, keys.Tags, "logfire.level_name", keys.LevelNum,
+		keys.SpanType, keys.PendingParentID, keys.SampleRate, "logfire.logger_name", keys.Scrubbed,
+		"logfire.config", "logfire.package_versions", keys.ResourceVersion,
+		keys.CodeFilepath, keys.CodeLineno, keys.CodeFunction,
+		"exception.stacktrace", "exception.type", "exception.message", "error.type",
+		"http.method", "http.status_code", "http.scheme", "http.url", "http.target", "http.route",
+		"http.request.method", "http.response.status_code", "http.route",
+		"db.statement", "db.query.text", "db.plan",
+		"url.full", "url.path", "url.query", "event.name", "rpc.method", "do_not_scrub",
+		"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions",
+		"gen_ai.tool.definitions", "gen_ai.tool.name", "gen_ai.tool.call.id",
+		"gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+		"gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_creation.input_tokens",
+		"gen_ai.usage.raw", "gen_ai.conversation.id", "gen_ai.system", "gen_ai.provider.name",
+		"gen_ai.request.model", "gen_ai.response.model",
+	} {
+		scrubSafeKeys[k] = struct{}{}
+	}
+}
+
+// ScrubMatch is a value scrubbing is about to redact, as given to a
+// ScrubCallback.
+type ScrubMatch struct {
+	// Path locates the value: "attributes" and the key for a span or log
+	// attribute, then object keys and array indexes inside a JSON value;
+	// "otel_events", the event's index, "attributes" and the key for an
+	// event attribute; "message" and the placeholder for a value formatted
+	// into logfire.msg.
+	Path []string
+	// Value is the value that would be redacted.
+	Value attribute.Value
+	// Matched is the text that matched a pattern, in the key or the value.
+	Matched string
+}
+
+// ScrubCallback decides about one match. Returning ok=true keeps
+// replacement in place of the redaction (return m.Value to keep the value
+// as it is); ok=false redacts it.
+type ScrubCallback func(m ScrubMatch) (replacement attribute.Value, ok bool)
+
+// maxScrubKeyCache bounds the cache of key verdicts.
+const maxScrubKeyCache = 4096
+
+// scrubber finds likely secrets in keys and values.
+type scrubber struct {
+	defaults *regexp.Regexp
+	extra    *regexp.Regexp // nil without extra patterns
+	callback ScrubCallback
+
+	keyCache     sync.Map // key → matched substring, "" for a clean key
+	keyCacheSize atomic.Int64
+}
+
+// newScrubber compiles the default patterns and extra, which are RE2
+// regular expressions matched case-insensitively.
+func newScrubber(extra []string, cb ScrubCallback) (*scrubber, error) {
+	sc := &scrubber{
+		defaults: regexp.MustCompile(`(?i)` + strings.Join(defaultScrubPatterns, "|")),
+		callback: cb,
+	}
+	if len(extra) > 0 {
+		for _, p := range extra {
+			if _, err := regexp.Compile(p); err != nil {
+				return nil, fmt.Errorf("logfire.WithScrubbingPatterns: %q is not an RE2 regular expression (see https://github.com/google/re2/wiki/Syntax): %w", p, err)
+			}
+		}
+		sc.extra = regexp.MustCompile(`(?i)(?:` + strings.Join(extra, ")|(?:") + `)`)
+	}
+	return sc, nil
+}
+
+// match returns the first text in s that a pattern matches.
+func (sc *scrubber) match(s string) (string, bool) {
+	m, ok := firstDefaultMatch(sc.defaults, s)
+	if sc.extra != nil {
+		if loc := sc.extra.FindStringIndex(s); loc != nil && loc[1] > loc[0] {
+			if !ok || strings.Index(s, m) > loc[0] {
+				return s[loc[0]:loc[1]], true
+			}
+		}
+	}
+	return m, ok
+}
+
+// firstDefaultMatch finds the leftmost match of the default patterns that
+// is not the word author or authors.
+func firstDefaultMatch(re *regexp.Regexp, s string) (string, bool) {
+	for off := 0; off < len(s); {
+		loc := re.FindStringIndex(s[off:])
+		if loc == nil {
+			return "", false
+		}
+		m := s[off+loc[0] : off+loc[1]]
+		if len(m) < 6 || !strings.EqualFold(m[:6], "author") {
+			return m, true
+		}
+		off += loc[1]
+	}
+	return "", false
+}
+
+// matchKey is match for attribute keys, which repeat: verdicts are cached.
+func (sc *scrubber) matchKey(k string) (string, bool) {
+	if v, ok := sc.keyCache.Load(k); ok {
+		m := v.(string)
+		return m, m != ""
+	}
+	m, ok := sc.match(k)
+	if sc.keyCacheSize.Load() < maxScrubKeyCache {
+		if _, loaded := sc.keyCache.LoadOrStore(k, m); !loaded {
+			sc.keyCacheSize.Add(1)
+		}
+	}
+	return m, ok
+}
+
+func scrubbedText(matched string) string {
+	return "[Scrubbed due to '" + matched + "']"
+}
+
+// scrubNote is one entry of logfire.scrubbed.
+type scrubNote struct {
+	Path    []string `json:"path"`
+	Matched string   `json:"matched_substring"`
+}
+
+// redact returns what replaces v, found under path because of matched:
+// the callback's choice, or the scrubbed text (a list of one for a list).
+func (sc *scrubber) redact(path []string, v attribute.Value, matched string, notes *[]scrubNote) attribute.Value {
+	if sc.callback != nil {
+		if r, ok := sc.callback(ScrubMatch{Path: path, Value: v, Matched: matched}); ok {
+			return r
+		}
+	}
+	*notes = append(*notes, scrubNote{Path: path, Matched: matched})
+	switch v.Type() {
+	case attribute.STRINGSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE, attribute.BOOLSLICE, attribute.SLICE:
+		return attribute.StringSliceValue([]string{scrubbedText(matched)})
+	}
+	return attribute.StringValue(scrubbedText(matched))
+}
+
+// attrs scrubs kvs, whose paths start with prefix. It returns nil when
+// nothing changes, so clean records cost no allocation.
+func (sc *scrubber) attrs(prefix []string, kvs []attribute.KeyValue, notes *[]scrubNote) []attribute.KeyValue {
+	var out []attribute.KeyValue
+	for i, kv := range kvs {
+		nv, changed := sc.attr(prefix, kv, notes)
+		if !changed {
+			if out != nil {
+				out = append(out, kv)
+			}
+			continue
+		}
+		if out == nil {
+			out = make([]attribute.KeyValue, i, len(kvs)+1)
+			copy(out, kvs[:i])
+		}
+		out = append(out, attribute.KeyValue{Key: kv.Key, Value: nv})
+	}
+	return out
+}
+
+// attr scrubs one attribute.
+func (sc *scrubber) attr(prefix []string, kv attribute.KeyValue, notes *[]scrubNote) (attribute.Value, bool) {
+	k := string(kv.Key)
+	if _, safe := scrubSafeKeys[k]; safe {
+		return kv.Value, false
+	}
+	if m, ok := sc.matchKey(k); ok {
+		return sc.redact(joinPath(prefix, k), kv.Value, m, notes), true
+	}
+	return sc.value(prefix, k, kv.Value, notes)
+}
+
+// joinPath returns a new path: prefix then k.
+func joinPath(prefix []string, k string) []string {
+	return append(append(make([]string, 0, len(prefix)+1), prefix...), k)
+}
+
+// value scrubs a value found under prefix and k whose key is clean:
+// strings by their content, lists and maps member by member.
+func (sc *scrubber) value(prefix []string, k string, v attribute.Value, notes *[]scrubNote) (attribute.Value, bool) {
+	switch v.Type() {
+	case attribute.STRING:
+		return sc.stringValue(prefix, k, v.AsString(), notes)
+	case attribute.STRINGSLICE:
+		ss := v.AsStringSlice()
+		var out []string
+		for i, s := range ss {
+			nv, changed := sc.stringValue(joinPath(prefix, k), strconv.Itoa(i), s, notes)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = append([]string(nil), ss...)
+			}
+			out[i] = nv.Emit()
+		}
+		if out == nil {
+			return v, false
+		}
+		return attribute.StringSliceValue(out), true
+	case attribute.SLICE:
+		vs := v.AsSlice()
+		var out []attribute.Value
+		for i, e := range vs {
+			nv, changed := sc.value(joinPath(prefix, k), strconv.Itoa(i), e, notes)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = append([]attribute.Value(nil), vs...)
+			}
+			out[i] = nv
+		}
+		if out == nil {
+			return v, false
+		}
+		return attribute.SliceValue(out...), true
+	case attribute.MAP:
+		if out := sc.attrs(joinPath(prefix, k), v.AsMap(), notes); out != nil {
+			return attribute.MapValue(out...), true
+		}
+	}
+	return v, false
+}
+
+// stringValue scrubs a string found under prefix and k: kept when no
+// pattern matches it or it is exactly the matched word; scrubbed inside
+// when it is a JSON object or array; redacted whole otherwise.
+func (sc *scrubber) stringValue(prefix []string, k string, s string, notes *[]scrubNote) (attribute.Value, bool) {
+	m, ok := sc.match(s)
+	if !ok || len(m) == len(s) {
+		return attribute.Value{}, false
+	}
+	path := joinPath(prefix, k)
+	if t := strings.TrimSpace(s); len(t) > 1 && (t[0] == '{' || t[0] == '[') {
+		if doc, err := parseOrderedJSON(t); err == nil {
+			var b strings.Builder
+			sc.json(path, doc, notes).write(&b)
+			return attribute.StringValue(b.String()), true
+		}
+	}
+	return sc.redact(path, attribute.StringValue(s), m, notes), true
+}
+
+// json scrubs a parsed JSON value found at path.
+func (sc *scrubber) json(path []string, v jsonNode, notes *[]scrubNote) jsonNode {
+	at := func(k string) []string { return append(append(make([]string, 0, len(path)+1), path...), k) }
+	switch v.kind {
+	case jsonObject:
+		for i := range v.members {
+			mem := &v.members[i]
+			if _, safe := scrubSafeKeys[mem.key]; safe {
+				continue
+			}
+			if m, ok := sc.matchKey(mem.key); ok {
+				mem.value = nodeFromValue(sc.redact(at(mem.key), mem.value.asValue(), m, notes))
+				continue
+			}
+			mem.value = sc.json(at(mem.key), mem.value, notes)
+		}
+	case jsonArray:
+		for i := range v.items {
+			v.items[i] = sc.json(at(strconv.Itoa(i)), v.items[i], notes)
+		}
+	case jsonString:
+		if m, ok := sc.match(v.text); ok && len(m) != len(v.text) {
+			return nodeFromValue(sc.redact(path, attribute.StringValue(v.text), m, notes))
+		}
+	}
+	return v
+}
+
+// notesValue merges new notes into the JSON list already in existing.
+func notesValue(existing string, notes []scrubNote) string {
+	var all []scrubNote
+	if existing != "" {
+		_ = json.Unmarshal([]byte(existing), &all)
+	}
+	all = append(all, notes...)
+	b, _ := json.Marshal(all)
+	return string(b)
+}
