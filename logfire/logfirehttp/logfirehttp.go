@@ -1,0 +1,211 @@
+// Package logfirehttp connects net/http servers and clients to Logfire with
+// OpenTelemetry's otelhttp instrumentation, so that a request which crosses
+// services shows up in Logfire as one trace.
+//
+// A server wraps its handler; a client uses a client or transport from
+// here. Both report through a *logfire.Logfire and propagate the trace
+// context in the W3C traceparent, tracestate and baggage headers (or with
+// the propagator given to logfire.WithPropagator):
+//
+//	lf, _ := logfire.Configure(ctx)
+//	http.ListenAndServe(addr, logfirehttp.NewHandler(lf, mux, "orders"))
+//
+//	client := logfirehttp.Client(lf)
+//	req, _ := http.NewRequestWithContext(ctx, "GET", "http://inventory/items/42", nil)
+//	resp, err := client.Do(req) // a client span; the server's span is its child
+//
+// The context of the request is what links the spans: a client request
+// must carry the context of the span it belongs to (NewRequestWithContext),
+// and a handler must start its spans from r.Context().
+//
+// # What the spans look like in Logfire
+//
+// The spans are otelhttp's, with the HTTP semantic-convention attributes
+// (http.request.method, url.path, http.route, http.response.status_code,
+// …); a server span that answered 5xx, and a client span whose request
+// failed or got a 4xx or 5xx answer, have status Error. Their names stay short, as
+// OpenTelemetry asks: "GET /items/{id}" for a server span when the route is
+// known (net/http's ServeMux patterns), else the operation given to
+// NewHandler, else the method; "GET" for a client span. Logfire shows a
+// span's logfire.msg attribute as its message, and the name when it has
+// none, so this package also sets logfire.msg to something a person can
+// read: "GET /items/42" on a server span and "GET inventory/items/42" on a
+// client span (path only: the query string, which may carry secrets, is
+// left out). The pending span that Logfire shows while a request is in
+// flight is made before logfire.msg is set, so it shows the name.
+//
+// Metrics (http.server.request.duration, http.client.request.duration and
+// the body sizes) go to the instance's MeterProvider.
+package logfirehttp
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/logfire-go/sdk/internal/keys"
+	"github.com/logfire-go/sdk/logfire"
+)
+
+// NewHandler wraps h so that every request it serves is a server span of
+// lf, the child of the caller's span when the request carries a trace
+// context. operation names the span until the route is known (it may be
+// ""). With lf nil, the default instance is used, or the global
+// OpenTelemetry providers if there is none.
+//
+// opts are passed to otelhttp after this package's own, so they win (for
+// example otelhttp.WithFilter to leave health checks out, or
+// otelhttp.WithPublicEndpointFn for an endpoint that untrusted clients
+// call: its spans then start a new trace that links to the caller's).
+func NewHandler(lf *logfire.Logfire, h http.Handler, operation string, opts ...otelhttp.Option) http.Handler {
+	base := append(instanceOptions(lf), otelhttp.WithSpanNameFormatter(serverSpanName))
+	return otelhttp.NewHandler(serverMessage{next: h}, operation, append(base, opts...)...)
+}
+
+// NewTransport wraps base (http.DefaultTransport if nil) so that every
+// request it sends is a client span of lf, child of the span in the
+// request's context, and carries the trace context in its headers. With
+// lf nil, the default instance is used, or the global OpenTelemetry
+// providers if there is none. opts are passed to otelhttp after this
+// package's own, so they win.
+func NewTransport(lf *logfire.Logfire, base http.RoundTripper, opts ...otelhttp.Option) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	o := append(instanceOptions(lf), otelhttp.WithSpanNameFormatter(clientSpanName))
+	return otelhttp.NewTransport(clientMessage{next: base}, append(o, opts...)...)
+}
+
+// Client returns an *http.Client whose requests are client spans of lf
+// (see NewTransport). It has no timeout; set one, or give each request a
+// context with a deadline.
+func Client(lf *logfire.Logfire, opts ...otelhttp.Option) *http.Client {
+	return &http.Client{Transport: NewTransport(lf, nil, opts...)}
+}
+
+// Inject writes the trace context and baggage of ctx into h (traceparent,
+// tracestate, baggage with the default propagator), for HTTP clients that
+// are not instrumented with otelhttp. It uses the default instance's
+// propagator, or OpenTelemetry's global one if there is no default
+// instance.
+func Inject(ctx context.Context, h http.Header) {
+	propagator(nil).Inject(ctx, propagation.HeaderCarrier(h))
+}
+
+// Extract returns ctx with the trace context and baggage found in h, for
+// HTTP servers that are not instrumented with otelhttp: a span started from
+// the returned context is the child of the caller's span. It uses the same
+// propagator as Inject.
+func Extract(ctx context.Context, h http.Header) context.Context {
+	return propagator(nil).Extract(ctx, propagation.HeaderCarrier(h))
+}
+
+// instance returns lf, or the default instance if lf is nil (nil if there
+// is none).
+func instance(lf *logfire.Logfire) *logfire.Logfire {
+	if lf != nil {
+		return lf
+	}
+	return logfire.Default()
+}
+
+func propagator(lf *logfire.Logfire) propagation.TextMapPropagator {
+	if lf = instance(lf); lf != nil {
+		return lf.Propagator()
+	}
+	return otel.GetTextMapPropagator()
+}
+
+// instanceOptions point otelhttp at lf's providers and propagator. Without
+// an instance otelhttp uses the global ones, read at each request.
+func instanceOptions(lf *logfire.Logfire) []otelhttp.Option {
+	if lf = instance(lf); lf == nil {
+		return nil
+	}
+	return []otelhttp.Option{
+		otelhttp.WithTracerProvider(lf.TracerProvider()),
+		otelhttp.WithMeterProvider(lf.MeterProvider()),
+		otelhttp.WithPropagators(lf.Propagator()),
+	}
+}
+
+// serverSpanName is "METHOD route" once the route is known (otelhttp
+// renames the span after the handler has run if the request has a
+// pattern), else the operation, else the method.
+func serverSpanName(operation string, r *http.Request) string {
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	if route := routeOf(r.Pattern); route != "" {
+		return method + " " + route
+	}
+	if operation != "" {
+		return operation
+	}
+	return method
+}
+
+// routeOf returns the path of a ServeMux pattern "[METHOD ][HOST]/PATH",
+// or "" if there is none.
+func routeOf(pattern string) string {
+	if i := strings.IndexAny(pattern, " \t"); i >= 0 && !strings.Contains(pattern[:i], "/") {
+		pattern = strings.TrimLeft(pattern[i:], " \t")
+	}
+	if i := strings.IndexByte(pattern, '/'); i >= 0 {
+		return pattern[i:]
+	}
+	return ""
+}
+
+func clientSpanName(_ string, r *http.Request) string {
+	if r.Method == "" {
+		return http.MethodGet
+	}
+	return r.Method
+}
+
+// serverMessage sets logfire.msg on the server span of the request, and
+// http.route once a ServeMux has matched a pattern (otelhttp v0.70 only
+// renames the span).
+type serverMessage struct{ next http.Handler }
+
+func (h serverMessage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	span := trace.SpanFromContext(r.Context())
+	if !span.IsRecording() {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	span.SetAttributes(attribute.String(keys.Msg, method+" "+r.URL.Path))
+	h.next.ServeHTTP(w, r)
+	if route := routeOf(r.Pattern); route != "" {
+		span.SetAttributes(semconv.HTTPRoute(route))
+	}
+}
+
+// clientMessage sets logfire.msg on the client span of the request
+// (otelhttp hands the request to its base transport with the span in the
+// context).
+type clientMessage struct{ next http.RoundTripper }
+
+func (t clientMessage) RoundTrip(r *http.Request) (*http.Response, error) {
+	if span := trace.SpanFromContext(r.Context()); span.IsRecording() && r.URL != nil {
+		method := r.Method
+		if method == "" {
+			method = http.MethodGet
+		}
+		span.SetAttributes(attribute.String(keys.Msg, method+" "+r.URL.Host+r.URL.EscapedPath()))
+	}
+	return t.next.RoundTrip(r)
+}

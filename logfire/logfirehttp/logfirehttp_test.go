@@ -1,0 +1,361 @@
+package logfirehttp_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/codes"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/logfire"
+	"github.com/logfire-go/sdk/logfire/logfirehttp"
+)
+
+// newInstance configures an independent instance whose spans land in the
+// returned exporter as they end and whose metrics the reader collects.
+func newInstance(t *testing.T, name string, opts ...logfire.Option) (*logfire.Logfire, *tracetest.InMemoryExporter, *sdkmetric.ManualReader) {
+	t.Helper()
+	mem := tracetest.NewInMemoryExporter()
+	reader := sdkmetric.NewManualReader()
+	base := []logfire.Option{
+		logfire.WithSetDefault(false), logfire.WithConsole(false), logfire.WithSendToLogfire(config.SendNever),
+		logfire.WithCredentialsDir(t.TempDir()), logfire.WithServiceName(name),
+		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)), logfire.WithMetricReader(reader),
+	}
+	lf, err := logfire.Configure(context.Background(), append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lf.Shutdown(context.Background()) })
+	return lf, mem, reader
+}
+
+func attr(s tracetest.SpanStub, key string) (attribute.Value, bool) {
+	for _, kv := range s.Attributes {
+		if string(kv.Key) == key {
+			return kv.Value, true
+		}
+	}
+	return attribute.Value{}, false
+}
+
+func one(t *testing.T, spans tracetest.SpanStubs, kind trace.SpanKind) tracetest.SpanStub {
+	t.Helper()
+	var found []tracetest.SpanStub
+	for _, s := range spans {
+		if s.SpanKind == kind {
+			found = append(found, s)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d %v spans, want 1: %+v", len(found), kind, spans)
+	}
+	return found[0]
+}
+
+// waitSpans waits (bounded) for n spans: a server span ends after the
+// response has been written, so the client may see the answer first.
+func waitSpans(t *testing.T, mem *tracetest.InMemoryExporter, n int) tracetest.SpanStubs {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		spans := mem.GetSpans()
+		if len(spans) >= n || time.Now().After(deadline) {
+			return spans
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestClientServerOneTrace: a client of one instance calls a server of
+// another; the server span is the child of the client span, which is the
+// child of the caller's span, and baggage crosses too.
+func TestClientServerOneTrace(t *testing.T) {
+	front, frontSpans, frontMetrics := newInstance(t, "front")
+	back, backSpans, backMetrics := newInstance(t, "inventory", logfire.WithBaggageAttributes(true))
+
+	mux := http.NewServeMux()
+	var handlerCtx trace.SpanContext
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		handlerCtx = trace.SpanContextFromContext(r.Context())
+		_, s := back.Span(r.Context(), "looking up item {id}", "id", r.PathValue("id"))
+		s.End()
+		_, _ = io.WriteString(w, "ok")
+	})
+	srv := httptest.NewServer(logfirehttp.NewHandler(back, mux, "inventory"))
+	defer srv.Close()
+
+	m, _ := baggage.NewMember("tenant", "acme")
+	bag, _ := baggage.New(m)
+	ctx := baggage.ContextWithBaggage(context.Background(), bag)
+	ctx, parent := front.Span(ctx, "checkout")
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/items/42?secret=x", nil)
+	resp, err := logfirehttp.Client(front).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	parent.End()
+
+	fs := waitSpans(t, frontSpans, 2)
+	client := one(t, fs, trace.SpanKindClient)
+	server := one(t, waitSpans(t, backSpans, 2), trace.SpanKindServer)
+
+	if client.Parent.SpanID() != parent.SpanContext().SpanID() {
+		t.Errorf("client span's parent %v, want the checkout span %v", client.Parent.SpanID(), parent.SpanContext().SpanID())
+	}
+	if server.SpanContext.TraceID() != parent.SpanContext().TraceID() {
+		t.Errorf("server trace %v, want %v", server.SpanContext.TraceID(), parent.SpanContext().TraceID())
+	}
+	if server.Parent.SpanID() != client.SpanContext.SpanID() || !server.Parent.IsRemote() {
+		t.Errorf("server span's parent %v (remote %v), want the client span %v", server.Parent.SpanID(), server.Parent.IsRemote(), client.SpanContext.SpanID())
+	}
+	if handlerCtx.SpanID() != server.SpanContext.SpanID() {
+		t.Errorf("the handler's context holds span %v, want the server span %v", handlerCtx.SpanID(), server.SpanContext.SpanID())
+	}
+	if got, want := server.Name, "GET /items/{id}"; got != want {
+		t.Errorf("server span name %q, want %q", got, want)
+	}
+	if got, want := client.Name, "GET"; got != want {
+		t.Errorf("client span name %q, want %q", got, want)
+	}
+	if v, _ := attr(server, "logfire.msg"); v.AsString() != "GET /items/42" {
+		t.Errorf("server logfire.msg = %q", v.AsString())
+	}
+	host := req.URL.Host
+	if v, _ := attr(client, "logfire.msg"); v.AsString() != "GET "+host+"/items/42" {
+		t.Errorf("client logfire.msg = %q, want %q", v.AsString(), "GET "+host+"/items/42")
+	}
+	if v, _ := attr(server, "tenant"); v.AsString() != "acme" {
+		t.Errorf("server span lacks the caller's baggage tenant=acme: %v", server.Attributes)
+	}
+	if v, _ := attr(server, "http.route"); v.AsString() != "/items/{id}" {
+		t.Errorf("http.route = %q", v.AsString())
+	}
+
+	// Each instance's MeterProvider got the request durations.
+	for _, c := range []struct {
+		reader *sdkmetric.ManualReader
+		name   string
+	}{{frontMetrics, "http.client.request.duration"}, {backMetrics, "http.server.request.duration"}} {
+		var rm metricdata.ResourceMetrics
+		if err := c.reader.Collect(context.Background(), &rm); err != nil {
+			t.Fatal(err)
+		}
+		if !hasMetric(rm, c.name) {
+			t.Errorf("metric %s not recorded", c.name)
+		}
+	}
+}
+
+func hasMetric(rm metricdata.ResourceMetrics, name string) bool {
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestServerSpanNames(t *testing.T) {
+	lf, mem, _ := newInstance(t, "svc")
+	mux := http.NewServeMux()
+	mux.HandleFunc("/plain/", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("POST /fail", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+	cases := []struct {
+		handler   http.Handler
+		operation string
+		method    string
+		path      string
+		name      string
+		msg       string
+		status    codes.Code
+	}{
+		{mux, "op", http.MethodGet, "/plain/x", "GET /plain/", "GET /plain/x", codes.Unset},
+		{mux, "op", http.MethodPost, "/fail", "POST /fail", "POST /fail", codes.Error},
+		{http.NotFoundHandler(), "op", http.MethodGet, "/nothing", "op", "GET /nothing", codes.Unset},
+		{http.NotFoundHandler(), "", http.MethodDelete, "/nothing", "DELETE", "DELETE /nothing", codes.Unset},
+	}
+	for _, c := range cases {
+		mem.Reset()
+		srv := httptest.NewServer(logfirehttp.NewHandler(lf, c.handler, c.operation))
+		req, _ := http.NewRequest(c.method, srv.URL+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			srv.Close()
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		srv.Close() // waits for the handler, so the span has ended
+		s := one(t, waitSpans(t, mem, 1), trace.SpanKindServer)
+		if s.Name != c.name {
+			t.Errorf("%s %s: name %q, want %q", c.method, c.path, s.Name, c.name)
+		}
+		if v, _ := attr(s, "logfire.msg"); v.AsString() != c.msg {
+			t.Errorf("%s %s: logfire.msg %q, want %q", c.method, c.path, v.AsString(), c.msg)
+		}
+		if s.Status.Code != c.status {
+			t.Errorf("%s %s: status %v, want %v", c.method, c.path, s.Status.Code, c.status)
+		}
+		if s.Parent.IsValid() {
+			t.Errorf("%s %s: a request without traceparent got parent %v", c.method, c.path, s.Parent.SpanID())
+		}
+	}
+}
+
+// TestClientErrorStatus: a failed request and a 4xx answer make the client
+// span an error.
+func TestClientErrorStatus(t *testing.T) {
+	lf, mem, _ := newInstance(t, "svc")
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	client := logfirehttp.Client(lf)
+	resp, err := client.Get(srv.URL + "/missing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if s := one(t, waitSpans(t, mem, 1), trace.SpanKindClient); s.Status.Code != codes.Error {
+		t.Errorf("404: status %v, want Error", s.Status.Code)
+	}
+
+	mem.Reset()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	url := closed.URL
+	closed.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if _, err := client.Do(req); err == nil {
+		t.Fatal("request to a closed server succeeded")
+	}
+	if s := one(t, waitSpans(t, mem, 1), trace.SpanKindClient); s.Status.Code != codes.Error {
+		t.Errorf("refused: status %v, want Error", s.Status.Code)
+	}
+}
+
+// TestNewTransportBase: the base transport is used and sees the trace
+// headers.
+func TestNewTransportBase(t *testing.T) {
+	lf, mem, _ := newInstance(t, "svc")
+	var seen http.Header
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		seen = r.Header.Clone()
+		return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: r}, nil
+	})
+	ctx, parent := lf.Span(context.Background(), "outer")
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:1/x", nil)
+	resp, err := (&http.Client{Transport: logfirehttp.NewTransport(lf, base)}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	parent.End()
+	client := one(t, waitSpans(t, mem, 2), trace.SpanKindClient)
+	want := "00-" + client.SpanContext.TraceID().String() + "-" + client.SpanContext.SpanID().String() + "-01"
+	if got := seen.Get("traceparent"); got != want {
+		t.Errorf("traceparent %q, want %q", got, want)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestInjectExtract: the plain helpers use the global propagator when
+// there is no default instance, and carry the context across.
+func TestInjectExtract(t *testing.T) {
+	if logfire.Default() != nil {
+		t.Skip("a default instance is configured")
+	}
+	old := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(logfire.DefaultPropagator())
+	t.Cleanup(func() { otel.SetTextMapPropagator(old) })
+
+	lf, _, _ := newInstance(t, "svc")
+	ctx, span := lf.Span(context.Background(), "outer")
+	defer span.End()
+	m, _ := baggage.NewMember("k", "v")
+	bag, _ := baggage.New(m)
+	ctx = baggage.ContextWithBaggage(ctx, bag)
+
+	h := http.Header{}
+	logfirehttp.Inject(ctx, h)
+	if h.Get("traceparent") == "" || h.Get("baggage") != "k=v" {
+		t.Fatalf("headers %v", h)
+	}
+	got := logfirehttp.Extract(context.Background(), h)
+	sc := trace.SpanContextFromContext(got)
+	if sc.TraceID() != span.SpanContext().TraceID() || sc.SpanID() != span.SpanContext().SpanID() || !sc.IsRemote() {
+		t.Errorf("extracted %v, want remote %v", sc, span.SpanContext())
+	}
+	if baggage.FromContext(got).Member("k").Value() != "v" {
+		t.Errorf("baggage not extracted")
+	}
+
+	// Missing or malformed headers give a context without a parent.
+	for _, bad := range []http.Header{{}, {"Traceparent": {"garbage"}}, {"Traceparent": {"00-00000000000000000000000000000000-0000000000000000-01"}}} {
+		if sc := trace.SpanContextFromContext(logfirehttp.Extract(context.Background(), bad)); sc.IsValid() {
+			t.Errorf("%v: extracted %v", bad, sc)
+		}
+	}
+}
+
+// TestNilInstanceUsesDefault: with lf nil the helpers use the default
+// instance's providers.
+func TestNilInstanceUsesDefault(t *testing.T) {
+	lf, mem, _ := newInstance(t, "svc")
+	old, oldProp := logfire.Default(), otel.GetTextMapPropagator()
+	logfire.SetDefault(lf)
+	t.Cleanup(func() {
+		logfire.SetDefault(old)
+		otel.SetTextMapPropagator(oldProp)
+	})
+	srv := httptest.NewServer(logfirehttp.NewHandler(nil, http.NotFoundHandler(), "op"))
+	resp, err := logfirehttp.Client(nil).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	srv.Close()
+	spans := waitSpans(t, mem, 2)
+	client, server := one(t, spans, trace.SpanKindClient), one(t, spans, trace.SpanKindServer)
+	if server.Parent.SpanID() != client.SpanContext.SpanID() {
+		t.Errorf("server parent %v, want client %v", server.Parent.SpanID(), client.SpanContext.SpanID())
+	}
+}
+
+func TestServerSpanNameHostPattern(t *testing.T) {
+	lf, mem, _ := newInstance(t, "svc")
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET 127.0.0.1/host/{x}", func(w http.ResponseWriter, r *http.Request) {})
+	srv := httptest.NewServer(logfirehttp.NewHandler(lf, mux, "op"))
+	resp, err := http.Get(srv.URL + "/host/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	srv.Close()
+	s := one(t, waitSpans(t, mem, 1), trace.SpanKindServer)
+	if s.Name != "GET /host/{x}" {
+		t.Errorf("name %q", s.Name)
+	}
+	if v, _ := attr(s, "http.route"); v.AsString() != "/host/{x}" {
+		t.Errorf("http.route %q", v.AsString())
+	}
+}
