@@ -34,7 +34,7 @@ type SpanHandle struct {
 //	ctx, span := lf.Span(ctx, "processing order {order_id}", "order_id", id)
 //	defer span.End()
 func (lf *Logfire) Span(ctx context.Context, template string, args ...any) (context.Context, *SpanHandle) {
-	if lf == nil || (lf.minLevel > LevelInfo && spanLevel(args) < lf.minLevel) {
+	if lf == nil || lf.dropsSpan(args) {
 		return ctx, nil
 	}
 	return lf.startSpan(ctx, template, args, callerPC(1))
@@ -43,10 +43,18 @@ func (lf *Logfire) Span(ctx context.Context, template string, args ...any) (cont
 // Span starts a span with the default instance. See (*Logfire).Span.
 func Span(ctx context.Context, template string, args ...any) (context.Context, *SpanHandle) {
 	lf := Default()
-	if lf == nil || (lf.minLevel > LevelInfo && spanLevel(args) < lf.minLevel) {
+	if lf == nil || lf.dropsSpan(args) {
 		return ctx, nil
 	}
 	return lf.startSpan(ctx, template, args, callerPC(1))
+}
+
+// dropsSpan reports whether a span with args is below lf's minimum level.
+// A span is info unless an AtLevel among args says otherwise, and AtLevel
+// may go lower, so the args are scanned unless no level is below the
+// minimum.
+func (lf *Logfire) dropsSpan(args []any) bool {
+	return lf.minLevel > LevelTrace && spanLevel(args) < lf.minLevel
 }
 
 // spanLevel finds the level an AtLevel among args gives, or info.
@@ -83,7 +91,7 @@ func (lf *Logfire) startSpan(ctx context.Context, template string, args []any, p
 // recorded on the span (status Error, exception event with the stack) and
 // then re-panicked.
 func (lf *Logfire) Do(ctx context.Context, template string, fn func(context.Context) error, args ...any) error {
-	if lf == nil || (lf.minLevel > LevelInfo && spanLevel(args) < lf.minLevel) {
+	if lf == nil || lf.dropsSpan(args) {
 		return fn(ctx)
 	}
 	ctx, span := lf.startSpan(ctx, template, args, callerPC(1))
@@ -93,7 +101,7 @@ func (lf *Logfire) Do(ctx context.Context, template string, fn func(context.Cont
 // Do runs fn inside a span of the default instance. See (*Logfire).Do.
 func Do(ctx context.Context, template string, fn func(context.Context) error, args ...any) error {
 	lf := Default()
-	if lf == nil || (lf.minLevel > LevelInfo && spanLevel(args) < lf.minLevel) {
+	if lf == nil || lf.dropsSpan(args) {
 		return fn(ctx)
 	}
 	ctx, span := lf.startSpan(ctx, template, args, callerPC(1))
