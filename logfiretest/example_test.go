@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/logfire-go/sdk/logfire"
@@ -198,4 +200,72 @@ func ExampleSpan_Dump() {
 	// Output:
 	// deployed {version} map[span_id:1 trace_id:1] 1000000000 1000000000
 	// [ops] 1.2.3 log
+}
+
+// Span finds an ended span by its template; its getters read the Logfire
+// attributes.
+func ExampleCapture_Span() {
+	c := logfiretest.NewCapture()
+	lf := configure(c)
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "resize {w}x{h}", "w", 640, "h", 480, logfire.AtLevel(logfire.LevelDebug))
+	span.RecordError(errors.New("unsupported format"))
+	span.End()
+
+	s := c.Span("resize {w}x{h}")
+	fmt.Println(s.Template(), "|", s.Message(), "|", s.Level(), "|", s.Value("w"))
+	ev, _ := s.Event("exception")
+	fmt.Println(ev.Value("exception.message"))
+	// Output:
+	// resize {w}x{h} | resize 640x480 | error | 640
+	// unsupported format
+}
+
+// Named returns every record with a template: here a span's pending span
+// and the span itself.
+func ExampleCapture_Named() {
+	c := logfiretest.NewCapture()
+	lf := configure(c)
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "batch")
+	span.End()
+	for _, s := range c.Named("batch") {
+		fmt.Println(s.SpanType())
+	}
+	// Output:
+	// pending_span
+	// span
+}
+
+// Reset starts a new phase of a test; ids and times go on counting.
+func ExampleCapture_Reset() {
+	c := logfiretest.NewCapture()
+	lf := configure(c)
+	defer lf.Shutdown(context.Background())
+
+	lf.Info(context.Background(), "setup")
+	c.Reset()
+	lf.Info(context.Background(), "the part under test")
+	for _, s := range c.All() {
+		fmt.Println(s)
+	}
+	// Output: log "the part under test" trace=2 span=2 parent=- 2s..2s level=9
+}
+
+// LogRecords holds what OpenTelemetry log bridges emit through the
+// instance's LoggerProvider.
+func ExampleCapture_LogRecords() {
+	c := logfiretest.NewCapture()
+	lf := configure(c)
+	defer lf.Shutdown(context.Background())
+
+	var r otellog.Record
+	r.SetBody(attribute.StringValue("bridged record"))
+	lf.LoggerProvider().Logger("bridge").Emit(context.Background(), r)
+	for _, rec := range c.LogRecords() {
+		fmt.Println(rec.InstrumentationScope().Name, rec.Body().AsString())
+	}
+	// Output: bridge bridged record
 }

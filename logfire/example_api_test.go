@@ -1,0 +1,1247 @@
+package logfire_test
+
+// Examples for the rest of the public API. Most record into a logfiretest
+// capture, whose ids and times are deterministic, or print through the
+// console with timestamps and colours off.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/metric"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/logfire"
+	"github.com/logfire-go/sdk/logfiretest"
+)
+
+// captured returns an instance whose records land in a capture.
+func captured(opts ...logfire.Option) (*logfire.Logfire, *logfiretest.Capture) {
+	c := logfiretest.NewCapture()
+	lf, err := logfire.Configure(context.Background(), append(c.Options(), opts...)...)
+	if err != nil {
+		panic(err)
+	}
+	return lf, c
+}
+
+// asDefault makes lf the default instance until the returned function runs.
+func asDefault(lf *logfire.Logfire) (restore func()) {
+	old := logfire.Default()
+	logfire.SetDefault(lf)
+	return func() { logfire.SetDefault(old) }
+}
+
+// show prints the logs and ended spans of c: type, message and level.
+func show(c *logfiretest.Capture) {
+	for _, s := range c.All() {
+		if !s.IsPending() {
+			fmt.Printf("%s: %s (level %d)\n", s.SpanType(), s.Message(), s.Level())
+		}
+	}
+}
+
+// printing returns an instance that prints to standard output, without
+// timestamps or colours, and sends nothing.
+func printing(opts ...logfire.Option) *logfire.Logfire {
+	base := []logfire.Option{
+		logfire.WithSetDefault(false), logfire.WithSendToLogfire(config.SendNever),
+		logfire.WithConsole(true), logfire.WithConsoleWriter(os.Stdout),
+		logfire.WithConsoleTimestamps(false), logfire.WithConsoleColors(config.ColorsNever),
+	}
+	lf, err := logfire.Configure(context.Background(), append(base, opts...)...)
+	if err != nil {
+		panic(err)
+	}
+	return lf
+}
+
+// counterValue collects c's metrics and returns the int64 sum of name.
+func counterValue(c *logfiretest.Capture, name string) int64 {
+	ms, _ := c.CollectMetrics()
+	m, _ := logfiretest.FindMetric(ms, name)
+	if s, ok := m.Data.(metricdata.Sum[int64]); ok && len(s.DataPoints) > 0 {
+		return s.DataPoints[0].Value
+	}
+	return 0
+}
+
+// --- package-level functions, which use the default instance ---
+
+// Default is the instance the package-level functions use: the last one
+// Configure made without WithSetDefault(false), or the one given to
+// SetDefault.
+func ExampleDefault() {
+	lf, _ := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	fmt.Println(logfire.Default() == lf)
+	// Output: true
+}
+
+// SetDefault also installs the instance's providers as the global
+// OpenTelemetry ones, so other instrumentation reports through it.
+func ExampleSetDefault() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	logfire.Info(context.Background(), "through the default instance")
+	show(c)
+	// Output: log: through the default instance (level 9)
+}
+
+func ExampleLog() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	logfire.Log(context.Background(), logfire.Level(11), "between notice and warn")
+	show(c)
+	// Output: log: between notice and warn (level 11)
+}
+
+func ExampleTrace() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	logfire.Trace(context.Background(), "entering {fn}", "fn", "parse")
+	show(c)
+	// Output: log: entering parse (level 1)
+}
+
+func ExampleDebug() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	logfire.Debug(context.Background(), "cache {result}", "result", "miss")
+	show(c)
+	// Output: log: cache miss (level 5)
+}
+
+func ExampleInfo() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	logfire.Info(context.Background(), "Hello {name}!", "name", "world")
+	show(c)
+	// Output: log: Hello world! (level 9)
+}
+
+func ExampleNotice() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	logfire.Notice(context.Background(), "config reloaded")
+	show(c)
+	// Output: log: config reloaded (level 10)
+}
+
+func ExampleWarn() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	logfire.Warn(context.Background(), "retrying {url} in {delay}", "url", "/pay", "delay", 2*time.Second)
+	show(c)
+	// Output: log: retrying /pay in 2s (level 13)
+}
+
+// An error among the attributes is recorded as an exception and, at level
+// error, fails the log.
+func ExampleError() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	logfire.Error(context.Background(), "saving {id} failed", "id", 7, errors.New("disk full"))
+	show(c)
+	fmt.Println(c.Log("saving {id} failed").Status.Description)
+	// Output:
+	// log: saving 7 failed (level 17)
+	// *errors.errorString: disk full
+}
+
+// Fatal records a log at level fatal; unlike log.Fatal it does not exit.
+func ExampleFatal() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	logfire.Fatal(context.Background(), "cannot continue")
+	show(c)
+	fmt.Println("still running")
+	// Output:
+	// log: cannot continue (level 21)
+	// still running
+}
+
+func ExampleSpan() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	ctx, span := logfire.Span(context.Background(), "handling {path}", "path", "/users")
+	logfire.Info(ctx, "found {n} users", "n", 3)
+	span.End()
+	show(c)
+	fmt.Println(c.Log("found {n} users").Parent.SpanID() == span.SpanContext().SpanID())
+	// Output:
+	// log: found 3 users (level 9)
+	// span: handling /users (level 9)
+	// true
+}
+
+func ExampleDo() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	err := logfire.Do(context.Background(), "sending {n} emails", func(ctx context.Context) error {
+		logfire.Info(ctx, "sent")
+		return nil
+	}, "n", 2)
+	fmt.Println(err)
+	show(c)
+	// Output:
+	// <nil>
+	// log: sent (level 9)
+	// span: sending 2 emails (level 9)
+}
+
+// A panic inside Do is recorded on the span, which is ended, and then
+// continues.
+func ExampleDo_panic() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	func() {
+		defer func() { fmt.Println("recovered:", recover()) }()
+		_ = logfire.Do(context.Background(), "risky", func(context.Context) error { panic("boom") })
+	}()
+	s := c.Span("risky")
+	fmt.Println(s.Level(), s.Status.Code, s.Events[0].Value("exception.message"))
+	// Output:
+	// recovered: boom
+	// error Error boom
+}
+
+func ExampleCounter() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	orders, _ := logfire.Counter("orders", metric.WithUnit("{order}"))
+	orders.Add(context.Background(), 3)
+	fmt.Println(counterValue(c, "orders"))
+	// Output: 3
+}
+
+func ExampleUpDownCounter() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	inFlight, _ := logfire.UpDownCounter("requests_in_flight")
+	inFlight.Add(context.Background(), 2)
+	inFlight.Add(context.Background(), -1)
+	fmt.Println(counterValue(c, "requests_in_flight"))
+	// Output: 1
+}
+
+func ExampleHistogram() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	latency, _ := logfire.Histogram("latency", metric.WithUnit("ms"))
+	for _, ms := range []float64{12, 30, 18} {
+		latency.Record(context.Background(), ms)
+	}
+	ms, _ := c.CollectMetrics()
+	m, _ := logfiretest.FindMetric(ms, "latency")
+	p := m.Data.(metricdata.ExponentialHistogram[float64]).DataPoints[0]
+	fmt.Println(p.Count, p.Sum)
+	// Output: 3 60
+}
+
+func ExampleGauge() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	temp, _ := logfire.Gauge("temperature", metric.WithUnit("Cel"))
+	temp.Record(context.Background(), 21.5)
+	ms, _ := c.CollectMetrics()
+	m, _ := logfiretest.FindMetric(ms, "temperature")
+	fmt.Println(m.Data.(metricdata.Gauge[float64]).DataPoints[0].Value)
+	// Output: 21.5
+}
+
+func ExampleObservableCounter() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	_, _ = logfire.ObservableCounter("bytes_read", metric.WithInt64Callback(
+		func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(4096)
+			return nil
+		}))
+	fmt.Println(counterValue(c, "bytes_read"))
+	// Output: 4096
+}
+
+func ExampleObservableUpDownCounter() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	queue := []string{"a", "b"}
+	_, _ = logfire.ObservableUpDownCounter("queue_length", metric.WithInt64Callback(
+		func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(int64(len(queue)))
+			return nil
+		}))
+	fmt.Println(counterValue(c, "queue_length"))
+	// Output: 2
+}
+
+func ExampleObservableGauge() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	_, _ = logfire.ObservableGauge("load", metric.WithFloat64Callback(
+		func(_ context.Context, o metric.Float64Observer) error {
+			o.Observe(0.75)
+			return nil
+		}))
+	ms, _ := c.CollectMetrics()
+	m, _ := logfiretest.FindMetric(ms, "load")
+	fmt.Println(m.Data.(metricdata.Gauge[float64]).DataPoints[0].Value)
+	// Output: 0.75
+}
+
+func ExampleMetricTemporality() {
+	for _, k := range []sdkmetric.InstrumentKind{
+		sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindHistogram,
+		sdkmetric.InstrumentKindUpDownCounter, sdkmetric.InstrumentKindGauge,
+	} {
+		fmt.Println(k, logfire.MetricTemporality(k))
+	}
+	// Output:
+	// Counter DeltaTemporality
+	// Histogram DeltaTemporality
+	// UpDownCounter CumulativeTemporality
+	// Gauge CumulativeTemporality
+}
+
+// A reader of your own with Logfire's selectors sees metrics as Logfire's
+// exporter does.
+func ExampleMetricAggregation() {
+	reader := sdkmetric.NewManualReader(
+		sdkmetric.WithTemporalitySelector(logfire.MetricTemporality),
+		sdkmetric.WithAggregationSelector(logfire.MetricAggregation),
+	)
+	_ = reader
+	fmt.Printf("%T\n", logfire.MetricAggregation(sdkmetric.InstrumentKindHistogram))
+	fmt.Printf("%T\n", logfire.MetricAggregation(sdkmetric.InstrumentKindCounter))
+	// Output:
+	// metric.AggregationBase2ExponentialHistogram
+	// metric.AggregationSum
+}
+
+// A processor added with WithLogfireSpanProcessor sees pending spans;
+// IsPendingSpan tells them apart.
+func ExampleIsPendingSpan() {
+	rec := tracetest.NewSpanRecorder()
+	lf, _ := captured(logfire.WithLogfireSpanProcessor(rec))
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "job")
+	span.End()
+	for _, s := range rec.Ended() {
+		fmt.Println(s.Name(), logfire.IsPendingSpan(s))
+	}
+	// Output:
+	// job true
+	// job false
+}
+
+func ExampleSlogLevel() {
+	for _, l := range []slog.Level{slog.LevelDebug - 4, slog.LevelDebug, slog.LevelInfo, slog.LevelInfo + 2, slog.LevelWarn, slog.LevelError, slog.LevelError + 4} {
+		fmt.Println(l, "→", logfire.SlogLevel(l))
+	}
+	// Output:
+	// DEBUG-4 → trace
+	// DEBUG → debug
+	// INFO → info
+	// INFO+2 → notice
+	// WARN → warn
+	// ERROR → error
+	// ERROR+4 → fatal
+}
+
+// The package-level handler uses whatever instance is the default when a
+// record arrives.
+func ExampleSlogHandler() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	logger := slog.New(logfire.SlogHandler())
+	logger.Warn("quota at {pct}%", "pct", 95)
+	show(c)
+	// Output: log: quota at 95% (level 13)
+}
+
+func ExampleSetSlogDefault() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+	defer slog.SetDefault(slog.Default())
+
+	logfire.SetSlogDefault()
+	slog.Info("user {id} logged in", "id", 7)
+	show(c)
+	// Output: log: user 7 logged in (level 9)
+}
+
+// AtLevel gives a span a level; a span below the minimum level is not
+// recorded at all.
+func ExampleAtLevel() {
+	lf, c := captured(logfire.WithMinLevel(logfire.LevelInfo))
+	defer lf.Shutdown(context.Background())
+
+	_, noisy := lf.Span(context.Background(), "polling", logfire.AtLevel(logfire.LevelDebug))
+	noisy.End() // a nil handle: does nothing
+	_, slow := lf.Span(context.Background(), "slow query", logfire.AtLevel(logfire.LevelWarn))
+	slow.End()
+	show(c)
+	// Output: span: slow query (level 13)
+}
+
+// --- methods of *Logfire ---
+
+func ExampleLogfire_Log() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	lf.Log(context.Background(), logfire.LevelNotice, "{n} jobs queued", "n", 4)
+	show(c)
+	// Output: log: 4 jobs queued (level 10)
+}
+
+func ExampleLogfire_Trace() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	lf.Trace(context.Background(), "token {tok}", "tok", "ident")
+	show(c)
+	// Output: log: token ident (level 1)
+}
+
+func ExampleLogfire_Debug() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	lf.Debug(context.Background(), "query took {d}", "d", 3*time.Millisecond)
+	show(c)
+	// Output: log: query took 3ms (level 5)
+}
+
+// Non-primitive values travel as JSON, with a matching schema entry.
+func ExampleLogfire_Info() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	lf.Info(context.Background(), "Hello {name}!", "name", "world", "d", map[string]int{"a": 1, "b": 2})
+	log := c.Log("Hello {name}!")
+	fmt.Println(log.Message())
+	fmt.Println(log.Value("d"))
+	fmt.Println(log.Value("logfire.json_schema"))
+	// Output:
+	// Hello world!
+	// {"a":1,"b":2}
+	// {"type":"object","properties":{"name":{},"d":{"type":"object"}}}
+}
+
+func ExampleLogfire_Notice() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	lf.Notice(context.Background(), "new version {v} available", "v", "1.3.0")
+	show(c)
+	// Output: log: new version 1.3.0 available (level 10)
+}
+
+func ExampleLogfire_Warn() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	lf.Warn(context.Background(), "{{literal braces}} and {missing}")
+	show(c)
+	// Output: log: {literal braces} and {missing} (level 13)
+}
+
+func ExampleLogfire_Fatal() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	lf.Fatal(context.Background(), "out of memory")
+	show(c)
+	// Output: log: out of memory (level 21)
+}
+
+func ExampleLogfire_Do() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	err := lf.Do(context.Background(), "charging {card}", func(context.Context) error {
+		return errors.New("declined")
+	}, "card", "4242")
+	fmt.Println(err)
+	s := c.Span("charging {card}")
+	fmt.Println(s.Level(), s.Status.Description)
+	// Output:
+	// declined
+	// error *errors.errorString: declined
+}
+
+// The tracer provider serves OpenTelemetry instrumentation libraries; their
+// spans go where Logfire's go.
+func ExampleLogfire_TracerProvider() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.TracerProvider().Tracer("database/sql").Start(context.Background(), "SELECT users")
+	span.End()
+	s := c.Span("SELECT users")
+	fmt.Println(s.Scope.Name, s.SpanType() == "")
+	// Output: database/sql true
+}
+
+func ExampleLogfire_MeterProvider() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	hits, _ := lf.MeterProvider().Meter("cache").Int64Counter("hits")
+	hits.Add(context.Background(), 5)
+	fmt.Println(counterValue(c, "hits"))
+	// Output: 5
+}
+
+// The logger provider serves OpenTelemetry log bridges; its records go to
+// /v1/logs.
+func ExampleLogfire_LoggerProvider() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	var r otellog.Record
+	r.SetBody(attribute.StringValue("bridged"))
+	r.SetSeverity(otellog.SeverityInfo)
+	lf.LoggerProvider().Logger("my-bridge").Emit(context.Background(), r)
+	fmt.Println(c.LogRecords()[0].Body().AsString())
+	// Output: bridged
+}
+
+func ExampleLogfire_Resource() {
+	lf, _ := captured(logfire.WithServiceName("checkout"), logfire.WithServiceVersion("1.4.0"))
+	defer lf.Shutdown(context.Background())
+
+	set := lf.Resource().Set()
+	name, _ := set.Value("service.name")
+	version, _ := set.Value("service.version")
+	fmt.Println(name.AsString(), version.AsString())
+	// Output: checkout 1.4.0
+}
+
+func ExampleLogfire_Config() {
+	lf, _ := captured(logfire.WithMinLevel(logfire.LevelWarn))
+	defer lf.Shutdown(context.Background())
+
+	cfg := lf.Config()
+	fmt.Println(cfg.MinLevel, cfg.SendToLogfire, bool(cfg.Console))
+	// Output: warn false false
+}
+
+// The console prints a record once it is flushed.
+func ExampleLogfire_ForceFlush() {
+	lf := printing()
+	defer lf.Shutdown(context.Background())
+
+	lf.Info(context.Background(), "flushed {n}", "n", 1)
+	if err := lf.ForceFlush(context.Background()); err != nil {
+		fmt.Println(err)
+	}
+	// Output: flushed 1
+}
+
+// Shutdown flushes everything; after it, records are dropped. Calling it
+// again returns the first call's result.
+func ExampleLogfire_Shutdown() {
+	lf := printing()
+	lf.Info(context.Background(), "before shutdown")
+	fmt.Println(lf.Shutdown(context.Background()))
+	lf.Info(context.Background(), "after shutdown")
+	fmt.Println(lf.Shutdown(context.Background()))
+	// Output:
+	// before shutdown
+	// <nil>
+	// <nil>
+}
+
+func ExampleLogfire_Meter() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	errs, _ := lf.Meter().Int64Counter("errors")
+	errs.Add(context.Background(), 1, metric.WithAttributes(attribute.String("kind", "timeout")))
+	fmt.Println(counterValue(c, "errors"))
+	// Output: 1
+}
+
+func ExampleLogfire_Counter() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	signups, _ := lf.Counter("signups")
+	signups.Add(context.Background(), 1)
+	signups.Add(context.Background(), 1)
+	fmt.Println(counterValue(c, "signups"))
+	// Counters are deltas: the next collection starts from zero.
+	signups.Add(context.Background(), 1)
+	fmt.Println(counterValue(c, "signups"))
+	// Output:
+	// 2
+	// 1
+}
+
+func ExampleLogfire_UpDownCounter() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	conns, _ := lf.UpDownCounter("open_connections")
+	conns.Add(context.Background(), 3)
+	fmt.Println(counterValue(c, "open_connections"))
+	// Up-down counters are cumulative.
+	conns.Add(context.Background(), -1)
+	fmt.Println(counterValue(c, "open_connections"))
+	// Output:
+	// 3
+	// 2
+}
+
+func ExampleLogfire_Histogram() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	size, _ := lf.Histogram("payload_size", metric.WithUnit("By"))
+	size.Record(context.Background(), 512)
+	ms, _ := c.CollectMetrics()
+	m, _ := logfiretest.FindMetric(ms, "payload_size")
+	h := m.Data.(metricdata.ExponentialHistogram[float64])
+	fmt.Println(m.Unit, h.Temporality, h.DataPoints[0].Count)
+	// Output: By DeltaTemporality 1
+}
+
+func ExampleLogfire_Gauge() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	g, _ := lf.Gauge("cpu_temperature")
+	g.Record(context.Background(), 60)
+	g.Record(context.Background(), 62.5)
+	ms, _ := c.CollectMetrics()
+	m, _ := logfiretest.FindMetric(ms, "cpu_temperature")
+	fmt.Println(m.Data.(metricdata.Gauge[float64]).DataPoints[0].Value)
+	// Output: 62.5
+}
+
+func ExampleLogfire_ObservableCounter() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	total := int64(0)
+	_, _ = lf.ObservableCounter("ticks", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+		total += 10
+		o.Observe(total) // the running total; Logfire receives the change
+		return nil
+	}))
+	fmt.Println(counterValue(c, "ticks"))
+	fmt.Println(counterValue(c, "ticks"))
+	// Output:
+	// 10
+	// 10
+}
+
+func ExampleLogfire_ObservableUpDownCounter() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	_, _ = lf.ObservableUpDownCounter("goroutines_waiting", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+		o.Observe(3)
+		return nil
+	}))
+	fmt.Println(counterValue(c, "goroutines_waiting"))
+	// Output: 3
+}
+
+func ExampleLogfire_ObservableGauge() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	_, _ = lf.ObservableGauge("disk_free_ratio", metric.WithFloat64Callback(func(_ context.Context, o metric.Float64Observer) error {
+		o.Observe(0.4, metric.WithAttributes(attribute.String("disk", "/")))
+		return nil
+	}))
+	ms, _ := c.CollectMetrics()
+	m, _ := logfiretest.FindMetric(ms, "disk_free_ratio")
+	p := m.Data.(metricdata.Gauge[float64]).DataPoints[0]
+	disk, _ := p.Attributes.Value("disk")
+	fmt.Println(p.Value, disk.AsString())
+	// Output: 0.4 /
+}
+
+// slog groups become dotted keys; WithAttrs attributes are converted once.
+func ExampleLogfire_SlogHandler() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	logger := slog.New(lf.SlogHandler()).With("service", "billing").WithGroup("req")
+	logger.InfoContext(context.Background(), "handled {req.path}", "path", "/pay", "status", 200)
+	log := c.Log("handled {req.path}")
+	fmt.Println(log.Message())
+	fmt.Println(log.Value("service"), log.Value("req.path"), log.Value("req.status"))
+	// Output:
+	// handled /pay
+	// billing /pay 200
+}
+
+func ExampleLogfire_SetSlogDefault() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+	defer slog.SetDefault(slog.Default())
+
+	lf.SetSlogDefault()
+	slog.Error("payment {id} failed", "id", 9)
+	show(c)
+	// Output: log: payment 9 failed (level 17)
+}
+
+// --- methods of *SpanHandle ---
+
+// End is idempotent, so a deferred End is safe next to an explicit one.
+func ExampleSpanHandle_End() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "once")
+	defer span.End()
+	span.End()
+	fmt.Println(len(c.Spans()))
+	// Output: 1
+}
+
+func ExampleSpanHandle_RecordError() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "upload")
+	span.RecordError(os.ErrPermission)
+	span.End()
+	s := c.Span("upload")
+	fmt.Println(s.Level(), s.Status.Description)
+	// Output: error *errors.errorString: permission denied
+}
+
+// Attributes set on an open span update logfire.json_schema at End.
+func ExampleSpanHandle_SetAttribute() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "query")
+	span.SetAttribute("rows", []int{1, 2})
+	span.End()
+	s := c.Span("query")
+	fmt.Println(s.Value("rows"), s.Value("logfire.json_schema"))
+	// Output: [1,2] {"type":"object","properties":{"rows":{"type":"array"}}}
+}
+
+func ExampleSpanHandle_SetMessage() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "import {file}", "file", "a.csv")
+	span.SetMessage("import a.csv: 10 rows")
+	span.End()
+	fmt.Println(c.PendingSpan("import {file}").Message())
+	fmt.Println(c.Span("import {file}").Message())
+	// Output:
+	// import a.csv
+	// import a.csv: 10 rows
+}
+
+func ExampleSpanHandle_SetLevel() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "sync")
+	span.SetLevel(logfire.LevelWarn)
+	span.End()
+	fmt.Println(c.Span("sync").Level())
+	// Output: warn
+}
+
+func ExampleSpanHandle_AddTags() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "deploy", logfire.Tags("ops"))
+	span.AddTags("rollback")
+	span.End()
+	fmt.Println(c.Span("deploy").Tags())
+	// Output: [ops rollback]
+}
+
+func ExampleSpanHandle_SpanContext() {
+	lf, _ := captured()
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "work")
+	defer span.End()
+	sc := span.SpanContext()
+	fmt.Println(sc.TraceID(), sc.SpanID(), sc.IsSampled())
+
+	var none *logfire.SpanHandle // what Span returns below the minimum level
+	fmt.Println(none.SpanContext().IsValid())
+	// Output:
+	// 00000000000000000000000000000001 0000000000000001 true
+	// false
+}
+
+func ExampleSpanHandle_OTelSpan() {
+	lf, c := captured()
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "download")
+	span.OTelSpan().AddEvent("first byte")
+	span.End()
+	fmt.Println(c.Span("download").Events[0].Name)
+	// Output: first byte
+}
+
+// --- options ---
+
+// A token names its region; its project's base URL follows from it.
+func ExampleWithToken() {
+	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+		logfire.WithToken("pylf_v1_eu_example"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer lf.Shutdown(context.Background())
+	cfg := lf.Config()
+	dests, _ := cfg.Destinations()
+	fmt.Println(dests)
+	// Output: [https://logfire-eu.pydantic.dev (token pylf_v1_eu_…)]
+}
+
+func ExampleWithSendToLogfire() {
+	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+		logfire.WithToken("pylf_v1_us_example"), logfire.WithSendToLogfire(config.SendNever))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer lf.Shutdown(context.Background())
+	cfg := lf.Config()
+	dests, _ := cfg.Destinations()
+	fmt.Println(len(dests), "destinations")
+	// Output: 0 destinations
+}
+
+func ExampleWithServiceName() {
+	lf, _ := captured(logfire.WithServiceName("checkout"))
+	defer lf.Shutdown(context.Background())
+	v, _ := lf.Resource().Set().Value("service.name")
+	fmt.Println(v.AsString())
+	// Output: checkout
+}
+
+func ExampleWithServiceVersion() {
+	lf, _ := captured(logfire.WithServiceVersion("2.0.1"))
+	defer lf.Shutdown(context.Background())
+	v, _ := lf.Resource().Set().Value("service.version")
+	fmt.Println(v.AsString())
+	// Output: 2.0.1
+}
+
+func ExampleWithEnvironment() {
+	lf, _ := captured(logfire.WithEnvironment("staging"))
+	defer lf.Shutdown(context.Background())
+	v, _ := lf.Resource().Set().Value("deployment.environment.name")
+	fmt.Println(v.AsString())
+	// Output: staging
+}
+
+// receiver is a stand-in for Logfire: it records the path and
+// Authorization header of each request.
+type receiver struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []string
+}
+
+func newReceiver(name string) *receiver {
+	r := &receiver{}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.seen = append(r.seen, name+" "+req.URL.Path+" "+req.Header.Get("Authorization"))
+		r.mu.Unlock()
+	}))
+	return r
+}
+
+func (r *receiver) requests() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.seen...)
+}
+
+// WithBaseURL sends to another endpoint, such as a self-hosted Logfire or
+// an OpenTelemetry Collector.
+func ExampleWithBaseURL() {
+	rcv := newReceiver("collector")
+	defer rcv.Close()
+
+	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+		logfire.WithToken("pylf_v1_us_example"), logfire.WithBaseURL(rcv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	lf.Info(context.Background(), "hello")
+	_ = lf.Shutdown(context.Background())
+	fmt.Println(rcv.requests())
+	// Output: [collector /v1/traces pylf_v1_us_example]
+}
+
+// Without a token in code or the environment, the token comes from
+// logfire_credentials.json in the credentials directory.
+func ExampleWithCredentialsDir() {
+	dir, _ := os.MkdirTemp("", "creds")
+	defer os.RemoveAll(dir)
+	_ = os.WriteFile(filepath.Join(dir, config.CredentialsFile), []byte(`{"token": "pylf_v1_eu_fromfile"}`), 0o600)
+
+	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+		logfire.WithCredentialsDir(dir))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer lf.Shutdown(context.Background())
+	cfg := lf.Config()
+	dests, _ := cfg.Destinations()
+	fmt.Println(dests)
+	// Output: [https://logfire-eu.pydantic.dev (token pylf_v1_eu_…)]
+}
+
+// The console prints each log, and each span when it starts.
+func ExampleWithConsole() {
+	lf := printing(logfire.WithConsole(true))
+	ctx, span := lf.Span(context.Background(), "processing order {id}", "id", 42)
+	lf.Info(ctx, "charged {amount}", "amount", 9.5)
+	span.End()
+	_ = lf.Shutdown(context.Background())
+	// Output:
+	// processing order 42
+	//   charged 9.5
+}
+
+// With colours always on, levels are coloured even when the output is not a
+// terminal.
+func ExampleWithConsoleColors() {
+	var buf bytes.Buffer
+	lf := printing(logfire.WithConsoleWriter(&buf), logfire.WithConsoleColors(config.ColorsAlways))
+	lf.Warn(context.Background(), "low disk")
+	_ = lf.Shutdown(context.Background())
+	fmt.Println(strings.Contains(buf.String(), "\x1b["), strings.Contains(buf.String(), "low disk"))
+	// Output: true true
+}
+
+func ExampleWithConsoleSpanStyle() {
+	lf := printing(logfire.WithConsoleSpanStyle(config.SpanStyleSimple))
+	ctx, span := lf.Span(context.Background(), "outer")
+	lf.Info(ctx, "inside")
+	span.End()
+	_ = lf.Shutdown(context.Background())
+	// Output:
+	// outer
+	// inside
+}
+
+// Timestamps are on by default; the examples turn them off so their output
+// is stable.
+func ExampleWithConsoleTimestamps() {
+	lf := printing(logfire.WithConsoleTimestamps(false))
+	lf.Info(context.Background(), "no time before me")
+	_ = lf.Shutdown(context.Background())
+	// Output: no time before me
+}
+
+// Verbose output adds the source location, the level and the arguments.
+// (The location line, which names a line of this file, is left out here.)
+func ExampleWithConsoleVerbose() {
+	var buf bytes.Buffer
+	lf := printing(logfire.WithConsoleWriter(&buf), logfire.WithConsoleVerbose(true))
+	lf.Info(context.Background(), "user {name}", "name", "ada")
+	_ = lf.Shutdown(context.Background())
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if !strings.Contains(line, ".go:") {
+			fmt.Println(line)
+		}
+	}
+	// Output:
+	// user ada
+	// │ name='ada'
+}
+
+func ExampleWithConsoleMinLevel() {
+	lf := printing(logfire.WithConsoleMinLevel(logfire.LevelWarn))
+	lf.Info(context.Background(), "hidden from the console, still exported")
+	lf.Warn(context.Background(), "shown")
+	_ = lf.Shutdown(context.Background())
+	// Output: shown
+}
+
+func ExampleWithConsoleWriter() {
+	var buf bytes.Buffer
+	lf := printing(logfire.WithConsoleWriter(&buf))
+	lf.Info(context.Background(), "into the buffer")
+	_ = lf.Shutdown(context.Background())
+	fmt.Print(strings.ToUpper(buf.String()))
+	// Output: INTO THE BUFFER
+}
+
+func ExampleWithMinLevel() {
+	lf, c := captured(logfire.WithMinLevel(logfire.LevelWarn))
+	defer lf.Shutdown(context.Background())
+
+	lf.Debug(context.Background(), "dropped")
+	lf.Info(context.Background(), "dropped too")
+	lf.Error(context.Background(), "kept")
+	show(c)
+	// Output: log: kept (level 17)
+}
+
+// A sample rate of 0 keeps no trace; 1 keeps all. A trace is kept or
+// dropped whole.
+func ExampleWithTraceSampleRate() {
+	lf, c := captured(logfire.WithTraceSampleRate(0))
+	defer lf.Shutdown(context.Background())
+
+	ctx, span := lf.Span(context.Background(), "request")
+	lf.Info(ctx, "inside")
+	span.End()
+	fmt.Println(len(c.All()), "records")
+	// Output: 0 records
+}
+
+func ExampleWithResourceAttributes() {
+	lf, _ := captured(logfire.WithResourceAttributes(attribute.String("team", "payments")))
+	defer lf.Shutdown(context.Background())
+	v, _ := lf.Resource().Set().Value("team")
+	fmt.Println(v.AsString())
+	// Output: payments
+}
+
+func ExampleWithScrubbing() {
+	lf, _ := captured(logfire.WithScrubbing(false))
+	defer lf.Shutdown(context.Background())
+	fmt.Println(bool(lf.Config().Scrubbing))
+	// Output: false
+}
+
+func ExampleWithBatchScheduleDelay() {
+	lf, _ := captured(logfire.WithBatchScheduleDelay(100 * time.Millisecond))
+	defer lf.Shutdown(context.Background())
+	fmt.Println(lf.Config().BatchScheduleDelay.Duration())
+	// Output: 100ms
+}
+
+func ExampleWithBatchExportTimeout() {
+	lf, _ := captured(logfire.WithBatchExportTimeout(5 * time.Second))
+	defer lf.Shutdown(context.Background())
+	fmt.Println(lf.Config().BatchExportTimeout.Duration())
+	// Output: 5s
+}
+
+func ExampleWithBatchSizes() {
+	lf, _ := captured(logfire.WithBatchSizes(4096, 256))
+	defer lf.Shutdown(context.Background())
+	cfg := lf.Config()
+	fmt.Println(cfg.BatchMaxQueueSize, cfg.BatchMaxExportSize)
+	// Output: 4096 256
+}
+
+// Independent instances, for tests and libraries, leave the default alone.
+func ExampleWithSetDefault() {
+	lf, _ := captured(logfire.WithSetDefault(false))
+	defer lf.Shutdown(context.Background())
+	fmt.Println(logfire.Default() == lf)
+	// Output: false
+}
+
+// A processor added with WithSpanProcessor sees real spans and logs, never
+// pending spans (compare WithLogfireSpanProcessor).
+func ExampleWithSpanProcessor() {
+	rec := tracetest.NewSpanRecorder()
+	lf, _ := captured(logfire.WithSpanProcessor(rec))
+	defer lf.Shutdown(context.Background())
+
+	ctx, span := lf.Span(context.Background(), "job")
+	lf.Info(ctx, "step")
+	span.End()
+	for _, s := range rec.Ended() {
+		fmt.Println(s.Name())
+	}
+	// Output:
+	// step
+	// job
+}
+
+func ExampleWithLogfireSpanProcessor() {
+	rec := tracetest.NewSpanRecorder()
+	lf, _ := captured(logfire.WithLogfireSpanProcessor(rec))
+	defer lf.Shutdown(context.Background())
+
+	ctx, span := lf.Span(context.Background(), "job")
+	lf.Info(ctx, "step")
+	span.End()
+	for _, s := range rec.Ended() {
+		v := ""
+		for _, kv := range s.Attributes() {
+			if kv.Key == "logfire.span_type" {
+				v = kv.Value.AsString()
+			}
+		}
+		fmt.Println(s.Name(), v)
+	}
+	// Output:
+	// job pending_span
+	// step log
+	// job span
+}
+
+func ExampleWithMetricReader() {
+	reader := sdkmetric.NewManualReader()
+	lf, _ := captured(logfire.WithMetricReader(reader))
+	defer lf.Shutdown(context.Background())
+
+	c, _ := lf.Counter("jobs")
+	c.Add(context.Background(), 7)
+	var rm metricdata.ResourceMetrics
+	_ = reader.Collect(context.Background(), &rm)
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			fmt.Println(sm.Scope.Name, m.Name, m.Data.(metricdata.Sum[int64]).DataPoints[0].Value)
+		}
+	}
+	// Output: logfire jobs 7
+}
+
+// printBodies is an OpenTelemetry log processor that prints each record's
+// body.
+type printBodies struct{}
+
+func (printBodies) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (printBodies) OnEmit(_ context.Context, r *sdklog.Record) error {
+	fmt.Println(r.Severity(), r.Body().AsString())
+	return nil
+}
+func (printBodies) Shutdown(context.Context) error   { return nil }
+func (printBodies) ForceFlush(context.Context) error { return nil }
+
+func ExampleWithLogProcessor() {
+	lf, _ := captured(logfire.WithLogProcessor(printBodies{}))
+	defer lf.Shutdown(context.Background())
+
+	var r otellog.Record
+	r.SetBody(attribute.StringValue("from a log bridge"))
+	r.SetSeverity(otellog.SeverityWarn)
+	lf.LoggerProvider().Logger("bridge").Emit(context.Background(), r)
+	// Output: WARN from a log bridge
+}
+
+func ExampleWithResource() {
+	res := resource.NewSchemaless(attribute.String("service.name", "fixed"), attribute.String("host.name", "test"))
+	lf, _ := captured(logfire.WithResource(res))
+	defer lf.Shutdown(context.Background())
+
+	var keys []string
+	for _, kv := range lf.Resource().Attributes() {
+		keys = append(keys, string(kv.Key)+"="+kv.Value.AsString())
+	}
+	sort.Strings(keys)
+	fmt.Println(keys)
+	// Output: [host.name=test service.name=fixed]
+}
+
+// A deterministic generator, such as logfiretest's, makes ids predictable.
+func ExampleWithIDGenerator() {
+	lf, _ := captured(logfire.WithIDGenerator(logfiretest.NewIDGenerator()))
+	defer lf.Shutdown(context.Background())
+
+	_, span := lf.Span(context.Background(), "first")
+	defer span.End()
+	fmt.Println(span.SpanContext().TraceID(), span.SpanContext().SpanID())
+	// Output: 00000000000000000000000000000001 0000000000000001
+}
+
+// Each destination is one project, with its own token and base URL.
+func ExampleWithDestinations() {
+	a, b := newReceiver("a"), newReceiver("b")
+	defer a.Close()
+	defer b.Close()
+
+	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+		logfire.WithDestinations(
+			config.Destination{Token: "pylf_v1_us_one", BaseURL: a.URL},
+			config.Destination{Token: "pylf_v1_eu_two", BaseURL: b.URL},
+		))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	lf.Info(context.Background(), "to both")
+	_ = lf.Shutdown(context.Background())
+	fmt.Println(a.requests(), b.requests())
+	// Output: [a /v1/traces pylf_v1_us_one] [b /v1/traces pylf_v1_eu_two]
+}
