@@ -27,9 +27,11 @@ import (
 // {"path": [...], "matched_substring": "..."}.
 
 // defaultScrubPatterns are the Python SDK's default patterns, written for
-// RE2. Python's auth(?!ors?\b) needs a look-ahead, which RE2 lacks: here
-// "auth" may swallow a following "or"/"ors" and a word boundary, and a
-// match that did so (the words author and authors) is skipped in code.
+// RE2 and matched without regard to case. Python's auth(?!ors?\b) needs a
+// look-ahead, which RE2 lacks: here "auth" may swallow a following
+// "or"/"ors" and a word boundary, and a match that did so (the words
+// author and authors) does not count. matchDefault (scrub_match.go)
+// implements this list by hand, for speed; the list is its specification.
 var defaultScrubPatterns = []string{
 	`password`,
 	`passwd`,
@@ -102,7 +104,6 @@ const maxScrubKeyCache = 4096
 
 // scrubber finds likely secrets in keys and values.
 type scrubber struct {
-	defaults *regexp.Regexp
 	extra    *regexp.Regexp // nil without extra patterns
 	callback ScrubCallback
 
@@ -113,10 +114,7 @@ type scrubber struct {
 // newScrubber compiles the default patterns and extra, which are RE2
 // regular expressions matched case-insensitively.
 func newScrubber(extra []string, cb ScrubCallback) (*scrubber, error) {
-	sc := &scrubber{
-		defaults: regexp.MustCompile(`(?i)` + strings.Join(defaultScrubPatterns, "|")),
-		callback: cb,
-	}
+	sc := &scrubber{callback: cb}
 	if len(extra) > 0 {
 		for _, p := range extra {
 			if _, err := regexp.Compile(p); err != nil {
@@ -128,34 +126,19 @@ func newScrubber(extra []string, cb ScrubCallback) (*scrubber, error) {
 	return sc, nil
 }
 
-// match returns the first text in s that a pattern matches.
+// match returns the first text in s that a pattern matches: the leftmost
+// match of the default patterns or the extra ones.
 func (sc *scrubber) match(s string) (string, bool) {
-	m, ok := firstDefaultMatch(sc.defaults, s)
+	start, end, ok := matchDefault(s)
 	if sc.extra != nil {
-		if loc := sc.extra.FindStringIndex(s); loc != nil && loc[1] > loc[0] {
-			if !ok || strings.Index(s, m) > loc[0] {
-				return s[loc[0]:loc[1]], true
-			}
+		if loc := sc.extra.FindStringIndex(s); loc != nil && loc[1] > loc[0] && (!ok || loc[0] < start) {
+			return s[loc[0]:loc[1]], true
 		}
 	}
-	return m, ok
-}
-
-// firstDefaultMatch finds the leftmost match of the default patterns that
-// is not the word author or authors.
-func firstDefaultMatch(re *regexp.Regexp, s string) (string, bool) {
-	for off := 0; off < len(s); {
-		loc := re.FindStringIndex(s[off:])
-		if loc == nil {
-			return "", false
-		}
-		m := s[off+loc[0] : off+loc[1]]
-		if len(m) < 6 || !strings.EqualFold(m[:6], "author") {
-			return m, true
-		}
-		off += loc[1]
+	if !ok {
+		return "", false
 	}
-	return "", false
+	return s[start:end], true
 }
 
 // matchKey is match for attribute keys, which repeat: verdicts are cached.
