@@ -10,9 +10,21 @@
 //
 //	e := lambdatest.Start(t, "/path/to/bootstrap", lambdatest.WithTimeout(2*time.Second))
 //	inv, err := e.Invoke(ctx, []byte(`{"name":"x"}`))
-//	// inv.Response, inv.Responded, inv.Frozen, inv.TimedOut, ...
+//	// inv.Response, inv.Responded, inv.Completed, inv.FreezeSent, inv.TimedOut, ...
 //	rep, err := e.Shutdown(ctx)
 //	// rep.SIGTERMSent, rep.ExitedWithinGrace, rep.Killed, ...
+//
+// # Checking what arrived before the freeze
+//
+// A lossless check compares when each piece of telemetry reached the
+// backend with Invocation.Completed: the moment the runtime and every
+// INVOKE extension had asked for their next event, after which Lambda may
+// freeze the process at any instant. Invocation.FreezeSent, when SIGSTOP
+// was actually sent, comes right after it and is the loosest bound that
+// still proves anything. Invocation.Frozen is only when the stop was
+// observed on every thread (a /proc poll): data arriving before Frozen
+// but after FreezeSent was merely not yet noticed as late. Arrival times
+// must be taken by the backend in the test process (same clock).
 //
 // # What is faithful to Lambda
 //

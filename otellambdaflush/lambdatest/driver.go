@@ -179,12 +179,16 @@ func (e *Emulator) freeze(g *generation, inv *invState) {
 		e.mu.Unlock()
 		return
 	}
+	sent := time.Now()
 	if err := g.proc.signalGroup(sigStop); err != nil {
 		e.mu.Unlock()
 		e.logf("SIGSTOP to process group %d: %v", g.pid, err)
 		return
 	}
 	g.frozen = true
+	if inv != nil {
+		inv.rec.FreezeSent = sent
+	}
 	e.mu.Unlock()
 
 	confirmed := g.proc.waitStopped(stopConfirmLimit)
@@ -238,15 +242,32 @@ func (e *Emulator) setErr(inv *invState, err error) {
 	e.mu.Unlock()
 }
 
+// maxExpiredTracked bounds how many timed-out invocations the emulator
+// keeps on managed instances for their late posts.
+var maxExpiredTracked = 64
+
 // finish ends an invocation: late posts for it are refused from now on
-// (except on managed instances, where a timed-out invocation stays known so
-// that its late response gets the InvokeTimeout reply).
+// (except on managed instances, where a timed-out invocation that was
+// handed out stays known, so that its late response gets the
+// InvokeTimeout reply, until that reply has been given, its process is
+// gone, or maxExpiredTracked later ones have timed out).
 func (e *Emulator) finish(inv *invState) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	id := inv.rec.RequestID
-	if !(e.cfg.managed && inv.expired) && e.invs[id] == inv {
-		delete(e.invs, id)
+	keep := e.cfg.managed && inv.expired && !inv.rec.HandedOut.IsZero()
+	if e.invs[id] == inv {
+		if keep {
+			e.expired = append(e.expired, id)
+			for len(e.expired) > maxExpiredTracked {
+				if old := e.invs[e.expired[0]]; old != nil && old.expired {
+					delete(e.invs, e.expired[0])
+				}
+				e.expired = e.expired[1:]
+			}
+		} else {
+			delete(e.invs, id)
+		}
 	}
 	if inv.gen != nil && inv.gen.current == inv {
 		inv.gen.current = nil

@@ -56,6 +56,7 @@ type Emulator struct {
 	gen       *generation           // the current execution environment, nil if none
 	genCount  int                   // number of processes started so far
 	invs      map[string]*invState  // handed-out invocations by request id
+	expired   []string              // request ids of timed-out invocations kept in invs (managed mode)
 	exts      map[string]*extension // registered extensions by identifier
 	extErrors []ExtensionError
 }

@@ -42,10 +42,22 @@ type Invocation struct {
 	// subscribed to INVOKE called /event/next again. In managed-instances
 	// mode it equals Responded.
 	Completed time.Time
+	// FreezeSent is when SIGSTOP was sent to the process group after
+	// completion, taken just before sending it: the process was running
+	// until at least then. Zero if the process was not frozen (timeout,
+	// crash, managed instances).
+	FreezeSent time.Time
 	// Frozen is when the whole process group was observed stopped after
 	// completion (on Linux every thread of the runtime process is checked
-	// in /proc; elsewhere it is the time SIGSTOP was sent). Zero if the
-	// process was not frozen (timeout, crash, managed instances).
+	// in /proc; elsewhere it is the time SIGSTOP was sent). It comes after
+	// FreezeSent by the time that check took. Zero if the process was not
+	// frozen (timeout, crash, managed instances).
+	//
+	// To check that something the function sent arrived before the freeze,
+	// compare its arrival time with Completed (the strictest bound: the
+	// function had finished the invocation) or FreezeSent, not with Frozen:
+	// data arriving between FreezeSent and Frozen was sent before the stop
+	// but is observed only because the check is slow.
 	Frozen time.Time
 
 	// Response is the body posted to /response.

@@ -97,6 +97,10 @@ func requireFrozen(t *testing.T, inv *lambdatest.Invocation) {
 	if inv.TimedOut || inv.Crashed || inv.Frozen.IsZero() {
 		t.Fatalf("invocation not frozen: timedOut=%v crashed=%v (%s) frozen=%v", inv.TimedOut, inv.Crashed, inv.ExitState, inv.Frozen)
 	}
+	// Completed ≤ FreezeSent ≤ Frozen.
+	if inv.FreezeSent.IsZero() || inv.FreezeSent.Before(inv.Completed) || inv.Frozen.Before(inv.FreezeSent) {
+		t.Fatalf("freeze times out of order: completed %v, SIGSTOP sent %v, frozen %v", inv.Completed, inv.FreezeSent, inv.Frozen)
+	}
 }
 
 // procState returns the state letter of /proc/<pid>/stat ('R', 'S', 'T', ...).

@@ -87,3 +87,45 @@ func TestInternalExtensionCannotSubscribeToShutdown(t *testing.T) {
 		t.Errorf("SHUTDOWN registration was not refused; stdout:\n%s", out)
 	}
 }
+
+// TestManagedInstancesForgetTimedOutInvocations: timed-out invocations are
+// not kept forever. Three invocations occupy the three runtime goroutines
+// past their deadline: each was handed out, so each is kept for its late
+// post, but no more than maxExpiredTracked (2 here) of them. The ones sent
+// afterwards time out before being handed out (nothing can post for them)
+// and are forgotten at once.
+func TestManagedInstancesForgetTimedOutInvocations(t *testing.T) {
+	restore := lambdatest.SetMaxExpiredTracked(2)
+	defer restore()
+	ctx := testContext(t)
+	e := start(t, lambdatest.WithManagedInstances(3), lambdatest.WithTimeout(300*time.Millisecond))
+	var sent []*lambdatest.Pending
+	for range 3 {
+		p, err := e.Send(ctx, []byte(`{"action":"sleep","sleepMs":15000}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, p)
+	}
+	for i, p := range sent {
+		inv, err := p.Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !inv.TimedOut || inv.HandedOut.IsZero() {
+			t.Fatalf("invocation %d: want a timeout after hand-out, got %+v", i, inv)
+		}
+	}
+	if n := e.TrackedInvocations(); n != 2 {
+		t.Fatalf("after 3 timeouts after hand-out, %d invocations tracked, want 2 (the bound)", n)
+	}
+	for i := range 3 {
+		inv := invoke(t, ctx, e, `{}`)
+		if !inv.TimedOut || !inv.HandedOut.IsZero() {
+			t.Fatalf("invocation %d: want a timeout before hand-out, got %+v", i, inv)
+		}
+		if n := e.TrackedInvocations(); n != 2 {
+			t.Fatalf("after %d timeouts before hand-out, %d invocations tracked, want 2", i+1, n)
+		}
+	}
+}

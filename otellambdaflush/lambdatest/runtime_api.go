@@ -79,6 +79,10 @@ func (e *Emulator) lookupForPostLocked(id string) (*invState, int, apiError) {
 	case inv == nil || inv.rec.HandedOut.IsZero():
 		return nil, http.StatusBadRequest, apiError{ErrorType: "InvalidRequestID", ErrorMessage: "Invalid request ID"}
 	case inv.expired:
+		// Answered once; the invocation is forgotten afterwards.
+		if inv.finished {
+			delete(e.invs, id)
+		}
 		return nil, http.StatusGone, apiError{ErrorType: "InvokeTimeout", ErrorMessage: "Invoke timeout"}
 	case inv.responded:
 		return nil, http.StatusForbidden, apiError{ErrorType: "InvalidStateTransition",
