@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -91,30 +92,69 @@ func (c *extensionClient) next(ctx context.Context) (extensionEvent, error) {
 // goroutine: it waits for the INVOKE event of an invocation and for the
 // handler's signal that the invocation span has ended, flushes, and only
 // then asks for the next event, which lets Lambda freeze the process.
+//
+// If the event loop stops (the Extensions API failed), the handler flushes
+// by itself from then on (see signalFlusher).
 type postResponse struct {
 	client  *extensionClient
 	flusher *Flusher
-	ended   chan string // request ids whose invocation span has ended
+	ended   chan endedInvocation // invocations whose span has ended
+	stopped chan struct{}        // closed when run has returned
+
+	mu   sync.Mutex
+	dead bool // run has stopped; guarded by mu, together with sends on ended
+
+	fallbackOnce sync.Once
+}
+
+// endedInvocation is the handler's signal to the extension.
+type endedInvocation struct {
+	requestID string
+	deadline  time.Time // zero if the invocation had none
+	timedOut  bool      // the watchdog ended and flushed it
 }
 
 func newPostResponse(c *extensionClient, f *Flusher) *postResponse {
-	return &postResponse{client: c, flusher: f, ended: make(chan string, 64)}
+	return &postResponse{
+		client:  c,
+		flusher: f,
+		ended:   make(chan endedInvocation, 64),
+		stopped: make(chan struct{}),
+	}
 }
 
-// invocationEnded is called by the handler once the invocation span has
-// ended. It never blocks.
-func (p *postResponse) invocationEnded(requestID string) {
+// invocationEnded tells the extension that the span of inv has ended. It
+// never blocks. It reports false if the extension's loop has stopped, so
+// that nobody will flush for this invocation unless the caller does. Only
+// the first call for an invocation sends anything; later ones report true.
+func (p *postResponse) invocationEnded(ctx context.Context, inv *invocation) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.dead {
+		return false
+	}
+	if inv.signalled.Swap(true) {
+		return true
+	}
+	msg := endedInvocation{requestID: inv.requestID, timedOut: inv.timedOut()}
+	if dl, ok := ctx.Deadline(); ok {
+		msg.deadline = dl
+	}
 	select {
-	case p.ended <- requestID:
+	case p.ended <- msg:
+		return true
 	default:
-		// Nobody is draining (the loop ended); the in-handler fallback is
-		// not possible here, the invocation's data goes with a later flush.
+		// Cannot happen while the loop runs (it waits for each invocation
+		// in turn); treat it as a stopped loop.
+		inv.signalled.Store(false)
+		return false
 	}
 }
 
 // run is the extension's event loop. It returns when the Extensions API
-// fails or sends SHUTDOWN.
+// fails or sends something other than INVOKE.
 func (p *postResponse) run() {
+	defer p.stop()
 	for {
 		ev, err := p.client.next(context.Background())
 		if err != nil {
@@ -122,34 +162,76 @@ func (p *postResponse) run() {
 			return
 		}
 		if ev.EventType != "INVOKE" {
+			p.flusher.opts.logf("the %s extension stopped: unexpected %q event", extensionName, ev.EventType)
 			return
 		}
 		deadline := time.UnixMilli(ev.DeadlineMs)
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		p.waitEnded(ctx, ev.RequestID)
-		_ = p.flusher.ForceFlush(ctx)
+		quiet := p.waitEnded(ctx, ev.RequestID)
+		_ = p.flusher.flush(ctx, quiet)
 		cancel()
 	}
 }
 
-// waitEnded waits until the handler reports requestID as ended or ctx is
-// done. Reports of earlier invocations are skipped.
-func (p *postResponse) waitEnded(ctx context.Context, requestID string) {
+// stop marks the loop as stopped. A handler that signalled an invocation
+// the loop will now never handle gets its flush here.
+func (p *postResponse) stop() {
+	p.mu.Lock()
+	p.dead = true
+	var pending []endedInvocation
 	for {
 		select {
-		case id := <-p.ended:
-			if id == requestID || requestID == "" {
-				return
+		case msg := <-p.ended:
+			pending = append(pending, msg)
+			continue
+		default:
+		}
+		break
+	}
+	p.mu.Unlock()
+	for _, msg := range pending {
+		ctx, cancel := context.Background(), context.CancelFunc(func() {})
+		if !msg.deadline.IsZero() {
+			ctx, cancel = context.WithDeadline(ctx, msg.deadline)
+		}
+		_ = p.flusher.flush(ctx, msg.timedOut)
+		cancel()
+	}
+	close(p.stopped)
+}
+
+// isStopped reports whether the loop has stopped.
+func (p *postResponse) isStopped() bool {
+	select {
+	case <-p.stopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitEnded waits until the handler reports requestID as ended or ctx is
+// done. Reports of earlier invocations are skipped. It reports whether a
+// flush that finds no time left is expected (the watchdog has already
+// flushed the invocation).
+func (p *postResponse) waitEnded(ctx context.Context, requestID string) (quiet bool) {
+	for {
+		select {
+		case msg := <-p.ended:
+			if msg.requestID == requestID || requestID == "" {
+				return msg.timedOut
 			}
 		case <-ctx.Done():
-			return
+			return false
 		}
 	}
 }
 
 // signalFlusher is the otellambda flusher in post-response mode: it hands
-// the flush to the extension, except after a panic, when the process is
-// about to exit and the flush must happen now.
+// the flush to the extension. It flushes in the handler instead after a
+// panic (the process is about to exit), after the timeout watchdog has
+// already released the extension, and once the extension's loop has
+// stopped (logged once).
 type signalFlusher struct {
 	post *postResponse
 }
@@ -159,14 +241,16 @@ func (s signalFlusher) ForceFlush(ctx context.Context) error {
 	if inv == nil {
 		return s.post.flusher.ForceFlush(ctx)
 	}
-	inv.mu.Lock()
-	panicked := inv.panicked
-	inv.mu.Unlock()
-	if panicked {
+	if inv.panicked.Load() || inv.timedOut() {
 		err := s.post.flusher.ForceFlush(ctx)
-		s.post.invocationEnded(inv.requestID)
+		s.post.invocationEnded(ctx, inv)
 		return err
 	}
-	s.post.invocationEnded(inv.requestID)
-	return nil
+	if s.post.invocationEnded(ctx, inv) {
+		return nil
+	}
+	s.post.fallbackOnce.Do(func() {
+		s.post.flusher.opts.logf("the %s extension is not running: flushing in the handler, before the response, from now on", extensionName)
+	})
+	return s.post.flusher.ForceFlush(ctx)
 }

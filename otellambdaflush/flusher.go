@@ -35,12 +35,25 @@ var ErrNoTimeLeft = errors.New("otellambdaflush: no time left before the invocat
 // derived from ctx's values but not its cancellation, so it still runs
 // when ctx is done; its time is min(flush timeout, deadline of ctx − now −
 // safety margin).
+//
+// When the invocation in ctx was already ended and flushed by the timeout
+// watchdog (see WithTimeoutLead) and no time is left, it returns nil
+// without a word: there is nothing to report.
 func (f *Flusher) ForceFlush(ctx context.Context) error {
+	return f.flush(ctx, invocationFrom(ctx).timedOut())
+}
+
+// flush is ForceFlush; quiet says that running out of time is expected and
+// is neither logged nor an error.
+func (f *Flusher) flush(ctx context.Context, quiet bool) error {
 	if f == nil || f.lf == nil {
 		return nil
 	}
 	budget := f.budget(ctx, time.Now())
 	if budget <= 0 {
+		if quiet {
+			return nil
+		}
 		f.opts.logf("skipped the flush: the invocation deadline leaves no time (telemetry of this invocation is sent with a later one)")
 		return ErrNoTimeLeft
 	}

@@ -1,11 +1,12 @@
 package otellambdaflush
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -17,13 +18,36 @@ import (
 	"github.com/logfire-go/sdk/internal/keys"
 )
 
+// How an invocation ended, as decided by whichever of the handler's return
+// and the timeout watchdog came first.
+const (
+	outcomeRunning  int32 = iota
+	outcomeReturned       // the handler returned (or panicked) first
+	outcomeTimedOut       // the watchdog ended the span and flushed first
+)
+
 // invocation is what the wrappers know about one invocation; the outer
-// wrapper puts it in the context so the flusher can see it.
+// wrapper puts it in the context so the flushers can see it.
 type invocation struct {
 	requestID string
-	mu        sync.Mutex
-	panicked  bool
-	timedOut  bool // the watchdog ended the span and flushed
+	panicked  atomic.Bool
+	// outcome is settled exactly once, from outcomeRunning, by the handler's
+	// return or by the watchdog.
+	outcome atomic.Int32
+	// signalled is set once the post-response extension has been told that
+	// the invocation span has ended.
+	signalled atomic.Bool
+}
+
+// settle records the outcome if none has been recorded yet and reports
+// whether it did.
+func (inv *invocation) settle(o int32) bool {
+	return inv.outcome.CompareAndSwap(outcomeRunning, o)
+}
+
+// timedOut reports that the watchdog ended the invocation span.
+func (inv *invocation) timedOut() bool {
+	return inv != nil && inv.outcome.Load() == outcomeTimedOut
 }
 
 type invocationKey struct{}
@@ -56,6 +80,7 @@ func (h outerHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error
 type innerHandler struct {
 	next    lambda.Handler
 	flusher *Flusher
+	post    *postResponse // nil unless ModePostResponse
 }
 
 func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, err error) {
@@ -66,19 +91,29 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 	defer func() {
 		if r := recover(); r != nil {
 			if inv != nil {
-				inv.mu.Lock()
-				inv.panicked = true
-				inv.mu.Unlock()
+				inv.panicked.Store(true)
 			}
-			typ := "panic"
-			if e, ok := r.(error); ok {
-				typ = fmt.Sprintf("%T", e)
+			if inv == nil || inv.settle(outcomeReturned) {
+				typ := "panic"
+				if e, ok := r.(error); ok {
+					typ = fmt.Sprintf("%T", e)
+				}
+				markFailed(span, typ, fmt.Sprint(r), string(debug.Stack()))
 			}
-			markFailed(span, typ, fmt.Sprint(r), string(debug.Stack()))
 			panic(r) // aws-lambda-go reports it and ends the process
 		}
 	}()
 	resp, err = h.next.Invoke(ctx, payload)
+	// aws-lambda-go returns the bytes of a pooled buffer that it has already
+	// put back in the pool; with concurrent invocations (Lambda Managed
+	// Instances) another invocation may overwrite them before the response
+	// is posted. Keep our own copy.
+	resp = bytes.Clone(resp)
+	if inv != nil && !inv.settle(outcomeReturned) {
+		// The watchdog came first: the span is ended and marked as timed
+		// out. Record nothing more on it.
+		return resp, err
+	}
 	if err != nil {
 		markFailed(span, fmt.Sprintf("%T", err), err.Error(), "")
 	}
@@ -102,8 +137,10 @@ func markFailed(span trace.Span, typ, msg, stack string) {
 }
 
 // watchdog ends the span with a timeout error and flushes shortly before
-// the deadline if the handler has not returned by then. The returned func
-// stops it.
+// the deadline if the handler has not returned by then. Whichever of the
+// handler's return and the watchdog comes first decides (invocation.settle);
+// the other then leaves the span alone. The returned func stops the
+// watchdog.
 func (h innerHandler) watchdog(ctx context.Context, span trace.Span, inv *invocation) func() {
 	lead := h.flusher.opts.timeoutLead
 	dl, ok := ctx.Deadline()
@@ -115,12 +152,16 @@ func (h innerHandler) watchdog(ctx context.Context, span trace.Span, inv *invoca
 		return func() {}
 	}
 	t := time.AfterFunc(wait, func() {
-		inv.mu.Lock()
-		inv.timedOut = true
-		inv.mu.Unlock()
+		if !inv.settle(outcomeTimedOut) {
+			return // the handler returned first
+		}
 		markFailed(span, "Timeout", ErrTimeout.Error(), "")
 		span.End()
 		_ = h.flusher.ForceFlush(ctx)
+		if h.post != nil {
+			// Release the extension: it need not wait for the handler.
+			h.post.invocationEnded(ctx, inv)
+		}
 	})
 	return func() { t.Stop() }
 }

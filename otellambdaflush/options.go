@@ -117,8 +117,15 @@ func WithShutdownHook(f func(ctx context.Context)) Option {
 	return func(o *options) { o.shutdownHooks = append(o.shutdownHooks, f) }
 }
 
-// WithLambdaOptions passes options to lambda.StartWithOptions, such as
-// lambda.WithUseNumber(true).
+// WithLambdaOptions passes aws-lambda-go options on. The JSON options
+// (lambda.WithUseNumber, WithDisallowUnknownFields, WithSetEscapeHTML,
+// WithSetIndent) configure the decoding of the event into the handler's
+// argument and the encoding of its result; lambda.WithContext and
+// WithContextValue set the base of every invocation's context;
+// lambda.WithEnableSIGTERM callbacks run on SIGTERM before Logfire shuts
+// down, sharing the shutdown budget. Start enables SIGTERM itself and
+// merges all of these into one lambda.StartWithOptions call, so only one
+// GoLangEnableSIGTERM extension is registered.
 func WithLambdaOptions(opts ...lambda.Option) Option {
 	return func(o *options) { o.lambdaOptions = append(o.lambdaOptions, opts...) }
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -33,6 +34,12 @@ type Runtime struct {
 	flusher *Flusher
 	post    *postResponse
 	cold    coldStart
+
+	// handlerOpts are the WithLambdaOptions options that configure the
+	// user's handler (all but lambda.WithEnableSIGTERM).
+	handlerOpts []lambda.Option
+	// sigtermAt is when SIGTERM arrived (Unix nanoseconds), 0 before.
+	sigtermAt atomic.Int64
 }
 
 // New prepares the integration for lf: it resolves ModeAuto and, for
@@ -42,6 +49,11 @@ type Runtime struct {
 func New(lf *logfire.Logfire, opts ...Option) *Runtime {
 	o := newOptions(opts)
 	r := &Runtime{lf: lf, opts: o, flusher: &Flusher{lf: lf, opts: o}}
+	for _, opt := range o.lambdaOptions {
+		if opt != nil && !enablesSIGTERM(opt) {
+			r.handlerOpts = append(r.handlerOpts, opt)
+		}
+	}
 	r.mode = r.resolveMode()
 	return r
 }
@@ -76,7 +88,10 @@ func (r *Runtime) Mode() Mode { return r.mode }
 // Handler wraps handler (any form lambda.Start accepts) with the
 // invocation span, failure recording, timeout reporting and the flush.
 func (r *Runtime) Handler(handler any) lambda.Handler {
-	user := lambda.NewHandlerWithOptions(handler, r.opts.lambdaOptions...)
+	// lambda.WithEnableSIGTERM acts when a handler is made from it: it is
+	// left out here so that only the options given to
+	// lambda.StartWithOptions (StartOptions) register the extension.
+	user := lambda.NewHandlerWithOptions(handler, r.handlerOpts...)
 	var flusher otellambda.Flusher
 	switch r.mode {
 	case ModePostResponse:
@@ -86,7 +101,7 @@ func (r *Runtime) Handler(handler any) lambda.Handler {
 	default:
 		flusher = r.flusher
 	}
-	traced := otellambda.WrapHandler(innerHandler{next: user, flusher: r.flusher},
+	traced := otellambda.WrapHandler(innerHandler{next: user, flusher: r.flusher, post: r.post},
 		otellambda.WithTracerProvider(r.lf.TracerProvider()),
 		otellambda.WithFlusher(flusher),
 		otellambda.WithPropagator(otel.GetTextMapPropagator()),
@@ -96,25 +111,53 @@ func (r *Runtime) Handler(handler any) lambda.Handler {
 }
 
 // Shutdown runs the shutdown hooks and shuts lf down within the shutdown
-// budget, logging a line if it could not finish. Start calls it on
-// SIGTERM.
+// budget, logging a line if it could not finish. The budget counts from
+// the arrival of SIGTERM when Start's SIGTERM handling has seen one (so
+// that callbacks given with lambda.WithEnableSIGTERM, which run first,
+// take from it rather than add to it), else from the call. Start calls it
+// on SIGTERM.
 func (r *Runtime) Shutdown() {
-	ctx, cancel := context.WithTimeout(context.Background(), r.opts.shutdownBudget)
+	from := time.Now()
+	if at := r.sigtermAt.Load(); at != 0 {
+		from = time.Unix(0, at)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), from.Add(r.opts.shutdownBudget))
 	defer cancel()
 	for _, hook := range r.opts.shutdownHooks {
 		hook(ctx)
 	}
 	if err := r.lf.Shutdown(ctx); err != nil {
-		r.opts.logf("shutdown did not finish within %v: %v", r.opts.shutdownBudget, err)
+		r.opts.logf("shutdown did not finish within its %v budget: %v", r.opts.shutdownBudget, err)
 	}
 }
 
+// StartOptions returns the options Start gives lambda.StartWithOptions
+// together with Handler: every option passed with WithLambdaOptions
+// (lambda.WithContext and lambda.WithContextValue act here, on the
+// invocation contexts), and SIGTERM enabled. All lambda.WithEnableSIGTERM
+// options end up in this one list, so aws-lambda-go registers a single
+// GoLangEnableSIGTERM extension and runs, on SIGTERM, the callbacks given
+// with WithLambdaOptions first, then Shutdown, then then(), if not nil.
+func (r *Runtime) StartOptions(then func()) []lambda.Option {
+	opts := []lambda.Option{lambda.WithEnableSIGTERM(func() {
+		r.sigtermAt.CompareAndSwap(0, time.Now().UnixNano())
+	})}
+	opts = append(opts, r.opts.lambdaOptions...)
+	return append(opts, lambda.WithEnableSIGTERM(func() {
+		r.Shutdown()
+		if then != nil {
+			then()
+		}
+	}))
+}
+
 // Start wraps handler as Handler does and runs the Lambda runtime with
-// SIGTERM enabled: on SIGTERM it calls Shutdown. Like lambda.Start it never
-// returns.
+// SIGTERM enabled (see StartOptions): on SIGTERM it calls Shutdown and then
+// exits the process with status 0, as Go does on SIGTERM by default, so
+// that Lambda need not kill it. Like lambda.Start it never returns.
 func Start(handler any, lf *logfire.Logfire, opts ...Option) {
 	r := New(lf, opts...)
-	lambda.StartWithOptions(r.Handler(handler), lambda.WithEnableSIGTERM(r.Shutdown))
+	lambda.StartWithOptions(r.Handler(handler), r.StartOptions(func() { os.Exit(0) })...)
 }
 
 // Options returns the otellambda options that make an existing otellambda
