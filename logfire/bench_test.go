@@ -74,6 +74,54 @@ func BenchmarkInfoBelowMinLevel(b *testing.B) {
 	}
 }
 
+// Variables, unlike the constants above, are converted to any at the call
+// site before Info can check the level: a string costs an allocation, an
+// int outside 0–255 another. Enabled avoids them.
+var (
+	benchName = "world"
+	benchN    = 4242
+)
+
+func BenchmarkInfoBelowMinLevelVarArgs(b *testing.B) {
+	lf := benchInstance(b, WithMinLevel(LevelWarn))
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		lf.Info(ctx, "Hello {name} {n}", "name", benchName, "n", benchN)
+	}
+}
+
+func BenchmarkInfoBelowMinLevelVarArgsGuarded(b *testing.B) {
+	lf := benchInstance(b, WithMinLevel(LevelWarn))
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if lf.Enabled(LevelInfo) {
+			lf.Info(ctx, "Hello {name} {n}", "name", benchName, "n", benchN)
+		}
+	}
+}
+
+func BenchmarkSpanBelowMinLevel(b *testing.B) {
+	lf := benchInstance(b, WithMinLevel(LevelWarn))
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, s := lf.Span(ctx, "processing {name} {n}", "name", "world", "n", 42)
+		s.End()
+	}
+}
+
+func BenchmarkSlogBelowMinLevel(b *testing.B) {
+	lf := benchInstance(b, WithMinLevel(LevelWarn))
+	logger := slog.New(lf.SlogHandler())
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		logger.InfoContext(ctx, "Hello {name} {n}", "name", "world", "n", 42)
+	}
+}
+
 func BenchmarkPackageInfoBelowMinLevel(b *testing.B) {
 	lf := benchInstance(b, WithMinLevel(LevelWarn))
 	old := Default()

@@ -1245,3 +1245,26 @@ func ExampleWithDestinations() {
 	fmt.Println(a.requests(), b.requests())
 	// Output: [a /v1/traces pylf_v1_us_one] [b /v1/traces pylf_v1_eu_two]
 }
+
+// Enabled guards a log whose arguments are variables: Go converts them to
+// any before the call, even when the level is below the minimum.
+func ExampleLogfire_Enabled() {
+	lf, c := captured(logfire.WithMinLevel(logfire.LevelInfo))
+	defer lf.Shutdown(context.Background())
+
+	key := "user:42"
+	if lf.Enabled(logfire.LevelDebug) {
+		lf.Debug(context.Background(), "cache {key} hit", "key", key)
+	}
+	fmt.Println(lf.Enabled(logfire.LevelDebug), lf.Enabled(logfire.LevelWarn), len(c.All()))
+	// Output: false true 0
+}
+
+func ExampleEnabled() {
+	lf, _ := captured(logfire.WithMinLevel(logfire.LevelWarn))
+	defer lf.Shutdown(context.Background())
+	defer asDefault(lf)()
+
+	fmt.Println(logfire.Enabled(logfire.LevelInfo), logfire.Enabled(logfire.LevelError))
+	// Output: false true
+}

@@ -21,6 +21,19 @@ func (lf *Logfire) Log(ctx context.Context, level Level, template string, args .
 	lf.emit(ctx, level, template, args, callerPC(1))
 }
 
+// Enabled reports whether a log at level would be recorded, that is,
+// whether level is at or above the minimum level. The log methods check
+// this first themselves, so a call below the minimum returns at once;
+// but Go converts non-constant arguments to any (which may allocate)
+// before the call, so guard a hot log whose arguments are variables:
+//
+//	if lf.Enabled(logfire.LevelDebug) {
+//		lf.Debug(ctx, "cache {key} hit", "key", key)
+//	}
+func (lf *Logfire) Enabled(level Level) bool {
+	return lf != nil && level >= lf.minLevel
+}
+
 // Trace records a log at level trace. See Log.
 func (lf *Logfire) Trace(ctx context.Context, template string, args ...any) {
 	if lf == nil || LevelTrace < lf.minLevel {
@@ -103,6 +116,10 @@ func Log(ctx context.Context, level Level, template string, args ...any) {
 		lf.emit(ctx, level, template, args, callerPC(1))
 	}
 }
+
+// Enabled reports whether the default instance would record a log at
+// level; false if there is no default instance. See (*Logfire).Enabled.
+func Enabled(level Level) bool { return Default().Enabled(level) }
 
 // Trace records a log at level trace with the default instance.
 func Trace(ctx context.Context, template string, args ...any) {
