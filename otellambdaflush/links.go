@@ -1,0 +1,196 @@
+package otellambdaflush
+
+import (
+	"context"
+
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
+
+	"github.com/logfire-go/sdk/logfire"
+)
+
+// PropagationOptions returns the otellambda options that make the
+// invocation span continue the trace its event carries and link to the
+// other contexts around it:
+//
+//   - the parent comes from the event (EventToCarrier), extracted with
+//     lf's propagator;
+//   - a batch of SQS or SNS records gives no parent but one link per
+//     record's context (EventLinksWith);
+//   - the invocation's X-Ray context is a link, or the parent, or neither,
+//     as xray says (XRayMode), and its Sampled flag never decides whether
+//     spans are kept.
+//
+// They replace otellambda's WithEventToCarrier, WithPropagator and
+// WithTracerProvider (the links need a tracer provider that adds them when
+// the span starts; it wraps lf's), so give them after any of those:
+//
+//	opts := append([]otellambda.Option{otellambda.WithFlusher(…)}, otellambdaflush.PropagationOptions(lf, otellambdaflush.XRayAsLink)...)
+//	lambda.Start(otellambda.InstrumentHandler(handler, opts...))
+func PropagationOptions(lf *logfire.Logfire, xray XRayMode) []otellambda.Option {
+	return []otellambda.Option{
+		otellambda.WithEventToCarrier(EventToCarrier),
+		otellambda.WithPropagator(InvocationPropagator(lf.Propagator(), xray, float64(lf.Config().TraceSampleRate))),
+		otellambda.WithTracerProvider(LinkingTracerProvider(lf.TracerProvider())),
+	}
+}
+
+// EventLinks returns the span links that the invocation span of an SQS or
+// SNS event should have, extracting with OpenTelemetry's global propagator
+// (which logfire.Configure sets). See EventLinksWith.
+func EventLinks(event []byte) []trace.Link { return EventLinksWith(nil, event) }
+
+// EventLinksWith returns the span links that the invocation span of an SQS
+// or SNS event should have, extracting each record's context with p (the
+// global propagator if nil):
+//
+//   - a batch (several records): one link per record that carries a trace
+//     context (see EventToCarrier), or, for an SQS record without one, an
+//     X-Ray AWSTraceHeader; the invocation span itself starts a new trace;
+//   - a single record: nothing if it carries a trace context (that is the
+//     span's parent), else a link to its AWSTraceHeader if it has one.
+//
+// Each record's link has the attribute messaging.message.id. Records
+// without a context, other events and malformed JSON give no links. The
+// OpenTelemetry SDK keeps at most 128 links per span by default
+// (OTEL_SPAN_LINK_COUNT_LIMIT); a larger batch loses the rest.
+func EventLinksWith(p propagation.TextMapPropagator, event []byte) []trace.Link {
+	return parseEvent(event).links(p)
+}
+
+func (e parsedEvent) links(p propagation.TextMapPropagator) []trace.Link {
+	if (e.kind != kindSQS && e.kind != kindSNS) || len(e.records) == 0 {
+		return nil
+	}
+	if p == nil {
+		p = otel.GetTextMapPropagator()
+	}
+	batch := len(e.records) > 1
+	var links []trace.Link
+	for _, r := range e.records {
+		sc := trace.SpanContextFromContext(p.Extract(context.Background(), r.carrier))
+		if sc.IsValid() && !batch {
+			continue // the parent
+		}
+		if !sc.IsValid() && r.xray != "" {
+			sc, _ = ParseXRayTraceHeader(r.xray)
+		}
+		if !sc.IsValid() {
+			continue
+		}
+		l := trace.Link{SpanContext: sc}
+		if r.messageID != "" {
+			l.Attributes = []attribute.KeyValue{semconv.MessagingMessageID(r.messageID)}
+		}
+		links = append(links, l)
+	}
+	return links
+}
+
+// InvocationPropagator returns the propagator for the invocation span
+// (otellambda.WithPropagator; PropagationOptions uses it). Extract
+// extracts with base (the global propagator if nil) from the event's
+// carrier and then, depending on mode:
+//
+//   - XRayAsParent: when base found no trace context, the invocation's X-Ray
+//     context (read from the context, see XRayTraceHeader) becomes the
+//     remote parent, sampled or not by sampleRate (LOGFIRE_TRACE_SAMPLE_RATE,
+//     0 to 1) applied to its trace id, as for a trace that starts here,
+//     instead of by X-Ray's Sampled flag; otherwise it becomes a link;
+//   - XRayAsLink: the X-Ray context becomes a link;
+//   - XRayOff: it is not used.
+//
+// With a carrier from EventToCarrier, the links of a batch event
+// (EventLinksWith) are added too. The links are put in the returned
+// context, where a tracer from LinkingTracerProvider finds them when it
+// starts the invocation span. Inject and Fields are base's.
+func InvocationPropagator(base propagation.TextMapPropagator, mode XRayMode, sampleRate float64) propagation.TextMapPropagator {
+	if base == nil {
+		base = otel.GetTextMapPropagator()
+	}
+	return invocationPropagator{base: base, mode: mode, sampler: sdktrace.TraceIDRatioBased(sampleRate)}
+}
+
+type invocationPropagator struct {
+	base    propagation.TextMapPropagator
+	mode    XRayMode
+	sampler sdktrace.Sampler
+}
+
+func (p invocationPropagator) Inject(ctx context.Context, carrier propagation.TextMapCarrier) {
+	p.base.Inject(ctx, carrier)
+}
+
+func (p invocationPropagator) Fields() []string { return p.base.Fields() }
+
+func (p invocationPropagator) Extract(ctx context.Context, carrier propagation.TextMapCarrier) context.Context {
+	ctx = p.base.Extract(ctx, carrier)
+	var links []trace.Link
+	if ec, ok := carrier.(*eventCarrier); ok {
+		links = ec.event.links(p.base)
+	}
+	parent := trace.SpanContextFromContext(ctx)
+	if p.mode != XRayOff {
+		if xsc, ok := XRaySpanContext(ctx); ok {
+			switch {
+			case p.mode == XRayAsParent && !parent.IsValid():
+				ctx = trace.ContextWithRemoteSpanContext(ctx, p.ownDecision(xsc))
+			case xsc.TraceID() != parent.TraceID():
+				links = append(links, trace.Link{SpanContext: xsc})
+			}
+		}
+	}
+	if len(links) == 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, linksKey{}, links)
+}
+
+// ownDecision replaces X-Ray's sampled flag with the SDK's: the ratio
+// sampler's decision for the trace id, which is what the parent-based
+// sampler decides for a trace that starts here.
+func (p invocationPropagator) ownDecision(sc trace.SpanContext) trace.SpanContext {
+	res := p.sampler.ShouldSample(sdktrace.SamplingParameters{TraceID: sc.TraceID()})
+	return sc.WithTraceFlags(sc.TraceFlags().WithSampled(res.Decision == sdktrace.RecordAndSample))
+}
+
+// linksKey holds, in the context, the links InvocationPropagator found
+// for the span about to start.
+type linksKey struct{}
+
+// LinkingTracerProvider wraps tp so that a span started from a context
+// returned by InvocationPropagator's Extract gets the links found there
+// (otellambda offers no other way to give the invocation span links). The
+// links apply to that one span: the context the span starts with no
+// longer holds them.
+func LinkingTracerProvider(tp trace.TracerProvider) trace.TracerProvider {
+	return linkingTracerProvider{tp: tp}
+}
+
+type linkingTracerProvider struct {
+	embedded.TracerProvider
+	tp trace.TracerProvider
+}
+
+func (p linkingTracerProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
+	return linkingTracer{t: p.tp.Tracer(name, opts...)}
+}
+
+type linkingTracer struct {
+	embedded.Tracer
+	t trace.Tracer
+}
+
+func (t linkingTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	if links, _ := ctx.Value(linksKey{}).([]trace.Link); len(links) > 0 {
+		opts = append(opts[:len(opts):len(opts)], trace.WithLinks(links...))
+		ctx = context.WithValue(ctx, linksKey{}, nil)
+	}
+	return t.t.Start(ctx, name, opts...)
+}

@@ -1,0 +1,175 @@
+package otellambdaflush_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/logfire-go/sdk/logfire"
+	"github.com/logfire-go/sdk/otellambdaflush"
+)
+
+func sqsMessage(id, traceparent, awsTraceHeader string) events.SQSMessage {
+	m := events.SQSMessage{MessageId: id, EventSource: "aws:sqs", Body: "body of " + id}
+	if traceparent != "" {
+		m.MessageAttributes = map[string]events.SQSMessageAttribute{"traceparent": sqsAttr(traceparent)}
+	}
+	if awsTraceHeader != "" {
+		m.Attributes = map[string]string{"AWSTraceHeader": awsTraceHeader}
+	}
+	return m
+}
+
+func snsRecord(id, traceparent string) events.SNSEventRecord {
+	r := events.SNSEventRecord{EventSource: "aws:sns", SNS: events.SNSEntity{MessageID: id}}
+	if traceparent != "" {
+		r.SNS.MessageAttributes = map[string]any{"traceparent": snsAttr(traceparent)}
+	}
+	return r
+}
+
+// linkStrings writes links as "trace/span message-id".
+func linkStrings(ls []trace.Link) []string {
+	var out []string
+	for _, l := range ls {
+		s := l.SpanContext.TraceID().String() + "/" + l.SpanContext.SpanID().String()
+		for _, a := range l.Attributes {
+			if a.Key == "messaging.message.id" {
+				s += " " + a.Value.AsString()
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func sdkLinks(ls []sdktrace.Link) []trace.Link {
+	out := make([]trace.Link, len(ls))
+	for i, l := range ls {
+		out[i] = trace.Link{SpanContext: l.SpanContext, Attributes: l.Attributes}
+	}
+	return out
+}
+
+func TestEventLinks(t *testing.T) {
+	const xrayLink = xrayTrace + "/" + xrayParent
+	cases := []struct {
+		name  string
+		event []byte
+		want  []string
+	}{
+		{"sqs batch of three contexts", mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{
+			sqsMessage("m1", tp1, ""), sqsMessage("m2", tp2, ""), sqsMessage("m3", tp3, ""),
+		}}), []string{tid1 + "/" + sid1 + " m1", tid2 + "/" + sid2 + " m2", tid3 + "/" + sid3 + " m3"}},
+		{"sqs batch, same context twice", mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{
+			sqsMessage("m1", tp1, ""), sqsMessage("m2", tp1, ""),
+		}}), []string{tid1 + "/" + sid1 + " m1", tid1 + "/" + sid1 + " m2"}},
+		{"sqs batch, records without context skipped", mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{
+			sqsMessage("m1", "", ""), sqsMessage("m2", tp2, ""), sqsMessage("m3", "garbage", ""),
+		}}), []string{tid2 + "/" + sid2 + " m2"}},
+		{"sqs batch, AWSTraceHeader when there is no W3C context", mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{
+			sqsMessage("m1", tp1, xraySampled), sqsMessage("m2", "", xrayNotSampled), sqsMessage("m3", "", "Root=bad"),
+		}}), []string{tid1 + "/" + sid1 + " m1", xrayLink + " m2"}},
+		{"sqs single record with context: it is the parent", mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{
+			sqsMessage("m1", tp1, xraySampled),
+		}}), nil},
+		{"sqs single record with AWSTraceHeader only", mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{
+			sqsMessage("m1", "", xraySampled),
+		}}), []string{xrayLink + " m1"}},
+		{"sqs single record without context", mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{sqsMessage("m1", "", "")}}), nil},
+		{"sns batch of two", mustJSON(t, events.SNSEvent{Records: []events.SNSEventRecord{snsRecord("s1", tp1), snsRecord("s2", tp2)}}),
+			[]string{tid1 + "/" + sid1 + " s1", tid2 + "/" + sid2 + " s2"}},
+		{"sns single record", mustJSON(t, events.SNSEvent{Records: []events.SNSEventRecord{snsRecord("s1", tp1)}}), nil},
+		{"sqs batch, message id missing", []byte(`{"Records":[{"eventSource":"aws:sqs","messageAttributes":{"traceparent":{"stringValue":"` + tp1 + `","dataType":"String"}}},{"eventSource":"aws:sqs","messageAttributes":{"traceparent":{"stringValue":"` + tp2 + `","dataType":"String"}}}]}`),
+			[]string{tid1 + "/" + sid1, tid2 + "/" + sid2}},
+		{"api gateway", apigwEvent(t, map[string]string{"traceparent": tp1}), nil},
+		{"eventbridge", mustJSON(t, events.EventBridgeEvent{DetailType: "x", Source: "y", Detail: []byte(`{"traceparent":"` + tp1 + `"}`)}), nil},
+		{"malformed", []byte(`{"Records":[{"eventSource":"aws:sqs"`), nil},
+		{"empty records", []byte(`{"Records":[]}`), nil},
+		{"not JSON", []byte("\x00\xff"), nil},
+	}
+	p := logfire.DefaultPropagator()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := linkStrings(otellambdaflush.EventLinksWith(p, c.event)); !slices.Equal(got, c.want) {
+				t.Errorf("links %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestSQSBatchInvocationLinks is the unit version of the acceptance test of
+// issue 6: an SQS batch of three records with three different trace
+// contexts gives an invocation span with three links (and the X-Ray link
+// in the default mode) and no parent.
+func TestSQSBatchInvocationLinks(t *testing.T) {
+	batch := mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{
+		sqsMessage("m1", tp1, ""), sqsMessage("m2", tp2, ""), sqsMessage("m3", tp3, ""),
+	}})
+	want := []string{tid1 + "/" + sid1 + " m1", tid2 + "/" + sid2 + " m2", tid3 + "/" + sid3 + " m3"}
+
+	inv, _ := newInvoker(t, otellambdaflush.XRayOff).invoke(t, batch, xraySampled)
+	if inv == nil {
+		t.Fatal("no invocation span")
+	}
+	if inv.Parent.IsValid() {
+		t.Errorf("a batch gave the invocation span parent %v", inv.Parent)
+	}
+	if got := linkStrings(sdkLinks(inv.Links)); !slices.Equal(got, want) {
+		t.Errorf("links %v, want %v", got, want)
+	}
+
+	inv, _ = newInvoker(t, otellambdaflush.XRayAsLink).invoke(t, batch, xraySampled)
+	if got := linkStrings(sdkLinks(inv.Links)); !slices.Equal(got, append(want, xrayTrace+"/"+xrayParent)) {
+		t.Errorf("link mode: links %v", got)
+	}
+}
+
+// TestLinkingTracerProvider: links apply to the span started from the
+// extracted context only, not to its children.
+func TestLinkingTracerProvider(t *testing.T) {
+	iv := newInvoker(t, otellambdaflush.XRayAsLink)
+	inv, child := iv.invoke(t, mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{
+		sqsMessage("m1", tp1, ""), sqsMessage("m2", tp2, ""),
+	}}), "")
+	if inv == nil || child == nil {
+		t.Fatal("spans missing")
+	}
+	if len(inv.Links) != 2 || len(child.Links) != 0 {
+		t.Errorf("invocation span has %d links, its child %d; want 2 and 0", len(inv.Links), len(child.Links))
+	}
+
+	// A tracer of the wrapped provider without links in the context
+	// starts spans as the wrapped one does.
+	tp := otellambdaflush.LinkingTracerProvider(noop.NewTracerProvider())
+	_, span := tp.Tracer("x").Start(context.Background(), "y")
+	span.End()
+	if got := otellambdaflush.EventLinks([]byte("{}")); got != nil {
+		t.Errorf("EventLinks({}) = %v", got)
+	}
+}
+
+// TestInvocationPropagatorWithOtherCarriers: with a carrier that is not
+// EventToCarrier's, Extract still extracts and links X-Ray.
+func TestInvocationPropagatorWithOtherCarriers(t *testing.T) {
+	p := otellambdaflush.InvocationPropagator(nil, otellambdaflush.XRayAsLink, 1)
+	if len(p.Fields()) == 0 {
+		t.Skip("the global propagator has no fields")
+	}
+	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", xraySampled) //nolint:staticcheck // aws-lambda-go's key
+	out := p.Extract(ctx, propagation.MapCarrier{"traceparent": tp1})
+	if sc := trace.SpanContextFromContext(out); sc.TraceID().String() != tid1 {
+		t.Errorf("parent %v", sc)
+	}
+	h := propagation.MapCarrier{}
+	p.Inject(out, h)
+	if h["traceparent"] == "" {
+		t.Errorf("Inject wrote nothing")
+	}
+}
