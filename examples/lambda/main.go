@@ -1,8 +1,20 @@
-// Command lambda is the AWS Lambda example of the Logfire Go SDK: a
-// function that takes {"command": "..."} and answers
+// Command lambda is the AWS Lambda example of the Logfire Go SDK, the Go
+// version of the Rust SDK's Lambda guide: a function that takes
+// {"command": "..."} and answers
 // {"req_id": "<request id>", "msg": "Command <command>."}, with its own span
 // inside the invocation span, and every span and log flushed before Lambda
 // freezes the process.
+//
+// Logfire is configured from the environment (LOGFIRE_TOKEN, ...; see
+// docs/configuration.md) with the console on, so the lines also reach
+// CloudWatch Logs. On shutdown (SIGTERM) the hook logs "Shutting down",
+// then Logfire is shut down, which sends that line too.
+//
+// Two commands exist to show how failures are recorded: "fail" makes the
+// handler return an error and "panic" makes it panic (aws-lambda-go then
+// reports the error and ends the process). Both mark the invocation span
+// as an error (status Error, an exception event, level error). Any other
+// command succeeds.
 //
 // Build it for Lambda's provided.al2023 runtime:
 //
@@ -11,6 +23,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -31,16 +44,25 @@ type Response struct {
 	Msg   string `json:"msg"`
 }
 
+// errFailed is what the "fail" command returns.
+var errFailed = errors.New(`command "fail" failed on purpose`)
+
 func handler(ctx context.Context, req Request) (Response, error) {
 	ctx, span := logfire.Span(ctx, "handling command {command}", "command", req.Command)
 	defer span.End()
 
-	lc, _ := lambdacontext.FromContext(ctx)
 	reqID := ""
-	if lc != nil {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		reqID = lc.AwsRequestID
 	}
 	logfire.Info(ctx, "received command {command}", "command", req.Command, "req_id", reqID)
+	switch req.Command {
+	case "fail":
+		span.RecordError(errFailed)
+		return Response{}, errFailed
+	case "panic":
+		panic(`command "panic" panicked on purpose`)
+	}
 	return Response{ReqID: reqID, Msg: fmt.Sprintf("Command %s.", req.Command)}, nil
 }
 
@@ -53,6 +75,9 @@ func main() {
 	}
 	logfire.Info(ctx, "Starting up")
 
+	// Start wraps the handler in the invocation span, flushes after every
+	// invocation and, on SIGTERM, runs the hook and then shuts Logfire
+	// down within Lambda's grace period. It never returns.
 	otellambdaflush.Start(handler, lf,
 		otellambdaflush.WithShutdownHook(func(ctx context.Context) {
 			logfire.Info(ctx, "Shutting down")
