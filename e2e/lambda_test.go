@@ -1,0 +1,600 @@
+//go:build linux
+
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/logfire-go/sdk/e2e/collector"
+	"github.com/logfire-go/sdk/otellambdaflush/lambdatest"
+)
+
+// The tests of this file run Lambda functions under the lambdatest
+// emulator, which freezes the function's process group with SIGSTOP the
+// moment an invocation is complete, against the real collector receiver,
+// and check when each span arrived relative to its invocation's freeze.
+
+const (
+	lambdaToken    = "pylf_v1_us_e2elambdatoken"
+	lambdaFunction = "logfire-lambda-e2e"
+)
+
+// buildRepoPackage builds the package at pkg (relative to the repository
+// root, e.g. "./otellambdaflush/testdata/fn") with the SDK's go.mod, as
+// buildExample does for examples, and returns the binary's path.
+func buildRepoPackage(tb testing.TB, pkg string) string {
+	tb.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	root := filepath.Dir(wd)
+	bin := filepath.Join(tb.TempDir(), "bootstrap")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
+	cmd.Dir = root
+	cmd.WaitDelay = 5 * time.Second
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return bin
+}
+
+// emulatorLog keeps the emulator's log lines (bounded) and prints the last
+// ones if the test fails; 200 invocations make too many lines for t.Logf.
+func emulatorLog(tb testing.TB) lambdatest.Option {
+	var mu sync.Mutex
+	var lines []string
+	tb.Cleanup(func() {
+		if !tb.Failed() {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		from := max(0, len(lines)-100)
+		tb.Logf("last %d emulator log lines:\n%s", len(lines)-from, strings.Join(lines[from:], "\n"))
+	})
+	return lambdatest.WithLogf(func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(lines) >= 5000 {
+			lines = lines[1000:]
+		}
+		lines = append(lines, time.Now().Format("15:04:05.000000 ")+fmt.Sprintf(format, args...))
+	})
+}
+
+// startLambda runs bin under a new emulator with the Lambda function name
+// and the given function timeout and environment.
+func startLambda(tb testing.TB, bin string, timeout time.Duration, env ...string) *lambdatest.Emulator {
+	tb.Helper()
+	opts := []lambdatest.Option{
+		lambdatest.WithFunctionName(lambdaFunction),
+		lambdatest.WithTimeout(timeout),
+		emulatorLog(tb),
+	}
+	for i := 0; i+1 < len(env); i += 2 {
+		opts = append(opts, lambdatest.WithEnv(env[i], env[i+1]))
+	}
+	return lambdatest.Start(tb, bin, opts...)
+}
+
+// logfireEnv is the environment of a Logfire function exporting to base.
+func logfireEnv(base string) []string {
+	return []string{"LOGFIRE_TOKEN", lambdaToken, "LOGFIRE_BASE_URL", base}
+}
+
+func commandEvent(command string) []byte {
+	b, _ := json.Marshal(map[string]string{"command": command})
+	return b
+}
+
+// exampleResponse is the exact body examples/lambda must answer.
+func exampleResponse(reqID, command string) string {
+	return fmt.Sprintf(`{"req_id":%q,"msg":"Command %s."}`, reqID, command)
+}
+
+// invokeN invokes e n times, event(i) being the i-th event, and returns
+// the records. It fails the test if the emulator cannot run one.
+func invokeN(tb testing.TB, ctx context.Context, e *lambdatest.Emulator, n int, event func(i int) []byte) []*lambdatest.Invocation {
+	tb.Helper()
+	invs := make([]*lambdatest.Invocation, 0, n)
+	for i := range n {
+		inv, err := e.Invoke(ctx, event(i))
+		if err != nil {
+			tb.Fatalf("invocation %d: %v", i, err)
+		}
+		invs = append(invs, inv)
+	}
+	return invs
+}
+
+// requireFrozenOK checks that inv answered without error and was frozen.
+func requireFrozenOK(tb testing.TB, i int, inv *lambdatest.Invocation) {
+	tb.Helper()
+	if inv.TimedOut || inv.Crashed || inv.ErrorPayload != nil || inv.FreezeSent.IsZero() {
+		tb.Fatalf("invocation %d (%s): timedOut=%v crashed=%v (%s) error=%+v freezeSent=%v",
+			i, inv.RequestID, inv.TimedOut, inv.Crashed, inv.ExitState, inv.ErrorPayload, inv.FreezeSent)
+	}
+}
+
+// invocationTrace returns the invocation span of request id id among
+// spans (otellambda's span, named after the function, with
+// faas.invocation_id) and every span of its trace, pending spans apart.
+func invocationTrace(spans []collector.Span, id string) (inv collector.Span, real, pending []collector.Span, ok bool) {
+	for _, s := range spans {
+		if s.Name == lambdaFunction && s.Attributes["faas.invocation_id"] == id && !s.IsPending() {
+			inv, ok = s, true
+			break
+		}
+	}
+	if !ok {
+		return inv, nil, nil, false
+	}
+	for _, s := range spans {
+		if s.TraceID != inv.TraceID {
+			continue
+		}
+		if s.IsPending() {
+			pending = append(pending, s)
+		} else {
+			real = append(real, s)
+		}
+	}
+	return inv, real, pending, true
+}
+
+// tally counts what arrived of the expected spans of invocations.
+type tally struct {
+	expected, onTime, late, lost int
+	pending, pendingLate         int
+	lateBy                       []time.Duration
+}
+
+func (t tally) String() string {
+	s := fmt.Sprintf("%d spans expected: %d before the freeze, %d late, %d lost; %d pending spans (%d late)",
+		t.expected, t.onTime, t.late, t.lost, t.pending, t.pendingLate)
+	if len(t.lateBy) > 0 {
+		slices.Sort(t.lateBy)
+		s += fmt.Sprintf("; late by %v to %v", t.lateBy[0].Round(time.Millisecond), t.lateBy[len(t.lateBy)-1].Round(time.Millisecond))
+	}
+	return s
+}
+
+// arrivedBefore counts s as on time if it arrived before limit.
+func (t *tally) count(s collector.Span, limit time.Time) {
+	if s.IsPending() {
+		t.pending++
+		if !s.Arrived.Before(limit) {
+			t.pendingLate++
+		}
+		return
+	}
+	if s.Arrived.Before(limit) {
+		t.onTime++
+	} else {
+		t.late++
+		t.lateBy = append(t.lateBy, s.Arrived.Sub(limit))
+	}
+}
+
+// exampleSpans checks the spans of one examples/lambda invocation: exactly
+// the invocation span, the handler's span "handling command {command}"
+// and its log "received command {command}", with the right parents and
+// attributes; each must have arrived before the invocation completed (the
+// instant after which Lambda may freeze the process). It adds to tl and
+// returns a description of what is wrong, "" if nothing.
+func exampleSpans(spans []collector.Span, inv *lambdatest.Invocation, command string, tl *tally) string {
+	tl.expected += 3
+	root, real, pending, ok := invocationTrace(spans, inv.RequestID)
+	if !ok {
+		tl.lost += 3
+		return "no invocation span"
+	}
+	var problems []string
+	handler, hasHandler := collector.FindSpan(real, "handling command {command}")
+	log, hasLog := collector.FindSpan(real, "received command {command}")
+	switch {
+	case len(real) != 3 || !hasHandler || !hasLog:
+		problems = append(problems, fmt.Sprintf("spans %q, want the invocation span, the handler span and its log", collector.SpanNames(real)))
+		tl.lost += max(0, 3-len(real))
+	default:
+		if root.Kind != "server" || root.ParentSpanID != "" || root.Status.Code != collector.StatusUnset {
+			problems = append(problems, "invocation span: "+root.String())
+		}
+		if !handler.Parent(root) || handler.Attributes["command"] != command {
+			problems = append(problems, "handler span: "+handler.String())
+		}
+		if !log.Parent(handler) || log.Attributes["req_id"] != inv.RequestID || log.Attributes["logfire.span_type"] != "log" {
+			problems = append(problems, "log: "+log.String())
+		}
+	}
+	for _, s := range append(real, pending...) {
+		tl.count(s, inv.Completed)
+	}
+	return strings.Join(problems, "; ")
+}
+
+// TestLambdaExample: 200 invocations of examples/lambda under the freezing
+// emulator against the collector. Every span and log of every invocation
+// reaches the collector before that invocation completes, none is lost,
+// the response bodies are exactly as specified, and after SIGTERM
+// "Shutting down" reaches the collector before the process exits, within
+// the grace period.
+func TestLambdaExample(t *testing.T) {
+	const n = 200
+	c := collector.Start(t)
+	bin := buildExample(t, "lambda")
+	e := startLambda(t, bin, 3*time.Second, logfireEnv(c.Endpoint())...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	start := time.Now()
+	invs := invokeN(t, ctx, e, n, func(i int) []byte { return commandEvent(fmt.Sprintf("cmd-%d", i)) })
+	took := time.Since(start)
+	for i, inv := range invs {
+		requireFrozenOK(t, i, inv)
+		if got, want := string(inv.Response), exampleResponse(inv.RequestID, fmt.Sprintf("cmd-%d", i)); got != want {
+			t.Fatalf("invocation %d: response %s, want %s", i, got, want)
+		}
+	}
+	if e.Starts() != 1 {
+		t.Errorf("%d processes started, want 1", e.Starts())
+	}
+	if got, want := lambdaExtensions(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[INVOKE]"}; !slices.Equal(got, want) {
+		t.Errorf("extensions %v, want %v (post-response mode)", got, want)
+	}
+
+	rep, err := e.Shutdown(ctx)
+	if err != nil || rep == nil {
+		t.Fatalf("Shutdown: %v %+v", err, rep)
+	}
+	if rep.SIGTERMSent.IsZero() || !rep.ExitedWithinGrace || !rep.Killed.IsZero() || rep.ExitState != "exit status 0" {
+		t.Errorf("shutdown: SIGTERM %v, exited within grace %v, killed %v, %s", rep.SIGTERMSent, rep.ExitedWithinGrace, rep.Killed, rep.ExitState)
+	}
+
+	// Everything has been sent by now (the process has exited); the wait
+	// only covers the receiver's own processing.
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer wcancel()
+	spans, err := c.WaitForSpans(wctx, func(s []collector.Span) bool {
+		_, ok := collector.FindSpan(s, "Shutting down")
+		return ok && len(collector.WithoutPending(s)) >= 3*n+2
+	})
+	if err != nil {
+		t.Errorf("%v", err)
+	}
+
+	var tl tally
+	bad := 0
+	for i, inv := range invs {
+		if p := exampleSpans(spans, inv, fmt.Sprintf("cmd-%d", i), &tl); p != "" {
+			if bad++; bad <= 5 {
+				t.Errorf("invocation %d (%s): %s", i, inv.RequestID, p)
+			}
+		}
+	}
+	// Outside the invocations: "Starting up" (INIT, flushed with the first
+	// invocation) and "Shutting down" (SIGTERM).
+	up, ok := collector.FindSpan(spans, "Starting up")
+	if !ok || !up.Arrived.Before(invs[0].Completed) {
+		t.Errorf("Starting up: found %v, arrived %v after the first invocation completed", ok, up.Arrived.Sub(invs[0].Completed))
+	}
+	down, ok := collector.FindSpan(spans, "Shutting down")
+	if !ok || down.Arrived.Before(rep.SIGTERMSent) || !down.Arrived.Before(rep.Exited) {
+		t.Errorf("Shutting down: found %v, arrived %v after SIGTERM; the process exited %v after SIGTERM",
+			ok, down.Arrived.Sub(rep.SIGTERMSent), rep.Exited.Sub(rep.SIGTERMSent))
+	}
+	if got, want := len(collector.WithoutPending(spans)), 3*n+2; got != want {
+		t.Errorf("%d spans arrived (pending spans left out), want exactly %d", got, want)
+	}
+	if logs, metrics := c.Logs(), c.Metrics(); len(logs) != 0 || len(metrics) != 0 {
+		t.Errorf("unexpected log records %d, metrics %d", len(logs), len(metrics))
+	}
+	if up.Headers.Get("Authorization") != lambdaToken {
+		t.Errorf("Authorization header %q", up.Headers.Get("Authorization"))
+	}
+	if out := e.Stdout(); !strings.Contains(out, "Starting up") || !strings.Contains(out, "Shutting down") {
+		t.Errorf("console output lacks Starting up / Shutting down:\n%.2000s", out)
+	}
+	if tl.late != 0 || tl.lost != 0 || tl.pendingLate != 0 {
+		t.Errorf("%v", tl)
+	}
+	client, billed := latencies(invs)
+	t.Logf("%d invocations in %v: %v; client latency %v, hand-out to freeze %v; SIGTERM to exit %v",
+		n, took.Round(time.Millisecond), tl, client, billed, rep.Exited.Sub(rep.SIGTERMSent).Round(time.Millisecond))
+}
+
+// TestLambdaPlainOTelIsLate is the negative control: the same run with a
+// function instrumented with the plain OpenTelemetry SDK and otellambda,
+// without a flusher. Its spans stay in the batch processor when the
+// process freezes, so they arrive late or never. After the 200
+// invocations the function stays frozen for longer than the batch
+// processor's 5 s delay and is invoked again (10 to 50 times, until
+// something has arrived), as after an idle spell on Lambda: the thaws let
+// the overdue batch timer export what earlier invocations left, a bit
+// during each thaw (late); then
+// the shutdown kills the process at once (no extension, so no SIGTERM),
+// and whatever is still queued is lost. If this test saw 0 late and 0
+// lost, the emulator could not tell a lossless function from a lossy one.
+func TestLambdaPlainOTelIsLate(t *testing.T) {
+	const n = 200
+	c := collector.Start(t)
+	bin := buildRepoPackage(t, "./otellambdaflush/testdata/plainotellambda")
+	e := startLambda(t, bin, 3*time.Second, "OTEL_EXPORTER_OTLP_ENDPOINT", c.Endpoint())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	start := time.Now()
+	invs := invokeN(t, ctx, e, n, func(i int) []byte { return commandEvent(fmt.Sprintf("cmd-%d", i)) })
+	took := time.Since(start)
+	time.Sleep(5500 * time.Millisecond) // idle, frozen, past the batch delay
+	for i := 0; i < 50 && (i < 10 || len(c.Spans()) == 0); i++ {
+		invs = append(invs, invokeN(t, ctx, e, 1, func(int) []byte { return commandEvent(fmt.Sprintf("cmd-%d", n+i)) })...)
+	}
+	for i, inv := range invs {
+		requireFrozenOK(t, i, inv)
+		if got, want := string(inv.Response), exampleResponse(inv.RequestID, fmt.Sprintf("cmd-%d", i)); got != want {
+			t.Fatalf("invocation %d: response %s, want %s", i, got, want)
+		}
+	}
+	rep, err := e.Shutdown(ctx)
+	if err != nil || rep == nil {
+		t.Fatalf("Shutdown: %v %+v", err, rep)
+	}
+	time.Sleep(500 * time.Millisecond) // stragglers; the process is gone
+
+	spans := c.Spans()
+	var tl tally
+	for _, inv := range invs {
+		tl.expected += 2
+		_, real, _, ok := invocationTrace(spans, inv.RequestID)
+		if !ok {
+			tl.lost += 2
+			continue
+		}
+		tl.lost += max(0, 2-len(real))
+		for _, s := range real {
+			tl.count(s, inv.Completed)
+		}
+	}
+	t.Logf("%d invocations in %v, then %d after 5.5 s frozen: %v; shutdown: SIGTERM sent %v, killed at once %v",
+		n, took.Round(time.Millisecond), len(invs)-n, tl, !rep.SIGTERMSent.IsZero(), !rep.Killed.IsZero())
+	if tl.late == 0 || tl.lost == 0 {
+		t.Fatalf("plain otellambda without a flusher: want late and lost spans, got %v", tl)
+	}
+	if tl.onTime > tl.expected/2 {
+		t.Errorf("%d of %d spans arrived before their freeze without any flush", tl.onTime, tl.expected)
+	}
+}
+
+// latencies returns the median and 99th percentile of the client-visible
+// latency (hand-out to response) and of hand-out to freeze (SIGSTOP sent).
+func latencies(invs []*lambdatest.Invocation) (client, billed string) {
+	var cl, bl []time.Duration
+	for _, inv := range invs {
+		if inv.Responded.IsZero() || inv.FreezeSent.IsZero() {
+			continue
+		}
+		cl = append(cl, inv.Responded.Sub(inv.HandedOut))
+		bl = append(bl, inv.FreezeSent.Sub(inv.HandedOut))
+	}
+	f := func(d []time.Duration) string {
+		if len(d) == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("p50 %v p99 %v", percentile(d, 50), percentile(d, 99))
+	}
+	return f(cl), f(bl)
+}
+
+func percentile(d []time.Duration, p int) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	return s[min(len(s), max(1, i))-1]
+}
+
+func lambdaExtensions(e *lambdatest.Emulator) []string {
+	var out []string
+	for _, x := range e.Extensions() {
+		out = append(out, x.Name+fmt.Sprint(x.Events))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestLambdaBackendDown and TestLambdaBackendHanging: while the backend
+// refuses connections or never answers, each invocation of examples/lambda
+// still answers at once and completes within its deadline, in the same
+// process; once the backend is back, the next invocations export
+// normally, before their freeze.
+func TestLambdaBackendDown(t *testing.T)    { testBackendFault(t, proxyDown) }
+func TestLambdaBackendHanging(t *testing.T) { testBackendFault(t, proxyHang) }
+
+func testBackendFault(t *testing.T, fault proxyMode) {
+	const timeout = time.Second
+	c := collector.Start(t)
+	proxy := startSwitchProxy(t, c.Endpoint())
+	bin := buildExample(t, "lambda")
+	e := startLambda(t, bin, timeout, logfireEnv(proxy.URL())...)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	phase := func(name string, n int) []*lambdatest.Invocation {
+		invs := invokeN(t, ctx, e, n, func(i int) []byte { return commandEvent(fmt.Sprintf("%s-%d", name, i)) })
+		for i, inv := range invs {
+			requireFrozenOK(t, i, inv)
+			if got, want := string(inv.Response), exampleResponse(inv.RequestID, fmt.Sprintf("%s-%d", name, i)); got != want {
+				t.Fatalf("%s invocation %d: response %s, want %s", name, i, got, want)
+			}
+			if !inv.Completed.Before(inv.Deadline) {
+				t.Errorf("%s invocation %d completed %v after its deadline", name, i, inv.Completed.Sub(inv.Deadline))
+			}
+		}
+		return invs
+	}
+	checkExported := func(name string, invs []*lambdatest.Invocation) {
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+		defer wcancel()
+		spans, _ := c.WaitForSpans(wctx, func(s []collector.Span) bool {
+			for _, inv := range invs {
+				if _, real, _, ok := invocationTrace(s, inv.RequestID); !ok || len(real) < 3 {
+					return false
+				}
+			}
+			return true
+		})
+		var tl tally
+		for i, inv := range invs {
+			if p := exampleSpans(spans, inv, fmt.Sprintf("%s-%d", name, i), &tl); p != "" {
+				t.Errorf("%s invocation %d: %s", name, i, p)
+			}
+		}
+		if tl.late != 0 || tl.lost != 0 {
+			t.Errorf("%s: %v", name, tl)
+		}
+		t.Logf("%s: %v", name, tl)
+	}
+
+	before := phase("before", 3)
+	checkExported("before", before)
+
+	proxy.set(fault)
+	if fault == proxyDown && !proxy.refused() {
+		t.Fatal("the proxy still accepts connections")
+	}
+	during := phase(fault.String(), 4)
+	for i, inv := range during {
+		client := inv.Responded.Sub(inv.HandedOut)
+		billed := inv.Completed.Sub(inv.HandedOut)
+		t.Logf("%s invocation %d: response after %v, complete after %v (deadline %v)", fault, i,
+			client.Round(time.Millisecond), billed.Round(time.Millisecond), inv.Deadline.Sub(inv.HandedOut).Round(time.Millisecond))
+		if client > 300*time.Millisecond {
+			t.Errorf("%s invocation %d: the response waited %v for the backend", fault, i, client)
+		}
+	}
+	if n := strings.Count(e.Stderr(), "flush after the invocation failed"); n == 0 {
+		t.Errorf("no failed flush was reported while the backend was %s; stderr:\n%.3000s", fault, e.Stderr())
+	}
+
+	proxy.set(proxyForward)
+	after := phase("after", 3)
+	checkExported("after", after)
+
+	if e.Starts() != 1 {
+		t.Errorf("%d processes started, want 1 (the process must stay healthy)", e.Starts())
+	}
+	for _, inv := range append(append(before, during...), after...) {
+		if inv.PID != before[0].PID {
+			t.Errorf("invocation %s ran in process %d, want %d", inv.RequestID, inv.PID, before[0].PID)
+		}
+	}
+	rep, err := e.Shutdown(ctx)
+	if err != nil || rep == nil || !rep.ExitedWithinGrace {
+		t.Errorf("shutdown: %v %+v", err, rep)
+	}
+}
+
+// TestLambdaExampleRecordsErrors: a returned error ("fail") and a panic
+// ("panic") are both recorded on the invocation span — status Error with
+// "<type>: <message>", an exception event, logfire.level_num 17 — as the
+// collector receives it, in post-response mode, before the invocation
+// completes (the panic ends the process: its flush happens in the handler,
+// before the error is posted).
+func TestLambdaExampleRecordsErrors(t *testing.T) {
+	c := collector.Start(t)
+	bin := buildExample(t, "lambda")
+	e := startLambda(t, bin, 3*time.Second, logfireEnv(c.Endpoint())...)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	invoke := func(command string) *lambdatest.Invocation {
+		inv, err := e.Invoke(ctx, commandEvent(command))
+		if err != nil {
+			t.Fatalf("%s: %v", command, err)
+		}
+		return inv
+	}
+
+	ok1 := invoke("ok")
+	requireFrozenOK(t, 0, ok1)
+	if got, want := lambdaExtensions(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[INVOKE]"}; !slices.Equal(got, want) {
+		t.Fatalf("extensions %v, want %v (post-response mode)", got, want)
+	}
+	failed := invoke("fail")
+	if failed.ErrorPayload == nil || failed.ErrorPayload.Message != `command "fail" failed on purpose` ||
+		failed.ErrorPayload.Type != "errorString" || failed.FreezeSent.IsZero() {
+		t.Fatalf("fail: %+v, error %+v", failed, failed.ErrorPayload)
+	}
+	panicked := invoke("panic")
+	if panicked.ErrorPayload == nil || panicked.ErrorPayload.Type != "string" || !panicked.Crashed {
+		t.Fatalf("panic: %+v, error %+v", panicked, panicked.ErrorPayload)
+	}
+	ok2 := invoke("ok")
+	requireFrozenOK(t, 3, ok2)
+	if !ok2.ColdStart || e.Starts() != 2 {
+		t.Errorf("after the panic: cold start %v, %d processes", ok2.ColdStart, e.Starts())
+	}
+
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer wcancel()
+	spans, err := c.WaitForSpans(wctx, func(s []collector.Span) bool {
+		for _, inv := range []*lambdatest.Invocation{ok1, failed, panicked, ok2} {
+			if _, real, _, ok := invocationTrace(s, inv.RequestID); !ok || len(real) < 3 {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, collector.FormatSpans(spans))
+	}
+
+	for _, tc := range []struct {
+		inv    *lambdatest.Invocation
+		limit  time.Time
+		status string
+		stack  bool
+	}{
+		{failed, failed.Completed, `*errors.errorString: command "fail" failed on purpose`, false},
+		{panicked, panicked.Responded, `panic: command "panic" panicked on purpose`, true},
+	} {
+		root, real, _, _ := invocationTrace(spans, tc.inv.RequestID)
+		if root.Status.Code != collector.StatusError || root.Status.Message != tc.status {
+			t.Errorf("%s: status %s %q, want error %q", tc.inv.RequestID, root.Status.Code, root.Status.Message, tc.status)
+		}
+		if lvl := root.Attributes["logfire.level_num"]; lvl != int64(17) {
+			t.Errorf("%s: logfire.level_num %#v, want 17", tc.inv.RequestID, lvl)
+		}
+		ev, ok := root.Event("exception")
+		typ, msg, _ := strings.Cut(tc.status, ": ")
+		if !ok || len(root.Events) != 1 || ev.Attributes["exception.type"] != typ || ev.Attributes["exception.message"] != msg {
+			t.Errorf("%s: events %v", tc.inv.RequestID, root.Events)
+		}
+		if st, _ := ev.Attributes["exception.stacktrace"].(string); tc.stack != (st != "") {
+			t.Errorf("%s: stack trace %q", tc.inv.RequestID, st)
+		}
+		for _, s := range real {
+			if !s.Arrived.Before(tc.limit) {
+				t.Errorf("%s: span %q arrived %v late", tc.inv.RequestID, s.Name, s.Arrived.Sub(tc.limit))
+			}
+		}
+	}
+	for _, inv := range []*lambdatest.Invocation{ok1, ok2} {
+		root, _, _, _ := invocationTrace(spans, inv.RequestID)
+		if root.Status.Code != collector.StatusUnset {
+			t.Errorf("successful invocation %s: status %v", inv.RequestID, root.Status)
+		}
+	}
+}
