@@ -65,7 +65,22 @@ import (
 // otelhttp.WithPublicEndpointFn for an endpoint that untrusted clients
 // call: its spans then start a new trace that links to the caller's).
 func NewHandler(lf *logfire.Logfire, h http.Handler, operation string, opts ...otelhttp.Option) http.Handler {
-	base := append(instanceOptions(lf), otelhttp.WithSpanNameFormatter(serverSpanName))
+	name := serverSpanName
+	if mux, ok := h.(*http.ServeMux); ok {
+		// The route is known before the span starts, so the pending span
+		// and the console show it too.
+		name = func(operation string, r *http.Request) string {
+			if r.Pattern == "" {
+				if _, pattern := mux.Handler(r); pattern != "" {
+					shallow := *r
+					shallow.Pattern = pattern
+					r = &shallow
+				}
+			}
+			return serverSpanName(operation, r)
+		}
+	}
+	base := append(instanceOptions(lf), otelhttp.WithSpanNameFormatter(name))
 	return otelhttp.NewHandler(serverMessage{next: h}, operation, append(base, opts...)...)
 }
 
@@ -138,7 +153,8 @@ func instanceOptions(lf *logfire.Logfire) []otelhttp.Option {
 
 // serverSpanName is "METHOD route" once the route is known (otelhttp
 // renames the span after the handler has run if the request has a
-// pattern), else the operation, else the method.
+// pattern; for a *http.ServeMux, NewHandler looks the route up before the
+// span starts), else the operation, else the method.
 func serverSpanName(operation string, r *http.Request) string {
 	method := r.Method
 	if method == "" {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -357,5 +359,46 @@ func TestServerSpanNameHostPattern(t *testing.T) {
 	}
 	if v, _ := attr(s, "http.route"); v.AsString() != "/host/{x}" {
 		t.Errorf("http.route %q", v.AsString())
+	}
+}
+
+// startNames records span names as spans start.
+type startNames struct {
+	mu    sync.Mutex
+	names []string
+}
+
+func (p *startNames) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.names = append(p.names, s.Name())
+}
+func (p *startNames) OnEnd(sdktrace.ReadOnlySpan)      {}
+func (p *startNames) ForceFlush(context.Context) error { return nil }
+func (p *startNames) Shutdown(context.Context) error   { return nil }
+
+// TestServerSpanNamedAtStart: with a ServeMux, the span has the route's
+// name from the start, so the pending span and the console show it.
+func TestServerSpanNamedAtStart(t *testing.T) {
+	rec := &startNames{}
+	lf, _, _ := newInstance(t, "svc", logfire.WithSpanProcessor(rec))
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /orders/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	srv := httptest.NewServer(logfirehttp.NewHandler(lf, mux, "op"))
+	resp, err := http.Post(srv.URL+"/orders/7", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = http.Get(srv.URL + "/unknown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	srv.Close()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if want := []string{"POST /orders/{id}", "op"}; !slices.Equal(rec.names, want) {
+		t.Errorf("names at start %q, want %q", rec.names, want)
 	}
 }
