@@ -31,4 +31,8 @@
 // Existing otellambda users keep their code and add Options:
 //
 //	lambda.Start(otellambda.InstrumentHandler(handler, otellambdaflush.Options(lf)...))
+//
+// The guide, with measured costs of the two flush modes, is docs/lambda.md
+// in the repository. Package lambdatest runs a compiled function under a
+// local Lambda emulator that freezes it the way Lambda does.
 package otellambdaflush
