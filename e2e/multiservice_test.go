@@ -3,11 +3,8 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -26,18 +23,6 @@ const (
 	msToken    = "pylf_v1_us_e2emultiservicetoken"
 	msFunction = "order-processor" // examples/multiservice's function name
 )
-
-// msWired reports whether otellambdaflush.Start takes the invocation
-// span's parent and links from the event (PropagationOptions). Until it
-// does, the checks that need it are skipped; remove this once it is wired.
-func msWired(t *testing.T) bool {
-	t.Helper()
-	src, err := os.ReadFile(filepath.Join(repoRoot(t), "otellambdaflush", "start.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bytes.Contains(src, []byte("PropagationOptions("))
-}
 
 func msService(s collector.Span) string {
 	name, _ := s.Resource["service.name"].(string)
@@ -130,9 +115,6 @@ func TestMultiserviceOneTrace(t *testing.T) {
 		t.Errorf("inventory logfire.msg = %v", got)
 	}
 
-	if !msWired(t) {
-		t.Skip("HTTP hops checked; the Lambda hop needs otellambdaflush.Start to use PropagationOptions (issue 6)")
-	}
 	inv := msFind(t, trace, msFunction, msFunction)
 	handling := msFind(t, trace, msFunction, "handling command {command}")
 	received := msFind(t, trace, msFunction, "received command {command}")
@@ -202,9 +184,6 @@ func msRequireOK(t *testing.T, inv *lambdatest.Invocation) {
 // three links, one per record, with the message ids (and the link to the
 // invocation's X-Ray context).
 func TestLambdaSQSBatchLinks(t *testing.T) {
-	if !msWired(t) {
-		t.Skip("needs otellambdaflush.Start to use PropagationOptions (issue 6)")
-	}
 	c := collector.Start(t)
 	e := msLambda(t, c)
 	records := []struct{ id, trace, span string }{
@@ -270,9 +249,7 @@ func TestLambdaXRaySampledZeroExported(t *testing.T) {
 	if inv.TraceID == "6759e988cd862e3fe1be46a994272793" || handling.TraceID != inv.TraceID {
 		t.Errorf("invocation trace %s, handler trace %s", inv.TraceID, handling.TraceID)
 	}
-	if msWired(t) {
-		if len(inv.Links) != 1 || inv.Links[0].TraceID != "6759e988cd862e3fe1be46a994272793" || inv.Links[0].SpanID != "63995c3f42cd8ad8" {
-			t.Errorf("links %+v, want the X-Ray context", inv.Links)
-		}
+	if len(inv.Links) != 1 || inv.Links[0].TraceID != "6759e988cd862e3fe1be46a994272793" || inv.Links[0].SpanID != "63995c3f42cd8ad8" {
+		t.Errorf("links %+v, want the X-Ray context", inv.Links)
 	}
 }

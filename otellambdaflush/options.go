@@ -71,6 +71,7 @@ type options struct {
 	shutdownHooks  []func(context.Context)
 	lambdaOptions  []lambda.Option
 	logf           func(format string, args ...any)
+	xray           XRayMode
 }
 
 func newOptions(opts []Option) options {
@@ -129,6 +130,12 @@ func WithShutdownHook(f func(ctx context.Context)) Option {
 func WithLambdaOptions(opts ...lambda.Option) Option {
 	return func(o *options) { o.lambdaOptions = append(o.lambdaOptions, opts...) }
 }
+
+// WithXRay sets what the invocation span does with the invocation's AWS
+// X-Ray trace context: XRayAsLink (the default) links to it, XRayAsParent
+// makes it the parent when the event carries no W3C trace context, XRayOff
+// ignores it. X-Ray's Sampled flag never decides whether spans are kept.
+func WithXRay(m XRayMode) Option { return func(o *options) { o.xray = m } }
 
 // WithLogger sets where the package reports its own problems (a flush that
 // failed, a shutdown that could not finish). The default writes a line to

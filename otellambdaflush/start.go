@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
-	"go.opentelemetry.io/otel"
 
 	"github.com/logfire-go/sdk/logfire"
 )
@@ -102,10 +101,10 @@ func (r *Runtime) Handler(handler any) lambda.Handler {
 		flusher = r.flusher
 	}
 	traced := otellambda.WrapHandler(innerHandler{next: user, flusher: r.flusher, post: r.post},
-		otellambda.WithTracerProvider(r.lf.TracerProvider()),
-		otellambda.WithFlusher(flusher),
-		otellambda.WithPropagator(otel.GetTextMapPropagator()),
-		otellambda.WithTraceAttributeFn(r.cold.attributes),
+		append([]otellambda.Option{
+			otellambda.WithFlusher(flusher),
+			otellambda.WithTraceAttributeFn(r.cold.attributes),
+		}, PropagationOptions(r.lf, r.opts.xray)...)...,
 	)
 	return outerHandler{next: traced}
 }
@@ -161,20 +160,19 @@ func Start(handler any, lf *logfire.Logfire, opts ...Option) {
 }
 
 // Options returns the otellambda options that make an existing otellambda
-// setup report to lf and flush all three signals after every invocation,
-// in the handler:
+// setup report to lf, continue the trace the event carries (see
+// PropagationOptions; WithXRay chooses what the X-Ray context does) and
+// flush all three signals after every invocation, in the handler:
 //
 //	otellambda.InstrumentHandler(handler, otellambdaflush.Options(lf)...)
 //
 // Start does more (post-response flush, failures, timeouts, SIGTERM).
 func Options(lf *logfire.Logfire, opts ...Option) []otellambda.Option {
 	cold := &coldStart{}
-	return []otellambda.Option{
-		otellambda.WithTracerProvider(lf.TracerProvider()),
+	return append([]otellambda.Option{
 		otellambda.WithFlusher(NewFlusher(lf, opts...)),
-		otellambda.WithPropagator(otel.GetTextMapPropagator()),
 		otellambda.WithTraceAttributeFn(cold.attributes),
-	}
+	}, PropagationOptions(lf, newOptions(opts).xray)...)
 }
 
 type noFlush struct{}
