@@ -279,17 +279,23 @@ func (sc *scrubber) stringValue(prefix []string, k string, s string, notes *[]sc
 	path := joinPath(prefix, k)
 	if t := strings.TrimSpace(s); len(t) > 1 && (t[0] == '{' || t[0] == '[') {
 		if doc, err := parseOrderedJSON(t); err == nil {
+			if !sc.json(path, &doc, notes) {
+				// Only exact words inside: the value stays as it was.
+				return attribute.Value{}, false
+			}
 			var b strings.Builder
-			sc.json(path, doc, notes).write(&b)
+			doc.write(&b)
 			return attribute.StringValue(b.String()), true
 		}
 	}
 	return sc.redact(path, attribute.StringValue(s), m, notes), true
 }
 
-// json scrubs a parsed JSON value found at path.
-func (sc *scrubber) json(path []string, v jsonNode, notes *[]scrubNote) jsonNode {
+// json scrubs a parsed JSON value found at path, in place, and reports
+// whether anything in it changed.
+func (sc *scrubber) json(path []string, v *jsonNode, notes *[]scrubNote) bool {
 	at := func(k string) []string { return append(append(make([]string, 0, len(path)+1), path...), k) }
+	changed := false
 	switch v.kind {
 	case jsonObject:
 		for i := range v.members {
@@ -299,20 +305,22 @@ func (sc *scrubber) json(path []string, v jsonNode, notes *[]scrubNote) jsonNode
 			}
 			if m, ok := sc.matchKey(mem.key); ok {
 				mem.value = nodeFromValue(sc.redact(at(mem.key), mem.value.asValue(), m, notes))
+				changed = true
 				continue
 			}
-			mem.value = sc.json(at(mem.key), mem.value, notes)
+			changed = sc.json(at(mem.key), &mem.value, notes) || changed
 		}
 	case jsonArray:
 		for i := range v.items {
-			v.items[i] = sc.json(at(strconv.Itoa(i)), v.items[i], notes)
+			changed = sc.json(at(strconv.Itoa(i)), &v.items[i], notes) || changed
 		}
 	case jsonString:
 		if m, ok := sc.match(v.text); ok && len(m) != len(v.text) {
-			return nodeFromValue(sc.redact(path, attribute.StringValue(v.text), m, notes))
+			*v = nodeFromValue(sc.redact(path, attribute.StringValue(v.text), m, notes))
+			changed = true
 		}
 	}
-	return v
+	return changed
 }
 
 // notesValue merges new notes into the JSON list already in existing.

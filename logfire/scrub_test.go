@@ -228,3 +228,37 @@ func TestScrubJSONEdgeCases(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// FuzzScrubValue checks that scrubbing any string value never panics, that
+// a redacted value no longer holds what matched, and that a JSON object or
+// array stays valid JSON when scrubbed inside.
+func FuzzScrubValue(f *testing.F) {
+	for _, s := range []string{`{"password":"x","a":[1,"my secret"]}`, `["session", "ok"]`, "plain password text",
+		`{"a":{"b":{"api_key":null}}}`, `{"k": "\u00e9 cookie"}`, `[`, `{"x":1} trailing secret`} {
+		f.Add("note", s)
+	}
+	sc, err := newScrubber(nil, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, key, value string) {
+		var notes []scrubNote
+		out := sc.attrs(attributesPath, []attribute.KeyValue{attribute.String(key, value)}, &notes)
+		if out == nil {
+			if len(notes) != 0 {
+				t.Fatalf("notes %v for an unchanged value", notes)
+			}
+			return
+		}
+		got := out[0].Value.AsString()
+		if len(notes) == 0 {
+			t.Fatalf("%q changed to %q with no note", value, got)
+		}
+		trimmed := strings.TrimSpace(value)
+		if json.Valid([]byte(trimmed)) && len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+			if !json.Valid([]byte(got)) && !strings.HasPrefix(got, "[Scrubbed due to") {
+				t.Fatalf("JSON %q scrubbed into invalid JSON %q", value, got)
+			}
+		}
+	})
+}
