@@ -3,7 +3,9 @@ package logfire
 import (
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 
@@ -21,6 +23,35 @@ type callAttrs struct {
 	errs    []error
 	tags    []string
 	level   Level // set by AtLevel; spans only
+
+	// record is room for the complete attribute list of a log (see
+	// recordAttrs), reused with the callAttrs.
+	record []attribute.KeyValue
+}
+
+// A log's callAttrs is needed only until its span has ended (OpenTelemetry
+// copies what it keeps), so logs take theirs from a pool: in the steady
+// state, collecting the attributes of a log allocates nothing.
+var callAttrsPool = sync.Pool{New: func() any { return new(callAttrs) }}
+
+// maxPooledAttrs bounds the lists a pooled callAttrs keeps, so that one
+// call with very many attributes does not pin its memory.
+const maxPooledAttrs = 64
+
+func getCallAttrs() *callAttrs { return callAttrsPool.Get().(*callAttrs) }
+
+// release clears c and returns it to the pool. c must not be used after.
+func (c *callAttrs) release() {
+	if cap(c.attrs) > maxPooledAttrs || cap(c.record) > maxPooledAttrs+16 {
+		return
+	}
+	clear(c.attrs)
+	clear(c.schemas)
+	clear(c.errs)
+	clear(c.tags)
+	clear(c.record)
+	*c = callAttrs{attrs: c.attrs[:0], schemas: c.schemas[:0], errs: c.errs[:0], tags: c.tags[:0], record: c.record[:0]}
+	callAttrsPool.Put(c)
 }
 
 // add interprets args the way log/slog does: each arg is an
@@ -28,6 +59,9 @@ type callAttrs struct {
 // its value. A bare error is recorded under the key "error". Anything else
 // is stored under the key "!BADKEY".
 func (c *callAttrs) add(args []any) {
+	// Room for key-value pairs at once, rather than growing one by one.
+	c.attrs = growKV(c.attrs, len(c.attrs)+(len(args)+1)/2)
+	c.schemas = growStrings(c.schemas, len(c.schemas)+(len(args)+1)/2)
 	for i := 0; i < len(args); i++ {
 		switch a := args[i].(type) {
 		case string:
@@ -83,12 +117,35 @@ func (c *callAttrs) putSlog(prefix string, a slog.Attr) {
 // clone returns a copy of c with room for extra more attributes, so the
 // copy can grow without touching c.
 func (c *callAttrs) clone(extra int) callAttrs {
-	out := callAttrs{level: c.level}
-	out.attrs = append(make([]attribute.KeyValue, 0, len(c.attrs)+extra), c.attrs...)
-	out.schemas = append(make([]string, 0, len(c.schemas)+extra), c.schemas...)
-	out.errs = append([]error(nil), c.errs...)
-	out.tags = append([]string(nil), c.tags...)
+	var out callAttrs
+	c.copyTo(&out, extra)
 	return out
+}
+
+// copyTo makes dst (empty) a copy of c with room for extra more
+// attributes.
+func (c *callAttrs) copyTo(dst *callAttrs, extra int) {
+	dst.level = c.level
+	dst.attrs = append(growKV(dst.attrs, len(c.attrs)+extra), c.attrs...)
+	dst.schemas = append(growStrings(dst.schemas, len(c.schemas)+extra), c.schemas...)
+	dst.errs = append(dst.errs, c.errs...)
+	dst.tags = append(dst.tags, c.tags...)
+}
+
+// growKV returns s, keeping its contents, with room for n elements in all.
+func growKV(s []attribute.KeyValue, n int) []attribute.KeyValue {
+	if n > cap(s) {
+		return slices.Grow(s, n-len(s))
+	}
+	return s
+}
+
+// growStrings is growKV for strings.
+func growStrings(s []string, n int) []string {
+	if n > cap(s) {
+		return slices.Grow(s, n-len(s))
+	}
+	return s
 }
 
 // lookup returns the formatted value of the last attribute named key.
@@ -153,28 +210,51 @@ func writeJSONString(b *strings.Builder, s string) {
 
 // CallOption changes one Span or log call. Pass it among the attributes,
 // for example logfire.Info(ctx, "deployed", "version", v, logfire.Tags("ops")).
-type CallOption interface {
-	applyCall(*callAttrs)
+// Make one with Tags or AtLevel; the zero CallOption changes nothing.
+type CallOption struct {
+	// o is a pointer so that a CallOption fits in an interface value (the
+	// args ...any) without an allocation of its own.
+	o *callOption
 }
 
-type callOptionFunc func(*callAttrs)
+type callOption struct {
+	tags  []string
+	level Level // 0: unchanged
+}
 
-func (f callOptionFunc) applyCall(c *callAttrs) { f(c) }
+func (o CallOption) applyCall(c *callAttrs) {
+	if o.o == nil {
+		return
+	}
+	c.tags = append(c.tags, o.o.tags...)
+	if o.o.level != 0 {
+		c.level = o.o.level
+	}
+}
 
 // Tags adds tags to the span or log (logfire.tags).
 func Tags(tags ...string) CallOption {
-	return callOptionFunc(func(c *callAttrs) { c.tags = append(c.tags, tags...) })
+	return CallOption{&callOption{tags: append([]string(nil), tags...)}}
 }
 
 // keyTags is the attribute key of the tags list.
 var keyTags = attribute.Key(keys.Tags)
 
-// levelOption is the CallOption AtLevel returns.
-type levelOption Level
-
-func (l levelOption) applyCall(c *callAttrs) { c.level = Level(l) }
+// levelOptions are the CallOptions of AtLevel for levels 1 to 24, made
+// once so that AtLevel allocates nothing.
+var levelOptions = func() (o [25]callOption) {
+	for i := range o {
+		o[i].level = Level(i)
+	}
+	return o
+}()
 
 // AtLevel sets the level of a span (logfire.level_num); spans are info by
 // default. A span below the minimum level is not recorded. Logs take their
 // level from the function called and ignore this option.
-func AtLevel(level Level) CallOption { return levelOption(level) }
+func AtLevel(level Level) CallOption {
+	if level >= 1 && int(level) < len(levelOptions) {
+		return CallOption{&levelOptions[level]}
+	}
+	return CallOption{&callOption{level: level}}
+}

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 
@@ -23,23 +24,70 @@ func callerPC(skip int) uintptr {
 	return pcs[0]
 }
 
-// callerCache maps a program counter to its code.* attributes, computed
-// once.
-var callerCache sync.Map // uintptr → [3]attribute.KeyValue
+// callerCache maps a program counter to what is known of its call site,
+// computed once.
+var callerCache sync.Map // uintptr → *callSite
 
-// codeAttrs returns code.filepath, code.lineno and code.function for pc.
-func codeAttrs(pc uintptr) [3]attribute.KeyValue {
+// callSite is what the SDK remembers of one line that calls it.
+type callSite struct {
+	code [3]attribute.KeyValue // code.filepath, code.lineno, code.function
+	// schema is the logfire.json_schema last built here: a call site
+	// usually passes the same keys with values of the same kinds each time.
+	schema atomic.Pointer[siteSchema]
+}
+
+type siteSchema struct {
+	keys    []attribute.Key
+	entries []string
+	value   string
+}
+
+// site returns the call site of pc.
+func site(pc uintptr) *callSite {
 	if v, ok := callerCache.Load(pc); ok {
-		return v.([3]attribute.KeyValue)
+		return v.(*callSite)
 	}
 	frame, _ := runtime.CallersFrames([]uintptr{pc}).Next()
-	attrs := [3]attribute.KeyValue{
+	cs := &callSite{code: [3]attribute.KeyValue{
 		attribute.String(keys.CodeFilepath, relativeFile(frame.File)),
 		attribute.Int(keys.CodeLineno, frame.Line),
 		attribute.String(keys.CodeFunction, shortFunction(frame.Function)),
+	}}
+	v, _ := callerCache.LoadOrStore(pc, cs)
+	return v.(*callSite)
+}
+
+// jsonSchema returns c.jsonSchema(), reusing the one last built at this
+// call site when the keys and schema entries are the same.
+func (cs *callSite) jsonSchema(c *callAttrs) string {
+	if len(c.attrs) == 0 {
+		return ""
 	}
-	callerCache.Store(pc, attrs)
-	return attrs
+	if last := cs.schema.Load(); last != nil && last.matches(c) {
+		return last.value
+	}
+	s := &siteSchema{
+		keys:    make([]attribute.Key, len(c.attrs)),
+		entries: append([]string(nil), c.schemas...),
+		value:   c.jsonSchema(),
+	}
+	for i, kv := range c.attrs {
+		s.keys[i] = kv.Key
+	}
+	cs.schema.Store(s)
+	return s.value
+}
+
+func (s *siteSchema) matches(c *callAttrs) bool {
+	if len(s.keys) != len(c.attrs) {
+		return false
+	}
+	for i, kv := range c.attrs {
+		if s.keys[i] != kv.Key || s.entries[i] != c.schemas[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // shortFunction drops the import path: "github.com/a/b/pkg.(*T).M" becomes

@@ -92,16 +92,17 @@ func (lf *Logfire) Fatal(ctx context.Context, template string, args ...any) {
 }
 
 func (lf *Logfire) emit(ctx context.Context, level Level, template string, args []any, pc uintptr) {
-	var c callAttrs
+	c := getCallAttrs()
 	c.add(args)
-	lf.emitAttrs(ctx, level, template, &c, pc, time.Now())
+	lf.emitAttrs(ctx, level, template, c, pc, time.Now())
+	c.release()
 }
 
 // emitAttrs records a log: a span that starts and ends at ts.
 func (lf *Logfire) emitAttrs(ctx context.Context, level Level, template string, c *callAttrs, pc uintptr, ts time.Time) {
 	_, span := lf.tracer.Start(markLog(ctx), template,
 		trace.WithTimestamp(ts),
-		trace.WithAttributes(recordAttrs(template, spanTypeLog, level, c, pc, lf.scrubber)...),
+		trace.WithAttributes(c.recordAttrs(template, spanTypeLog, level, pc, lf.scrubber)...),
 	)
 	for _, err := range c.errs {
 		recordError(span, err, ts, level >= LevelError)

@@ -30,8 +30,11 @@ var (
 // With sc, values formatted into the message are scrubbed by their content
 // (the key was chosen by the user, so it is not checked), and what was
 // redacted is noted in logfire.scrubbed.
-func recordAttrs(template string, spanType attribute.KeyValue, level Level, c *callAttrs, pc uintptr, sc *scrubber) []attribute.KeyValue {
-	out := make([]attribute.KeyValue, 0, len(c.attrs)+10)
+//
+// The list is built in c.record, which the caller may reuse once the span
+// has started (OpenTelemetry copies the attributes it is given).
+func (c *callAttrs) recordAttrs(template string, spanType attribute.KeyValue, level Level, pc uintptr, sc *scrubber) []attribute.KeyValue {
+	out := growKV(c.record[:0], len(c.attrs)+10)
 	var notes []scrubNote
 	var msg string
 	if sc == nil {
@@ -53,12 +56,16 @@ func recordAttrs(template string, spanType attribute.KeyValue, level Level, c *c
 		attribute.String(keys.MsgTemplate, template),
 		attribute.String(keys.Msg, msg),
 	)
+	var schema string
 	if pc != 0 {
-		code := codeAttrs(pc)
-		out = append(out, code[:]...)
+		cs := site(pc)
+		out = append(out, cs.code[:]...)
+		schema = cs.jsonSchema(c)
+	} else {
+		schema = c.jsonSchema()
 	}
 	out = append(out, c.attrs...)
-	if schema := c.jsonSchema(); schema != "" {
+	if schema != "" {
 		out = append(out, attribute.String(keys.JSONSchema, schema))
 	}
 	if len(c.tags) > 0 {
@@ -67,6 +74,7 @@ func recordAttrs(template string, spanType attribute.KeyValue, level Level, c *c
 	if len(notes) > 0 {
 		out = append(out, attribute.String(keys.Scrubbed, notesValue("", notes)))
 	}
+	c.record = out
 	return out
 }
 

@@ -72,7 +72,9 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if level < lf.minLevel {
 		return nil
 	}
-	c := h.pre.clone(r.NumAttrs())
+	c := getCallAttrs()
+	defer c.release()
+	h.pre.copyTo(c, r.NumAttrs())
 	r.Attrs(func(a slog.Attr) bool {
 		c.putSlog(h.prefix, a)
 		return true
@@ -84,7 +86,7 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	lf.emitAttrs(ctx, level, r.Message, &c, r.PC, ts)
+	lf.emitAttrs(ctx, level, r.Message, c, r.PC, ts)
 	return nil
 }
 

@@ -61,8 +61,8 @@ func (lf *Logfire) dropsSpan(args []any) bool {
 func spanLevel(args []any) Level {
 	level := LevelInfo
 	for _, a := range args {
-		if l, ok := a.(levelOption); ok {
-			level = Level(l)
+		if o, ok := a.(CallOption); ok && o.o != nil && o.o.level != 0 {
+			level = o.o.level
 		}
 	}
 	return level
@@ -74,9 +74,10 @@ func (lf *Logfire) startSpan(ctx context.Context, template string, args []any, p
 	c.level = LevelInfo
 	c.add(args)
 	ctx, span := lf.tracer.Start(ctx, template,
-		trace.WithAttributes(recordAttrs(template, spanTypeSpan, c.level, c, pc, lf.scrubber)...),
+		trace.WithAttributes(c.recordAttrs(template, spanTypeSpan, c.level, pc, lf.scrubber)...),
 	)
 	h.span = span
+	c.record = nil // started: OpenTelemetry has copied the list
 	if len(c.errs) > 0 {
 		now := time.Now()
 		for _, err := range c.errs {
