@@ -90,7 +90,7 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination) 
 		logfireSpans = append(logfireSpans, newConsole(s))
 	}
 	if len(logfireSpans) > 0 {
-		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{next: s.scrubbed(logfireSpans), ids: s.idGenerator})
+		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{fanOut: s.scrubbed(logfireSpans), ids: s.idGenerator})
 	}
 	return p, nil
 }
@@ -100,5 +100,5 @@ func (s *settings) scrubbed(ps []sdktrace.SpanProcessor) []sdktrace.SpanProcesso
 	if s.scrubber == nil || len(ps) == 0 {
 		return ps
 	}
-	return []sdktrace.SpanProcessor{&scrubbingSpanProcessor{sc: s.scrubber, next: ps}}
+	return []sdktrace.SpanProcessor{&scrubbingSpanProcessor{fanOut: ps, sc: s.scrubber}}
 }

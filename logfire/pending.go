@@ -38,7 +38,7 @@ func isLog(ctx context.Context) bool {
 // span. Only Logfire's own exporters and the console sit behind it, as in
 // the other Logfire SDKs.
 type pendingSpanProcessor struct {
-	next []sdktrace.SpanProcessor
+	fanOut // Logfire's exporters and the console
 	// ids makes the pending spans' ids: the tracer provider's generator,
 	// so that a deterministic one (see package logfiretest) covers them
 	// too. Nil means random span ids.
@@ -46,16 +46,12 @@ type pendingSpanProcessor struct {
 }
 
 func (p *pendingSpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
-	for _, n := range p.next {
-		n.OnStart(parent, s)
-	}
+	p.fanOut.OnStart(parent, s)
 	if isLog(parent) || !s.SpanContext().IsSampled() {
 		return
 	}
 	ps := newPendingSpan(s, p.newSpanID(parent, s.SpanContext().TraceID()))
-	for _, n := range p.next {
-		n.OnEnd(ps)
-	}
+	p.fanOut.OnEnd(ps)
 }
 
 func (p *pendingSpanProcessor) newSpanID(ctx context.Context, tid trace.TraceID) trace.SpanID {
@@ -65,18 +61,27 @@ func (p *pendingSpanProcessor) newSpanID(ctx context.Context, tid trace.TraceID)
 	return p.ids.NewSpanID(ctx, tid)
 }
 
-func (p *pendingSpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
-	for _, n := range p.next {
+// fanOut is a span processor that hands everything to several.
+type fanOut []sdktrace.SpanProcessor
+
+func (f fanOut) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
+	for _, n := range f {
+		n.OnStart(parent, s)
+	}
+}
+
+func (f fanOut) OnEnd(s sdktrace.ReadOnlySpan) {
+	for _, n := range f {
 		n.OnEnd(s)
 	}
 }
 
-func (p *pendingSpanProcessor) ForceFlush(ctx context.Context) error {
-	return eachProcessor(ctx, p.next, sdktrace.SpanProcessor.ForceFlush)
+func (f fanOut) ForceFlush(ctx context.Context) error {
+	return eachProcessor(ctx, f, sdktrace.SpanProcessor.ForceFlush)
 }
 
-func (p *pendingSpanProcessor) Shutdown(ctx context.Context) error {
-	return eachProcessor(ctx, p.next, sdktrace.SpanProcessor.Shutdown)
+func (f fanOut) Shutdown(ctx context.Context) error {
+	return eachProcessor(ctx, f, sdktrace.SpanProcessor.Shutdown)
 }
 
 // eachProcessor runs f on every processor concurrently and joins the

@@ -110,29 +110,12 @@ func (s *scrubbedSpan) Links() []sdktrace.Link {
 // span that ends (pending spans included, as the pending-span processor
 // ends them here).
 type scrubbingSpanProcessor struct {
-	sc   *scrubber
-	next []sdktrace.SpanProcessor
-}
-
-func (p *scrubbingSpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
-	for _, n := range p.next {
-		n.OnStart(parent, s)
-	}
+	fanOut
+	sc *scrubber
 }
 
 func (p *scrubbingSpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
-	s = p.sc.span(s)
-	for _, n := range p.next {
-		n.OnEnd(s)
-	}
-}
-
-func (p *scrubbingSpanProcessor) ForceFlush(ctx context.Context) error {
-	return eachProcessor(ctx, p.next, sdktrace.SpanProcessor.ForceFlush)
-}
-
-func (p *scrubbingSpanProcessor) Shutdown(ctx context.Context) error {
-	return eachProcessor(ctx, p.next, sdktrace.SpanProcessor.Shutdown)
+	p.fanOut.OnEnd(p.sc.span(s))
 }
 
 // scrubbingLogProcessor scrubs OpenTelemetry log records in place; it is

@@ -1,10 +1,8 @@
 package logfire
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -12,31 +10,13 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// lockedBuffer is an io.Writer safe for the console's writer goroutine.
-type scrubConsoleBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *scrubConsoleBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *scrubConsoleBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
-
 // TestScrubbingOnTheWire sends spans, a pending span, a log, an event and
 // an OpenTelemetry log record with secrets to an OTLP receiver and checks
 // that none of the secrets arrives, and what logfire.scrubbed says.
 func TestScrubbingOnTheWire(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	var console scrubConsoleBuffer
+	var console lockedBuffer
 	lf, err := Configure(context.Background(), WithSetDefault(false), WithToken(testToken), WithBaseURL(rcv.URL()),
 		WithConsole(true), WithConsoleWriter(&console), WithConsoleVerbose(true), WithConsoleColors("never"))
 	if err != nil {
