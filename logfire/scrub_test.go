@@ -262,3 +262,62 @@ func FuzzScrubValue(f *testing.F) {
 		}
 	})
 }
+
+// Scrubbing benchmarks: run with
+//
+//	go test ./logfire -run '^$' -bench 'Scrub|MatchDefault|RegexpDefault' -benchmem
+
+// logAttrsForBench are the attributes of Info("Hello {name} {n}", "name",
+// "world", "n", 42): nothing to redact.
+var logAttrsForBench = []attribute.KeyValue{
+	attribute.String("logfire.span_type", "log"), attribute.Int("logfire.level_num", 9),
+	attribute.String("logfire.msg_template", "Hello {name} {n}"), attribute.String("logfire.msg", "Hello world 42"),
+	attribute.String("code.filepath", "main.go"), attribute.Int("code.lineno", 12), attribute.String("code.function", "main.run"),
+	attribute.String("name", "world"), attribute.Int("n", 42),
+	attribute.String("logfire.json_schema", `{"type":"object","properties":{"name":{},"n":{}}}`),
+}
+
+func BenchmarkScrubCleanLogAttrs(b *testing.B) {
+	sc, err := newScrubber(nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var notes []scrubNote
+		if sc.attrs(attributesPath, logAttrsForBench, &notes) != nil {
+			b.Fatal("changed")
+		}
+	}
+}
+
+const benchLongValue = "GET /api/v1/orders/12345/items?expand=true HTTP/1.1"
+
+func BenchmarkMatchDefaultShort(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		matchDefault("world")
+	}
+}
+
+func BenchmarkMatchDefaultLong(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		matchDefault(benchLongValue)
+	}
+}
+
+// The regular expression matchDefault replaces, for comparison.
+func BenchmarkRegexpDefaultShort(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		regexpDefault.FindStringIndex("world")
+	}
+}
+
+func BenchmarkRegexpDefaultLong(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		regexpDefault.FindStringIndex(benchLongValue)
+	}
+}
