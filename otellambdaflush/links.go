@@ -23,9 +23,10 @@ import (
 //     lf's propagator;
 //   - a batch of SQS or SNS records gives no parent but one link per
 //     record's context (EventLinksWith);
-//   - the invocation's X-Ray context is a link, or the parent, or neither,
-//     as xray says (XRayMode), and its Sampled flag never decides whether
-//     spans are kept.
+//   - when the event brings no trace context of its own, the invocation's
+//     X-Ray context is a link, or the parent, or neither, as xray says
+//     (XRayMode), and its Sampled flag never decides whether spans are
+//     kept.
 //
 // They replace otellambda's WithEventToCarrier, WithPropagator and
 // WithTracerProvider (the links need a tracer provider that adds them when
@@ -96,14 +97,15 @@ func (e parsedEvent) links(p propagation.TextMapPropagator) []trace.Link {
 // InvocationPropagator returns the propagator for the invocation span
 // (otellambda.WithPropagator; PropagationOptions uses it). Extract
 // extracts with base (the global propagator if nil) from the event's
-// carrier and then, depending on mode:
+// carrier. When the event brought no trace context of its own (no parent,
+// and no batch records to link to), the invocation's X-Ray context (read
+// from the context, see XRayTraceHeader) is used, depending on mode:
 //
-//   - XRayAsParent: when base found no trace context, the invocation's X-Ray
-//     context (read from the context, see XRayTraceHeader) becomes the
-//     remote parent, sampled or not by sampleRate (LOGFIRE_TRACE_SAMPLE_RATE,
-//     0 to 1) applied to its trace id, as for a trace that starts here,
-//     instead of by X-Ray's Sampled flag; otherwise it becomes a link;
-//   - XRayAsLink: the X-Ray context becomes a link;
+//   - XRayAsParent: it becomes the remote parent, sampled or not by
+//     sampleRate (LOGFIRE_TRACE_SAMPLE_RATE, 0 to 1) applied to its trace
+//     id, as for a trace that starts here, instead of by X-Ray's Sampled
+//     flag;
+//   - XRayAsLink: it becomes a link;
 //   - XRayOff: it is not used.
 //
 // With a carrier from EventToCarrier, the links of a batch event
@@ -136,12 +138,15 @@ func (p invocationPropagator) Extract(ctx context.Context, carrier propagation.T
 		links = ec.event.links(p.base)
 	}
 	parent := trace.SpanContextFromContext(ctx)
-	if p.mode != XRayOff {
+	// The X-Ray context is used only when the event brought none of its
+	// own (no parent, no record to link to): there it is all that ties the
+	// invocation to its cause. Next to a W3C context it would only add a
+	// link to a trace Logfire does not have on every invocation.
+	if p.mode != XRayOff && !parent.IsValid() && len(links) == 0 {
 		if xsc, ok := XRaySpanContext(ctx); ok {
-			switch {
-			case p.mode == XRayAsParent && !parent.IsValid():
+			if p.mode == XRayAsParent {
 				ctx = trace.ContextWithRemoteSpanContext(ctx, p.ownDecision(xsc))
-			case xsc.TraceID() != parent.TraceID():
+			} else {
 				links = append(links, trace.Link{SpanContext: xsc})
 			}
 		}

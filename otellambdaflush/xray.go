@@ -25,13 +25,15 @@ import (
 type XRayMode int
 
 const (
-	// XRayAsLink links the invocation span to the X-Ray context. The span's
-	// parent comes from the event only (see EventToCarrier).
+	// XRayAsLink links the invocation span to the X-Ray context when the
+	// event carries no trace context of its own (no parent, no batch
+	// records to link to). The span's parent comes from the event only
+	// (see EventToCarrier).
 	XRayAsLink XRayMode = iota
 	// XRayAsParent makes the X-Ray context the parent of the invocation
 	// span when the event carries no trace context of its own (an event
-	// that does keeps its parent, and the X-Ray context becomes a link).
-	// Use it to continue traces that AWS services or other X-Ray
+	// that does keeps its parent and links, and the X-Ray context is not
+	// used). Use it to continue traces that AWS services or other X-Ray
 	// instrumented code started. The spans then have X-Ray's trace id.
 	XRayAsParent
 	// XRayOff does neither.

@@ -179,22 +179,22 @@ func TestXRayModes(t *testing.T) {
 	withParent := apigwEvent(t, map[string]string{"traceparent": tp1})
 	noContext := apigwEvent(t, nil)
 
-	t.Run("link mode, event context is the parent", func(t *testing.T) {
+	t.Run("link mode, event context is the parent and X-Ray is not used", func(t *testing.T) {
 		inv, _ := newInvoker(t, otellambdaflush.XRayAsLink).invoke(t, withParent, xraySampled)
 		if inv == nil || inv.SpanContext.TraceID().String() != tid1 || inv.Parent.SpanID().String() != sid1 {
 			t.Fatalf("invocation span %v", inv)
 		}
-		if got := links(inv); len(got) != 1 || got[0] != xrayTrace+"/"+xrayParent {
-			t.Errorf("links %v", got)
+		if got := links(inv); len(got) != 0 {
+			t.Errorf("links %v, want none: the event gave the context", got)
 		}
 	})
-	t.Run("parent mode, event context wins and X-Ray is a link", func(t *testing.T) {
+	t.Run("parent mode, event context wins and X-Ray is not used", func(t *testing.T) {
 		inv, _ := newInvoker(t, otellambdaflush.XRayAsParent).invoke(t, withParent, xrayNotSampled)
 		if inv == nil || inv.SpanContext.TraceID().String() != tid1 || inv.Parent.SpanID().String() != sid1 {
 			t.Fatalf("invocation span %v", inv)
 		}
-		if got := links(inv); len(got) != 1 || got[0] != xrayTrace+"/"+xrayParent {
-			t.Errorf("links %v", got)
+		if got := links(inv); len(got) != 0 {
+			t.Errorf("links %v, want none: the event gave the context", got)
 		}
 	})
 	t.Run("parent mode, sample rate 0 drops even Sampled=1", func(t *testing.T) {
