@@ -26,33 +26,6 @@ import (
 // Every redaction is noted in logfire.scrubbed, a JSON list of
 // {"path": [...], "matched_substring": "..."}.
 
-// defaultScrubPatterns are the Python SDK's default patterns, written for
-// RE2 and matched without regard to case. Python's auth(?!ors?\b) needs a
-// look-ahead, which RE2 lacks: here "auth" may swallow a following
-// "or"/"ors" and a word boundary, and a match that did so (the words
-// author and authors) does not count. matchDefault (scrub_match.go)
-// implements this list by hand, for speed; the list is its specification.
-var defaultScrubPatterns = []string{
-	`password`,
-	`passwd`,
-	`mysql_pwd`,
-	`secret`,
-	`auth(?:ors?\b)?`,
-	`credential`,
-	`private[._ -]?key`,
-	`api[._ -]?key`,
-	`session`,
-	`cookie`,
-	`social[._ -]?security`,
-	`credit[._ -]?card`,
-	`logfire[._ -]?token`,
-	`pylf_v\d+_`,
-	`(?:\b|_)csrf(?:\b|_)`,
-	`(?:\b|_)xsrf(?:\b|_)`,
-	`(?:\b|_)jwt(?:\b|_)`,
-	`(?:\b|_)ssn(?:\b|_)`,
-}
-
 // scrubSafeKeys are attribute keys never scrubbed: the SDK's own keys and
 // well-known ones whose values are not secrets (the Python SDK's list).
 var scrubSafeKeys = map[string]struct{}{}

@@ -1,12 +1,81 @@
 package logfire
 
-// Matching the default patterns is on the path of every span and log, so
-// it is done by hand instead of with package regexp, whose
-// case-insensitive alternation costs about a microsecond for a five-byte
-// string. matchDefault finds exactly what the regular expression
-// (?i)defaultScrubPatterns[0]|defaultScrubPatterns[1]|... finds, with
-// leftmost-first semantics and ASCII case folding, minus the words author
-// and authors; a differential test holds it to that.
+import "regexp"
+
+// The default scrubbing patterns are the Python SDK's, matched without
+// regard to (ASCII) case. They are words, pairs of words that may be joined
+// by one of ". _-" (private key, api_key, ...), a Logfire token prefix
+// (pylf_v<digits>_), and acronyms that must stand alone or between
+// underscores (csrf, xsrf, jwt, ssn). Python's auth(?!ors?\b) needs a
+// look-ahead, which RE2 lacks: the words author and authors are skipped in
+// code instead.
+//
+// Matching them is on the path of every span and log, so it is done by
+// hand instead of with package regexp, whose case-insensitive alternation
+// costs about a microsecond for a five-byte string. The table below is the
+// one source of the patterns: matchDefault matches it, and
+// defaultScrubPatterns writes it out as RE2 expressions, which a
+// differential test compares matchDefault with.
+
+// scrubWord is one default pattern that starts with a letter.
+type scrubWord struct {
+	first  string // lower case
+	second string // if set: first, an optional separator [._ -], second
+	digits bool   // first, one or more digits, then "_" (pylf_v1_)
+}
+
+// scrubWords are the default patterns, in the Python SDK's order (which
+// decides between patterns matching at the same place).
+var scrubWords = []scrubWord{
+	{first: "password"},
+	{first: "passwd"},
+	{first: "mysql_pwd"},
+	{first: "secret"},
+	{first: "auth"},
+	{first: "credential"},
+	{first: "private", second: "key"},
+	{first: "api", second: "key"},
+	{first: "session"},
+	{first: "cookie"},
+	{first: "social", second: "security"},
+	{first: "credit", second: "card"},
+	{first: "logfire", second: "token"},
+	{first: "pylf_v", digits: true},
+}
+
+// scrubAcronyms are matched as (?:\b|_)acronym(?:\b|_).
+var scrubAcronyms = [...]string{"csrf", "xsrf", "jwt", "ssn"}
+
+// scrubWordsByFirst indexes scrubWords by their first byte.
+var scrubWordsByFirst = func() (idx [256][]scrubWord) {
+	for _, w := range scrubWords {
+		idx[w.first[0]] = append(idx[w.first[0]], w)
+	}
+	return idx
+}()
+
+// defaultScrubPatterns are the default patterns as RE2 expressions, to be
+// joined with "|" under (?i). "auth" may swallow a following "or"/"ors" and
+// a word boundary; a match that did so does not count.
+var defaultScrubPatterns = func() []string {
+	var out []string
+	for _, w := range scrubWords {
+		switch {
+		case w.first == "auth":
+			out = append(out, `auth(?:ors?\b)?`)
+		case w.second != "":
+			out = append(out, regexp.QuoteMeta(w.first)+`[._ -]?`+regexp.QuoteMeta(w.second))
+		case w.digits:
+			out = append(out, regexp.QuoteMeta(w.first)+`\d+_`)
+		default:
+			out = append(out, regexp.QuoteMeta(w.first))
+		}
+	}
+	for _, a := range scrubAcronyms {
+		out = append(out, `(?:\b|_)`+a+`(?:\b|_)`)
+	}
+	return out
+}()
 
 // isWordByte reports whether c is in RE2's \w: [0-9A-Za-z_].
 func isWordByte(c byte) bool {
@@ -34,20 +103,32 @@ func hasPrefixFold(s string, i int, lower string) bool {
 	return true
 }
 
-// wordThenWord matches first, an optional separator [._ -], then second,
-// at s[i:], and returns the end of the match or -1.
-func wordThenWord(s string, i int, first, second string) int {
-	if !hasPrefixFold(s, i, first) {
+// matchAt returns the end of w's match at s[i:], or -1.
+func (w scrubWord) matchAt(s string, i int) int {
+	if !hasPrefixFold(s, i, w.first) {
 		return -1
 	}
-	j := i + len(first)
-	if hasPrefixFold(s, j, second) {
-		return j + len(second)
+	j := i + len(w.first)
+	switch {
+	case w.second != "":
+		if hasPrefixFold(s, j, w.second) {
+			return j + len(w.second)
+		}
+		if j < len(s) && (s[j] == '.' || s[j] == '_' || s[j] == ' ' || s[j] == '-') && hasPrefixFold(s, j+1, w.second) {
+			return j + 1 + len(w.second)
+		}
+		return -1
+	case w.digits:
+		k := j
+		for k < len(s) && '0' <= s[k] && s[k] <= '9' {
+			k++
+		}
+		if k > j && k < len(s) && s[k] == '_' {
+			return k + 1
+		}
+		return -1
 	}
-	if j < len(s) && (s[j] == '.' || s[j] == '_' || s[j] == ' ' || s[j] == '-') && hasPrefixFold(s, j+1, second) {
-		return j + 1 + len(second)
-	}
-	return -1
+	return j
 }
 
 // boundaryOrUnderscoreEnd matches (?:\b|_) after a word character at
@@ -62,65 +143,11 @@ func boundaryOrUnderscoreEnd(s string, e int) int {
 	return -1
 }
 
-// acronyms are matched as (?:\b|_)acronym(?:\b|_).
-var scrubAcronyms = [...]string{"csrf", "xsrf", "jwt", "ssn"}
-
 // matchDefaultAt returns the end of the first default pattern that matches
 // at s[i:], in the patterns' order, or -1.
 func matchDefaultAt(s string, i int) int {
-	switch lowerByte(s[i]) {
-	case 'p':
-		if hasPrefixFold(s, i, "password") {
-			return i + 8
-		}
-		if hasPrefixFold(s, i, "passwd") {
-			return i + 6
-		}
-		if e := wordThenWord(s, i, "private", "key"); e >= 0 {
-			return e
-		}
-		if hasPrefixFold(s, i, "pylf_v") {
-			j := i + 6
-			for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-				j++
-			}
-			if j > i+6 && j < len(s) && s[j] == '_' {
-				return j + 1
-			}
-		}
-	case 'm':
-		if hasPrefixFold(s, i, "mysql_pwd") {
-			return i + 9
-		}
-	case 's':
-		if hasPrefixFold(s, i, "secret") {
-			return i + 6
-		}
-		if hasPrefixFold(s, i, "session") {
-			return i + 7
-		}
-		if e := wordThenWord(s, i, "social", "security"); e >= 0 {
-			return e
-		}
-	case 'a':
-		if hasPrefixFold(s, i, "auth") {
-			return i + 4
-		}
-		if e := wordThenWord(s, i, "api", "key"); e >= 0 {
-			return e
-		}
-	case 'c':
-		if hasPrefixFold(s, i, "credential") {
-			return i + 10
-		}
-		if hasPrefixFold(s, i, "cookie") {
-			return i + 6
-		}
-		if e := wordThenWord(s, i, "credit", "card"); e >= 0 {
-			return e
-		}
-	case 'l':
-		if e := wordThenWord(s, i, "logfire", "token"); e >= 0 {
+	for _, w := range scrubWordsByFirst[lowerByte(s[i])] {
+		if e := w.matchAt(s, i); e >= 0 {
 			return e
 		}
 	}

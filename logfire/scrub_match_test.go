@@ -3,9 +3,25 @@ package logfire
 import (
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
+
+// pythonDefaultPatterns is the Python SDK's default list, as RE2 has to
+// write it (see scrub_match.go for auth).
+var pythonDefaultPatterns = []string{
+	`password`, `passwd`, `mysql_pwd`, `secret`, `auth(?:ors?\b)?`, `credential`,
+	`private[._ -]?key`, `api[._ -]?key`, `session`, `cookie`, `social[._ -]?security`,
+	`credit[._ -]?card`, `logfire[._ -]?token`, `pylf_v\d+_`,
+	`(?:\b|_)csrf(?:\b|_)`, `(?:\b|_)xsrf(?:\b|_)`, `(?:\b|_)jwt(?:\b|_)`, `(?:\b|_)ssn(?:\b|_)`,
+}
+
+func TestDefaultScrubPatternsArePythons(t *testing.T) {
+	if !slices.Equal(defaultScrubPatterns, pythonDefaultPatterns) {
+		t.Fatalf("the table writes out\n %q\nwant\n %q", defaultScrubPatterns, pythonDefaultPatterns)
+	}
+}
 
 // regexpDefault is the specification matchDefault implements: the default
 // patterns as one RE2 expression, with matches of the words author and
