@@ -37,9 +37,10 @@ func newConsole(s *settings) *console.Processor {
 	return console.New(opts...)
 }
 
-// newPipelines builds one OTLP/HTTP exporter per signal and destination.
-// Creating an exporter opens no connection.
-func newPipelines(ctx context.Context, s *settings, dests []config.Destination) (*pipelines, error) {
+// newPipelines builds one OTLP/HTTP exporter per signal and destination,
+// behind the pending-span processor and sc (nil: scrubbing off). Creating
+// an exporter opens no connection.
+func newPipelines(ctx context.Context, s *settings, dests []config.Destination, sc *scrubber) (*pipelines, error) {
 	p := &pipelines{}
 	var logfireSpans []sdktrace.SpanProcessor
 	for _, d := range dests {
@@ -90,15 +91,16 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination) 
 		logfireSpans = append(logfireSpans, newConsole(s))
 	}
 	if len(logfireSpans) > 0 {
-		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{fanOut: s.scrubbed(logfireSpans), ids: s.idGenerator})
+		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{fanOut: withScrubbing(sc, logfireSpans), ids: s.idGenerator})
 	}
 	return p, nil
 }
 
-// scrubbed puts scrubbing in front of ps when it is on.
-func (s *settings) scrubbed(ps []sdktrace.SpanProcessor) []sdktrace.SpanProcessor {
-	if s.scrubber == nil || len(ps) == 0 {
+// withScrubbing puts sc in front of ps; with sc nil (scrubbing off) it
+// returns ps.
+func withScrubbing(sc *scrubber, ps []sdktrace.SpanProcessor) []sdktrace.SpanProcessor {
+	if sc == nil || len(ps) == 0 {
 		return ps
 	}
-	return []sdktrace.SpanProcessor{&scrubbingSpanProcessor{fanOut: ps, sc: s.scrubber}}
+	return []sdktrace.SpanProcessor{&scrubbingSpanProcessor{fanOut: ps, sc: sc}}
 }

@@ -123,12 +123,13 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		}
 	}
 
+	var sc *scrubber
 	if s.cfg.Scrubbing {
-		if s.scrubber, err = newScrubber(s.scrubPatterns, s.scrubCallback); err != nil {
+		if sc, err = newScrubber(s.scrubPatterns, s.scrubCallback); err != nil {
 			return nil, err
 		}
 	}
-	p, err := newPipelines(ctx, s, dests)
+	p, err := newPipelines(ctx, s, dests, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +147,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	for _, sp := range p.spanProcessors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
-	for _, sp := range s.scrubbed(s.spanProcessors) {
+	for _, sp := range withScrubbing(sc, s.spanProcessors) {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
 	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
@@ -154,9 +155,9 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 	}
 	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res)}
-	if s.scrubber != nil {
+	if sc != nil {
 		// First, so that every processor after it sees the scrubbed record.
-		lpOpts = append(lpOpts, sdklog.WithProcessor(scrubbingLogProcessor{sc: s.scrubber}))
+		lpOpts = append(lpOpts, sdklog.WithProcessor(scrubbingLogProcessor{sc: sc}))
 	}
 	for _, lp := range append(p.logProcessors, s.logProcessors...) {
 		lpOpts = append(lpOpts, sdklog.WithProcessor(lp))
@@ -169,7 +170,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		mp:       sdkmetric.NewMeterProvider(mpOpts...),
 		lp:       sdklog.NewLoggerProvider(lpOpts...),
 		minLevel: s.cfg.MinLevel,
-		scrubber: s.scrubber,
+		scrubber: sc,
 	}
 	lf.tracer = lf.tp.Tracer(scopeName, trace.WithInstrumentationVersion(Version))
 	lf.propagator = s.propagation.textMapPropagator()

@@ -37,7 +37,6 @@ type settings struct {
 	logfireProcessors []sdktrace.SpanProcessor
 	scrubPatterns     []string
 	scrubCallback     ScrubCallback
-	scrubber          *scrubber // built by Configure from the three above
 }
 
 type optionFunc func(*settings)
