@@ -2,6 +2,7 @@ package logfire
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,7 +12,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/propagation"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
@@ -200,7 +201,7 @@ func TestBaggageAttributes(t *testing.T) {
 			}
 			for _, s := range spans {
 				got := userAttrs(s.Attributes)
-				if w := want[s.Name]; !mapsEqual(got, w) {
+				if w := want[s.Name]; !maps.Equal(got, w) {
 					t.Errorf("%s: attributes %v, want %v", s.Name, got, w)
 				}
 			}
@@ -208,32 +209,19 @@ func TestBaggageAttributes(t *testing.T) {
 	}
 }
 
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
 // TestBaggageAttributesOnPendingSpans: the baggage processor runs before the
 // pending-span processor, so pending spans carry the attributes too.
 func TestBaggageAttributesOnPendingSpans(t *testing.T) {
 	clearEnv(t)
-	var seen []sdktrace.ReadOnlySpan
 	// Pending spans reach the processors behind the pending-span processor
 	// through OnEnd, when their real span starts.
-	rec := recordingProcessor{onEnd: func(s sdktrace.ReadOnlySpan) { seen = append(seen, s) }}
+	rec := tracetest.NewSpanRecorder()
 	lf, _ := newTestInstance(t, WithBaggageAttributes(true), WithLogfireSpanProcessor(rec))
 	ctx := withBaggage(t, context.Background(), "tenant", "acme")
 	_, s := lf.Span(ctx, "work")
 	s.End()
 	var pending int
-	for _, sp := range seen {
+	for _, sp := range rec.Ended() {
 		if typ, _ := findAttribute(sp.Attributes(), "logfire.span_type"); typ.AsString() != "pending_span" {
 			continue
 		}
@@ -247,15 +235,6 @@ func TestBaggageAttributesOnPendingSpans(t *testing.T) {
 	}
 }
 
-type recordingProcessor struct {
-	onEnd func(sdktrace.ReadOnlySpan)
-}
-
-func (recordingProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-func (r recordingProcessor) OnEnd(s sdktrace.ReadOnlySpan)                 { r.onEnd(s) }
-func (recordingProcessor) ForceFlush(context.Context) error                { return nil }
-func (recordingProcessor) Shutdown(context.Context) error                  { return nil }
-
 // TestBaggageAttributesOnOTelSpans: spans of other instrumentation get
 // them too (the processor is on the provider).
 func TestBaggageAttributesOnOTelSpans(t *testing.T) {
@@ -267,7 +246,7 @@ func TestBaggageAttributesOnOTelSpans(t *testing.T) {
 	got := userAttrs(mem.GetSpans()[0].Attributes)
 	// An existing non-string attribute with the same key is a conflict.
 	want := map[string]string{"user.id": "42", "baggage_conflict.user.id": "42", "empty": ""}
-	if !mapsEqual(got, want) {
+	if !maps.Equal(got, want) {
 		t.Errorf("attributes %v, want %v", got, want)
 	}
 }
