@@ -99,7 +99,6 @@ func (e *Emulator) handleRuntimeResponse(w http.ResponseWriter, r *http.Request)
 	if !ok {
 		return
 	}
-	id := r.PathValue("id")
 	var ep *ErrorPayload
 	if t := r.Trailer.Get(hdrFunctionErrorType); t != "" {
 		raw, err := base64.StdEncoding.DecodeString(r.Trailer.Get(hdrFunctionErrorBody))
@@ -108,25 +107,14 @@ func (e *Emulator) handleRuntimeResponse(w http.ResponseWriter, r *http.Request)
 		}
 		ep = parseErrorPayload(raw, t, "")
 	}
-
-	e.mu.Lock()
-	inv, status, apiErr := e.lookupForPostLocked(id)
-	if inv != nil {
+	e.acceptPost(w, r.PathValue("id"), "response", func(inv *invState) {
 		if ep != nil {
 			inv.rec.ErrorPayload = ep
 		} else {
 			inv.rec.Response = body
 			inv.rec.ResponseContentType = r.Header.Get("Content-Type")
 		}
-		e.markRespondedLocked(inv, time.Now())
-	}
-	e.mu.Unlock()
-	if inv == nil {
-		e.logf("rejected response for %q: %s", id, apiErr.ErrorType)
-		writeJSON(w, status, apiErr)
-		return
-	}
-	writeAccepted(w)
+	})
 }
 
 // handleRuntimeError serves POST /runtime/invocation/{id}/error.
@@ -135,18 +123,24 @@ func (e *Emulator) handleRuntimeError(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id := r.PathValue("id")
 	ep := parseErrorPayload(body, r.Header.Get(hdrFunctionErrorType), r.Header.Get(hdrXRayErrorCause))
+	e.acceptPost(w, r.PathValue("id"), "error", func(inv *invState) { inv.rec.ErrorPayload = ep })
+}
 
+// acceptPost ends a /response or /error post (what) for invocation id: if
+// the invocation may still respond, record fills in its record, it is
+// marked responded and the post gets 202; otherwise the post gets the
+// error reply of lookupForPostLocked.
+func (e *Emulator) acceptPost(w http.ResponseWriter, id, what string, record func(*invState)) {
 	e.mu.Lock()
 	inv, status, apiErr := e.lookupForPostLocked(id)
 	if inv != nil {
-		inv.rec.ErrorPayload = ep
+		record(inv)
 		e.markRespondedLocked(inv, time.Now())
 	}
 	e.mu.Unlock()
 	if inv == nil {
-		e.logf("rejected error for %q: %s", id, apiErr.ErrorType)
+		e.logf("rejected %s for %q: %s", what, id, apiErr.ErrorType)
 		writeJSON(w, status, apiErr)
 		return
 	}
