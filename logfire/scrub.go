@@ -15,8 +15,8 @@ import (
 )
 
 // Scrubbing redacts values that look like secrets before they leave the
-// process: Logfire's exporters and the console see the scrubbed spans and
-// logs. An attribute whose key names a secret ("password", "api_key",
+// process: every span processor, log processor and exporter of an instance
+// sees the scrubbed spans and logs (see WithScrubbing). An attribute whose key names a secret ("password", "api_key",
 // "Authorization", ...) loses its value; a string value that mentions one
 // is redacted too, unless the whole value is that word. The replacement
 // says what matched, as in the other Logfire SDKs:
@@ -38,7 +38,7 @@ func init() {
 		keys.CodeFilepath, keys.CodeLineno, keys.CodeFunction,
 		"exception.stacktrace", "exception.type", "exception.message", "error.type",
 		"http.method", "http.status_code", "http.scheme", "http.url", "http.target", "http.route",
-		"http.request.method", "http.response.status_code", "http.route",
+		"http.request.method", "http.response.status_code",
 		"db.statement", "db.query.text", "db.plan",
 		"url.full", "url.path", "url.query", "event.name", "rpc.method", "do_not_scrub",
 		"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions",
@@ -80,7 +80,7 @@ type scrubber struct {
 	extra    *regexp.Regexp // nil without extra patterns
 	callback ScrubCallback
 
-	keyCache     sync.Map // key → matched substring, "" for a clean key
+	keyCache     sync.Map // key → matched substring, "" for a clean key; with extra only
 	keyCacheSize atomic.Int64
 }
 
@@ -114,8 +114,13 @@ func (sc *scrubber) match(s string) (string, bool) {
 	return s[start:end], true
 }
 
-// matchKey is match for attribute keys, which repeat: verdicts are cached.
+// matchKey is match for attribute keys. Keys repeat, so with extra
+// patterns (package regexp, slow) the verdicts are cached; the default
+// patterns alone are matched faster than a cache lookup.
 func (sc *scrubber) matchKey(k string) (string, bool) {
+	if sc.extra == nil {
+		return sc.match(k)
+	}
 	if v, ok := sc.keyCache.Load(k); ok {
 		m := v.(string)
 		return m, m != ""
