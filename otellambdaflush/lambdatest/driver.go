@@ -79,7 +79,10 @@ func (e *Emulator) awaitInit(g *generation) initOutcome {
 
 // abortInit records a failed INIT on inv and resets the environment.
 func (e *Emulator) abortInit(g *generation, inv *invState, outcome initOutcome) {
-	reason := "failure"
+	if outcome == initClosed {
+		e.setErr(inv, ErrClosed)
+		return
+	}
 	e.mu.Lock()
 	switch outcome {
 	case initErrored:
@@ -90,37 +93,37 @@ func (e *Emulator) abortInit(g *generation, inv *invState, outcome initOutcome) 
 	case initTimedOut:
 		inv.rec.TimedOut = true
 		inv.rec.InitTimedOut = true
-		reason = "timeout"
-	case initClosed:
-		inv.err = ErrClosed
-		e.mu.Unlock()
-		return
 	}
-	msg := describeInit(outcome, g, e.cfg.initTimeout)
 	e.mu.Unlock()
-	e.logf("INIT of process %d failed (%s); resetting", g.pid, msg)
-	rep := e.teardown(g, reason)
+	_, rep := e.resetAfterInit(g, outcome)
 	e.mu.Lock()
 	inv.rec.Reset = rep
 	e.mu.Unlock()
 }
 
-// describeInit needs e.mu (it reads g.initErr).
-func describeInit(outcome initOutcome, g *generation, limit time.Duration) string {
+// resetAfterInit resets the environment after an INIT that ended with
+// outcome (not initReady or initClosed) and returns what went wrong.
+func (e *Emulator) resetAfterInit(g *generation, outcome initOutcome) (string, *ShutdownReport) {
+	e.mu.Lock()
+	var msg string
 	switch outcome {
 	case initErrored:
+		msg = "init error"
 		if g.initErr != nil {
-			return fmt.Sprintf("init error %s: %s", g.initErr.Type, g.initErr.Message)
+			msg = fmt.Sprintf("init error %s: %s", g.initErr.Type, g.initErr.Message)
 		}
-		return "init error"
 	case initCrashed:
-		return "process exited: " + g.proc.exitDescription()
+		msg = "process exited: " + g.proc.exitDescription()
 	case initTimedOut:
-		return fmt.Sprintf("not finished within %v", limit)
-	case initClosed:
-		return "emulator closed"
+		msg = fmt.Sprintf("not finished within %v", e.cfg.initTimeout)
 	}
-	return "ready"
+	e.mu.Unlock()
+	reason := "failure"
+	if outcome == initTimedOut {
+		reason = "timeout"
+	}
+	e.logf("INIT of process %d failed (%s); resetting", g.pid, msg)
+	return msg, e.teardown(g, reason)
 }
 
 // run thaws the environment, hands the event out and waits for completion,
@@ -313,13 +316,6 @@ func (e *Emulator) Init(ctx context.Context) error {
 	case initClosed:
 		return ErrClosed
 	}
-	e.mu.Lock()
-	msg := describeInit(outcome, g, e.cfg.initTimeout)
-	e.mu.Unlock()
-	reason := "failure"
-	if outcome == initTimedOut {
-		reason = "timeout"
-	}
-	e.teardown(g, reason)
+	msg, _ := e.resetAfterInit(g, outcome)
 	return fmt.Errorf("lambdatest: INIT failed: %s", msg)
 }
