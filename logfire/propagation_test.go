@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
@@ -280,5 +281,31 @@ func TestBaggageValueTruncatedOnSpans(t *testing.T) {
 	got := userAttrs(mem.GetSpans()[0].Attributes)["d"]
 	if len(got) != 999 || !strings.Contains(got, "e...e") {
 		t.Errorf("d has %d characters: %.20q…", len(got), got)
+	}
+}
+
+// TestBaggageProcessorCostsNothingWithoutBaggage: the processor's OnStart
+// runs for every span, so with no baggage in the context it must not
+// allocate; and with the option off it is not installed at all.
+func TestBaggageProcessorCostsNothingWithoutBaggage(t *testing.T) {
+	if opts := (propagationSettings{}).tracerProviderOptions(); len(opts) != 0 {
+		t.Errorf("baggage attributes off: %d tracer provider options, want none", len(opts))
+	}
+	tp := sdktrace.NewTracerProvider()
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	_, s := tp.Tracer("t").Start(context.Background(), "s")
+	defer s.End()
+	span := s.(sdktrace.ReadWriteSpan)
+	var p baggageAttributesProcessor
+	for name, ctx := range map[string]context.Context{
+		"no baggage":    context.Background(),
+		"empty baggage": baggage.ContextWithBaggage(context.Background(), baggage.Baggage{}),
+	} {
+		if n := testing.AllocsPerRun(100, func() { p.OnStart(ctx, span) }); n != 0 {
+			t.Errorf("%s: OnStart allocates %v times per span, want 0", name, n)
+		}
+	}
+	if got := len(span.Attributes()); got != 0 {
+		t.Errorf("OnStart without baggage set %d attributes", got)
 	}
 }
