@@ -33,7 +33,7 @@ func (e *Emulator) drive(inv *invState) {
 	e.mu.Lock()
 	inv.gen = g
 	inv.rec.ColdStart = cold
-	inv.rec.PID = g.pid
+	inv.rec.PID = g.proc.pid
 	e.mu.Unlock()
 
 	if outcome := e.awaitInit(g); outcome != initReady {
@@ -122,7 +122,7 @@ func (e *Emulator) resetAfterInit(g *generation, outcome initOutcome) (string, *
 	if outcome == initTimedOut {
 		reason = "timeout"
 	}
-	e.logf("INIT of process %d failed (%s); resetting", g.pid, msg)
+	e.logf("INIT of process %d failed (%s); resetting", g.proc.pid, msg)
 	return msg, e.teardown(g, reason)
 }
 
@@ -133,11 +133,11 @@ func (e *Emulator) run(g *generation, inv *invState) {
 	now := time.Now()
 	if g.frozen {
 		if err := g.proc.signalGroup(sigCont); err != nil {
-			e.logf("SIGCONT to process group %d: %v", g.pid, err)
+			e.logf("SIGCONT to process group %d: %v", g.proc.pid, err)
 		}
 		g.frozen = false
 		inv.rec.Resumed = now
-		e.logf("THAW: process group %d resumed for %s", g.pid, inv.rec.RequestID)
+		e.logf("THAW: process group %d resumed for %s", g.proc.pid, inv.rec.RequestID)
 	}
 	inv.rec.Deadline = now.Add(e.cfg.timeout)
 	e.invs[inv.rec.RequestID] = inv
@@ -185,7 +185,7 @@ func (e *Emulator) freeze(g *generation, inv *invState) {
 	sent := time.Now()
 	if err := g.proc.signalGroup(sigStop); err != nil {
 		e.mu.Unlock()
-		e.logf("SIGSTOP to process group %d: %v", g.pid, err)
+		e.logf("SIGSTOP to process group %d: %v", g.proc.pid, err)
 		return
 	}
 	g.frozen = true
@@ -202,9 +202,9 @@ func (e *Emulator) freeze(g *generation, inv *invState) {
 		e.mu.Unlock()
 	}
 	if confirmed {
-		e.logf("FREEZE: process group %d stopped", g.pid)
+		e.logf("FREEZE: process group %d stopped", g.proc.pid)
 	} else {
-		e.logf("FREEZE: process group %d sent SIGSTOP but not all threads were seen stopped within %v", g.pid, stopConfirmLimit)
+		e.logf("FREEZE: process group %d sent SIGSTOP but not all threads were seen stopped within %v", g.proc.pid, stopConfirmLimit)
 	}
 }
 
@@ -232,7 +232,7 @@ func (e *Emulator) crash(g *generation, inv *invState) {
 	inv.rec.Crashed = true
 	inv.rec.ExitState = g.proc.exitDescription()
 	e.mu.Unlock()
-	e.logf("process %d exited during invocation %s: %s", g.pid, inv.rec.RequestID, inv.rec.ExitState)
+	e.logf("process %d exited during invocation %s: %s", g.proc.pid, inv.rec.RequestID, inv.rec.ExitState)
 	rep := e.teardown(g, "failure")
 	e.mu.Lock()
 	inv.rec.Reset = rep
@@ -275,7 +275,6 @@ func (e *Emulator) finish(inv *invState) {
 	if inv.gen != nil && inv.gen.current == inv {
 		inv.gen.current = nil
 	}
-	inv.finished = true
 	if !inv.responded {
 		close(inv.respondedCh)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -147,7 +148,7 @@ func (e *Emulator) PID() int {
 	if e.gen == nil {
 		return 0
 	}
-	return e.gen.pid
+	return e.gen.proc.pid
 }
 
 // Frozen reports whether the function process is currently stopped by the
@@ -187,7 +188,7 @@ func (e *Emulator) Close() error {
 		if g != nil {
 			_ = g.proc.signalGroup(sigKill)
 			if !g.proc.waitExit(exitWaitLimit) {
-				e.closeErr = fmt.Errorf("lambdatest: function process %d did not exit after SIGKILL", g.pid)
+				e.closeErr = fmt.Errorf("lambdatest: function process %d did not exit after SIGKILL", g.proc.pid)
 			}
 		}
 		_ = e.srv.Close()
@@ -220,7 +221,7 @@ func (e *Emulator) environment(logStream string) []string {
 	if e.cfg.inheritEnv {
 		for _, kv := range os.Environ() {
 			// _LAMBDA_SERVER_PORT would switch aws-lambda-go to the legacy RPC mode.
-			if len(kv) >= 20 && kv[:20] == "_LAMBDA_SERVER_PORT=" {
+			if strings.HasPrefix(kv, "_LAMBDA_SERVER_PORT=") {
 				continue
 			}
 			env = append(env, kv)
@@ -304,9 +305,8 @@ func (e *Emulator) ensureGeneration() (g *generation, cold bool, err error) {
 		return nil, false, fmt.Errorf("lambdatest: start %s: %w", e.binary, err)
 	}
 	e.genCount++
-	g.pid = g.proc.pid
 	e.gen = g
-	e.logf("INIT: started %s as pid %d (process #%d)", filepath.Base(e.binary), g.pid, g.n)
+	e.logf("INIT: started %s as pid %d (process #%d)", filepath.Base(e.binary), g.proc.pid, g.n)
 	return g, true, nil
 }
 

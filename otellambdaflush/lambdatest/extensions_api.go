@@ -125,7 +125,7 @@ func (e *Emulator) registerLocked(name string, events []string) (*extension, int
 		return nil, http.StatusForbidden, apiError{ErrorType: errorType, ErrorMessage: fmt.Sprintf(format, args...)}
 	}
 	g := e.gen
-	if g == nil || g.runtimeReady || g.tearingDown || g.initFailedOK {
+	if g == nil || g.runtimeReady || g.tearingDown || isClosed(g.initFailed) {
 		return refuse("Extension.RegistrationClosed", "Extension registration closed already")
 	}
 	for _, x := range g.exts {

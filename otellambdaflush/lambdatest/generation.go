@@ -11,10 +11,7 @@ type generation struct {
 	started   time.Time // immutable
 	logStream string    // immutable
 
-	pid          int
 	runtimeReady bool // the runtime has called /next at least once
-	initOK       bool // initDone has been closed
-	initFailedOK bool // initFailed has been closed
 	initDoneAt   time.Time
 	initErr      *ErrorPayload
 	frozen       bool
@@ -105,7 +102,7 @@ func (x *extension) enqueueLocked(ev extensionEvent) bool {
 // checkInitLocked closes g.initDone once the runtime and every registered
 // extension have called their next endpoint.
 func (g *generation) checkInitLocked(now time.Time) {
-	if g.initOK || g.initFailedOK || !g.runtimeReady {
+	if g.initOver() || !g.runtimeReady {
 		return
 	}
 	for _, x := range g.exts {
@@ -113,7 +110,6 @@ func (g *generation) checkInitLocked(now time.Time) {
 			return
 		}
 	}
-	g.initOK = true
 	g.initDoneAt = now
 	close(g.initDone)
 }
@@ -121,11 +117,27 @@ func (g *generation) checkInitLocked(now time.Time) {
 // failInitLocked records an init error and closes g.initFailed. It reports
 // false if INIT is already over.
 func (g *generation) failInitLocked(ep *ErrorPayload) bool {
-	if g.initOK || g.initFailedOK {
+	if g.initOver() {
 		return false
 	}
 	g.initErr = ep
-	g.initFailedOK = true
 	close(g.initFailed)
 	return true
+}
+
+// initOver reports whether INIT has ended, successfully or not. The
+// channels are closed with Emulator.mu held, so holding it makes the
+// answer stable.
+func (g *generation) initOver() bool {
+	return isClosed(g.initDone) || isClosed(g.initFailed)
+}
+
+// isClosed reports whether ch has been closed.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }

@@ -112,14 +112,12 @@ type invState struct {
 
 	responded   bool
 	runtimeDone bool // the runtime called /next after responding
-	completed   bool
 	expired     bool // timed out; late posts are refused
-	finished    bool
 	err         error
 
 	respondedCh chan struct{} // closed on response/error or when finished
-	complete    chan struct{} // closed when completed
-	done        chan struct{} // closed when finished
+	complete    chan struct{} // closed when completed (under Emulator.mu)
+	done        chan struct{} // closed when finished (under Emulator.mu)
 }
 
 // Pending is an invocation that has been sent and may still be running.
@@ -265,7 +263,7 @@ func (e *Emulator) markRespondedLocked(inv *invState, now time.Time) {
 // responded, the runtime back in /next and every INVOKE subscriber back in
 // /event/next after receiving this invocation's event.
 func (e *Emulator) checkCompleteLocked(inv *invState, now time.Time) {
-	if inv.completed || !inv.responded || inv.expired {
+	if isClosed(inv.complete) || !inv.responded || inv.expired {
 		return
 	}
 	if !e.cfg.managed {
@@ -278,7 +276,6 @@ func (e *Emulator) checkCompleteLocked(inv *invState, now time.Time) {
 			}
 		}
 	}
-	inv.completed = true
 	inv.rec.Completed = now
 	close(inv.complete)
 }

@@ -23,20 +23,6 @@ const (
 	sigKill
 )
 
-func (s signal) String() string {
-	switch s {
-	case sigStop:
-		return "SIGSTOP"
-	case sigCont:
-		return "SIGCONT"
-	case sigTerm:
-		return "SIGTERM"
-	case sigKill:
-		return "SIGKILL"
-	}
-	return "signal?"
-}
-
 // processSpec describes how to start the function process.
 type processSpec struct {
 	path   string
@@ -50,7 +36,7 @@ type processSpec struct {
 // group (so that the group id equals pid).
 type process struct {
 	exited chan struct{} // closed once the process has been reaped
-	pid    int           // set by start, read-only afterwards
+	pid    int           // set by start (before the process is shared), read-only afterwards
 	cmd    *exec.Cmd
 
 	// Written before exited is closed, read only after it is closed.
@@ -73,14 +59,7 @@ func (p *process) wait() {
 }
 
 // hasExited reports whether the process has been reaped.
-func (p *process) hasExited() bool {
-	select {
-	case <-p.exited:
-		return true
-	default:
-		return false
-	}
-}
+func (p *process) hasExited() bool { return isClosed(p.exited) }
 
 // exitDescription describes how the process ended ("" while it runs).
 func (p *process) exitDescription() string {

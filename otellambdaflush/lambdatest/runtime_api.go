@@ -80,7 +80,7 @@ func (e *Emulator) lookupForPostLocked(id string) (*invState, int, apiError) {
 		return nil, http.StatusBadRequest, apiError{ErrorType: "InvalidRequestID", ErrorMessage: "Invalid request ID"}
 	case inv.expired:
 		// Answered once; the invocation is forgotten afterwards.
-		if inv.finished {
+		if isClosed(inv.done) {
 			delete(e.invs, id)
 		}
 		return nil, http.StatusGone, apiError{ErrorType: "InvokeTimeout", ErrorMessage: "Invoke timeout"}

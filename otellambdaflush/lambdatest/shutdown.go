@@ -121,7 +121,7 @@ func (e *Emulator) teardown(g *generation, reason string) *ShutdownReport {
 	e.mu.Unlock()
 
 	p := g.proc
-	rep := &ShutdownReport{Reason: reason, PID: g.pid, Started: time.Now(), Extensions: len(exts)}
+	rep := &ShutdownReport{Reason: reason, PID: g.proc.pid, Started: time.Now(), Extensions: len(exts)}
 	if wasFrozen {
 		_ = p.signalGroup(sigCont)
 	}
@@ -137,7 +137,7 @@ func (e *Emulator) teardown(g *generation, reason string) *ShutdownReport {
 		rep.Grace = grace
 		rep.SIGTERMSent = time.Now()
 		if err := p.signalLeader(sigTerm); err != nil {
-			e.logf("SIGTERM to %d: %v", g.pid, err)
+			e.logf("SIGTERM to %d: %v", g.proc.pid, err)
 		}
 		if e.waitClosedOr(p.exited, grace) {
 			rep.ExitedWithinGrace = p.hasExited()
@@ -154,7 +154,7 @@ func (e *Emulator) teardown(g *generation, reason string) *ShutdownReport {
 		rep.ExitState = p.exitDescription()
 	}
 	e.logf("SHUTDOWN (%s) of process %d: SIGTERM=%v exitedWithinGrace=%v killed=%v state=%q",
-		reason, g.pid, !rep.SIGTERMSent.IsZero(), rep.ExitedWithinGrace, !rep.Killed.IsZero(), rep.ExitState)
+		reason, g.proc.pid, !rep.SIGTERMSent.IsZero(), rep.ExitedWithinGrace, !rep.Killed.IsZero(), rep.ExitState)
 
 	e.mu.Lock()
 	if e.gen == g {
