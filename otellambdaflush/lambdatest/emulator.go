@@ -268,13 +268,13 @@ func (e *Emulator) ensureGeneration() (g *generation, cold bool, err error) {
 
 	// A reset may be in progress (managed mode only: elsewhere the driver
 	// doing the reset holds the only invocation slot). Wait for it, bounded
-	// by the reset's own bounds.
+	// by the reset's own bounds; it clears e.gen before teardownDone is
+	// closed, and no other process can start while e.lifecycle is held.
 	e.mu.Lock()
-	for i := 0; e.gen != nil && e.gen.tearingDown && i < 3; i++ {
-		done := e.gen.teardownDone
+	if old := e.gen; old != nil && old.tearingDown {
 		e.mu.Unlock()
 		select {
-		case <-done:
+		case <-old.teardownDone:
 		case <-e.closed:
 			return nil, false, ErrClosed
 		}
@@ -285,9 +285,6 @@ func (e *Emulator) ensureGeneration() (g *generation, cold bool, err error) {
 		return nil, false, ErrClosed
 	}
 	if e.gen != nil {
-		if e.gen.tearingDown {
-			return nil, false, errors.New("lambdatest: the previous execution environment did not shut down")
-		}
 		return e.gen, false, nil
 	}
 	now := time.Now()
