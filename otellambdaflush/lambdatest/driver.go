@@ -194,18 +194,17 @@ func (e *Emulator) freeze(g *generation, inv *invState) {
 	}
 	e.mu.Unlock()
 
-	confirmed := g.proc.waitStopped(stopConfirmLimit)
+	if !g.proc.waitStopped(stopConfirmLimit) {
+		e.logf("FREEZE: process group %d sent SIGSTOP but not all threads were seen stopped within %v", g.proc.pid, stopConfirmLimit)
+		return
+	}
 	now := time.Now()
 	if inv != nil {
 		e.mu.Lock()
 		inv.rec.Frozen = now
 		e.mu.Unlock()
 	}
-	if confirmed {
-		e.logf("FREEZE: process group %d stopped", g.proc.pid)
-	} else {
-		e.logf("FREEZE: process group %d sent SIGSTOP but not all threads were seen stopped within %v", g.proc.pid, stopConfirmLimit)
-	}
+	e.logf("FREEZE: process group %d stopped", g.proc.pid)
 }
 
 // timeOut records a timeout and, except on managed instances, resets the

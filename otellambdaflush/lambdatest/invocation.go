@@ -47,11 +47,12 @@ type Invocation struct {
 	// until at least then. Zero if the process was not frozen (timeout,
 	// crash, managed instances).
 	FreezeSent time.Time
-	// Frozen is when the whole process group was observed stopped after
-	// completion (on Linux every thread of the runtime process is checked
-	// in /proc; elsewhere it is the time SIGSTOP was sent). It comes after
+	// Frozen is when the runtime process was observed stopped after
+	// completion (on Linux every one of its threads is checked in /proc;
+	// elsewhere it is the time SIGSTOP was sent). It comes after
 	// FreezeSent by the time that check took. Zero if the process was not
-	// frozen (timeout, crash, managed instances).
+	// frozen (timeout, crash, managed instances) or was not seen stopped
+	// within a second of FreezeSent.
 	//
 	// To check that something the function sent arrived before the freeze,
 	// compare its arrival time with Completed (the strictest bound: the
