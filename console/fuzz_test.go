@@ -11,6 +11,8 @@ import (
 
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/internal/keys"
+
+	"github.com/logfire-go/sdk/internal/jsontree"
 )
 
 func FuzzParseJSON(f *testing.F) {
@@ -21,13 +23,13 @@ func FuzzParseJSON(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v, err := parseJSON(s)
+		v, err := jsontree.Parse(s)
 		if err == nil {
 			_ = appendPyJSON(nil, v, 0)
 			if !json.Valid([]byte(s)) {
 				t.Errorf("parsed invalid JSON %q", s)
 			}
-		} else if json.Valid([]byte(s)) && !errors.Is(err, errTooDeep) {
+		} else if json.Valid([]byte(s)) && !errors.Is(err, jsontree.ErrTooDeep) {
 			t.Errorf("rejected valid JSON %q: %v", s, err)
 		}
 	})

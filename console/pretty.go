@@ -2,9 +2,6 @@ package console
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -12,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/logfire-go/sdk/internal/jsontree"
 )
 
 // The verbose console prints attribute values the way the Python SDK does:
@@ -23,152 +22,41 @@ import (
 //	    'b': [],
 //	}
 
-// jsonKind is the type of a parsed JSON value.
-type jsonKind uint8
-
-const (
-	jsonNull jsonKind = iota
-	jsonBool
-	jsonNumber
-	jsonString
-	jsonArray
-	jsonObject
-)
-
-// jsonValue is a parsed JSON value that, unlike map[string]any, keeps the
-// order of object members, which is the order in which they are printed.
-type jsonValue struct {
-	kind jsonKind
-	// text is a string's value, or a number's literal as written.
-	text  string
-	truth bool
-	// items are an array's elements or an object's member values; keys are
-	// the object's member names, in the same order.
-	items []jsonValue
-	keys  []string
-}
-
-// maxJSONDepth bounds how deeply nested a value may be. Deeper input is
-// printed as the raw string it came in.
-const maxJSONDepth = 100
-
-var errTooDeep = errors.New("console: JSON nested too deeply")
-
-// parseJSON parses one JSON document, keeping the order of object members.
-func parseJSON(s string) (jsonValue, error) {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	v, err := readJSON(dec, 0)
-	if err != nil {
-		return jsonValue{}, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return jsonValue{}, errors.New("console: data after the JSON value")
-	}
-	return v, nil
-}
-
-// readJSON reads the next value from dec.
-func readJSON(dec *json.Decoder, depth int) (jsonValue, error) {
-	if depth > maxJSONDepth {
-		return jsonValue{}, errTooDeep
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return jsonValue{}, err
-	}
-	switch t := tok.(type) {
-	case nil:
-		return jsonValue{kind: jsonNull}, nil
-	case bool:
-		return jsonValue{kind: jsonBool, truth: t}, nil
-	case json.Number:
-		return jsonValue{kind: jsonNumber, text: t.String()}, nil
-	case string:
-		return jsonValue{kind: jsonString, text: t}, nil
-	case json.Delim:
-		switch t {
-		case '[':
-			v := jsonValue{kind: jsonArray}
-			for dec.More() {
-				item, err := readJSON(dec, depth+1)
-				if err != nil {
-					return jsonValue{}, err
-				}
-				v.items = append(v.items, item)
-			}
-			_, err := dec.Token() // ']'
-			return v, err
-		case '{':
-			v := jsonValue{kind: jsonObject}
-			for dec.More() {
-				keyTok, err := dec.Token()
-				if err != nil {
-					return jsonValue{}, err
-				}
-				key, _ := keyTok.(string)
-				item, err := readJSON(dec, depth+1)
-				if err != nil {
-					return jsonValue{}, err
-				}
-				v.keys = append(v.keys, key)
-				v.items = append(v.items, item)
-			}
-			_, err := dec.Token() // '}'
-			return v, err
-		}
-	}
-	return jsonValue{}, errors.New("console: unexpected JSON token")
-}
-
-// member returns the value of an object's member key.
-func (v jsonValue) member(key string) (jsonValue, bool) {
-	if v.kind != jsonObject {
-		return jsonValue{}, false
-	}
-	for i, k := range v.keys {
-		if k == key {
-			return v.items[i], true
-		}
-	}
-	return jsonValue{}, false
-}
-
 // pyIndent is the indent of each nesting level in a printed value.
 const pyIndent = 4
 
 // appendPyJSON appends v as a Python literal; nested lines are indented by
 // indent spaces plus four per level.
-func appendPyJSON(buf []byte, v jsonValue, indent int) []byte {
-	switch v.kind {
-	case jsonNull:
+func appendPyJSON(buf []byte, v jsontree.Value, indent int) []byte {
+	switch v.Kind {
+	case jsontree.Null:
 		return append(buf, "None"...)
-	case jsonBool:
-		return appendPyBool(buf, v.truth)
-	case jsonNumber:
-		return append(buf, v.text...)
-	case jsonString:
-		return appendPyString(buf, v.text)
-	case jsonArray:
-		if len(v.items) == 0 {
+	case jsontree.Bool:
+		return appendPyBool(buf, v.Truth)
+	case jsontree.Number:
+		return append(buf, v.Text...)
+	case jsontree.String:
+		return appendPyString(buf, v.Text)
+	case jsontree.Array:
+		if len(v.Items) == 0 {
 			return append(buf, "[]"...)
 		}
 		buf = append(buf, '[', '\n')
-		for _, item := range v.items {
+		for _, item := range v.Items {
 			buf = appendSpaces(buf, indent+pyIndent)
 			buf = appendPyJSON(buf, item, indent+pyIndent)
 			buf = append(buf, ',', '\n')
 		}
 		buf = appendSpaces(buf, indent)
 		return append(buf, ']')
-	case jsonObject:
-		if len(v.items) == 0 {
+	case jsontree.Object:
+		if len(v.Items) == 0 {
 			return append(buf, "{}"...)
 		}
 		buf = append(buf, '{', '\n')
-		for i, item := range v.items {
+		for i, item := range v.Items {
 			buf = appendSpaces(buf, indent+pyIndent)
-			buf = appendPyString(buf, v.keys[i])
+			buf = appendPyString(buf, v.Keys[i])
 			buf = append(buf, ':', ' ')
 			buf = appendPyJSON(buf, item, indent+pyIndent)
 			buf = append(buf, ',', '\n')

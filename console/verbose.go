@@ -10,6 +10,8 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/logfire-go/sdk/internal/keys"
+
+	"github.com/logfire-go/sdk/internal/jsontree"
 )
 
 // details appends the verbose lines under the line of a record at nesting
@@ -85,24 +87,24 @@ func (f *formatter) arguments(buf []byte, attrs []attribute.KeyValue, margin int
 	if raw == "" {
 		return buf
 	}
-	schema, err := parseJSON(raw)
+	schema, err := jsontree.Parse(raw)
 	if err != nil {
 		return buf
 	}
-	props, ok := schema.member("properties")
-	if !ok || props.kind != jsonObject {
+	props, ok := schema.Member("properties")
+	if !ok || props.Kind != jsontree.Object {
 		return buf
 	}
-	lookup := attributeLookup(attrs, len(props.keys))
+	lookup := attributeLookup(attrs, len(props.Keys))
 	var value []byte
-	for i, key := range props.keys {
+	for i, key := range props.Keys {
 		v, ok := lookup(key)
 		if !ok {
 			continue
 		}
 		value = value[:0]
-		if sub := props.items[i]; sub.kind == jsonObject && len(sub.keys) > 0 && v.Type() == attribute.STRING {
-			if parsed, err := parseJSON(v.AsString()); err == nil {
+		if sub := props.Items[i]; sub.Kind == jsontree.Object && len(sub.Keys) > 0 && v.Type() == attribute.STRING {
+			if parsed, err := jsontree.Parse(v.AsString()); err == nil {
 				value = appendPyJSON(value, parsed, 0)
 			} else {
 				value = appendPyAttr(value, v)

@@ -3,6 +3,7 @@ package logfire
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/logfire-go/sdk/internal/jsontree"
 	"github.com/logfire-go/sdk/internal/keys"
 )
 
@@ -256,14 +258,12 @@ func (sc *scrubber) stringValue(prefix []string, k string, s string, notes *[]sc
 	}
 	path := joinPath(prefix, k)
 	if t := strings.TrimSpace(s); len(t) > 1 && (t[0] == '{' || t[0] == '[') {
-		if doc, err := parseOrderedJSON(t); err == nil {
+		if doc, err := jsontree.Parse(t); err == nil {
 			if !sc.json(path, &doc, notes) {
 				// Only exact words inside: the value stays as it was.
 				return attribute.Value{}, false
 			}
-			var b strings.Builder
-			doc.write(&b)
-			return attribute.StringValue(b.String()), true
+			return attribute.StringValue(string(doc.AppendCompact(nil))), true
 		}
 	}
 	return sc.redact(path, attribute.StringValue(s), m, notes), true
@@ -271,34 +271,68 @@ func (sc *scrubber) stringValue(prefix []string, k string, s string, notes *[]sc
 
 // json scrubs a parsed JSON value found at path, in place, and reports
 // whether anything in it changed.
-func (sc *scrubber) json(path []string, v *jsonNode, notes *[]scrubNote) bool {
-	at := func(k string) []string { return append(append(make([]string, 0, len(path)+1), path...), k) }
+func (sc *scrubber) json(path []string, v *jsontree.Value, notes *[]scrubNote) bool {
 	changed := false
-	switch v.kind {
-	case jsonObject:
-		for i := range v.members {
-			mem := &v.members[i]
-			if _, safe := scrubSafeKeys[mem.key]; safe {
+	switch v.Kind {
+	case jsontree.Object:
+		for i, k := range v.Keys {
+			if _, safe := scrubSafeKeys[k]; safe {
 				continue
 			}
-			if m, ok := sc.matchKey(mem.key); ok {
-				mem.value = nodeFromValue(sc.redact(at(mem.key), mem.value.asValue(), m, notes))
+			if m, ok := sc.matchKey(k); ok {
+				v.Items[i] = jsonFromAttr(sc.redact(joinPath(path, k), attrFromJSON(v.Items[i]), m, notes))
 				changed = true
 				continue
 			}
-			changed = sc.json(at(mem.key), &mem.value, notes) || changed
+			changed = sc.json(joinPath(path, k), &v.Items[i], notes) || changed
 		}
-	case jsonArray:
-		for i := range v.items {
-			changed = sc.json(at(strconv.Itoa(i)), &v.items[i], notes) || changed
+	case jsontree.Array:
+		for i := range v.Items {
+			changed = sc.json(joinPath(path, strconv.Itoa(i)), &v.Items[i], notes) || changed
 		}
-	case jsonString:
-		if m, ok := sc.match(v.text); ok && len(m) != len(v.text) {
-			*v = nodeFromValue(sc.redact(path, attribute.StringValue(v.text), m, notes))
+	case jsontree.String:
+		if m, ok := sc.match(v.Text); ok && len(m) != len(v.Text) {
+			*v = jsonFromAttr(sc.redact(path, attribute.StringValue(v.Text), m, notes))
 			changed = true
 		}
 	}
 	return changed
+}
+
+// attrFromJSON is v as an attribute value, for a ScrubCallback: a string
+// as itself, anything else as its JSON text.
+func attrFromJSON(v jsontree.Value) attribute.Value {
+	if v.Kind == jsontree.String {
+		return attribute.StringValue(v.Text)
+	}
+	return attribute.StringValue(string(v.AppendCompact(nil)))
+}
+
+// jsonFromAttr is the JSON form of an attribute value that replaces a
+// member: the redaction text, a list of one, or what a callback returned.
+func jsonFromAttr(a attribute.Value) jsontree.Value {
+	switch a.Type() {
+	case attribute.STRING:
+		return jsontree.Value{Kind: jsontree.String, Text: a.AsString()}
+	case attribute.STRINGSLICE:
+		v := jsontree.Value{Kind: jsontree.Array}
+		for _, s := range a.AsStringSlice() {
+			v.Items = append(v.Items, jsontree.Value{Kind: jsontree.String, Text: s})
+		}
+		return v
+	case attribute.BOOL:
+		return jsontree.Value{Kind: jsontree.Bool, Truth: a.AsBool()}
+	case attribute.INT64:
+		return jsontree.Value{Kind: jsontree.Number, Text: a.Emit()}
+	case attribute.FLOAT64:
+		if f := a.AsFloat64(); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return jsontree.Value{Kind: jsontree.Number, Text: a.Emit()}
+		}
+	}
+	if v, err := jsontree.Parse(a.Emit()); err == nil && a.Type() != attribute.EMPTY {
+		return v
+	}
+	return jsontree.Value{Kind: jsontree.String, Text: a.Emit()}
 }
 
 // notesValue merges new notes into the JSON list already in existing.
