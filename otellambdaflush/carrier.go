@@ -154,6 +154,19 @@ type record struct {
 
 type rawObject = map[string]json.RawMessage
 
+// eventTop holds the top-level fields that tell an event's type. Decoding
+// into it, rather than into a map, skips the rest of the event (an HTTP
+// body, say) without copying it. Like all of encoding/json's struct
+// decoding, it matches field names without regard to case.
+type eventTop struct {
+	Records           json.RawMessage `json:"Records"`
+	Detail            json.RawMessage `json:"detail"`
+	DetailType        json.RawMessage `json:"detail-type"`
+	Source            json.RawMessage `json:"source"`
+	Headers           json.RawMessage `json:"headers"`
+	MultiValueHeaders json.RawMessage `json:"multiValueHeaders"`
+}
+
 // parseEvent tells the event's type by its shape and collects its trace
 // context. It never fails: anything it does not understand is skipped.
 func parseEvent(event []byte) parsedEvent {
@@ -161,18 +174,17 @@ func parseEvent(event []byte) parsedEvent {
 	if len(event) == 0 || event[0] != '{' {
 		return parsedEvent{}
 	}
-	var top rawObject
+	var top eventTop
 	if json.Unmarshal(event, &top) != nil {
 		return parsedEvent{}
 	}
-	if raw, ok := top["Records"]; ok {
-		return parseRecords(raw)
-	}
-	if detail, ok := top["detail"]; ok && (has(top, "detail-type") || has(top, "source")) {
-		return parsedEvent{kind: kindEventBridge, carrier: detailCarrier(detail)}
-	}
-	if has(top, "headers") || has(top, "multiValueHeaders") {
-		return parsedEvent{kind: kindHTTP, carrier: headersCarrier(top)}
+	switch {
+	case top.Records != nil:
+		return parseRecords(top.Records)
+	case top.Detail != nil && (top.DetailType != nil || top.Source != nil):
+		return parsedEvent{kind: kindEventBridge, carrier: detailCarrier(top.Detail)}
+	case top.Headers != nil || top.MultiValueHeaders != nil:
+		return parsedEvent{kind: kindHTTP, carrier: headersCarrier(top.Headers, top.MultiValueHeaders)}
 	}
 	return parsedEvent{}
 }
@@ -200,9 +212,9 @@ func object(raw json.RawMessage) rawObject {
 }
 
 // headersCarrier collects the headers of an HTTP event.
-func headersCarrier(top rawObject) textCarrier {
+func headersCarrier(headers, multiValueHeaders json.RawMessage) textCarrier {
 	c := textCarrier{}
-	multi := object(top["multiValueHeaders"])
+	multi := object(multiValueHeaders)
 	for _, k := range slices.Sorted(maps.Keys(multi)) {
 		raw := multi[k]
 		var vs []json.RawMessage
@@ -225,7 +237,7 @@ func headersCarrier(top rawObject) textCarrier {
 			c.add(key, strings.Join(vals, ","))
 		}
 	}
-	single := object(top["headers"])
+	single := object(headers)
 	for _, k := range slices.Sorted(maps.Keys(single)) {
 		if s, ok := str(single[k]); ok {
 			if key := strings.ToLower(k); c[key] == "" {
