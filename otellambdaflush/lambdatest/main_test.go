@@ -9,12 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/logfire-go/sdk/otellambdaflush/lambdatest"
+	"github.com/logfire-go/sdk/otellambdaflush/lambdatest/internal/fnreply"
 )
 
 // fnPath is the test function binary built from testdata/fn by TestMain.
@@ -56,25 +55,10 @@ func start(t *testing.T, opts ...lambdatest.Option) *lambdatest.Emulator {
 	return lambdatest.Start(t, fnPath, append([]lambdatest.Option{lambdatest.WithLogf(t.Logf)}, opts...)...)
 }
 
-// reply mirrors the test function's response.
-type reply struct {
-	Action       string            `json:"action"`
-	Message      string            `json:"message"`
-	RequestID    string            `json:"requestId"`
-	FunctionARN  string            `json:"functionArn"`
-	TraceID      string            `json:"traceId"`
-	EnvTraceID   string            `json:"envTraceId"`
-	DeadlineMs   int64             `json:"deadlineMs"`
-	ClientCustom map[string]string `json:"clientCustom"`
-	CognitoID    string            `json:"cognitoId"`
-	TenantID     string            `json:"tenantId"`
-	Env          map[string]string `json:"env"`
-	PID          int               `json:"pid"`
-}
-
-func decodeReply(t *testing.T, inv *lambdatest.Invocation) reply {
+// decodeReply decodes the test function's response.
+func decodeReply(t *testing.T, inv *lambdatest.Invocation) fnreply.Reply {
 	t.Helper()
-	var r reply
+	var r fnreply.Reply
 	if err := json.Unmarshal(inv.Response, &r); err != nil {
 		t.Fatalf("response %q: %v (error payload %+v)", inv.Response, err, inv.ErrorPayload)
 	}
@@ -106,23 +90,15 @@ func requireFrozen(t *testing.T, inv *lambdatest.Invocation) {
 // procState returns the state letter of /proc/<pid>/stat ('R', 'S', 'T', ...).
 func procState(t *testing.T, pid int) byte {
 	t.Helper()
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		t.Fatalf("reading the state of %d: %v", pid, err)
+	s, err := lambdatest.ProcState(pid)
+	if err != nil || s == 0 {
+		t.Fatalf("reading the state of %d: %q, %v", pid, s, err)
 	}
-	i := strings.LastIndexByte(string(data), ')')
-	if i < 0 || i+2 >= len(data) {
-		t.Fatalf("unexpected /proc/%d/stat: %q", pid, data)
-	}
-	return data[i+2]
+	return s
 }
 
 // processGone reports whether pid no longer exists (or is a zombie).
 func processGone(pid int) bool {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	i := strings.LastIndexByte(string(data), ')')
-	return i >= 0 && i+2 < len(data) && (data[i+2] == 'Z' || data[i+2] == 'X')
+	s, err := lambdatest.ProcState(pid)
+	return err != nil || s == 'Z' || s == 'X'
 }

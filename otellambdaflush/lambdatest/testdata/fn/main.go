@@ -32,6 +32,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/logfire-go/sdk/otellambdaflush/lambdatest/internal/fnreply"
 )
 
 type event struct {
@@ -40,21 +42,6 @@ type event struct {
 	SleepMs  int    `json:"sleepMs"`
 	TickFile string `json:"tickFile"`
 	ExitCode int    `json:"exitCode"`
-}
-
-type reply struct {
-	Action       string            `json:"action"`
-	Message      string            `json:"message"`
-	RequestID    string            `json:"requestId"`
-	FunctionARN  string            `json:"functionArn"`
-	TraceID      string            `json:"traceId"`
-	EnvTraceID   string            `json:"envTraceId"`
-	DeadlineMs   int64             `json:"deadlineMs"`
-	ClientCustom map[string]string `json:"clientCustom"`
-	CognitoID    string            `json:"cognitoId"`
-	TenantID     string            `json:"tenantId"`
-	Env          map[string]string `json:"env"`
-	PID          int               `json:"pid"`
 }
 
 var reportedEnv = []string{
@@ -66,10 +53,10 @@ var reportedEnv = []string{
 
 var tickerOnce sync.Once
 
-func handle(ctx context.Context, ev event) (reply, error) {
+func handle(ctx context.Context, ev event) (fnreply.Reply, error) {
 	switch ev.Action {
 	case "error":
-		return reply{}, errors.New(ev.Message)
+		return fnreply.Reply{}, errors.New(ev.Message)
 	case "exit":
 		os.Exit(ev.ExitCode)
 	case "panic":
@@ -80,7 +67,7 @@ func handle(ctx context.Context, ev event) (reply, error) {
 	if ev.SleepMs > 0 {
 		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)
 	}
-	r := reply{Action: ev.Action, Message: ev.Message, PID: os.Getpid(), Env: map[string]string{}}
+	r := fnreply.Reply{Action: ev.Action, Message: ev.Message, PID: os.Getpid(), Env: map[string]string{}}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		r.RequestID = lc.AwsRequestID
 		r.FunctionARN = lc.InvokedFunctionArn
