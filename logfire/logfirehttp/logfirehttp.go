@@ -65,19 +65,18 @@ import (
 // otelhttp.WithPublicEndpointFn for an endpoint that untrusted clients
 // call: its spans then start a new trace that links to the caller's).
 func NewHandler(lf *logfire.Logfire, h http.Handler, operation string, opts ...otelhttp.Option) http.Handler {
-	name := serverSpanName
+	name := func(operation string, r *http.Request) string {
+		return serverSpanName(operation, r.Method, r.Pattern)
+	}
 	if mux, ok := h.(*http.ServeMux); ok {
 		// The route is known before the span starts, so the pending span
 		// and the console show it too.
 		name = func(operation string, r *http.Request) string {
-			if r.Pattern == "" {
-				if _, pattern := mux.Handler(r); pattern != "" {
-					shallow := *r
-					shallow.Pattern = pattern
-					r = &shallow
-				}
+			pattern := r.Pattern
+			if pattern == "" {
+				_, pattern = mux.Handler(r)
 			}
-			return serverSpanName(operation, r)
+			return serverSpanName(operation, r.Method, pattern)
 		}
 	}
 	base := append(instanceOptions(lf), otelhttp.WithSpanNameFormatter(name))
@@ -151,20 +150,25 @@ func instanceOptions(lf *logfire.Logfire) []otelhttp.Option {
 	}
 }
 
-// serverSpanName is "METHOD route" once the route is known (otelhttp
-// renames the span after the handler has run if the request has a
-// pattern; for a *http.ServeMux, NewHandler looks the route up before the
-// span starts), else the operation, else the method.
-func serverSpanName(operation string, r *http.Request) string {
-	method := r.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	if route := routeOf(r.Pattern); route != "" {
+// serverSpanName is "METHOD route" once the route of the ServeMux pattern
+// is known (otelhttp renames the span after the handler has run if the
+// request has a pattern; for a *http.ServeMux, NewHandler looks the route
+// up before the span starts), else the operation, else the method.
+func serverSpanName(operation, method, pattern string) string {
+	method = methodOr(method)
+	if route := routeOf(pattern); route != "" {
 		return method + " " + route
 	}
 	if operation != "" {
 		return operation
+	}
+	return method
+}
+
+// methodOr returns method, or GET for "" (what net/http sends then).
+func methodOr(method string) string {
+	if method == "" {
+		return http.MethodGet
 	}
 	return method
 }
@@ -181,12 +185,7 @@ func routeOf(pattern string) string {
 	return ""
 }
 
-func clientSpanName(_ string, r *http.Request) string {
-	if r.Method == "" {
-		return http.MethodGet
-	}
-	return r.Method
-}
+func clientSpanName(_ string, r *http.Request) string { return methodOr(r.Method) }
 
 // serverMessage sets logfire.msg on the server span of the request, and
 // http.route once a ServeMux has matched a pattern (otelhttp v0.70 only
@@ -199,11 +198,7 @@ func (h serverMessage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	method := r.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	span.SetAttributes(attribute.String(keys.Msg, method+" "+r.URL.Path))
+	span.SetAttributes(attribute.String(keys.Msg, methodOr(r.Method)+" "+r.URL.Path))
 	h.next.ServeHTTP(w, r)
 	if route := routeOf(r.Pattern); route != "" {
 		span.SetAttributes(semconv.HTTPRoute(route))
@@ -217,11 +212,7 @@ type clientMessage struct{ next http.RoundTripper }
 
 func (t clientMessage) RoundTrip(r *http.Request) (*http.Response, error) {
 	if span := trace.SpanFromContext(r.Context()); span.IsRecording() && r.URL != nil {
-		method := r.Method
-		if method == "" {
-			method = http.MethodGet
-		}
-		span.SetAttributes(attribute.String(keys.Msg, method+" "+r.URL.Host+r.URL.EscapedPath()))
+		span.SetAttributes(attribute.String(keys.Msg, methodOr(r.Method)+" "+r.URL.Host+r.URL.EscapedPath()))
 	}
 	return t.next.RoundTrip(r)
 }
