@@ -178,15 +178,10 @@ func (p *postResponse) run() {
 func (p *postResponse) stop() {
 	p.mu.Lock()
 	p.dead = true
-	var pending []endedInvocation
-	for {
-		select {
-		case msg := <-p.ended:
-			pending = append(pending, msg)
-			continue
-		default:
-		}
-		break
+	// Sends happen under mu, so nothing arrives while this drains.
+	pending := make([]endedInvocation, 0, len(p.ended))
+	for len(p.ended) > 0 {
+		pending = append(pending, <-p.ended)
 	}
 	p.mu.Unlock()
 	for _, msg := range pending {
@@ -198,16 +193,6 @@ func (p *postResponse) stop() {
 		cancel()
 	}
 	close(p.stopped)
-}
-
-// isStopped reports whether the loop has stopped.
-func (p *postResponse) isStopped() bool {
-	select {
-	case <-p.stopped:
-		return true
-	default:
-		return false
-	}
 }
 
 // waitEnded waits until the handler reports requestID as ended or ctx is
@@ -237,10 +222,7 @@ type signalFlusher struct {
 }
 
 func (s signalFlusher) ForceFlush(ctx context.Context) error {
-	inv := invocationFrom(ctx)
-	if inv == nil {
-		return s.post.flusher.ForceFlush(ctx)
-	}
+	inv := invocationFrom(ctx) // never nil: Runtime.Handler's outerHandler put it there
 	if inv.panicked.Load() || inv.timedOut() {
 		err := s.post.flusher.ForceFlush(ctx)
 		s.post.invocationEnded(ctx, inv)

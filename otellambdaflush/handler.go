@@ -52,6 +52,8 @@ func (inv *invocation) timedOut() bool {
 
 type invocationKey struct{}
 
+// invocationFrom returns the invocation in ctx: never nil under
+// Runtime.Handler, nil for a Flusher used on its own (Options).
 func invocationFrom(ctx context.Context) *invocation {
 	inv, _ := ctx.Value(invocationKey{}).(*invocation)
 	return inv
@@ -85,15 +87,13 @@ type innerHandler struct {
 
 func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, err error) {
 	span := trace.SpanFromContext(ctx)
-	inv := invocationFrom(ctx)
+	inv := invocationFrom(ctx) // never nil: outerHandler put it there
 	stop := h.watchdog(ctx, span, inv)
 	defer stop()
 	defer func() {
 		if r := recover(); r != nil {
-			if inv != nil {
-				inv.panicked.Store(true)
-			}
-			if inv == nil || inv.settle(outcomeReturned) {
+			inv.panicked.Store(true)
+			if inv.settle(outcomeReturned) {
 				typ := "panic"
 				if e, ok := r.(error); ok {
 					typ = fmt.Sprintf("%T", e)
@@ -109,7 +109,7 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 	// Instances) another invocation may overwrite them before the response
 	// is posted. Keep our own copy.
 	resp = bytes.Clone(resp)
-	if inv != nil && !inv.settle(outcomeReturned) {
+	if !inv.settle(outcomeReturned) {
 		// The watchdog came first: the span is ended and marked as timed
 		// out. Record nothing more on it.
 		return resp, err
@@ -144,7 +144,7 @@ func markFailed(span trace.Span, typ, msg, stack string) {
 func (h innerHandler) watchdog(ctx context.Context, span trace.Span, inv *invocation) func() {
 	lead := h.flusher.opts.timeoutLead
 	dl, ok := ctx.Deadline()
-	if lead <= 0 || !ok || inv == nil {
+	if lead <= 0 || !ok {
 		return func() {}
 	}
 	wait := time.Until(dl) - lead
