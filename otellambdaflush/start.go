@@ -101,11 +101,7 @@ func (r *Runtime) Handler(handler any) lambda.Handler {
 		flusher = r.flusher
 	}
 	traced := otellambda.WrapHandler(innerHandler{next: user, flusher: r.flusher, post: r.post},
-		append([]otellambda.Option{
-			otellambda.WithFlusher(flusher),
-			otellambda.WithTraceAttributeFn(r.cold.attributes),
-		}, PropagationOptions(r.lf, r.opts.xray)...)...,
-	)
+		otellambdaOptions(r.lf, flusher, &r.cold, r.opts.xray)...)
 	return outerHandler{next: traced}
 }
 
@@ -168,11 +164,16 @@ func Start(handler any, lf *logfire.Logfire, opts ...Option) {
 //
 // Start does more (post-response flush, failures, timeouts, SIGTERM).
 func Options(lf *logfire.Logfire, opts ...Option) []otellambda.Option {
-	cold := &coldStart{}
+	f := NewFlusher(lf, opts...)
+	return otellambdaOptions(lf, f, &coldStart{}, f.opts.xray)
+}
+
+// otellambdaOptions are the otellambda options of both Start and Options.
+func otellambdaOptions(lf *logfire.Logfire, f otellambda.Flusher, cold *coldStart, xray XRayMode) []otellambda.Option {
 	return append([]otellambda.Option{
-		otellambda.WithFlusher(NewFlusher(lf, opts...)),
+		otellambda.WithFlusher(f),
 		otellambda.WithTraceAttributeFn(cold.attributes),
-	}, PropagationOptions(lf, newOptions(opts).xray)...)
+	}, PropagationOptions(lf, xray)...)
 }
 
 type noFlush struct{}
