@@ -6,74 +6,47 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfire/logfirehttp"
+	"github.com/logfire-go/sdk/logfiretest"
 )
 
-// newInstance configures an independent instance whose spans land in the
-// returned exporter as they end and whose metrics the reader collects.
-func newInstance(t *testing.T, name string, opts ...logfire.Option) (*logfire.Logfire, *tracetest.InMemoryExporter, *sdkmetric.ManualReader) {
+// newInstance configures an instance of the service for the test, whose
+// records and metrics land in the returned capture.
+func newInstance(t *testing.T, service string, opts ...logfire.Option) (*logfire.Logfire, *logfiretest.Capture) {
 	t.Helper()
-	mem := tracetest.NewInMemoryExporter()
-	reader := sdkmetric.NewManualReader()
-	base := []logfire.Option{
-		logfire.WithSetDefault(false), logfire.WithConsole(false), logfire.WithSendToLogfire(config.SendNever),
-		logfire.WithCredentialsDir(t.TempDir()), logfire.WithServiceName(name),
-		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)), logfire.WithMetricReader(reader),
-	}
-	lf, err := logfire.Configure(context.Background(), append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = lf.Shutdown(context.Background()) })
-	return lf, mem, reader
+	return logfiretest.New(t, append([]logfire.Option{logfire.WithServiceName(service)}, opts...)...)
 }
 
-func attr(s tracetest.SpanStub, key string) (attribute.Value, bool) {
-	for _, kv := range s.Attributes {
-		if string(kv.Key) == key {
-			return kv.Value, true
-		}
-	}
-	return attribute.Value{}, false
-}
-
-func one(t *testing.T, spans tracetest.SpanStubs, kind trace.SpanKind) tracetest.SpanStub {
+func one(t *testing.T, spans []logfiretest.Span, kind trace.SpanKind) logfiretest.Span {
 	t.Helper()
-	var found []tracetest.SpanStub
+	var found []logfiretest.Span
 	for _, s := range spans {
-		if s.SpanKind == kind {
+		if s.Kind == kind {
 			found = append(found, s)
 		}
 	}
 	if len(found) != 1 {
-		t.Fatalf("%d %v spans, want 1: %+v", len(found), kind, spans)
+		t.Fatalf("%d %v spans, want 1: %v", len(found), kind, spans)
 	}
 	return found[0]
 }
 
-// waitSpans waits (bounded) for n spans: a server span ends after the
-// response has been written, so the client may see the answer first.
-func waitSpans(t *testing.T, mem *tracetest.InMemoryExporter, n int) tracetest.SpanStubs {
+// waitSpans waits (bounded) for n ended spans: a server span ends after
+// the response has been written, so the client may see the answer first.
+func waitSpans(t *testing.T, c *logfiretest.Capture, n int) []logfiretest.Span {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		spans := mem.GetSpans()
+		spans := c.Spans()
 		if len(spans) >= n || time.Now().After(deadline) {
 			return spans
 		}
@@ -85,8 +58,10 @@ func waitSpans(t *testing.T, mem *tracetest.InMemoryExporter, n int) tracetest.S
 // another; the server span is the child of the client span, which is the
 // child of the caller's span, and baggage crosses too.
 func TestClientServerOneTrace(t *testing.T) {
-	front, frontSpans, frontMetrics := newInstance(t, "front")
-	back, backSpans, backMetrics := newInstance(t, "inventory", logfire.WithBaggageAttributes(true))
+	front, frontCapture := newInstance(t, "front")
+	// One id generator for both instances, so that their ids never match
+	// by accident.
+	back, backCapture := newInstance(t, "inventory", logfire.WithBaggageAttributes(true), logfire.WithIDGenerator(frontCapture.IDs()))
 
 	mux := http.NewServeMux()
 	var handlerCtx trace.SpanContext
@@ -112,9 +87,8 @@ func TestClientServerOneTrace(t *testing.T) {
 	resp.Body.Close()
 	parent.End()
 
-	fs := waitSpans(t, frontSpans, 2)
-	client := one(t, fs, trace.SpanKindClient)
-	server := one(t, waitSpans(t, backSpans, 2), trace.SpanKindServer)
+	client := one(t, waitSpans(t, frontCapture, 2), trace.SpanKindClient)
+	server := one(t, waitSpans(t, backCapture, 2), trace.SpanKindServer)
 
 	if client.Parent.SpanID() != parent.SpanContext().SpanID() {
 		t.Errorf("client span's parent %v, want the checkout span %v", client.Parent.SpanID(), parent.SpanContext().SpanID())
@@ -134,48 +108,37 @@ func TestClientServerOneTrace(t *testing.T) {
 	if got, want := client.Name, "GET"; got != want {
 		t.Errorf("client span name %q, want %q", got, want)
 	}
-	if v, _ := attr(server, "logfire.msg"); v.AsString() != "GET /items/42" {
-		t.Errorf("server logfire.msg = %q", v.AsString())
+	if got := server.Message(); got != "GET /items/42" {
+		t.Errorf("server logfire.msg = %q", got)
 	}
 	host := req.URL.Host
-	if v, _ := attr(client, "logfire.msg"); v.AsString() != "GET "+host+"/items/42" {
-		t.Errorf("client logfire.msg = %q, want %q", v.AsString(), "GET "+host+"/items/42")
+	if got := client.Message(); got != "GET "+host+"/items/42" {
+		t.Errorf("client logfire.msg = %q, want %q", got, "GET "+host+"/items/42")
 	}
-	if v, _ := attr(server, "tenant"); v.AsString() != "acme" {
+	if server.Value("tenant") != "acme" {
 		t.Errorf("server span lacks the caller's baggage tenant=acme: %v", server.Attributes)
 	}
-	if v, _ := attr(server, "http.route"); v.AsString() != "/items/{id}" {
-		t.Errorf("http.route = %q", v.AsString())
+	if got := server.Value("http.route"); got != "/items/{id}" {
+		t.Errorf("http.route = %v", got)
 	}
 
 	// Each instance's MeterProvider got the request durations.
 	for _, c := range []struct {
-		reader *sdkmetric.ManualReader
-		name   string
-	}{{frontMetrics, "http.client.request.duration"}, {backMetrics, "http.server.request.duration"}} {
-		var rm metricdata.ResourceMetrics
-		if err := c.reader.Collect(context.Background(), &rm); err != nil {
+		capture *logfiretest.Capture
+		name    string
+	}{{frontCapture, "http.client.request.duration"}, {backCapture, "http.server.request.duration"}} {
+		ms, err := c.capture.CollectMetrics()
+		if err != nil {
 			t.Fatal(err)
 		}
-		if !hasMetric(rm, c.name) {
+		if _, ok := logfiretest.FindMetric(ms, c.name); !ok {
 			t.Errorf("metric %s not recorded", c.name)
 		}
 	}
 }
 
-func hasMetric(rm metricdata.ResourceMetrics, name string) bool {
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name == name {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 func TestServerSpanNames(t *testing.T) {
-	lf, mem, _ := newInstance(t, "svc")
+	lf, capture := newInstance(t, "svc")
 	mux := http.NewServeMux()
 	mux.HandleFunc("/plain/", func(w http.ResponseWriter, r *http.Request) {})
 	mux.HandleFunc("POST /fail", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
@@ -194,7 +157,7 @@ func TestServerSpanNames(t *testing.T) {
 		{http.NotFoundHandler(), "", http.MethodDelete, "/nothing", "DELETE", "DELETE /nothing", codes.Unset},
 	}
 	for _, c := range cases {
-		mem.Reset()
+		capture.Reset()
 		srv := httptest.NewServer(logfirehttp.NewHandler(lf, c.handler, c.operation))
 		req, _ := http.NewRequest(c.method, srv.URL+c.path, nil)
 		resp, err := http.DefaultClient.Do(req)
@@ -204,12 +167,12 @@ func TestServerSpanNames(t *testing.T) {
 		}
 		resp.Body.Close()
 		srv.Close() // waits for the handler, so the span has ended
-		s := one(t, waitSpans(t, mem, 1), trace.SpanKindServer)
+		s := one(t, waitSpans(t, capture, 1), trace.SpanKindServer)
 		if s.Name != c.name {
 			t.Errorf("%s %s: name %q, want %q", c.method, c.path, s.Name, c.name)
 		}
-		if v, _ := attr(s, "logfire.msg"); v.AsString() != c.msg {
-			t.Errorf("%s %s: logfire.msg %q, want %q", c.method, c.path, v.AsString(), c.msg)
+		if got := s.Message(); got != c.msg {
+			t.Errorf("%s %s: logfire.msg %q, want %q", c.method, c.path, got, c.msg)
 		}
 		if s.Status.Code != c.status {
 			t.Errorf("%s %s: status %v, want %v", c.method, c.path, s.Status.Code, c.status)
@@ -223,7 +186,7 @@ func TestServerSpanNames(t *testing.T) {
 // TestClientErrorStatus: a failed request and a 4xx answer make the client
 // span an error.
 func TestClientErrorStatus(t *testing.T) {
-	lf, mem, _ := newInstance(t, "svc")
+	lf, c := newInstance(t, "svc")
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
 	client := logfirehttp.Client(lf)
@@ -232,11 +195,11 @@ func TestClientErrorStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if s := one(t, waitSpans(t, mem, 1), trace.SpanKindClient); s.Status.Code != codes.Error {
+	if s := one(t, waitSpans(t, c, 1), trace.SpanKindClient); s.Status.Code != codes.Error {
 		t.Errorf("404: status %v, want Error", s.Status.Code)
 	}
 
-	mem.Reset()
+	c.Reset()
 	closed := httptest.NewServer(http.NotFoundHandler())
 	url := closed.URL
 	closed.Close()
@@ -246,7 +209,7 @@ func TestClientErrorStatus(t *testing.T) {
 	if _, err := client.Do(req); err == nil {
 		t.Fatal("request to a closed server succeeded")
 	}
-	if s := one(t, waitSpans(t, mem, 1), trace.SpanKindClient); s.Status.Code != codes.Error {
+	if s := one(t, waitSpans(t, c, 1), trace.SpanKindClient); s.Status.Code != codes.Error {
 		t.Errorf("refused: status %v, want Error", s.Status.Code)
 	}
 }
@@ -254,7 +217,7 @@ func TestClientErrorStatus(t *testing.T) {
 // TestNewTransportBase: the base transport is used and sees the trace
 // headers.
 func TestNewTransportBase(t *testing.T) {
-	lf, mem, _ := newInstance(t, "svc")
+	lf, c := newInstance(t, "svc")
 	var seen http.Header
 	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		seen = r.Header.Clone()
@@ -268,7 +231,7 @@ func TestNewTransportBase(t *testing.T) {
 	}
 	resp.Body.Close()
 	parent.End()
-	client := one(t, waitSpans(t, mem, 2), trace.SpanKindClient)
+	client := one(t, waitSpans(t, c, 2), trace.SpanKindClient)
 	want := "00-" + client.SpanContext.TraceID().String() + "-" + client.SpanContext.SpanID().String() + "-01"
 	if got := seen.Get("traceparent"); got != want {
 		t.Errorf("traceparent %q, want %q", got, want)
@@ -289,7 +252,7 @@ func TestInjectExtract(t *testing.T) {
 	otel.SetTextMapPropagator(logfire.DefaultPropagator())
 	t.Cleanup(func() { otel.SetTextMapPropagator(old) })
 
-	lf, _, _ := newInstance(t, "svc")
+	lf, _ := newInstance(t, "svc")
 	ctx, span := lf.Span(context.Background(), "outer")
 	defer span.End()
 	m, _ := baggage.NewMember("k", "v")
@@ -321,7 +284,7 @@ func TestInjectExtract(t *testing.T) {
 // TestNilInstanceUsesDefault: with lf nil the helpers use the default
 // instance's providers.
 func TestNilInstanceUsesDefault(t *testing.T) {
-	lf, mem, _ := newInstance(t, "svc")
+	lf, c := newInstance(t, "svc")
 	old, oldProp := logfire.Default(), otel.GetTextMapPropagator()
 	logfire.SetDefault(lf)
 	t.Cleanup(func() {
@@ -335,7 +298,7 @@ func TestNilInstanceUsesDefault(t *testing.T) {
 	}
 	resp.Body.Close()
 	srv.Close()
-	spans := waitSpans(t, mem, 2)
+	spans := waitSpans(t, c, 2)
 	client, server := one(t, spans, trace.SpanKindClient), one(t, spans, trace.SpanKindServer)
 	if server.Parent.SpanID() != client.SpanContext.SpanID() {
 		t.Errorf("server parent %v, want client %v", server.Parent.SpanID(), client.SpanContext.SpanID())
@@ -343,7 +306,7 @@ func TestNilInstanceUsesDefault(t *testing.T) {
 }
 
 func TestServerSpanNameHostPattern(t *testing.T) {
-	lf, mem, _ := newInstance(t, "svc")
+	lf, c := newInstance(t, "svc")
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET 127.0.0.1/host/{x}", func(w http.ResponseWriter, r *http.Request) {})
 	srv := httptest.NewServer(logfirehttp.NewHandler(lf, mux, "op"))
@@ -353,35 +316,19 @@ func TestServerSpanNameHostPattern(t *testing.T) {
 	}
 	resp.Body.Close()
 	srv.Close()
-	s := one(t, waitSpans(t, mem, 1), trace.SpanKindServer)
+	s := one(t, waitSpans(t, c, 1), trace.SpanKindServer)
 	if s.Name != "GET /host/{x}" {
 		t.Errorf("name %q", s.Name)
 	}
-	if v, _ := attr(s, "http.route"); v.AsString() != "/host/{x}" {
-		t.Errorf("http.route %q", v.AsString())
+	if got := s.Value("http.route"); got != "/host/{x}" {
+		t.Errorf("http.route %v", got)
 	}
 }
-
-// startNames records span names as spans start.
-type startNames struct {
-	mu    sync.Mutex
-	names []string
-}
-
-func (p *startNames) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.names = append(p.names, s.Name())
-}
-func (p *startNames) OnEnd(sdktrace.ReadOnlySpan)      {}
-func (p *startNames) ForceFlush(context.Context) error { return nil }
-func (p *startNames) Shutdown(context.Context) error   { return nil }
 
 // TestServerSpanNamedAtStart: with a ServeMux, the span has the route's
 // name from the start, so the pending span and the console show it.
 func TestServerSpanNamedAtStart(t *testing.T) {
-	rec := &startNames{}
-	lf, _, _ := newInstance(t, "svc", logfire.WithSpanProcessor(rec))
+	lf, c := newInstance(t, "svc")
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /orders/{id}", func(w http.ResponseWriter, r *http.Request) {})
 	srv := httptest.NewServer(logfirehttp.NewHandler(lf, mux, "op"))
@@ -396,9 +343,12 @@ func TestServerSpanNamedAtStart(t *testing.T) {
 	}
 	resp.Body.Close()
 	srv.Close()
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	if want := []string{"POST /orders/{id}", "op"}; !slices.Equal(rec.names, want) {
-		t.Errorf("names at start %q, want %q", rec.names, want)
+	// A pending span is a copy of its span as it starts.
+	var names []string
+	for _, p := range c.PendingSpans() {
+		names = append(names, p.Name)
+	}
+	if want := []string{"POST /orders/{id}", "op"}; !slices.Equal(names, want) {
+		t.Errorf("names at start %q, want %q", names, want)
 	}
 }
