@@ -8,6 +8,7 @@
 //	FN_EXTENSION_DELAY=d  register the internal extension "fn-flush"; on each INVOKE it
 //	                      sleeps d, prints "extension done <request id>", then calls next
 //	FN_EXTENSION_EVENTS=  comma separated events for fn-flush (default INVOKE)
+//	FN_EXTENSION_GATE=p   ... and before printing, fn-flush reads a line from the FIFO p
 //	FN_INIT_ERROR=1       post /runtime/init/error and exit 1
 //	FN_INIT_SLEEP=d       sleep d before starting the runtime loop
 //
@@ -16,6 +17,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -133,7 +135,7 @@ func main() {
 		if s := os.Getenv("FN_EXTENSION_EVENTS"); s != "" {
 			events = strings.Split(s, ",")
 		}
-		startExtension(client, api, events, d)
+		startExtension(client, api, events, d, os.Getenv("FN_EXTENSION_GATE"))
 	}
 
 	var opts []lambda.Option
@@ -150,8 +152,10 @@ func main() {
 }
 
 // startExtension registers the internal extension fn-flush and runs its
-// event loop in a goroutine.
-func startExtension(client *http.Client, api string, events []string, delay time.Duration) {
+// event loop in a goroutine. If gate is not empty, each INVOKE also waits
+// for a line on the FIFO gate, so that the test decides when the
+// extension is done.
+func startExtension(client *http.Client, api string, events []string, delay time.Duration, gate string) {
 	base := "http://" + api + "/2020-01-01/extension/"
 	body, _ := json.Marshal(map[string][]string{"events": events})
 	req, _ := http.NewRequest(http.MethodPost, base+"register", bytes.NewReader(body))
@@ -169,6 +173,16 @@ func startExtension(client *http.Client, api string, events []string, delay time
 	}
 	id := resp.Header.Get("Lambda-Extension-Identifier")
 	go func() {
+		var lines *bufio.Reader
+		if gate != "" {
+			f, err := os.Open(gate) // blocks until the test has the FIFO open for writing
+			if err != nil {
+				fmt.Println("extension gate:", err)
+				return
+			}
+			defer f.Close()
+			lines = bufio.NewReader(f)
+		}
 		for range 100000 {
 			req, _ := http.NewRequest(http.MethodGet, base+"event/next", nil)
 			req.Header.Set("Lambda-Extension-Identifier", id)
@@ -191,6 +205,12 @@ func startExtension(client *http.Client, api string, events []string, delay time
 			switch ev.EventType {
 			case "INVOKE":
 				time.Sleep(delay)
+				if lines != nil {
+					if _, err := lines.ReadString('\n'); err != nil {
+						fmt.Println("extension gate:", err)
+						return
+					}
+				}
 				fmt.Println("extension done", ev.RequestID)
 			case "SHUTDOWN":
 				fmt.Println("extension got SHUTDOWN", ev.ShutdownReason)
