@@ -158,13 +158,3 @@ func XRaySpanContext(ctx context.Context) (sc trace.SpanContext, ok bool) {
 	sc, err := ParseXRayTraceHeader(h)
 	return sc, err == nil
 }
-
-// XRayLink returns a link to the X-Ray context of the invocation ctx
-// belongs to; ok is false if there is none or it is malformed.
-func XRayLink(ctx context.Context) (trace.Link, bool) {
-	sc, ok := XRaySpanContext(ctx)
-	if !ok {
-		return trace.Link{}, false
-	}
-	return trace.Link{SpanContext: sc}, true
-}

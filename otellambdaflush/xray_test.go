@@ -80,8 +80,8 @@ func TestXRayTraceHeaderFromContext(t *testing.T) {
 	if got := otellambdaflush.XRayTraceHeader(ctx); got != xray3 {
 		t.Errorf("XRayTraceHeader = %q", got)
 	}
-	if l, ok := otellambdaflush.XRayLink(ctx); !ok || l.SpanContext.TraceID().String() != xrayTrace {
-		t.Errorf("XRayLink = %v, %v", l, ok)
+	if sc, ok := otellambdaflush.XRaySpanContext(ctx); !ok || sc.TraceID().String() != xrayTrace || sc.SpanID().String() != xrayParent {
+		t.Errorf("XRaySpanContext = %v, %v", sc, ok)
 	}
 	if got := otellambdaflush.XRayTraceHeader(context.Background()); got != "" {
 		t.Errorf("no header: %q", got)
@@ -91,8 +91,8 @@ func TestXRayTraceHeaderFromContext(t *testing.T) {
 		t.Errorf("non-string value: %q", got)
 	}
 	bad := context.WithValue(context.Background(), "x-amzn-trace-id", "Root=junk") //nolint:staticcheck // aws-lambda-go's key
-	if _, ok := otellambdaflush.XRayLink(bad); ok {
-		t.Errorf("a malformed header gave a link")
+	if _, ok := otellambdaflush.XRaySpanContext(bad); ok {
+		t.Errorf("a malformed header gave a span context")
 	}
 	if _, ok := otellambdaflush.XRaySpanContext(context.Background()); ok {
 		t.Errorf("no header gave a span context")
