@@ -95,8 +95,9 @@ func TestInternalExtensionCannotSubscribeToShutdown(t *testing.T) {
 // afterwards time out before being handed out (nothing can post for them)
 // and are forgotten at once.
 func TestManagedInstancesForgetTimedOutInvocations(t *testing.T) {
-	restore := lambdatest.SetMaxExpiredTracked(2)
-	defer restore()
+	// A cleanup registered before start runs after the emulator is closed,
+	// when no driver can read the bound any more.
+	t.Cleanup(lambdatest.SetMaxExpiredTracked(2))
 	ctx := testContext(t)
 	e := start(t, lambdatest.WithManagedInstances(3), lambdatest.WithTimeout(300*time.Millisecond))
 	var sent []*lambdatest.Pending
