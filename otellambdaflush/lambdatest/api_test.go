@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logfire-go/sdk/otellambdaflush/lambdatest"
 )
 
 // TestMalformedRequestsGet4xx sends requests a broken runtime or extension
@@ -83,5 +85,48 @@ func TestMalformedRequestsGet4xx(t *testing.T) {
 	}
 	if decodeReply(t, inv).Message != "ok" {
 		t.Errorf("response %s", inv.Response)
+	}
+}
+
+// TestExtensionErrorsAreRecorded: an extension's /extension/exit/error is
+// accepted and returned by ExtensionErrors; one without the error type
+// header is refused.
+func TestExtensionErrorsAreRecorded(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	e := start(t, lambdatest.WithEnv("FN_EXTENSION_DELAY", "0s"))
+	requireFrozen(t, invoke(t, ctx, e, `{}`))
+	exts := e.Extensions()
+	if len(exts) != 1 {
+		t.Fatalf("Extensions() = %+v", exts)
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	post := func(errorType string) int {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+e.Addr()+"/2020-01-01/extension/exit/error", strings.NewReader("bye"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Lambda-Extension-Identifier", exts[0].ID)
+		if errorType != "" {
+			req.Header.Set("Lambda-Extension-Function-Error-Type", errorType)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := post(""); s != http.StatusForbidden {
+		t.Errorf("exit error without a type: status %d, want 403", s)
+	}
+	if s := post("Extension.Crash"); s != http.StatusAccepted {
+		t.Errorf("exit error: status %d, want 202", s)
+	}
+	errs := e.ExtensionErrors()
+	if len(errs) != 1 || errs[0].Name != "fn-flush" || errs[0].ID != exts[0].ID || errs[0].Kind != "exit" ||
+		errs[0].ErrorType != "Extension.Crash" || string(errs[0].Body) != "bye" || errs[0].Time.IsZero() {
+		t.Errorf("ExtensionErrors() = %+v", errs)
 	}
 }

@@ -24,6 +24,8 @@ func TestRoundTripHeadersAndEnvironment(t *testing.T) {
 		lambdatest.WithRegion("eu-west-3"),
 		lambdatest.WithAccountID("111122223333"),
 		lambdatest.WithMemorySize(256),
+		lambdatest.WithFunctionVersion("7"),
+		lambdatest.WithHandler("main"),
 		lambdatest.WithEnv("FN_EXTRA", "extra-value"),
 	)
 	const trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
@@ -57,12 +59,12 @@ func TestRoundTripHeadersAndEnvironment(t *testing.T) {
 	wantEnv := map[string]string{
 		"AWS_LAMBDA_RUNTIME_API":          e.Addr(),
 		"AWS_LAMBDA_FUNCTION_NAME":        "orders",
-		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_FUNCTION_VERSION":     "7",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
 		"AWS_REGION":                      "eu-west-3",
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/orders",
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
-		"_HANDLER":                        "bootstrap",
+		"_HANDLER":                        "main",
 		"LAMBDA_TASK_ROOT":                filepath.Dir(fnPath),
 		"FN_EXTRA":                        "extra-value",
 	}
@@ -71,7 +73,7 @@ func TestRoundTripHeadersAndEnvironment(t *testing.T) {
 			t.Errorf("env %s = %q, want %q", k, got, want)
 		}
 	}
-	if s := r.Env["AWS_LAMBDA_LOG_STREAM_NAME"]; !strings.Contains(s, "/[$LATEST]") {
+	if s := r.Env["AWS_LAMBDA_LOG_STREAM_NAME"]; !strings.Contains(s, "/[7]") {
 		t.Errorf("log stream name %q", s)
 	}
 	if _, ok := r.Env["HOME"]; ok {
