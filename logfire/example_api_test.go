@@ -362,18 +362,22 @@ func ExampleMetricTemporality() {
 }
 
 // A reader of your own with Logfire's selectors sees metrics as Logfire's
-// exporter does.
+// exporter does: here an exponential histogram of deltas.
 func ExampleMetricAggregation() {
 	reader := sdkmetric.NewManualReader(
 		sdkmetric.WithTemporalitySelector(logfire.MetricTemporality),
 		sdkmetric.WithAggregationSelector(logfire.MetricAggregation),
 	)
-	_ = reader
-	fmt.Printf("%T\n", logfire.MetricAggregation(sdkmetric.InstrumentKindHistogram))
-	fmt.Printf("%T\n", logfire.MetricAggregation(sdkmetric.InstrumentKindCounter))
-	// Output:
-	// metric.AggregationBase2ExponentialHistogram
-	// metric.AggregationSum
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+
+	latency, _ := mp.Meter("app").Float64Histogram("latency")
+	latency.Record(context.Background(), 12)
+	var rm metricdata.ResourceMetrics
+	_ = reader.Collect(context.Background(), &rm)
+	h := rm.ScopeMetrics[0].Metrics[0].Data.(metricdata.ExponentialHistogram[float64])
+	fmt.Println(h.Temporality, h.DataPoints[0].Count)
+	// Output: DeltaTemporality 1
 }
 
 // A processor added with WithLogfireSpanProcessor sees pending spans;
@@ -1082,11 +1086,21 @@ func ExampleWithResourceAttributes() {
 	// Output: payments
 }
 
+// Scrubbing is on unless LOGFIRE_SCRUBBING or this option turns it off;
+// off, a value that looks like a secret is sent as it is.
 func ExampleWithScrubbing() {
-	lf, _ := captured(logfire.WithScrubbing(false))
-	defer lf.Shutdown(context.Background())
-	fmt.Println(bool(lf.Config().Scrubbing))
-	// Output: false
+	on, onCapture := captured(logfire.WithScrubbing(true))
+	defer on.Shutdown(context.Background())
+	off, offCapture := captured(logfire.WithScrubbing(false))
+	defer off.Shutdown(context.Background())
+
+	on.Info(context.Background(), "login", "password", "hunter2")
+	off.Info(context.Background(), "login", "password", "hunter2")
+	fmt.Println(onCapture.Log("login").Value("password"))
+	fmt.Println(offCapture.Log("login").Value("password"))
+	// Output:
+	// [Scrubbed due to 'password']
+	// hunter2
 }
 
 func ExampleWithBatchScheduleDelay() {
