@@ -3,13 +3,14 @@ package otellambdaflush_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/otellambdaflush"
@@ -147,31 +148,60 @@ func TestLinkingTracerProvider(t *testing.T) {
 		t.Errorf("invocation span has %d links, its child %d; want 2 and 0", len(inv.Links), len(child.Links))
 	}
 
-	// A tracer of the wrapped provider without links in the context
-	// starts spans as the wrapped one does.
-	tp := otellambdaflush.LinkingTracerProvider(noop.NewTracerProvider())
-	_, span := tp.Tracer("x").Start(context.Background(), "y")
-	span.End()
 	if got := otellambdaflush.EventLinks([]byte("{}")); got != nil {
 		t.Errorf("EventLinks({}) = %v", got)
 	}
 }
 
 // TestInvocationPropagatorWithOtherCarriers: with a carrier that is not
-// EventToCarrier's, Extract still extracts and links X-Ray.
+// EventToCarrier's, Extract takes the parent from it, and the X-Ray context
+// becomes a link only when the carrier has none; Inject and Fields are the
+// base propagator's.
 func TestInvocationPropagatorWithOtherCarriers(t *testing.T) {
-	p := otellambdaflush.InvocationPropagator(nil, otellambdaflush.XRayAsLink, 1)
-	if len(p.Fields()) == 0 {
-		t.Skip("the global propagator has no fields")
+	base := logfire.DefaultPropagator()
+	p := otellambdaflush.InvocationPropagator(base, otellambdaflush.XRayAsLink, 1)
+	if got, want := slices.Sorted(slices.Values(p.Fields())), slices.Sorted(slices.Values(base.Fields())); !slices.Equal(got, want) {
+		t.Errorf("Fields %v, want the base's %v", p.Fields(), base.Fields())
 	}
-	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", xraySampled) //nolint:staticcheck // aws-lambda-go's key
-	out := p.Extract(ctx, propagation.MapCarrier{"traceparent": tp1})
-	if sc := trace.SpanContextFromContext(out); sc.TraceID().String() != tid1 {
-		t.Errorf("parent %v", sc)
-	}
-	h := propagation.MapCarrier{}
-	p.Inject(out, h)
-	if h["traceparent"] == "" {
-		t.Errorf("Inject wrote nothing")
+	mem := tracetest.NewInMemoryExporter()
+	sdk := sdktrace.NewTracerProvider(sdktrace.WithSyncer(mem))
+	t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
+	tracer := otellambdaflush.LinkingTracerProvider(sdk).Tracer("test")
+	withXRay := context.WithValue(context.Background(), "x-amzn-trace-id", xraySampled) //nolint:staticcheck // aws-lambda-go's key
+
+	for name, tc := range map[string]struct {
+		carrier propagation.MapCarrier
+		parent  string
+		links   []string
+	}{
+		"traceparent":    {propagation.MapCarrier{"traceparent": tp1}, tid1 + "/" + sid1, nil},
+		"no traceparent": {propagation.MapCarrier{}, "", []string{xrayTrace + "/" + xrayParent}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			mem.Reset()
+			ctx := p.Extract(withXRay, tc.carrier)
+			_, span := tracer.Start(ctx, "invocation")
+			span.End()
+			spans := mem.GetSpans()
+			if len(spans) != 1 {
+				t.Fatalf("%d spans", len(spans))
+			}
+			s := spans[0]
+			parent := ""
+			if s.Parent.IsValid() {
+				parent = s.Parent.TraceID().String() + "/" + s.Parent.SpanID().String()
+			}
+			if parent != tc.parent {
+				t.Errorf("parent %q, want %q", parent, tc.parent)
+			}
+			if got := links(&s); !slices.Equal(got, tc.links) {
+				t.Errorf("links %v, want %v", got, tc.links)
+			}
+			h := propagation.MapCarrier{}
+			p.Inject(ctx, h)
+			if tc.parent != "" && !strings.Contains(h["traceparent"], tid1) {
+				t.Errorf("Inject wrote %v, want the extracted trace", h)
+			}
+		})
 	}
 }
