@@ -36,8 +36,9 @@
 //     /runtime/init/error; POST /2020-01-01/extension/register returning
 //     Lambda-Extension-Identifier; GET /2020-01-01/extension/event/next with
 //     INVOKE and SHUTDOWN events; /extension/init/error and /exit/error.
-//     Invalid requests get the JSON {"errorMessage","errorType"} replies of
-//     the AWS Runtime Interface Emulator (4xx), never a crash.
+//     Invalid requests to these paths get the JSON
+//     {"errorMessage","errorType"} replies of the AWS Runtime Interface
+//     Emulator (4xx), never a crash; other paths get a plain 404 or 405.
 //   - The environment variables of the provided.al2023 runtime
 //     (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_FUNCTION_NAME, ..._VERSION,
 //     ..._MEMORY_SIZE, AWS_REGION, AWS_LAMBDA_LOG_GROUP_NAME,
@@ -73,7 +74,9 @@
 //     enforced, /tmp is the host's.
 //   - One process group stands for the whole execution environment; there
 //     are no /opt/extensions executables. An "external" extension is merely
-//     a registration under a declared name.
+//     a registration under a declared name. SHUTDOWN is queued after the
+//     runtime process has exited or been killed, so only an extension
+//     running in another process of the group can receive it.
 //   - The Telemetry API and Logs API are not served (404); output is
 //     captured from the process's stdout and stderr instead of CloudWatch.
 //   - There is no invoke endpoint; tests call Invoke. There is no billing,

@@ -121,8 +121,10 @@ func (c *config) functionARN() string {
 type Option func(*config)
 
 // WithTimeout sets the function timeout (default DefaultTimeout). The
-// deadline of an invocation is its hand-out time plus this timeout; it bounds
-// the whole Invoke phase, extensions included, as on Lambda.
+// deadline of an invocation is the moment its event is offered to the
+// runtime's /next plus this timeout (on managed instances the event may
+// wait there for a free runtime worker); it bounds the whole Invoke phase,
+// extensions included, as on Lambda.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }
