@@ -1,11 +1,12 @@
 // Command fn is the Lambda function that the otellambdaflush tests (and the
 // e2e benchmark) run under lambdatest. It configures Logfire from the
-// environment (LOGFIRE_TOKEN, LOGFIRE_BASE_URL, LOGFIRE_CONSOLE, ...) and
-// prints "mode=<flush mode>" once it is ready.
+// environment (LOGFIRE_TOKEN, LOGFIRE_BASE_URL, LOGFIRE_CONSOLE, ...).
 //
 // How it starts is chosen with environment variables:
 //
 //	FN_ENTRY=start        otellambdaflush.Start (default)
+//	FN_ENTRY=runtime      otellambdaflush.New, then lambda.StartWithOptions(r.Handler(handler), r.StartOptions(…)...);
+//	                      prints "mode=<flush mode>" once it is ready
 //	FN_ENTRY=options      lambda.Start(otellambda.InstrumentHandler(handler, otellambdaflush.Options(lf)...))
 //	FN_MODE=m             otellambdaflush.WithMode: auto (default), in-handler, post-response, none
 //	FN_SPANS=n            spans the handler makes per invocation (default 1)
