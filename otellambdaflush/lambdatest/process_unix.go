@@ -79,10 +79,12 @@ func (p *process) groupAlive() bool {
 
 // waitStopped polls /proc until every thread of the process is in the
 // stopped state, for at most limit. It reports false if that was not
-// observed; on systems without /proc it returns true at once.
+// observed; on systems without /proc it returns true at once. The stop
+// usually takes effect within microseconds, so the poll starts fast and
+// backs off to at most 10 ms between checks.
 func (p *process) waitStopped(limit time.Duration) bool {
 	deadline := time.Now().Add(limit)
-	for {
+	for pause := 50 * time.Microsecond; ; pause = min(2*pause, 10*time.Millisecond) {
 		stopped, known := threadsStopped(p.pid)
 		if stopped || !known {
 			return true
@@ -90,7 +92,7 @@ func (p *process) waitStopped(limit time.Duration) bool {
 		if p.hasExited() || time.Now().After(deadline) {
 			return false
 		}
-		time.Sleep(200 * time.Microsecond)
+		time.Sleep(pause)
 	}
 }
 
