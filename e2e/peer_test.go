@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"runtime"
 	"slices"
@@ -21,18 +22,7 @@ import (
 //
 // It returns the line of each call, for code.lineno.
 func runPeerScenario(ctx context.Context, endpoint string) (lines map[string]int64, err error) {
-	lf, err := logfire.Configure(ctx,
-		logfire.WithSetDefault(false),
-		logfire.WithConsole(false),
-		logfire.WithCredentialsDir("does-not-exist"),
-		logfire.WithToken("pylf_v1_us_test"),
-		logfire.WithBaseURL(endpoint),
-		logfire.WithServiceName("peer-go"),
-		logfire.WithServiceVersion("0.0.1"),
-		logfire.WithEnvironment("test"),
-		// One batch: nothing is exported before ForceFlush.
-		logfire.WithBatchScheduleDelay(time.Minute),
-	)
+	lf, err := configurePeer(ctx, endpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +42,22 @@ func runPeerScenario(ctx context.Context, endpoint string) (lines map[string]int
 		return nil, err
 	}
 	return lines, lf.Shutdown(ctx)
+}
+
+// configurePeer configures the instance of the peer scenario, exporting to
+// endpoint in one batch: nothing is exported before ForceFlush.
+func configurePeer(ctx context.Context, endpoint string) (*logfire.Logfire, error) {
+	return logfire.Configure(ctx,
+		logfire.WithSetDefault(false),
+		logfire.WithConsole(false),
+		logfire.WithCredentialsDir("does-not-exist"),
+		logfire.WithToken("pylf_v1_us_test"),
+		logfire.WithBaseURL(endpoint),
+		logfire.WithServiceName("peer-go"),
+		logfire.WithServiceVersion("0.0.1"),
+		logfire.WithEnvironment("test"),
+		logfire.WithBatchScheduleDelay(time.Minute),
+	)
 }
 
 // nextLine returns the line after the one that calls it.
@@ -167,10 +173,7 @@ func TestNodePeerScenario(t *testing.T) {
 	if p := pendingOf(spans); len(p) > 0 {
 		t.Errorf("pending spans arrived in a one-batch run (their real spans were in the same batch):\n%s", collector.FormatSpans(p))
 	}
-	var names []string
-	for _, s := range spans {
-		names = append(names, s.Name)
-	}
+	names := collector.SpanNames(spans)
 	var want []string
 	for _, r := range peerRecords {
 		want = append(want, r.name)
@@ -238,9 +241,7 @@ func checkPeerAttributes(t *testing.T, s collector.Span, r peerRecord, line int6
 	}
 	want := map[string]any{}
 	for _, m := range []map[string]any{r.user, r.node, r.goOnly, code} {
-		for k, v := range m {
-			want[k] = v
-		}
+		maps.Copy(want, m)
 	}
 	for k, v := range want {
 		if got, ok := s.Attributes[k]; !ok || !reflect.DeepEqual(got, v) {
@@ -336,11 +337,7 @@ func TestNodePeerPendingSpans(t *testing.T) {
 	c := collector.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	lf, err := logfire.Configure(ctx,
-		logfire.WithSetDefault(false), logfire.WithConsole(false),
-		logfire.WithCredentialsDir("does-not-exist"),
-		logfire.WithToken("pylf_v1_us_test"), logfire.WithBaseURL(c.Endpoint()),
-		logfire.WithServiceName("peer-go"), logfire.WithBatchScheduleDelay(time.Minute))
+	lf, err := configurePeer(ctx, c.Endpoint())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,10 +384,7 @@ func TestNodePeerPendingSpans(t *testing.T) {
 		if !p.StartTime.Equal(p.EndTime) || !p.StartTime.Equal(r.StartTime) {
 			t.Errorf("pending %q: %v..%v, want zero length at the real start %v", p.Name, p.StartTime, p.EndTime, r.StartTime)
 		}
-		want := map[string]any{}
-		for k, v := range r.Attributes {
-			want[k] = v
-		}
+		want := maps.Clone(r.Attributes)
 		want["logfire.span_type"] = "pending_span"
 		want["logfire.pending_parent_id"] = wantParentID[p.Name]
 		if !reflect.DeepEqual(p.Attributes, want) {
