@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/internal/keys"
+	"github.com/logfire-go/sdk/logfire"
 )
 
 // How an invocation ended, as decided by whichever of the handler's return
@@ -133,7 +134,7 @@ func markFailed(span trace.Span, typ, msg, stack string) {
 	}
 	span.AddEvent("exception", trace.WithAttributes(attrs...))
 	span.SetStatus(codes.Error, typ+": "+msg)
-	span.SetAttributes(attribute.Int(keys.LevelNum, 17))
+	span.SetAttributes(attribute.Int(keys.LevelNum, int(logfire.LevelError)))
 }
 
 // watchdog ends the span with a timeout error and flushes shortly before
