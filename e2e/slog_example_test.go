@@ -23,6 +23,11 @@ func TestSlogExample(t *testing.T) {
 	if !strings.Contains(offline.stdout, "charging 42.5 EUR") {
 		t.Errorf("examples/slog without a token printed no slog record: %v", offline)
 	}
+	// slog.Debug is Logfire's debug level, below the console's default
+	// minimum (info); it is still exported (checked below).
+	if strings.Contains(offline.stdout, "shutting down") {
+		t.Errorf("the console printed a debug record: %v", offline)
+	}
 
 	c := collector.Start(t)
 	run := runExample(t, bin, 30*time.Second,
@@ -90,7 +95,12 @@ func TestSlogExample(t *testing.T) {
 			t.Errorf("%q: parent %s, want a root", s.Name, s.ParentSpanID)
 		}
 	}
-	if s, ok := collector.FindSpan(spans, "sending the receipt failed: {error}"); ok && s.Status.Code != collector.StatusError {
-		t.Errorf("error log: status %+v, want error", s.Status)
+	if s, ok := collector.FindSpan(spans, "sending the receipt failed: {error}"); ok {
+		if s.Status.Code != collector.StatusError {
+			t.Errorf("error log: status %+v, want error", s.Status)
+		}
+		if ev, ok := s.Event("exception"); !ok || ev.Attributes["exception.message"] != "smtp timeout" {
+			t.Errorf("error log: exception event %+v (found %v), want one with the message \"smtp timeout\"", ev, ok)
+		}
 	}
 }
