@@ -13,38 +13,45 @@ import (
 )
 
 // repoRoot returns the SDK's repository root: the parent of the e2e module.
-func repoRoot(t *testing.T) string {
-	t.Helper()
+func repoRoot(tb testing.TB) string {
+	tb.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	root := filepath.Dir(wd)
 	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil || !strings.Contains(string(mod), "module github.com/logfire-go/sdk\n") {
-		t.Fatalf("%s does not look like the SDK's root (go.mod: %v)", root, err)
+		tb.Fatalf("%s does not look like the SDK's root (go.mod: %v)", root, err)
 	}
 	return root
 }
 
-// buildExample builds ./examples/<name> from the repository root, with the
-// SDK's own go.mod as a user would, and returns the binary's path.
-func buildExample(t *testing.T, name string) string {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(repoRoot(t), "examples", name)); err != nil {
-		t.Fatalf("example %s: %v", name, err)
+// buildExample builds ./examples/<name> (see buildRepoPackage) and returns
+// the binary's path.
+func buildExample(tb testing.TB, name string) string {
+	tb.Helper()
+	if _, err := os.Stat(filepath.Join(repoRoot(tb), "examples", name)); err != nil {
+		tb.Fatalf("example %s: %v", name, err)
 	}
-	bin := filepath.Join(t.TempDir(), name)
+	return buildRepoPackage(tb, "./examples/"+name)
+}
+
+// buildRepoPackage builds the package at pkg, relative to the repository
+// root (e.g. "./otellambdaflush/testdata/fn"), with the SDK's own go.mod as
+// a user would, and returns the binary's path.
+func buildRepoPackage(tb testing.TB, pkg string) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), filepath.Base(pkg))
 	// The first build compiles the SDK and OpenTelemetry; later ones hit the
 	// build cache.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./examples/"+name)
-	cmd.Dir = repoRoot(t)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
+	cmd.Dir = repoRoot(tb)
 	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build ./examples/%s: %v\n%s", name, err, out)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin
 }

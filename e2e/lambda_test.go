@@ -6,9 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -28,28 +25,6 @@ const (
 	lambdaToken    = "pylf_v1_us_e2elambdatoken"
 	lambdaFunction = "logfire-lambda-e2e"
 )
-
-// buildRepoPackage builds the package at pkg (relative to the repository
-// root, e.g. "./otellambdaflush/testdata/fn") with the SDK's go.mod, as
-// buildExample does for examples, and returns the binary's path.
-func buildRepoPackage(tb testing.TB, pkg string) string {
-	tb.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	root := filepath.Dir(wd)
-	bin := filepath.Join(tb.TempDir(), "bootstrap")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
-	cmd.Dir = root
-	cmd.WaitDelay = 5 * time.Second
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("go build %s: %v\n%s", pkg, err, out)
-	}
-	return bin
-}
 
 // emulatorLog keeps the emulator's log lines (bounded) and prints the last
 // ones if the test fails; 200 invocations make too many lines for t.Logf.
