@@ -3,8 +3,9 @@ package logfire_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
@@ -12,16 +13,6 @@ import (
 
 	"github.com/logfire-go/sdk/logfire"
 )
-
-// headerNames returns the sorted names of h.
-func headerNames(h http.Header) []string {
-	var names []string
-	for k := range h {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
 
 // The default propagator writes the W3C traceparent header for the span in
 // the context, and the baggage header.
@@ -58,7 +49,7 @@ func ExampleWithPropagator() {
 
 	h := http.Header{}
 	lf.Propagator().Inject(ctx, propagation.HeaderCarrier(h))
-	fmt.Println(headerNames(h))
+	fmt.Println(slices.Sorted(maps.Keys(h)))
 	// Output: [Traceparent]
 }
 
