@@ -63,7 +63,10 @@
 // its 200 is committed, just before the answer is written, so a client that
 // has read a 200 always finds its records counted; Refuse waits for the 200s
 // being written before it closes the connections, so a recorded request is
-// never cut off by it. [Receiver.Requests]
+// never cut off by it. (A client that gives up in the instant between the
+// commit and the answer sees an error for a request that was recorded, as
+// with a real backend; if it sends it again, Duplicates shows it.)
+// [Receiver.Requests]
 // counts every request that reached a handler, faulted or not, and
 // [Receiver.Headers] keeps their headers.
 //
