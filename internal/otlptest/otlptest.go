@@ -66,9 +66,9 @@
 // never cut off by it. (A client that gives up in the instant between the
 // commit and the answer sees an error for a request that was recorded, as
 // with a real backend; if it sends it again, Duplicates shows it.)
-// [Receiver.Requests]
-// counts every request that reached a handler, faulted or not, and
-// [Receiver.Headers] keeps their headers.
+//
+// [Receiver.Requests] counts every request that reached a handler, faulted
+// or not, and [Receiver.Headers] keeps their headers.
 //
 // [Receiver.Duplicates] counts the accepted records whose identity had
 // already been accepted: a span's is its (trace id, span id); a log
