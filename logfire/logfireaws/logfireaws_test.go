@@ -1,0 +1,539 @@
+package logfireaws_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/logfire-go/sdk/logfire"
+	"github.com/logfire-go/sdk/logfire/logfireaws"
+	"github.com/logfire-go/sdk/logfiretest"
+)
+
+// lines collects what the middleware writes about skipped messages.
+type lines struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (l *lines) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.got = append(l.got, fmt.Sprintf(format, args...))
+}
+
+func (l *lines) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.got...)
+}
+
+// setup is one test's instance, endpoint and instrumented config.
+type setup struct {
+	lf      *logfire.Logfire
+	capture *logfiretest.Capture
+	ep      *endpoint
+	cfg     aws.Config
+	lines   *lines
+}
+
+func newSetup(t *testing.T) *setup {
+	t.Helper()
+	lf, capture := logfiretest.New(t, logfire.WithServiceName("producer"))
+	s := &setup{lf: lf, capture: capture, ep: newEndpoint(t), lines: &lines{}}
+	s.cfg = s.ep.config()
+	logfireaws.AppendMiddlewares(&s.cfg.APIOptions, logfireaws.WithLogfire(lf), logfireaws.WithLogf(s.lines.logf))
+	return s
+}
+
+// call runs fn inside a span of the instance, as the caller's code would,
+// and returns that span's context and the call's span (the otelaws span
+// called name).
+func (s *setup) call(t *testing.T, name string, fn func(ctx context.Context) error) (parent trace.SpanContext, call logfiretest.Span, err error) {
+	t.Helper()
+	ctx, span := s.lf.Span(context.Background(), "placing order {id}", "id", 42)
+	err = fn(ctx)
+	span.End()
+	return span.SpanContext(), s.capture.Span(name), err
+}
+
+// traceparent is the W3C traceparent of sc.
+func traceparent(sc trace.SpanContext) string {
+	return fmt.Sprintf("00-%s-%s-%s", sc.TraceID(), sc.SpanID(), sc.TraceFlags())
+}
+
+// checkCallSpan checks the span of a call that succeeded: the child of
+// the caller's span, kind client, with Logfire's message and level info.
+func checkCallSpan(t *testing.T, call logfiretest.Span, parent trace.SpanContext, msg string) {
+	t.Helper()
+	if call.Parent.SpanID() != parent.SpanID() || call.SpanContext.TraceID() != parent.TraceID() {
+		t.Errorf("the call's span %s is not the child of the caller's span %s", call.Parent.SpanID(), parent.SpanID())
+	}
+	if call.Kind != trace.SpanKindClient || call.Message() != msg || call.Level() != logfire.LevelInfo || call.Status.Code != codes.Unset {
+		t.Errorf("call span: kind %v, message %q (want %q), level %d, status %v", call.Kind, call.Message(), msg, call.Level(), call.Status)
+	}
+}
+
+func sqsAttrs(kv ...string) map[string]sqstypes.MessageAttributeValue {
+	m := map[string]sqstypes.MessageAttributeValue{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(kv[i+1])}
+	}
+	return m
+}
+
+func snsAttrs(kv ...string) map[string]snstypes.MessageAttributeValue {
+	m := map[string]snstypes.MessageAttributeValue{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(kv[i+1])}
+	}
+	return m
+}
+
+// nAttrs returns n attribute names and values a1 … an.
+func nAttrs(n int) []string {
+	var kv []string
+	for i := 1; i <= n; i++ {
+		kv = append(kv, fmt.Sprintf("a%d", i), fmt.Sprint(i))
+	}
+	return kv
+}
+
+// unchanged fails the test if in differs from a fresh input made by make.
+func unchanged[T any](t *testing.T, in *T, make func() *T) {
+	t.Helper()
+	if want := make(); !reflect.DeepEqual(in, want) {
+		t.Errorf("the caller's input was modified:\n got %+v\nwant %+v", *in, *want)
+	}
+}
+
+// wantAttributes checks a sent message's attributes: exactly want, plus
+// traceparent = tp unless tp is "".
+func wantAttributes(t *testing.T, got map[string]string, tp string, want ...string) {
+	t.Helper()
+	w := map[string]string{}
+	for i := 0; i+1 < len(want); i += 2 {
+		w[want[i]] = want[i+1]
+	}
+	if tp != "" {
+		w["traceparent"] = tp
+	}
+	if !reflect.DeepEqual(got, w) {
+		t.Errorf("sent attributes %v, want %v", got, w)
+	}
+}
+
+func TestSQSSendMessage(t *testing.T) {
+	s := newSetup(t)
+	client := sqs.NewFromConfig(s.cfg)
+	newInput := func() *sqs.SendMessageInput {
+		return &sqs.SendMessageInput{
+			QueueUrl:          aws.String("http://127.0.0.1/000000000000/orders"),
+			MessageBody:       aws.String(`{"order_id":42}`),
+			MessageAttributes: sqsAttrs("kind", "order"),
+		}
+	}
+	in := newInput()
+	before := logfireaws.Skipped()
+	parent, call, err := s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
+		_, err := client.SendMessage(ctx, in)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCallSpan(t, call, parent, "SQS.SendMessage orders")
+	req := s.ep.only(t)
+	if req.Operation != "SQS.SendMessage" || len(req.Messages) != 1 || req.Messages[0].Body != `{"order_id":42}` {
+		t.Fatalf("sent %+v", req)
+	}
+	wantAttributes(t, req.Messages[0].Attributes, traceparent(call.SpanContext), "kind", "order")
+	unchanged(t, in, newInput)
+	if n := logfireaws.Skipped() - before; n != 0 {
+		t.Errorf("Skipped grew by %d", n)
+	}
+	// otelaws puts the same context in the HTTP request's header.
+	if got := req.Header.Get("Traceparent"); got != traceparent(call.SpanContext) {
+		t.Errorf("traceparent header %q", got)
+	}
+}
+
+func TestSQSSendMessageBatch(t *testing.T) {
+	s := newSetup(t)
+	client := sqs.NewFromConfig(s.cfg)
+	newInput := func() *sqs.SendMessageBatchInput {
+		return &sqs.SendMessageBatchInput{
+			QueueUrl: aws.String("http://127.0.0.1/000000000000/orders"),
+			Entries: []sqstypes.SendMessageBatchRequestEntry{
+				{Id: aws.String("1"), MessageBody: aws.String("one")},
+				{Id: aws.String("2"), MessageBody: aws.String("two"), MessageAttributes: sqsAttrs("kind", "order")},
+				{Id: aws.String("3"), MessageBody: aws.String("three"), MessageAttributes: sqsAttrs(nAttrs(10)...)},
+				{Id: aws.String("4"), MessageBody: aws.String("four"), MessageAttributes: sqsAttrs(nAttrs(9)...)},
+			},
+		}
+	}
+	in := newInput()
+	before := logfireaws.Skipped()
+	parent, call, err := s.call(t, "SQS.SendMessageBatch", func(ctx context.Context) error {
+		_, err := client.SendMessageBatch(ctx, in)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCallSpan(t, call, parent, "SQS.SendMessageBatch orders")
+	req := s.ep.only(t)
+	if len(req.Messages) != 4 {
+		t.Fatalf("sent %d messages, want 4", len(req.Messages))
+	}
+	tp := traceparent(call.SpanContext)
+	wantAttributes(t, req.Messages[0].Attributes, tp)
+	wantAttributes(t, req.Messages[1].Attributes, tp, "kind", "order")
+	wantAttributes(t, req.Messages[2].Attributes, "", nAttrs(10)...) // full: sent as it was
+	wantAttributes(t, req.Messages[3].Attributes, tp, nAttrs(9)...)  // exactly at the limit
+	unchanged(t, in, newInput)
+	if n := logfireaws.Skipped() - before; n != 1 {
+		t.Errorf("Skipped grew by %d, want 1 (the message with 10 attributes)", n)
+	}
+	if got := s.lines.all(); len(got) != 1 || !strings.Contains(got[0], "SQS.SendMessageBatch") || !strings.Contains(got[0], "10 message attributes") {
+		t.Errorf("lines about skipped messages: %q", got)
+	}
+}
+
+// TestSQSLimitCountsBaggage: the context takes one attribute per field the
+// propagator writes, so with baggage a message with 9 attributes is full.
+func TestSQSLimitCountsBaggage(t *testing.T) {
+	s := newSetup(t)
+	client := sqs.NewFromConfig(s.cfg)
+	newInput := func() *sqs.SendMessageInput {
+		return &sqs.SendMessageInput{QueueUrl: aws.String("http://127.0.0.1/000000000000/orders"), MessageBody: aws.String("x"), MessageAttributes: sqsAttrs(nAttrs(9)...)}
+	}
+	in := newInput()
+	before := logfireaws.Skipped()
+	m, _ := baggage.NewMember("tenant", "acme")
+	b, _ := baggage.New(m)
+	_, _, err := s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
+		_, err := client.SendMessage(baggage.ContextWithBaggage(ctx, b), in)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAttributes(t, s.ep.only(t).Messages[0].Attributes, "", nAttrs(9)...)
+	unchanged(t, in, newInput)
+	if n := logfireaws.Skipped() - before; n != 1 {
+		t.Errorf("Skipped grew by %d, want 1", n)
+	}
+	// At most one line a minute: a second skipped message writes none.
+	if _, err := client.SendMessage(context.Background(), newInput()); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.lines.all(); len(got) != 1 {
+		t.Errorf("%d lines about skipped messages, want 1: %q", len(got), got)
+	}
+}
+
+// TestSQSOwnContextKept: a message that carries its own traceparent is
+// sent as it is, and not counted as skipped.
+func TestSQSOwnContextKept(t *testing.T) {
+	s := newSetup(t)
+	client := sqs.NewFromConfig(s.cfg)
+	const own = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	before := logfireaws.Skipped()
+	_, _, err := s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
+		_, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String("http://127.0.0.1/q/orders"), MessageBody: aws.String("x"), MessageAttributes: sqsAttrs("TraceParent", own)})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAttributes(t, s.ep.only(t).Messages[0].Attributes, "", "TraceParent", own)
+	if n := logfireaws.Skipped() - before; n != 0 {
+		t.Errorf("Skipped grew by %d", n)
+	}
+}
+
+func TestSNSPublish(t *testing.T) {
+	s := newSetup(t)
+	client := sns.NewFromConfig(s.cfg)
+	newInput := func() *sns.PublishInput {
+		return &sns.PublishInput{
+			TopicArn:          aws.String("arn:aws:sns:us-east-1:000000000000:order-events"),
+			Message:           aws.String("shipped"),
+			MessageAttributes: snsAttrs("kind", "shipped"),
+		}
+	}
+	in := newInput()
+	parent, call, err := s.call(t, "SNS.Publish", func(ctx context.Context) error {
+		_, err := client.Publish(ctx, in)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCallSpan(t, call, parent, "SNS.Publish order-events")
+	req := s.ep.only(t)
+	if req.Operation != "SNS.Publish" || len(req.Messages) != 1 || req.Messages[0].Body != "shipped" {
+		t.Fatalf("sent %+v", req)
+	}
+	wantAttributes(t, req.Messages[0].Attributes, traceparent(call.SpanContext), "kind", "shipped")
+	unchanged(t, in, newInput)
+}
+
+func TestSNSPublishLimit(t *testing.T) {
+	s := newSetup(t)
+	client := sns.NewFromConfig(s.cfg)
+	newInput := func() *sns.PublishInput {
+		return &sns.PublishInput{TopicArn: aws.String("arn:aws:sns:us-east-1:000000000000:order-events"), Message: aws.String("m"), MessageAttributes: snsAttrs(nAttrs(10)...)}
+	}
+	in := newInput()
+	before := logfireaws.Skipped()
+	if _, _, err := s.call(t, "SNS.Publish", func(ctx context.Context) error {
+		_, err := client.Publish(ctx, in)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wantAttributes(t, s.ep.only(t).Messages[0].Attributes, "", nAttrs(10)...)
+	unchanged(t, in, newInput)
+	if n := logfireaws.Skipped() - before; n != 1 {
+		t.Errorf("Skipped grew by %d, want 1", n)
+	}
+	if got := s.lines.all(); len(got) != 1 || !strings.Contains(got[0], "SNS.Publish") {
+		t.Errorf("lines: %q", got)
+	}
+}
+
+func TestSNSPublishBatch(t *testing.T) {
+	s := newSetup(t)
+	client := sns.NewFromConfig(s.cfg)
+	newInput := func() *sns.PublishBatchInput {
+		return &sns.PublishBatchInput{
+			TopicArn: aws.String("arn:aws:sns:us-east-1:000000000000:order-events"),
+			PublishBatchRequestEntries: []snstypes.PublishBatchRequestEntry{
+				{Id: aws.String("a"), Message: aws.String("one")},
+				{Id: aws.String("b"), Message: aws.String("two"), MessageAttributes: snsAttrs(nAttrs(10)...)},
+				{Id: aws.String("c"), Message: aws.String("three"), MessageAttributes: snsAttrs("kind", "x")},
+			},
+		}
+	}
+	in := newInput()
+	before := logfireaws.Skipped()
+	parent, call, err := s.call(t, "SNS.PublishBatch", func(ctx context.Context) error {
+		_, err := client.PublishBatch(ctx, in)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCallSpan(t, call, parent, "SNS.PublishBatch order-events")
+	req := s.ep.only(t)
+	if len(req.Messages) != 3 {
+		t.Fatalf("sent %d messages, want 3", len(req.Messages))
+	}
+	tp := traceparent(call.SpanContext)
+	wantAttributes(t, req.Messages[0].Attributes, tp)
+	wantAttributes(t, req.Messages[1].Attributes, "", nAttrs(10)...)
+	wantAttributes(t, req.Messages[2].Attributes, tp, "kind", "x")
+	unchanged(t, in, newInput)
+	if n := logfireaws.Skipped() - before; n != 1 {
+		t.Errorf("Skipped grew by %d, want 1", n)
+	}
+}
+
+func TestEventBridgePutEvents(t *testing.T) {
+	s := newSetup(t)
+	client := eventbridge.NewFromConfig(s.cfg)
+	newInput := func() *eventbridge.PutEventsInput {
+		return &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+			{EventBusName: aws.String("orders-bus"), Source: aws.String("shop"), DetailType: aws.String("OrderPlaced"), Detail: aws.String(` {"order_id": 42, "items": [1, 2]} `)},
+			{EventBusName: aws.String("arn:aws:events:us-east-1:000000000000:event-bus/orders-bus"), Source: aws.String("shop"), DetailType: aws.String("Empty"), Detail: aws.String(`{}`)},
+			{EventBusName: aws.String("orders-bus"), Source: aws.String("shop"), DetailType: aws.String("NotAnObject"), Detail: aws.String(`[1]`)},
+			{EventBusName: aws.String("orders-bus"), Source: aws.String("shop"), DetailType: aws.String("Own"), Detail: aws.String(`{"_otel":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}`)},
+		}}
+	}
+	in := newInput()
+	before := logfireaws.Skipped()
+	parent, call, err := s.call(t, "EventBridge.PutEvents", func(ctx context.Context) error {
+		_, err := client.PutEvents(ctx, in)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCallSpan(t, call, parent, "EventBridge.PutEvents orders-bus")
+	req := s.ep.only(t)
+	if len(req.Messages) != 4 {
+		t.Fatalf("sent %d entries, want 4", len(req.Messages))
+	}
+	otel := fmt.Sprintf(`{"_otel":{"traceparent":%q}`, traceparent(call.SpanContext))
+	for i, want := range []string{
+		otel + `,"order_id": 42, "items": [1, 2]}`, // the entry's own JSON is kept as written
+		otel + `}`,
+		`[1]`, // not an object: sent as it was
+		`{"_otel":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}`,
+	} {
+		if got := req.Messages[i].Detail; got != want {
+			t.Errorf("entry %d: detail %s, want %s", i, got, want)
+		}
+	}
+	unchanged(t, in, newInput)
+	if n := logfireaws.Skipped() - before; n != 1 {
+		t.Errorf("Skipped grew by %d, want 1 (the detail that is not an object)", n)
+	}
+}
+
+// clientContext decodes a sent client context.
+func clientContext(t *testing.T, raw string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		t.Fatalf("client context %q: %v", raw, err)
+	}
+	return m
+}
+
+func TestLambdaInvoke(t *testing.T) {
+	s := newSetup(t)
+	client := lambda.NewFromConfig(s.cfg)
+	existing := base64.StdEncoding.EncodeToString([]byte(`{"client":{"app_title":"shop"},"custom":{"tenant":"acme"},"env":{"locale":"en"}}`))
+	for _, tc := range []struct {
+		name, clientContext string
+		want                func(tp string) map[string]any
+	}{
+		{"none", "", func(tp string) map[string]any {
+			return map[string]any{"custom": map[string]any{"traceparent": tp}}
+		}},
+		{"kept", existing, func(tp string) map[string]any {
+			return map[string]any{"client": map[string]any{"app_title": "shop"}, "env": map[string]any{"locale": "en"},
+				"custom": map[string]any{"tenant": "acme", "traceparent": tp}}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s.capture.Reset()
+			s.ep.mu.Lock()
+			s.ep.got = nil
+			s.ep.mu.Unlock()
+			newInput := func() *lambda.InvokeInput {
+				in := &lambda.InvokeInput{FunctionName: aws.String("arn:aws:lambda:us-east-1:000000000000:function:order-processor"), Payload: []byte(`{"order_id":42}`)}
+				if tc.clientContext != "" {
+					in.ClientContext = aws.String(tc.clientContext)
+				}
+				return in
+			}
+			in := newInput()
+			parent, call, err := s.call(t, "Lambda.Invoke", func(ctx context.Context) error {
+				_, err := client.Invoke(ctx, in)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkCallSpan(t, call, parent, "Lambda.Invoke order-processor")
+			got := clientContext(t, s.ep.only(t).Messages[0].ClientContext)
+			if want := tc.want(traceparent(call.SpanContext)); !reflect.DeepEqual(got, want) {
+				t.Errorf("client context %v, want %v", got, want)
+			}
+			unchanged(t, in, newInput)
+		})
+	}
+}
+
+// TestLambdaInvokeSkipped: a client context that is not base64 JSON, or
+// that the trace context would make too large, is sent as it was and
+// counted.
+func TestLambdaInvokeSkipped(t *testing.T) {
+	s := newSetup(t)
+	client := lambda.NewFromConfig(s.cfg)
+	big := base64.StdEncoding.EncodeToString([]byte(`{"custom":{"pad":"` + strings.Repeat("x", 2600) + `"}}`))
+	if len(big) > 3583 {
+		t.Fatalf("the test's client context is too large already: %d", len(big))
+	}
+	notJSON := base64.StdEncoding.EncodeToString([]byte(`not json`))
+	before := logfireaws.Skipped()
+	for _, cc := range []string{big, notJSON} {
+		if _, _, err := s.call(t, "Lambda.Invoke", func(ctx context.Context) error {
+			_, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("order-processor"), ClientContext: aws.String(cc)})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := s.ep.requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want 2", len(reqs))
+	}
+	if want, _ := base64.StdEncoding.DecodeString(big); reqs[0].Messages[0].ClientContext != string(want) {
+		t.Errorf("the large client context was changed")
+	}
+	if reqs[1].Messages[0].ClientContext != "not json" {
+		t.Errorf("the malformed client context was changed: %q", reqs[1].Messages[0].ClientContext)
+	}
+	if n := logfireaws.Skipped() - before; n != 2 {
+		t.Errorf("Skipped grew by %d, want 2", n)
+	}
+}
+
+// TestFailedCall: a call that fails is an error span: status Error,
+// level error, an exception event; the error reaches the caller.
+func TestFailedCall(t *testing.T) {
+	s := newSetup(t)
+	client := sqs.NewFromConfig(s.cfg)
+	_, call, err := s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
+		_, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String("http://127.0.0.1/000000000000/missing"), MessageBody: aws.String("x")})
+		return err
+	})
+	var missing *sqstypes.QueueDoesNotExist
+	if !errors.As(err, &missing) {
+		t.Fatalf("error %v, want QueueDoesNotExist", err)
+	}
+	if call.Status.Code != codes.Error || call.Level() != logfire.LevelError || call.Message() != "SQS.SendMessage missing" {
+		t.Errorf("failed call span: status %v, level %d, message %q", call.Status, call.Level(), call.Message())
+	}
+	ev, ok := call.Event("exception")
+	if !ok {
+		t.Fatalf("no exception event: %v", call)
+	}
+	got := map[string]string{}
+	for _, kv := range ev.Attributes {
+		got[string(kv.Key)] = kv.Value.AsString()
+	}
+	// The error as the middlewares see it, before the client wraps it in
+	// an *smithy.OperationError.
+	if got["exception.type"] != "*http.ResponseError" || !strings.Contains(got["exception.message"], "The specified queue does not exist.") ||
+		call.Status.Description != got["exception.message"] {
+		t.Errorf("exception event %v, status %q", got, call.Status.Description)
+	}
+}
+
+// TestNilInputs: a nil apiOptions does nothing; a nil input is the AWS
+// SDK's validation error, with no span and nothing sent.
+func TestNilInputs(t *testing.T) {
+	logfireaws.AppendMiddlewares(nil)
+	s := newSetup(t)
+	_, err := sqs.NewFromConfig(s.cfg).SendMessage(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "QueueUrl") {
+		t.Errorf("error %v, want the missing QueueUrl", err)
+	}
+	if n := len(s.ep.requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
