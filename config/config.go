@@ -88,31 +88,54 @@ type Config struct {
 	// BatchExportTimeout bounds one span export.
 	// Env: OTEL_BSP_EXPORT_TIMEOUT (milliseconds). Default: 30s.
 	BatchExportTimeout Millis `envconfig:"OTEL_BSP_EXPORT_TIMEOUT"`
-	// BatchMaxQueueSize is how many finished spans may wait for export.
-	// Env: OTEL_BSP_MAX_QUEUE_SIZE. Default: 2048.
+	// BatchMaxQueueSize, if set, bounds how many finished spans (and,
+	// separately, log records) may wait for export, besides the bound in
+	// bytes the export queue always has (logfire.WithMaxQueueBytes).
+	// Env: OTEL_BSP_MAX_QUEUE_SIZE. Default: 0, no bound but the bytes.
 	BatchMaxQueueSize Count `envconfig:"OTEL_BSP_MAX_QUEUE_SIZE"`
 	// BatchMaxExportSize is the most spans sent in one request.
 	// Env: OTEL_BSP_MAX_EXPORT_BATCH_SIZE. Default: 512.
 	BatchMaxExportSize Count `envconfig:"OTEL_BSP_MAX_EXPORT_BATCH_SIZE"`
+
+	// AttributeValueLengthLimit is the longest, in characters, a string
+	// attribute value of a span or log may be; longer ones are truncated.
+	// OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT and
+	// OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT win for their signal.
+	// Env: OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT. Default: 1048576 (1 Mi).
+	AttributeValueLengthLimit Count `envconfig:"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"`
+
+	// MetricExportInterval is the time between two exports of metrics.
+	// Env: OTEL_METRIC_EXPORT_INTERVAL (milliseconds). Default: 60s.
+	MetricExportInterval Millis `envconfig:"OTEL_METRIC_EXPORT_INTERVAL"`
+	// MetricExportTimeout bounds one periodic export of metrics.
+	// Env: OTEL_METRIC_EXPORT_TIMEOUT (milliseconds). Default: 30s.
+	MetricExportTimeout Millis `envconfig:"OTEL_METRIC_EXPORT_TIMEOUT"`
 }
+
+// DefaultAttributeValueLengthLimit is the default of
+// Config.AttributeValueLengthLimit: long enough for any value a person
+// would read, short enough that one record never fills a request.
+const DefaultAttributeValueLengthLimit = 1 << 20
 
 // Default returns the configuration used when neither code nor the
 // environment says otherwise.
 func Default() Config {
 	return Config{
-		SendToLogfire:            SendIfTokenPresent,
-		CredentialsDir:           ".logfire",
-		Console:                  true,
-		ConsoleColors:            ColorsAuto,
-		ConsoleSpanStyle:         SpanStyleShowParents,
-		ConsoleIncludeTimestamps: true,
-		ConsoleMinLogLevel:       LevelInfo,
-		TraceSampleRate:          1,
-		Scrubbing:                true,
-		BatchScheduleDelay:       Millis(500 * time.Millisecond),
-		BatchExportTimeout:       Millis(30 * time.Second),
-		BatchMaxQueueSize:        2048,
-		BatchMaxExportSize:       512,
+		SendToLogfire:             SendIfTokenPresent,
+		CredentialsDir:            ".logfire",
+		Console:                   true,
+		ConsoleColors:             ColorsAuto,
+		ConsoleSpanStyle:          SpanStyleShowParents,
+		ConsoleIncludeTimestamps:  true,
+		ConsoleMinLogLevel:        LevelInfo,
+		TraceSampleRate:           1,
+		Scrubbing:                 true,
+		BatchScheduleDelay:        Millis(500 * time.Millisecond),
+		BatchExportTimeout:        Millis(30 * time.Second),
+		BatchMaxExportSize:        512,
+		AttributeValueLengthLimit: DefaultAttributeValueLengthLimit,
+		MetricExportInterval:      Millis(60 * time.Second),
+		MetricExportTimeout:       Millis(30 * time.Second),
 	}
 }
 
@@ -173,7 +196,9 @@ func (c *Config) Validate() error {
 		check(c.BaseURL == "" || checkBaseURL(string(c.BaseURL)) == nil, "logfire.WithBaseURL", fmt.Sprintf("%q is not a base URL: accepted values are absolute http or https URLs", string(c.BaseURL))),
 		check(c.ConsoleColors == ColorsAuto || c.ConsoleColors == ColorsAlways || c.ConsoleColors == ColorsNever, "logfire.WithConsoleColors", "accepted values are auto, always, never"),
 		check(c.ConsoleSpanStyle == SpanStyleSimple || c.ConsoleSpanStyle == SpanStyleIndented || c.ConsoleSpanStyle == SpanStyleShowParents, "logfire.WithConsoleSpanStyle", "accepted values are simple, indented, show-parents"),
-		check(c.BatchMaxQueueSize > 0 && c.BatchMaxExportSize > 0, "logfire.WithBatchSizes", "queue and batch sizes must be positive"),
+		check(c.BatchMaxQueueSize >= 0 && c.BatchMaxExportSize > 0, "logfire.WithBatchSizes", "the queue size must be 0 (no bound but the bytes) or more, and the batch size above 0"),
+		check(c.MetricExportInterval > 0, "OTEL_METRIC_EXPORT_INTERVAL", "the interval must be above 0"),
+		check(c.MetricExportTimeout > 0, "OTEL_METRIC_EXPORT_TIMEOUT", "the timeout must be above 0"),
 		check(c.MinLevel == 0 || c.MinLevel.valid(), "logfire.WithMinLevel", fmt.Sprintf("%d is not a level: accepted values are the Level constants, or numbers from 1 to 24", int(c.MinLevel))),
 		check(c.ConsoleMinLogLevel.valid(), "logfire.WithConsoleMinLevel", fmt.Sprintf("%d is not a level: accepted values are the Level constants, or numbers from 1 to 24", int(c.ConsoleMinLogLevel))),
 		check(c.BatchScheduleDelay >= 0, "logfire.WithBatchScheduleDelay", "the delay must be 0 or more"),

@@ -36,7 +36,8 @@ func TestLoadDefaults(t *testing.T) {
 		!bool(c.ConsoleIncludeTimestamps) || bool(c.ConsoleVerbose) || c.ConsoleMinLogLevel != LevelInfo ||
 		c.MinLevel != 0 || c.TraceSampleRate != 1 || !bool(c.Scrubbing) ||
 		c.BatchScheduleDelay.Duration() != 500*time.Millisecond || c.BatchExportTimeout.Duration() != 30*time.Second ||
-		c.BatchMaxQueueSize != 2048 || c.BatchMaxExportSize != 512 || len(c.Tokens) != 0 {
+		c.BatchMaxQueueSize != 0 || c.BatchMaxExportSize != 512 || c.AttributeValueLengthLimit != DefaultAttributeValueLengthLimit ||
+		c.MetricExportInterval.Duration() != time.Minute || c.MetricExportTimeout.Duration() != 30*time.Second || len(c.Tokens) != 0 {
 		t.Fatalf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}
 }

@@ -2,7 +2,11 @@ package logfire
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
+	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
@@ -13,6 +17,8 @@ import (
 
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/console"
+	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/selflog"
 )
 
 // pipelines are the processors and readers Logfire adds to the providers.
@@ -20,6 +26,27 @@ type pipelines struct {
 	spanProcessors []sdktrace.SpanProcessor
 	metricReaders  []sdkmetric.Reader
 	logProcessors  []sdklog.Processor
+	dests          []*destination
+}
+
+// destination is one backend the instance exports to, with a token: its
+// delivery transport (retries, retry buffer, outage breaker), shared by
+// the exporters of the three signals, and their export queues.
+type destination struct {
+	transport *delivery.Transport
+	counters  *delivery.Counters
+	spans     *spanExporter
+	logs      *logExporter
+	metrics   *metricExporter
+}
+
+// stop aborts whatever the destination is still doing and closes its
+// transport: after it, none of its goroutines is exporting.
+func (d *destination) stop() {
+	d.spans.queue.Abort()
+	d.logs.queue.Abort()
+	d.metrics.abort()
+	d.transport.Close()
 }
 
 // newConsole builds the console processor from the settings.
@@ -40,51 +67,21 @@ func newConsole(s *settings) *console.Processor {
 // newPipelines builds one OTLP/HTTP exporter per signal and destination,
 // behind the pending-span processor and sc (nil: scrubbing off). Creating
 // an exporter opens no connection.
-func newPipelines(ctx context.Context, s *settings, dests []config.Destination, sc *scrubber) (*pipelines, error) {
+func newPipelines(ctx context.Context, s *settings, dests []config.Destination, sc *scrubber, hooks deliveryHooks) (*pipelines, error) {
 	p := &pipelines{}
 	var logfireSpans []sdktrace.SpanProcessor
-	for _, d := range dests {
-		headers := map[string]string{
-			"Authorization": d.Token,
-			"User-Agent":    userAgent,
-		}
-
-		te, err := otlptracehttp.New(ctx,
-			otlptracehttp.WithEndpointURL(d.BaseURL+"/v1/traces"),
-			otlptracehttp.WithCompression(otlptracehttp.GzipCompression),
-			otlptracehttp.WithHeaders(headers),
-		)
+	for _, dc := range dests {
+		d, err := newDestination(ctx, s, dc, hooks)
 		if err != nil {
-			return nil, fmt.Errorf("logfire: creating the span exporter for %s: %w", d, err)
+			for _, made := range p.dests {
+				made.stop()
+			}
+			return nil, err
 		}
-		logfireSpans = append(logfireSpans, sdktrace.NewBatchSpanProcessor(removePendingExporter{te},
-			sdktrace.WithBatchTimeout(s.cfg.BatchScheduleDelay.Duration()),
-			sdktrace.WithExportTimeout(s.cfg.BatchExportTimeout.Duration()),
-			sdktrace.WithMaxQueueSize(int(s.cfg.BatchMaxQueueSize)),
-			sdktrace.WithMaxExportBatchSize(int(s.cfg.BatchMaxExportSize)),
-		))
-
-		me, err := otlpmetrichttp.New(ctx,
-			otlpmetrichttp.WithEndpointURL(d.BaseURL+"/v1/metrics"),
-			otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression),
-			otlpmetrichttp.WithHeaders(headers),
-			otlpmetrichttp.WithTemporalitySelector(temporality),
-			otlpmetrichttp.WithAggregationSelector(aggregation),
-		)
-		if err != nil {
-			return nil, fmt.Errorf("logfire: creating the metric exporter for %s: %w", d, err)
-		}
-		p.metricReaders = append(p.metricReaders, sdkmetric.NewPeriodicReader(skipEmptyMetrics{me}))
-
-		le, err := otlploghttp.New(ctx,
-			otlploghttp.WithEndpointURL(d.BaseURL+"/v1/logs"),
-			otlploghttp.WithCompression(otlploghttp.GzipCompression),
-			otlploghttp.WithHeaders(headers),
-		)
-		if err != nil {
-			return nil, fmt.Errorf("logfire: creating the log exporter for %s: %w", d, err)
-		}
-		p.logProcessors = append(p.logProcessors, sdklog.NewBatchProcessor(le))
+		p.dests = append(p.dests, d)
+		logfireSpans = append(logfireSpans, d.spans)
+		p.metricReaders = append(p.metricReaders, d.metrics.reader)
+		p.logProcessors = append(p.logProcessors, d.logs)
 	}
 	logfireSpans = append(logfireSpans, s.logfireProcessors...)
 	if s.cfg.Console {
@@ -96,6 +93,91 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination, 
 	return p, nil
 }
 
+// deliveryHooks are the instance's reporters, shared by its destinations.
+type deliveryHooks struct {
+	redact func(string) string
+	onDrop func(delivery.Signal, delivery.Reason, int, string)
+	outage *selflog.Limiter
+}
+
+func newDestination(ctx context.Context, s *settings, dc config.Destination, hooks deliveryHooks) (*destination, error) {
+	counters := &delivery.Counters{OnDrop: hooks.onDrop}
+	where := redactedURL(dc.BaseURL)
+	tr, err := delivery.NewTransport(delivery.Config{
+		BaseURL: dc.BaseURL,
+		Headers: map[string]string{
+			"Authorization": dc.Token,
+			"User-Agent":    userAgent,
+		},
+		Counters:     counters,
+		Buffer:       s.retryBuffer,
+		ProbeTimeout: s.probeTimeout,
+		Redact:       hooks.redact,
+		OnOutage: func(open bool, cause string) {
+			if open {
+				hooks.outage.Printf("cannot deliver to %s (%s): keeping telemetry in the retry buffer and trying again", where, cause)
+			} else {
+				hooks.outage.Printf("%s answers again: sending what was kept", where)
+			}
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("logfire: the exporter for %s: %w", dc, err)
+	}
+	client := &http.Client{Transport: tr}
+
+	te, err := otlptracehttp.New(ctx,
+		otlptracehttp.WithEndpointURL(dc.BaseURL+"/v1/traces"),
+		otlptracehttp.WithCompression(otlptracehttp.NoCompression), // the transport compresses
+		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}),
+		otlptracehttp.WithMaxRequestSize(0), // the transport splits
+		otlptracehttp.WithHTTPClient(client),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("logfire: creating the span exporter for %s: %w", dc, err)
+	}
+	me, err := otlpmetrichttp.New(ctx,
+		otlpmetrichttp.WithEndpointURL(dc.BaseURL+"/v1/metrics"),
+		otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression),
+		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: false}),
+		otlpmetrichttp.WithMaxRequestSize(0),
+		otlpmetrichttp.WithHTTPClient(client),
+		otlpmetrichttp.WithTemporalitySelector(temporality),
+		otlpmetrichttp.WithAggregationSelector(aggregation),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("logfire: creating the metric exporter for %s: %w", dc, err)
+	}
+	le, err := otlploghttp.New(ctx,
+		otlploghttp.WithEndpointURL(dc.BaseURL+"/v1/logs"),
+		otlploghttp.WithCompression(otlploghttp.NoCompression),
+		otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: false}),
+		otlploghttp.WithMaxRequestSize(0),
+		otlploghttp.WithHTTPClient(client),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("logfire: creating the log exporter for %s: %w", dc, err)
+	}
+
+	queue := delivery.BatcherConfig{
+		MaxQueueBytes: s.maxQueueBytes,
+		MaxQueueLen:   int(s.cfg.BatchMaxQueueSize),
+		MaxBatchLen:   int(s.cfg.BatchMaxExportSize),
+		ScheduleDelay: s.cfg.BatchScheduleDelay.Duration(),
+		ExportTimeout: s.cfg.BatchExportTimeout.Duration(),
+	}
+	if queue.ScheduleDelay == 0 {
+		queue.ScheduleDelay = time.Millisecond // OTEL_BSP_SCHEDULE_DELAY=0: export at once
+	}
+	return &destination{
+		transport: tr,
+		counters:  counters,
+		spans:     newSpanExporter(te, queue, counters),
+		logs:      newLogExporter(le, queue, counters),
+		metrics:   newMetricExporter(me, s.cfg.MetricExportInterval.Duration(), s.cfg.MetricExportTimeout.Duration(), counters),
+	}, nil
+}
+
 // withScrubbing puts sc in front of ps; with sc nil (scrubbing off) it
 // returns ps.
 func withScrubbing(sc *scrubber, ps []sdktrace.SpanProcessor) []sdktrace.SpanProcessor {
@@ -103,4 +185,24 @@ func withScrubbing(sc *scrubber, ps []sdktrace.SpanProcessor) []sdktrace.SpanPro
 		return ps
 	}
 	return []sdktrace.SpanProcessor{&scrubbingSpanProcessor{fanOut: ps, sc: sc}}
+}
+
+func joinErr(a, b error) error {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	return errors.Join(a, b)
+}
+
+// redactedURL is u for messages: without any user info.
+func redactedURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "the configured endpoint"
+	}
+	p.User = nil
+	return p.String()
 }

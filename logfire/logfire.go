@@ -16,8 +16,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	logglobal "go.opentelemetry.io/otel/log/global"
@@ -30,6 +32,8 @@ import (
 
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/detect"
+	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/selflog"
 )
 
 // Logfire is a configured SDK instance: its tracer, meter and logger
@@ -46,6 +50,13 @@ type Logfire struct {
 	scrubber *scrubber // nil with scrubbing off
 
 	propagator propagation.TextMapPropagator // see Propagator
+
+	// Delivery (delivery.go): one destination per token.
+	dests          []*destination
+	drops          *dropReporter
+	removeRedactor func()
+	reportMu       sync.Mutex
+	reported       delivery.Snapshot // what the last flush or shutdown reported
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -103,7 +114,7 @@ func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
 }
 
 func build(ctx context.Context, s *settings) (*Logfire, error) {
-	if err := s.cfg.Validate(); err != nil {
+	if err := errors.Join(s.cfg.Validate(), s.validate()); err != nil {
 		return nil, err
 	}
 	dests := s.destinations
@@ -122,6 +133,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 			return nil, err
 		}
 	}
+	res = exportResource(res)
 
 	var sc *scrubber
 	if s.cfg.Scrubbing {
@@ -129,7 +141,17 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 			return nil, err
 		}
 	}
-	p, err := newPipelines(ctx, s, dests, sc)
+	var tokens []string
+	for _, d := range dests {
+		tokens = append(tokens, d.Token)
+	}
+	redact := newRedactor(append(tokens, s.cfg.Tokens...))
+	drops := &dropReporter{every: dropReportInterval}
+	p, err := newPipelines(ctx, s, dests, sc, deliveryHooks{
+		redact: redact,
+		onDrop: drops.add,
+		outage: &selflog.Limiter{Every: time.Minute},
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +160,12 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	if idGen == nil {
 		idGen = ulidGenerator{}
 	}
+	limits := sdktrace.NewSpanLimits() // OTEL_SPAN_*_LIMIT
+	if limits.AttributeValueLengthLimit < 0 {
+		limits.AttributeValueLengthLimit = int(s.cfg.AttributeValueLengthLimit)
+	}
 	tpOpts := []sdktrace.TracerProviderOption{
+		sdktrace.WithRawSpanLimits(limits),
 		sdktrace.WithResource(res),
 		sdktrace.WithIDGenerator(idGen),
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(float64(s.cfg.TraceSampleRate)))),
@@ -155,6 +182,9 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 	}
 	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res)}
+	if os.Getenv("OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT") == "" {
+		lpOpts = append(lpOpts, sdklog.WithAttributeValueLengthLimit(int(s.cfg.AttributeValueLengthLimit)))
+	}
 	if sc != nil {
 		// First, so that every processor after it sees the scrubbed record.
 		lpOpts = append(lpOpts, sdklog.WithProcessor(scrubbingLogProcessor{sc: sc}))
@@ -171,7 +201,10 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		lp:       sdklog.NewLoggerProvider(lpOpts...),
 		minLevel: s.cfg.MinLevel,
 		scrubber: sc,
+		dests:    p.dests,
+		drops:    drops,
 	}
+	lf.removeRedactor = selflog.AddRedactor(redact)
 	lf.tracer = lf.tp.Tracer(scopeName, trace.WithInstrumentationVersion(Version))
 	lf.propagator = s.propagation.textMapPropagator()
 	return lf, nil
@@ -195,44 +228,105 @@ func (lf *Logfire) Resource() *resource.Resource { return lf.resource }
 func (lf *Logfire) Config() config.Config { return lf.cfg }
 
 // ForceFlush exports everything the three providers hold, concurrently,
-// and waits for them or for ctx, whichever comes first. It returns the
-// joined errors of the providers, and ctx's error if ctx ended first. With
-// ctx already done it returns at once and exports nothing. After Shutdown
-// it does nothing and returns nil.
+// and waits for them or for ctx, whichever comes first; then it sends what
+// the retry buffer still holds. It returns the joined errors of the
+// providers, ctx's error if ctx ended first, and a *DeliveryError (see
+// ErrNotDelivered) if records are still kept for a retry or were dropped
+// since the previous ForceFlush. With ctx already done it returns at once
+// and exports nothing. After Shutdown it does nothing and returns nil.
+//
+// While the backend is failing, ForceFlush tries it once, for a short
+// time (see WithOutageProbe), and keeps what it cannot send for later.
 func (lf *Logfire) ForceFlush(ctx context.Context) error {
-	if lf.shutDown.Load() {
+	if lf == nil || lf.shutDown.Load() {
 		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	if err := ctx.Err(); err != nil {
 		return wrapErr("flush", fmt.Errorf("not started: %w", err))
 	}
-	return wrapErr("flush", runConcurrently(ctx, []func(context.Context) error{
+	fctx := delivery.WithFlush(ctx)
+	err := runConcurrently(fctx, []func(context.Context) error{
 		named("traces", lf.tp.ForceFlush),
-		named("metrics", lf.mp.ForceFlush),
+		named("metrics", lf.flushMetrics),
 		named("logs", lf.lp.ForceFlush),
-	}))
+	})
+	for _, d := range lf.dests {
+		if fctx.Err() != nil {
+			break
+		}
+		d.transport.Drain(fctx)
+	}
+	return joinErr(wrapErr("flush", err), lf.deliveryError("flush"))
+}
+
+// flushMetrics flushes the metric readers added with options and
+// Logfire's own metric exports.
+func (lf *Logfire) flushMetrics(ctx context.Context) error {
+	err := lf.mp.ForceFlush(ctx)
+	for _, d := range lf.dests {
+		err = joinErr(err, d.metrics.ForceFlush(ctx))
+	}
+	return err
 }
 
 // Shutdown flushes and stops the three providers, concurrently, bounded by
-// ctx. It is safe to call more than once and from several goroutines: the
-// first call that starts the work does it, and every later call returns
-// its result. With ctx already done, Shutdown returns ctx's error at once
-// and changes nothing, so it can be called again with a live context. If
-// the instance is the default, it stays the default, with its providers
-// now doing nothing.
+// ctx, then sends what the retry buffer holds. It is safe to call more
+// than once and from several goroutines: the first call that starts the
+// work does it, and every later call returns its result. With ctx already
+// done, Shutdown returns ctx's error at once and changes nothing, so it can
+// be called again with a live context. If the instance is the default, it
+// stays the default, with its providers now doing nothing.
+//
+// When Shutdown returns, even with ctx's error, none of the instance's
+// export goroutines is still running and its connections are closed. What
+// it could not deliver is counted as dropped (DropShutdown) and reported
+// in its *DeliveryError, or left in the retry buffer's directory if it is
+// one of your choosing (see WithRetryBuffer). The errors of every signal's
+// export are returned, joined.
 func (lf *Logfire) Shutdown(ctx context.Context) error {
+	if lf == nil {
+		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if err := ctx.Err(); err != nil {
 		return wrapErr("shutdown", fmt.Errorf("not started: %w", err))
 	}
 	lf.shutdownOnce.Do(func() {
-		lf.shutdownErr = wrapErr("shutdown", runConcurrently(ctx, []func(context.Context) error{
+		sctx := delivery.WithShutdown(ctx)
+		err := runConcurrently(sctx, []func(context.Context) error{
 			named("traces", lf.tp.Shutdown),
-			named("metrics", lf.mp.Shutdown),
+			named("metrics", lf.shutdownMetrics),
 			named("logs", lf.lp.Shutdown),
-		}))
+		})
+		for _, d := range lf.dests {
+			if sctx.Err() == nil {
+				d.transport.Drain(sctx)
+			}
+			d.stop()
+		}
+		lf.drops.stop()
 		lf.shutDown.Store(true)
+		lf.shutdownErr = joinErr(wrapErr("shutdown", err), lf.deliveryError("shutdown"))
+		if lf.removeRedactor != nil {
+			lf.removeRedactor()
+		}
 	})
 	return lf.shutdownErr
+}
+
+// shutdownMetrics shuts down the metric provider (readers added with
+// options) and Logfire's own metric exports.
+func (lf *Logfire) shutdownMetrics(ctx context.Context) error {
+	var err error
+	for _, d := range lf.dests {
+		err = joinErr(err, d.metrics.Shutdown(ctx))
+	}
+	return joinErr(err, lf.mp.Shutdown(ctx))
 }
 
 // runConcurrently runs fns concurrently and waits for all of them or for

@@ -1,8 +1,6 @@
 package logfire
 
 import (
-	"context"
-
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
@@ -44,62 +42,4 @@ func MetricTemporality(kind sdkmetric.InstrumentKind) metricdata.Temporality {
 // to a reader with sdkmetric.WithAggregationSelector.
 func MetricAggregation(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
 	return aggregation(kind)
-}
-
-// skipEmptyMetrics wraps a metric exporter so that a collection with no
-// data points sends no request (the OTLP exporter would send an empty one).
-type skipEmptyMetrics struct {
-	sdkmetric.Exporter
-}
-
-func (e skipEmptyMetrics) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
-	if !hasDataPoints(rm) {
-		return nil
-	}
-	return e.Exporter.Export(ctx, rm)
-}
-
-func hasDataPoints(rm *metricdata.ResourceMetrics) bool {
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				if len(d.DataPoints) > 0 {
-					return true
-				}
-			case metricdata.Sum[float64]:
-				if len(d.DataPoints) > 0 {
-					return true
-				}
-			case metricdata.Gauge[int64]:
-				if len(d.DataPoints) > 0 {
-					return true
-				}
-			case metricdata.Gauge[float64]:
-				if len(d.DataPoints) > 0 {
-					return true
-				}
-			case metricdata.Histogram[int64]:
-				if len(d.DataPoints) > 0 {
-					return true
-				}
-			case metricdata.Histogram[float64]:
-				if len(d.DataPoints) > 0 {
-					return true
-				}
-			case metricdata.ExponentialHistogram[int64]:
-				if len(d.DataPoints) > 0 {
-					return true
-				}
-			case metricdata.ExponentialHistogram[float64]:
-				if len(d.DataPoints) > 0 {
-					return true
-				}
-			default:
-				// A type this SDK does not know: send it rather than drop it.
-				return true
-			}
-		}
-	}
-	return false
 }

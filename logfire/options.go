@@ -1,6 +1,8 @@
 package logfire
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/delivery"
 )
 
 // Option changes how Configure sets up the SDK. Options win over
@@ -37,6 +40,13 @@ type settings struct {
 	logfireProcessors []sdktrace.SpanProcessor
 	scrubPatterns     []string
 	scrubCallback     ScrubCallback
+	// Delivery (delivery.go).
+	retryBuffer    delivery.BufferConfig
+	retryBufferSet bool
+	probeTimeout   time.Duration
+	probeSet       bool
+	maxQueueBytes  int
+	maxQueueSet    bool
 }
 
 type optionFunc func(*settings)
@@ -184,8 +194,9 @@ func WithBatchExportTimeout(d time.Duration) Option {
 	return configOption(func(c *config.Config) { c.BatchExportTimeout = config.Millis(d) })
 }
 
-// WithBatchSizes sets how many finished spans may wait for export and the
-// most sent in one request. It replaces OTEL_BSP_MAX_QUEUE_SIZE and
+// WithBatchSizes sets how many finished spans may wait for export (0: no
+// bound but the bytes, see WithMaxQueueBytes) and the most sent in one
+// request. It replaces OTEL_BSP_MAX_QUEUE_SIZE and
 // OTEL_BSP_MAX_EXPORT_BATCH_SIZE.
 func WithBatchSizes(maxQueue, maxExport int) Option {
 	return configOption(func(c *config.Config) {
@@ -246,4 +257,84 @@ func WithDestinations(dests ...config.Destination) Option {
 // package logfiretest).
 func WithLogfireSpanProcessor(p sdktrace.SpanProcessor) Option {
 	return optionFunc(func(s *settings) { s.logfireProcessors = append(s.logfireProcessors, p) })
+}
+
+// RetryBuffer bounds the buffer that keeps what an export could not
+// deliver (the backend was down, slow or answered 429 or 5xx) until a later
+// export, flush or Shutdown sends it, oldest first. Requests are kept
+// compressed, in memory first, then in files; when both are full, the
+// oldest requests make room and their records are counted as dropped
+// (DropBufferFull).
+type RetryBuffer struct {
+	// Memory is the most bytes kept in memory. 0 means 8 MiB.
+	Memory int64
+	// Disk is the most bytes written to files once memory is full. 0
+	// means 64 MiB; a negative value writes no files.
+	Disk int64
+	// Dir is where the files go. Empty means a new directory under
+	// os.TempDir(), made when first needed and removed by Shutdown (on
+	// AWS Lambda, /tmp is writable). A directory of your choosing is kept:
+	// what Shutdown could not send stays there, and the next process that
+	// exports to the same project and endpoint sends it first.
+	Dir string
+}
+
+// Bounds of the delivery settings.
+const (
+	maxRetryBufferBytes = 1 << 30  // memory
+	maxRetryBufferDisk  = 64 << 30 // files
+	maxQueueBytesLimit  = 1 << 30  // export queue
+	maxProbeTimeout     = time.Minute
+)
+
+// WithRetryBuffer bounds the retry buffer (see RetryBuffer).
+func WithRetryBuffer(b RetryBuffer) Option {
+	return optionFunc(func(s *settings) {
+		s.retryBuffer = delivery.BufferConfig{Memory: b.Memory, Disk: b.Disk, Dir: b.Dir}
+		if b.Disk == 0 {
+			s.retryBuffer.Disk = delivery.DefaultBufferDisk
+		}
+		s.retryBufferSet = true
+	})
+}
+
+// WithOutageProbe sets the longest an export may take while the backend
+// is failing (default 250 ms). After an export fails, each flush tries the
+// backend once, for at most d, and keeps its records in the retry buffer
+// if the backend still does not answer, so that an outage does not cost
+// every flush (every Lambda invocation) its whole deadline; the first
+// export that succeeds ends the outage.
+func WithOutageProbe(d time.Duration) Option {
+	return optionFunc(func(s *settings) { s.probeTimeout = d; s.probeSet = true })
+}
+
+// WithMaxQueueBytes bounds, by their estimated size in memory, the spans
+// (and, separately, the OpenTelemetry log records) waiting for export
+// (default 8 MiB). When the queue is full, the code that ends a span
+// waits, up to a second, for the export to make room: a burst goes out at
+// the pace of the backend instead of being dropped; records that still
+// find no room are counted as dropped (DropQueueFull).
+func WithMaxQueueBytes(n int) Option {
+	return optionFunc(func(s *settings) { s.maxQueueBytes = n; s.maxQueueSet = true })
+}
+
+// validate checks the delivery settings given in code.
+func (s *settings) validate() error {
+	check := func(ok bool, setting, accepted string) error {
+		if ok {
+			return nil
+		}
+		return &config.Error{Setting: setting, Err: errors.New(accepted)}
+	}
+	b := s.retryBuffer
+	return errors.Join(
+		check(!s.retryBufferSet || (b.Memory >= 0 && b.Memory <= maxRetryBufferBytes), "logfire.WithRetryBuffer",
+			fmt.Sprintf("Memory is %d: accepted values are 0 (the default, 8 MiB) to %d bytes", b.Memory, int64(maxRetryBufferBytes))),
+		check(!s.retryBufferSet || b.Disk <= maxRetryBufferDisk, "logfire.WithRetryBuffer",
+			fmt.Sprintf("Disk is %d: accepted values are negative (no files), 0 (the default, 64 MiB) or up to %d bytes", b.Disk, int64(maxRetryBufferDisk))),
+		check(!s.probeSet || (s.probeTimeout > 0 && s.probeTimeout <= maxProbeTimeout), "logfire.WithOutageProbe",
+			fmt.Sprintf("%v is not a probe timeout: accepted values are above 0 and at most %v", s.probeTimeout, maxProbeTimeout)),
+		check(!s.maxQueueSet || (s.maxQueueBytes > 0 && s.maxQueueBytes <= maxQueueBytesLimit), "logfire.WithMaxQueueBytes",
+			fmt.Sprintf("%d is not a queue size: accepted values are 1 to %d bytes", s.maxQueueBytes, maxQueueBytesLimit)),
+	)
 }

@@ -172,35 +172,3 @@ func IsPendingSpan(s sdktrace.ReadOnlySpan) bool {
 	_, ok := s.(*pendingSpan)
 	return ok
 }
-
-// removePendingExporter drops, from each batch, the pending spans whose
-// real span is in the same batch: the real span says everything the
-// pending one would.
-type removePendingExporter struct {
-	sdktrace.SpanExporter
-}
-
-func (e removePendingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	var ended map[trace.SpanID]struct{}
-	for _, s := range spans {
-		if !IsPendingSpan(s) {
-			if ended == nil {
-				ended = make(map[trace.SpanID]struct{}, len(spans))
-			}
-			ended[s.SpanContext().SpanID()] = struct{}{}
-		}
-	}
-	out := spans[:0:0]
-	for _, s := range spans {
-		if p, ok := s.(*pendingSpan); ok {
-			if _, done := ended[p.parent.SpanID()]; done {
-				continue
-			}
-		}
-		out = append(out, s)
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return e.SpanExporter.ExportSpans(ctx, out)
-}

@@ -72,7 +72,7 @@ func TestPrecedence(t *testing.T) {
 		{"OTEL_BSP_EXPORT_TIMEOUT", "1000", WithBatchExportTimeout(3 * time.Second),
 			func(lf *Logfire) any { return lf.cfg.BatchExportTimeout.Duration() }, 30 * time.Second, time.Second, 3 * time.Second},
 		{"OTEL_BSP_MAX_QUEUE_SIZE", "10", WithBatchSizes(20, 5),
-			func(lf *Logfire) any { return int(lf.cfg.BatchMaxQueueSize) }, 2048, 10, 20},
+			func(lf *Logfire) any { return int(lf.cfg.BatchMaxQueueSize) }, 0, 10, 20},
 		{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "7", WithBatchSizes(20, 5),
 			func(lf *Logfire) any { return int(lf.cfg.BatchMaxExportSize) }, 512, 7, 5},
 	}

@@ -1,0 +1,110 @@
+package delivery
+
+import (
+	"sync"
+	"time"
+)
+
+// DefaultProbeTimeout bounds an export to a backend that is failing.
+const DefaultProbeTimeout = 250 * time.Millisecond
+
+// Probes of the export queue's own exports back off from
+// firstProbeInterval to maxProbeInterval while the outage lasts.
+const (
+	firstProbeInterval = time.Second
+	maxProbeInterval   = 30 * time.Second
+)
+
+// Breaker remembers that a destination's backend failed, so that the
+// exports after a failure do not each spend their whole deadline against
+// it. While it is open:
+//
+//   - a flush tries once, for at most the probe timeout, and keeps what it
+//     cannot send in the retry buffer;
+//   - the export queue's own exports send nothing until a probe is due
+//     (they back off from a second to half a minute);
+//   - nothing is sent before a Retry-After the backend gave has passed,
+//     except by Shutdown.
+//
+// The first request that succeeds closes it. Shutdown always tries.
+type Breaker struct {
+	probe time.Duration
+
+	mu         sync.Mutex
+	open       bool
+	cause      string
+	retryAfter time.Time // the backend asked for no request before this
+	nextProbe  time.Time // background exports send nothing before this
+	interval   time.Duration
+	onChange   func(open bool, cause string)
+}
+
+func newBreaker(probe time.Duration, onChange func(open bool, cause string)) *Breaker {
+	if probe <= 0 {
+		probe = DefaultProbeTimeout
+	}
+	return &Breaker{probe: probe, onChange: onChange}
+}
+
+// admit says whether an export in mode m may send now and, if the breaker
+// is open, the longest its first attempt may take (0: no limit).
+func (b *Breaker) admit(m mode, now time.Time) (ok bool, limit time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case m == final:
+		return true, 0
+	case now.Before(b.retryAfter):
+		return false, 0
+	case !b.open:
+		return true, 0
+	case m == flush:
+		return true, b.probe
+	case now.Before(b.nextProbe):
+		return false, 0
+	}
+	// A background probe: one per interval, whoever comes first.
+	b.interval = min(max(b.interval*2, firstProbeInterval), maxProbeInterval)
+	b.nextProbe = now.Add(b.interval)
+	return true, b.probe
+}
+
+// succeeded closes the breaker.
+func (b *Breaker) succeeded() {
+	b.mu.Lock()
+	was := b.open
+	b.open, b.cause, b.interval = false, "", 0
+	b.retryAfter, b.nextProbe = time.Time{}, time.Time{}
+	cb := b.onChange
+	b.mu.Unlock()
+	if was && cb != nil {
+		cb(false, "")
+	}
+}
+
+// failed opens the breaker (or keeps it open) after an export gave up for
+// cause; wait is a Retry-After the backend asked for (0 if none).
+func (b *Breaker) failed(cause string, wait time.Duration, now time.Time) {
+	b.mu.Lock()
+	was := b.open
+	b.open, b.cause = true, cause
+	if until := now.Add(wait); wait > 0 && until.After(b.retryAfter) {
+		b.retryAfter = until
+	}
+	if b.nextProbe.Before(now) {
+		b.interval = max(b.interval, firstProbeInterval/2)
+		b.nextProbe = now.Add(firstProbeInterval)
+	}
+	cb := b.onChange
+	b.mu.Unlock()
+	if !was && cb != nil {
+		cb(true, cause)
+	}
+}
+
+// state reports whether the breaker is open and why.
+func (b *Breaker) state() (open bool, cause string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.open, b.cause
+}

@@ -1,0 +1,373 @@
+package delivery
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// BufferConfig bounds a retry buffer.
+type BufferConfig struct {
+	// Memory is the most compressed request bytes kept in memory.
+	Memory int64
+	// Disk is the most bytes written to files once memory is full; 0 or
+	// less keeps everything in memory.
+	Disk int64
+	// Dir is the directory of those files. Empty: a new directory under
+	// os.TempDir(), made when first needed and removed by Close. Set: the
+	// directory is kept, and requests left in it by an earlier process for
+	// the same destination are sent first.
+	Dir string
+}
+
+// Defaults of a retry buffer.
+const (
+	DefaultBufferMemory = 8 << 20
+	DefaultBufferDisk   = 64 << 20
+)
+
+// entry is one request body waiting to be sent again: compressed OTLP
+// protobuf of one signal, in memory or in a file.
+type entry struct {
+	signal Signal
+	count  int    // records in it
+	seq    uint64 // order of arrival, across signals
+	uid    uint64 // tells apart the files of entries of one seq
+	size   int64  // len of the compressed body
+	gz     []byte // the body when in memory
+	path   string // its file when on disk
+}
+
+// Buffer holds the requests a Transport could not deliver, per signal, in
+// order of arrival, within the memory and disk bounds of its BufferConfig.
+// When full, the oldest requests make room and are counted as dropped
+// (BufferFull).
+type Buffer struct {
+	cfg      BufferConfig
+	counters *Counters
+	key      string // names this destination's files in a shared directory
+
+	mu       sync.Mutex
+	lists    [numSignals][]*entry
+	claimed  map[*entry]bool // popped, being sent
+	memBytes int64
+	disk     int64
+	seq      uint64
+	dir      string // "" until made (or cfg.Dir)
+	made     bool   // dir was made by us and is removed by Close
+	dirErr   error  // the directory could not be made: memory only
+	uid      uint64
+}
+
+// newBuffer returns a buffer for the destination named key (a hash that
+// tells destinations apart without revealing their token).
+func newBuffer(cfg BufferConfig, counters *Counters, key string) *Buffer {
+	if cfg.Memory <= 0 {
+		cfg.Memory = DefaultBufferMemory
+	}
+	b := &Buffer{cfg: cfg, counters: counters, key: key, claimed: map[*entry]bool{}}
+	if cfg.Dir != "" {
+		b.dir = cfg.Dir
+		b.load()
+	}
+	return b
+}
+
+// fileName is "<key>-<signal>-<seq>-<uid>-<count>.otlp.gz".
+func (b *Buffer) fileName(e *entry) string {
+	return fmt.Sprintf("%s-%d-%020d-%d-%d.otlp.gz", b.key, e.signal, e.seq, e.uid, e.count)
+}
+
+// load adopts the files an earlier process left in cfg.Dir for this
+// destination.
+func (b *Buffer) load() {
+	names, err := os.ReadDir(b.dir)
+	if err != nil {
+		return // nothing there yet; the directory is made when needed
+	}
+	var found []*entry
+	for _, de := range names {
+		name := de.Name()
+		rest, ok := strings.CutPrefix(name, b.key+"-")
+		if !ok || !strings.HasSuffix(rest, ".otlp.gz") {
+			continue
+		}
+		parts := strings.Split(strings.TrimSuffix(rest, ".otlp.gz"), "-")
+		if len(parts) != 4 {
+			continue
+		}
+		sig, err1 := strconv.Atoi(parts[0])
+		seq, err2 := strconv.ParseUint(parts[1], 10, 64)
+		count, err3 := strconv.Atoi(parts[3])
+		info, err4 := de.Info()
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || sig < 0 || sig >= int(numSignals) || count < 0 {
+			continue
+		}
+		found = append(found, &entry{signal: Signal(sig), seq: seq, count: count, size: info.Size(), path: filepath.Join(b.dir, name)})
+	}
+	slices.SortFunc(found, func(x, y *entry) int { return compareSeq(x.seq, y.seq) })
+	for _, e := range found {
+		b.uid++
+		e.uid = b.uid
+		b.lists[e.signal] = append(b.lists[e.signal], e)
+		b.disk += e.size
+		b.seq = max(b.seq, e.seq)
+		b.counters.Buffered(e.signal, e.count)
+	}
+}
+
+func compareSeq(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// push adds e at the back of its signal's line.
+func (b *Buffer) push(e *entry) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.seq++
+	e.seq = b.seq
+	if !b.place(e) {
+		return
+	}
+	b.lists[e.signal] = append(b.lists[e.signal], e)
+	b.counters.Buffered(e.signal, e.count)
+}
+
+// pushFront adds e, which replaces an entry that was first in its line,
+// at the front of that line.
+func (b *Buffer) pushFront(e *entry) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.place(e) {
+		return
+	}
+	b.lists[e.signal] = append([]*entry{e}, b.lists[e.signal]...)
+	b.counters.Buffered(e.signal, e.count)
+}
+
+// requeue puts back, at the front of its line, an entry that pop handed
+// out and that could not be sent.
+func (b *Buffer) requeue(e *entry) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.claimed, e)
+	// Its memory or file is still accounted for: pop kept it.
+	b.lists[e.signal] = append([]*entry{e}, b.lists[e.signal]...)
+	b.counters.Buffered(e.signal, e.count)
+}
+
+// place finds room for e (not yet in any list) in memory or on disk,
+// dropping the oldest entries if it must. It reports false if e itself
+// was dropped. b.mu is held.
+func (b *Buffer) place(e *entry) bool {
+	b.uid++
+	e.uid = b.uid
+	limit := b.cfg.Memory + max(b.cfg.Disk, 0)
+	if b.dirErr != nil {
+		limit = b.cfg.Memory
+	}
+	if e.size > limit {
+		b.counters.Dropped(e.signal, BufferFull, e.count, fmt.Sprintf("a request of %d bytes is larger than the whole retry buffer (%d bytes)", e.size, limit))
+		b.forget(e)
+		return false
+	}
+	if b.memBytes+e.size <= b.cfg.Memory {
+		b.memBytes += e.size
+		return true
+	}
+	if b.cfg.Disk > 0 && b.dirErr == nil {
+		for b.disk+e.size > b.cfg.Disk && b.evictOldest(true) {
+		}
+		if b.disk+e.size <= b.cfg.Disk && b.spill(e) {
+			return true
+		}
+	}
+	for b.memBytes+e.size > b.cfg.Memory && b.evictOldest(false) {
+	}
+	if b.memBytes+e.size > b.cfg.Memory {
+		b.counters.Dropped(e.signal, BufferFull, e.count, "the retry buffer is full")
+		b.forget(e)
+		return false
+	}
+	b.memBytes += e.size
+	return true
+}
+
+// spill writes e's body to a file and lets go of it in memory. b.mu is
+// held.
+func (b *Buffer) spill(e *entry) bool {
+	if b.dir == "" {
+		dir, err := os.MkdirTemp("", "logfire-go-retry-")
+		if err != nil {
+			b.dirErr = err
+			return false
+		}
+		b.dir, b.made = dir, true
+	} else if err := os.MkdirAll(b.dir, 0o700); err != nil {
+		b.dirErr = err
+		return false
+	}
+	path := filepath.Join(b.dir, b.fileName(e))
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, e.gz, 0o600); err != nil {
+		os.Remove(tmp)
+		return false
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return false
+	}
+	e.path, e.gz = path, nil
+	b.disk += e.size
+	return true
+}
+
+// evictOldest drops the oldest entry (on disk when onDisk, else in
+// memory) of any signal to make room, counting its records as dropped. It
+// reports false if there was none. b.mu is held.
+func (b *Buffer) evictOldest(onDisk bool) bool {
+	var oldest *entry
+	var at Signal
+	var idx int
+	for sig := range numSignals {
+		// Each list is in order of arrival: its first match is its oldest.
+		i := slices.IndexFunc(b.lists[sig], func(e *entry) bool { return (e.path != "") == onDisk })
+		if i >= 0 && (oldest == nil || b.lists[sig][i].seq < oldest.seq) {
+			oldest, at, idx = b.lists[sig][i], sig, i
+		}
+	}
+	if oldest == nil {
+		return false
+	}
+	b.lists[at] = slices.Delete(b.lists[at], idx, idx+1)
+	b.counters.Buffered(oldest.signal, -oldest.count)
+	b.counters.Dropped(oldest.signal, BufferFull, oldest.count, "the retry buffer was full: the oldest requests made room")
+	b.release(oldest)
+	return true
+}
+
+// release frees e's memory or file. b.mu is held.
+func (b *Buffer) release(e *entry) {
+	if e.path != "" {
+		os.Remove(e.path)
+		b.disk -= e.size
+		e.path = ""
+	} else {
+		b.memBytes -= e.size
+	}
+	e.gz = nil
+}
+
+// forget lets go of an entry that was never placed. b.mu is held.
+func (b *Buffer) forget(e *entry) {
+	if e.path != "" {
+		os.Remove(e.path)
+		b.disk -= e.size
+	}
+	e.gz, e.path = nil, ""
+}
+
+// pop hands out the oldest entry of sig, with its body in memory, or nil.
+// The caller must pass it to done or requeue.
+func (b *Buffer) pop(sig Signal) (*entry, []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for len(b.lists[sig]) > 0 {
+		e := b.lists[sig][0]
+		b.lists[sig] = b.lists[sig][1:]
+		b.counters.Buffered(sig, -e.count)
+		body := e.gz
+		if e.path != "" {
+			data, err := os.ReadFile(e.path)
+			if err != nil {
+				b.counters.Dropped(sig, BufferFull, e.count, "a spilled request could not be read back: "+err.Error())
+				b.release(e)
+				continue
+			}
+			body = data
+		}
+		b.claimed[e] = true
+		return e, body
+	}
+	return nil, nil
+}
+
+// done forgets an entry that pop handed out and that was delivered or
+// dropped.
+func (b *Buffer) done(e *entry) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.claimed, e)
+	b.release(e)
+}
+
+// pending reports the records of each signal in the buffer, claimed ones
+// included.
+func (b *Buffer) pending() [numSignals]int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var n [numSignals]int64
+	for sig := range numSignals {
+		for _, e := range b.lists[sig] {
+			n[sig] += int64(e.count)
+		}
+	}
+	for e := range b.claimed {
+		n[e.signal] += int64(e.count)
+	}
+	return n
+}
+
+// empty reports whether sig has nothing waiting.
+func (b *Buffer) empty(sig Signal) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.lists[sig]) == 0
+}
+
+// close ends the buffer at shutdown. With a directory of the user's, what
+// is in memory is written there, where the next process finds it; what
+// cannot be (or everything, with a directory of our own) is counted as
+// dropped for Shutdown, and our own directory is removed.
+func (b *Buffer) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	keep := b.cfg.Dir != ""
+	for sig := range numSignals {
+		var left []*entry
+		for _, e := range b.lists[sig] {
+			if keep && (e.path != "" || (b.cfg.Disk > 0 && b.disk+e.size <= b.cfg.Disk && b.spillKept(e))) {
+				left = append(left, e)
+				continue
+			}
+			b.counters.Buffered(sig, -e.count)
+			b.counters.Dropped(sig, Shutdown, e.count, "still in the retry buffer at shutdown")
+			b.release(e)
+		}
+		b.lists[sig] = left
+	}
+	if b.made {
+		os.RemoveAll(b.dir)
+		b.dir, b.made = "", false
+	}
+}
+
+// spillKept moves an in-memory entry to disk at close. b.mu is held.
+func (b *Buffer) spillKept(e *entry) bool {
+	b.memBytes -= e.size
+	if b.spill(e) {
+		return true
+	}
+	b.memBytes += e.size
+	return false
+}

@@ -1,0 +1,148 @@
+package delivery
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// result is what one attempt to send a request came to.
+type result int
+
+const (
+	sent      result = iota // 2xx, read whole
+	retryable               // 408, 429, 5xx, a network error, a truncated answer
+	tooLarge                // 413: split and send again
+	refused                 // any other status: the backend will not take it
+)
+
+// attempt describes one try.
+type attempt struct {
+	result     result
+	retryAfter time.Duration // from a Retry-After header; 0 if none
+	body       []byte        // the answer's body, for a 2xx (partial success)
+	cause      string        // what went wrong, in words, for anything but sent
+}
+
+// maxErrorBody is how much of an error answer is read, and maxQuotedBody
+// how much of it is quoted in a message.
+const (
+	maxErrorBody   = 64 << 10
+	maxQuotedBody  = 200
+	maxAnswerBody  = 4 << 20 // a 2xx answer (an OTLP response message)
+	maxRetryAfter  = 10 * time.Minute
+	initialBackoff = 100 * time.Millisecond
+	maxBackoff     = 5 * time.Second
+)
+
+// classify reads resp (which it closes) or err into an attempt. where
+// names the request in messages ("http://host/v1/traces").
+func classify(resp *http.Response, err error, where string) attempt {
+	if err != nil {
+		return attempt{result: retryable, cause: fmt.Sprintf("sending to %s: %s", where, networkCause(err))}
+	}
+	defer resp.Body.Close()
+	code := resp.StatusCode
+	if code >= 200 && code < 300 {
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBody))
+		if rerr != nil {
+			// The backend's answer broke off: whether it kept the data is
+			// unknown, and an OTLP receiver that failed to answer in full
+			// is treated as having failed.
+			return attempt{result: retryable, cause: fmt.Sprintf("reading the answer of %s: %s", where, networkCause(rerr))}
+		}
+		return attempt{result: sent, body: body}
+	}
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	a := attempt{cause: fmt.Sprintf("%s answered HTTP %s%s", where, statusText(resp), quoteBody(msg))}
+	switch {
+	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests, code >= 500:
+		a.result = retryable
+		a.retryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		if a.retryAfter > 0 {
+			a.cause += fmt.Sprintf(" (Retry-After %v)", a.retryAfter.Round(time.Second))
+		}
+	case code == http.StatusRequestEntityTooLarge:
+		a.result = tooLarge
+	default:
+		a.result = refused
+	}
+	return a
+}
+
+func statusText(resp *http.Response) string {
+	if t := http.StatusText(resp.StatusCode); t != "" {
+		return strconv.Itoa(resp.StatusCode) + " " + t
+	}
+	return strconv.Itoa(resp.StatusCode)
+}
+
+// quoteBody quotes the start of an error answer, as valid UTF-8 on one
+// line.
+func quoteBody(b []byte) string {
+	s := strings.TrimSpace(strings.ToValidUTF8(string(b), "\uFFFD"))
+	if s == "" {
+		return ""
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > maxQuotedBody {
+		cut := maxQuotedBody
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return ": " + s
+}
+
+// networkCause describes a transport error without the request's method
+// and URL, which the caller says once.
+func networkCause(err error) string {
+	var u *url.Error
+	if errors.As(err, &u) {
+		err = u.Err
+	}
+	return err.Error()
+}
+
+// retryAfter parses a Retry-After value, whole seconds or an HTTP date, at
+// now. It returns 0 for none or nonsense, and caps the wait.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
+}
+
+// backoff is the wait before retry n (1 for the first retry): exponential
+// from initialBackoff, capped at maxBackoff, with jitter so that many
+// processes hit by one outage do not retry in step.
+func backoff(n int) time.Duration {
+	d := initialBackoff
+	for i := 1; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, maxBackoff)
+	// Between half and all of d.
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}

@@ -1,0 +1,477 @@
+package delivery
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a Transport: one destination (a backend and its
+// credentials), shared by the exporters of the three signals.
+type Config struct {
+	// BaseURL is the root the signal paths (/v1/traces, …) are added to.
+	BaseURL string
+	// Headers are sent with every request (Authorization, User-Agent).
+	Headers map[string]string
+	// Next sends the requests; nil means a transport like
+	// http.DefaultTransport of this Transport's own.
+	Next http.RoundTripper
+	// Counters receives the accounting; nil makes one.
+	Counters *Counters
+	// Buffer bounds the retry buffer.
+	Buffer BufferConfig
+	// ProbeTimeout bounds an export while the backend is failing (see
+	// Breaker); 0 means DefaultProbeTimeout.
+	ProbeTimeout time.Duration
+	// MaxRequestBytes is the largest encoded request sent as is; larger
+	// ones are split in halves first. 0 means DefaultMaxRequestBytes.
+	MaxRequestBytes int
+	// GzipLevel is the compression level; 0 means gzip.BestSpeed.
+	GzipLevel int
+	// BackgroundAttempts bounds the tries of one export of the export
+	// queue's own (flushes try until their context ends); 0 means
+	// DefaultBackgroundAttempts.
+	BackgroundAttempts int
+	// AttemptTimeout bounds one try of such an export; 0 means
+	// DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
+	// Redact rewrites every message before it is kept or returned, so
+	// that no credential echoed by a backend leaves the process.
+	Redact func(string) string
+	// OnOutage is called when the backend starts failing (open, with the
+	// cause) and when it answers again.
+	OnOutage func(open bool, cause string)
+}
+
+// Defaults of a Transport.
+const (
+	DefaultMaxRequestBytes    = 5 << 20
+	DefaultBackgroundAttempts = 4
+	DefaultAttemptTimeout     = 10 * time.Second
+)
+
+// Transport is the http.RoundTripper of the OTLP/HTTP exporters of one
+// destination. It takes each uncompressed OTLP protobuf request an
+// exporter makes and delivers it: split if too large, gzip-compressed,
+// retried within the request's context, kept in the retry buffer when that
+// is not enough, and sent again, oldest first, before later requests of
+// the same signal. It answers the exporter 200 once the request's records
+// are delivered, buffered or counted as dropped: what became of them is in
+// the Counters, not in the exporter's error.
+type Transport struct {
+	cfg      Config
+	base     *url.URL
+	where    [numSignals]string // the request URL, for messages
+	next     http.RoundTripper
+	own      *http.Transport // next, when we made it (closed by Close)
+	counters *Counters
+	buffer   *Buffer
+	breaker  *Breaker
+	redact   func(string) string
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// NewTransport returns a Transport for cfg.
+func NewTransport(cfg Config) (*Transport, error) {
+	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("delivery: the base URL is not an absolute URL")
+	}
+	t := &Transport{cfg: cfg, base: base, counters: cfg.Counters, redact: cfg.Redact}
+	if t.counters == nil {
+		t.counters = &Counters{}
+	}
+	if t.redact == nil {
+		t.redact = func(s string) string { return s }
+	}
+	if t.cfg.MaxRequestBytes <= 0 {
+		t.cfg.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if t.cfg.GzipLevel == 0 {
+		t.cfg.GzipLevel = gzip.BestSpeed
+	}
+	if t.cfg.BackgroundAttempts <= 0 {
+		t.cfg.BackgroundAttempts = DefaultBackgroundAttempts
+	}
+	if t.cfg.AttemptTimeout <= 0 {
+		t.cfg.AttemptTimeout = DefaultAttemptTimeout
+	}
+	t.next = cfg.Next
+	if t.next == nil {
+		t.own = http.DefaultTransport.(*http.Transport).Clone()
+		t.next = t.own
+	}
+	for _, sig := range Signals {
+		u := *base
+		u.Path += sig.path()
+		t.where[sig] = u.Redacted()
+	}
+	t.breaker = newBreaker(cfg.ProbeTimeout, func(open bool, cause string) {
+		if cfg.OnOutage != nil {
+			cfg.OnOutage(open, cause)
+		}
+	})
+	t.buffer = newBuffer(cfg.Buffer, t.counters, destinationKey(base.String(), cfg.Headers["Authorization"]))
+	return t, nil
+}
+
+// destinationKey names a destination in file names without revealing its
+// credentials: a hash of its URL and token.
+func destinationKey(base, token string) string {
+	sum := sha256.Sum256([]byte(base + "\x00" + token))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Counters returns the transport's counters.
+func (t *Transport) Counters() *Counters { return t.counters }
+
+// Outage reports whether the backend is failing and, if so, why.
+func (t *Transport) Outage() (bool, string) { return t.breaker.state() }
+
+// Buffered reports the records of each signal in the retry buffer.
+func (t *Transport) Buffered() [numSignals]int64 { return t.buffer.pending() }
+
+// RoundTrip delivers the OTLP request req (see Transport). It fails only
+// for a request it cannot read.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	sig, ok := signalOf(req.URL.Path)
+	if !ok {
+		return nil, fmt.Errorf("delivery: %s is not an OTLP/HTTP path", req.URL.Path)
+	}
+	raw, err := readBody(req)
+	if err != nil {
+		return nil, fmt.Errorf("delivery: reading the request: %w", err)
+	}
+	count := 0
+	if c := callFrom(ctx); c != nil {
+		c.seen = true
+		count = c.count
+	} else {
+		count = countRecords(sig, raw)
+	}
+	t.deliver(ctx, sig, raw, count)
+	return &http.Response{
+		Status:     "200 OK",
+		StatusCode: http.StatusOK,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     http.Header{"Content-Type": {"application/x-protobuf"}},
+		Body:       http.NoBody,
+		Request:    req,
+	}, nil
+}
+
+func signalOf(path string) (Signal, bool) {
+	for _, sig := range Signals {
+		if strings.HasSuffix(path, sig.path()) {
+			return sig, true
+		}
+	}
+	return 0, false
+}
+
+func readBody(req *http.Request) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	defer req.Body.Close()
+	if req.ContentLength > 0 {
+		buf := make([]byte, req.ContentLength)
+		_, err := io.ReadFull(req.Body, buf)
+		return buf, err
+	}
+	return io.ReadAll(req.Body)
+}
+
+// deliver sends what the buffer holds for sig, then the request raw of
+// count records, within ctx; what it cannot send stays in, or joins, the
+// buffer.
+func (t *Transport) deliver(ctx context.Context, sig Signal, raw []byte, count int) {
+	entries, err := t.encode(sig, raw, count)
+	if err != nil {
+		t.counters.Dropped(sig, Encoding, count, t.redact(err.Error()))
+		return
+	}
+	if keepOnly(ctx) || !t.drainSignal(ctx, sig) {
+		for _, e := range entries {
+			t.buffer.push(e)
+		}
+		return
+	}
+	if len(entries) > 1 {
+		raw = nil // the entries are parts of it
+	}
+	for i, e := range entries {
+		left := t.send(ctx, e, raw)
+		if len(left) == 0 {
+			continue
+		}
+		for _, l := range left {
+			t.buffer.push(l)
+		}
+		for _, rest := range entries[i+1:] {
+			t.buffer.push(rest)
+		}
+		return
+	}
+}
+
+// encode compresses raw into entries, splitting it first while it is
+// larger than the request limit.
+func (t *Transport) encode(sig Signal, raw []byte, count int) ([]*entry, error) {
+	if len(raw) <= t.cfg.MaxRequestBytes || count < 2 {
+		gz, err := t.compress(raw)
+		if err != nil {
+			return nil, err
+		}
+		return []*entry{{signal: sig, count: count, gz: gz, size: int64(len(gz))}}, nil
+	}
+	halves, counts, err := split(sig, raw)
+	if err != nil {
+		return nil, fmt.Errorf("splitting a request of %d bytes: %w", len(raw), err)
+	}
+	var out []*entry
+	for i := range halves {
+		part, err := t.encode(sig, halves[i], counts[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+var gzipPools sync.Map // level → *sync.Pool of *gzip.Writer
+
+func (t *Transport) compress(raw []byte) ([]byte, error) {
+	p, _ := gzipPools.LoadOrStore(t.cfg.GzipLevel, &sync.Pool{})
+	pool := p.(*sync.Pool)
+	var buf bytes.Buffer
+	buf.Grow(len(raw)/4 + 64)
+	zw, _ := pool.Get().(*gzip.Writer)
+	if zw == nil {
+		var err error
+		if zw, err = gzip.NewWriterLevel(&buf, t.cfg.GzipLevel); err != nil {
+			return nil, err
+		}
+	} else {
+		zw.Reset(&buf)
+	}
+	defer pool.Put(zw)
+	if _, err := zw.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func decompress(gz []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+// Drain sends everything the retry buffer holds, within ctx, and reports
+// whether the buffer is empty after.
+func (t *Transport) Drain(ctx context.Context) bool {
+	all := true
+	for _, sig := range Signals {
+		if keepOnly(ctx) || !t.drainSignal(ctx, sig) {
+			all = false
+		}
+	}
+	return all
+}
+
+// drainSignal sends the buffered requests of sig, oldest first, until
+// none is left (true) or one cannot be sent (false; it stays first).
+func (t *Transport) drainSignal(ctx context.Context, sig Signal) bool {
+	for {
+		e, body := t.buffer.pop(sig)
+		if e == nil {
+			return true
+		}
+		e.gz = body
+		left := t.send(ctx, e, nil)
+		switch {
+		case len(left) == 0:
+			t.buffer.done(e)
+		case len(left) == 1 && left[0] == e:
+			if e.path != "" {
+				e.gz = nil // it is on disk
+			}
+			t.buffer.requeue(e)
+			return false
+		default:
+			// e was split and only some of it went: its parts replace it.
+			t.buffer.done(e)
+			for i := len(left) - 1; i >= 0; i-- {
+				left[i].seq = e.seq
+				t.buffer.pushFront(left[i])
+			}
+			return false
+		}
+	}
+}
+
+// send delivers e within ctx, splitting it if the backend says it is too
+// large. It returns what is left to send: nothing when every record was
+// delivered or dropped, e itself when nothing could be sent. raw is e's
+// uncompressed body if the caller has it (else it is decompressed when a
+// split needs it).
+func (t *Transport) send(ctx context.Context, e *entry, raw []byte) []*entry {
+	m := modeFrom(ctx)
+	ok, limit := t.breaker.admit(m, time.Now())
+	if !ok {
+		return []*entry{e}
+	}
+	for n := 1; ; n++ {
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		switch {
+		case limit > 0:
+			actx, cancel = context.WithTimeout(ctx, limit)
+		case m == background:
+			actx, cancel = context.WithTimeout(ctx, t.cfg.AttemptTimeout)
+		}
+		a := t.try(actx, e)
+		cancel()
+		switch a.result {
+		case sent:
+			t.breaker.succeeded()
+			rejected, msg := rejectedRecords(e.signal, a.body)
+			rejected = min(max(rejected, 0), int64(e.count))
+			t.counters.Delivered(e.signal, e.count-int(rejected))
+			if rejected > 0 {
+				cause := fmt.Sprintf("%s accepted the request but rejected %d of its %d %s", t.where[e.signal], rejected, e.count, e.signal)
+				if msg != "" {
+					cause += ": " + msg
+				}
+				t.counters.Dropped(e.signal, Rejected, int(rejected), t.redact(cause))
+			}
+			return nil
+		case refused:
+			// The backend answered: it is up, and will not take these.
+			t.breaker.succeeded()
+			t.counters.Dropped(e.signal, Rejected, e.count, t.redact(a.cause))
+			return nil
+		case tooLarge:
+			t.breaker.succeeded()
+			return t.sendSplit(ctx, e, raw, a.cause)
+		}
+		// Retryable. A probe, a context that ended, or too many tries
+		// give up and open the breaker.
+		wait := max(backoff(n), a.retryAfter)
+		done := ctx.Err() != nil || limit > 0 || (m == background && n >= t.cfg.BackgroundAttempts)
+		if dl, has := ctx.Deadline(); has && time.Until(dl) < wait {
+			done = true
+		}
+		if done {
+			t.breaker.failed(t.redact(a.cause), a.retryAfter, time.Now())
+			return []*entry{e}
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			t.breaker.failed(t.redact(a.cause), a.retryAfter, time.Now())
+			return []*entry{e}
+		}
+	}
+}
+
+// sendSplit sends e in two halves after the backend said it was too
+// large.
+func (t *Transport) sendSplit(ctx context.Context, e *entry, raw []byte, cause string) []*entry {
+	if raw == nil {
+		var err error
+		if raw, err = decompress(e.gz); err != nil {
+			t.counters.Dropped(e.signal, Encoding, e.count, t.redact("a buffered request could not be read back: "+err.Error()))
+			return nil
+		}
+	}
+	halves, counts, err := split(e.signal, raw)
+	if err != nil {
+		t.counters.Dropped(e.signal, TooLarge, e.count, t.redact(cause))
+		return nil
+	}
+	var left []*entry
+	for i := range halves {
+		gz, err := t.compress(halves[i])
+		if err != nil {
+			t.counters.Dropped(e.signal, Encoding, counts[i], t.redact(err.Error()))
+			continue
+		}
+		part := &entry{signal: e.signal, count: counts[i], gz: gz, size: int64(len(gz))}
+		if len(left) > 0 {
+			left = append(left, part)
+			continue
+		}
+		left = append(left, t.send(ctx, part, halves[i])...)
+	}
+	return left
+}
+
+// try makes one request for e.
+func (t *Transport) try(ctx context.Context, e *entry) attempt {
+	u := *t.base
+	u.Path += e.signal.path()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(e.gz))
+	if err != nil {
+		return attempt{result: refused, cause: err.Error()}
+	}
+	for k, v := range t.cfg.Headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("Content-Encoding", "gzip")
+	req.ContentLength = int64(len(e.gz))
+	gz := e.gz
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(gz)), nil }
+	resp, err := t.next.RoundTrip(req)
+	if err != nil && ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = errors.New("no answer before the export's deadline")
+		} else {
+			err = errors.New("the export was cancelled")
+		}
+	}
+	return classify(resp, err, t.where[e.signal])
+}
+
+// Close ends the transport at shutdown, after a last Drain: what the
+// buffer still holds is counted as dropped (Shutdown), or left in the
+// buffer's directory if it is the user's, and idle connections are closed.
+func (t *Transport) Close() {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return
+	}
+	t.closed = true
+	t.mu.Unlock()
+	t.buffer.close()
+	if t.own != nil {
+		t.own.CloseIdleConnections()
+	} else if ci, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}

@@ -1,0 +1,161 @@
+package logfire
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/logfire-go/sdk/internal/delivery"
+)
+
+// metricExporter collects the instance's metrics through a manual reader
+// and exports them to one destination every interval, and on ForceFlush
+// and Shutdown in the caller's goroutine, within the caller's context.
+//
+// It stands in for sdkmetric.PeriodicReader, whose ForceFlush exports
+// from the reader's own goroutine, with the reader's context: a flush
+// bounded by a Lambda invocation's deadline could return while its export
+// went on, and the process would freeze mid-request.
+type metricExporter struct {
+	reader   *sdkmetric.ManualReader
+	exp      sdkmetric.Exporter
+	cnt      *delivery.Counters
+	interval time.Duration
+	timeout  time.Duration
+
+	collect  sync.Mutex // one collection and export at a time: delta sums must go in order
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+	ctx      context.Context // of the periodic exports; cancelled by abort
+	cancel   context.CancelFunc
+}
+
+func newMetricExporter(exp sdkmetric.Exporter, interval, timeout time.Duration, cnt *delivery.Counters) *metricExporter {
+	m := &metricExporter{
+		reader: sdkmetric.NewManualReader(
+			sdkmetric.WithTemporalitySelector(temporality),
+			sdkmetric.WithAggregationSelector(aggregation),
+		),
+		exp:      exp,
+		cnt:      cnt,
+		interval: interval,
+		timeout:  timeout,
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	go m.run()
+	return m
+}
+
+func (m *metricExporter) run() {
+	defer close(m.done)
+	t := time.NewTicker(m.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(m.ctx, m.timeout)
+			_ = m.export(ctx)
+			cancel()
+		}
+	}
+}
+
+// ForceFlush collects and exports now.
+func (m *metricExporter) ForceFlush(ctx context.Context) error { return m.export(ctx) }
+
+// Shutdown stops the periodic export, exports a last time and shuts the
+// reader and the exporter down.
+func (m *metricExporter) Shutdown(ctx context.Context) error {
+	var err error
+	m.stopOnce.Do(func() {
+		close(m.stop)
+		<-m.done
+		// The meter provider shuts the reader down.
+		err = m.export(ctx)
+		err = joinErr(err, m.exp.Shutdown(ctx))
+	})
+	m.cancel()
+	return err
+}
+
+// abort stops the periodic export without a last one and waits for an
+// export under way (whose context must be done) to return.
+func (m *metricExporter) abort() {
+	m.cancel()
+	m.stopOnce.Do(func() {
+		close(m.stop)
+		<-m.done
+		_ = m.exp.Shutdown(context.Background())
+	})
+	m.collect.Lock()
+	m.collect.Unlock() //nolint:staticcheck // waits for an export under way
+}
+
+// export collects and exports what was recorded since the last export;
+// with no data points it sends nothing.
+func (m *metricExporter) export(ctx context.Context) error {
+	m.collect.Lock()
+	defer m.collect.Unlock()
+	var rm metricdata.ResourceMetrics
+	if err := m.reader.Collect(context.WithoutCancel(ctx), &rm); err != nil {
+		return err
+	}
+	n := dataPoints(&rm)
+	if n == 0 {
+		return nil
+	}
+	exportMetrics(&rm)
+	if ctx.Err() != nil {
+		ctx = delivery.KeepOnly(ctx)
+	}
+	cctx, seen := delivery.WithCall(ctx, delivery.Metrics, n)
+	err := m.exp.Export(cctx, &rm)
+	if err != nil && !seen() && ctx.Err() != nil {
+		cctx, seen = delivery.WithCall(delivery.KeepOnly(ctx), delivery.Metrics, n)
+		err = m.exp.Export(cctx, &rm)
+	}
+	if err != nil && !seen() {
+		m.cnt.Dropped(delivery.Metrics, delivery.Encoding, n, err.Error())
+	}
+	return nil
+}
+
+// dataPoints counts the data points of rm.
+func dataPoints(rm *metricdata.ResourceMetrics) int {
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				n += len(d.DataPoints)
+			case metricdata.Sum[float64]:
+				n += len(d.DataPoints)
+			case metricdata.Gauge[int64]:
+				n += len(d.DataPoints)
+			case metricdata.Gauge[float64]:
+				n += len(d.DataPoints)
+			case metricdata.Histogram[int64]:
+				n += len(d.DataPoints)
+			case metricdata.Histogram[float64]:
+				n += len(d.DataPoints)
+			case metricdata.ExponentialHistogram[int64]:
+				n += len(d.DataPoints)
+			case metricdata.ExponentialHistogram[float64]:
+				n += len(d.DataPoints)
+			case metricdata.Summary:
+				n += len(d.DataPoints)
+			default:
+				n++ // a kind this SDK does not know: send it rather than drop it
+			}
+		}
+	}
+	return n
+}
