@@ -304,9 +304,7 @@ func (lf *Logfire) Shutdown(ctx context.Context) error {
 			named("logs", lf.lp.Shutdown),
 		})
 		for _, d := range lf.dests {
-			if sctx.Err() == nil {
-				d.transport.Drain(sctx)
-			}
+			d.transport.Shutdown(sctx)
 			d.stop()
 		}
 		lf.drops.stop()

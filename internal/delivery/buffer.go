@@ -328,11 +328,16 @@ func (b *Buffer) pending() [numSignals]int64 {
 	return n
 }
 
-// empty reports whether sig has nothing waiting.
-func (b *Buffer) empty(sig Signal) bool {
+// isEmpty reports whether nothing is waiting.
+func (b *Buffer) isEmpty() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.lists[sig]) == 0
+	for sig := range numSignals {
+		if len(b.lists[sig]) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // close ends the buffer at shutdown. With a directory of the user's, what

@@ -81,6 +81,16 @@ type Transport struct {
 
 	mu     sync.Mutex
 	closed bool
+
+	// The retry loop sends what the buffer holds while nothing else is
+	// exported (see retryLoop).
+	kick     chan struct{}
+	draining chan struct{} // held by a Drain: one at a time
+	stopOnce sync.Once
+	stop     chan struct{}
+	stopped  chan struct{}
+	ctx      context.Context // of the retry loop; cancelled by Close
+	cancel   context.CancelFunc
 }
 
 // NewTransport returns a Transport for cfg.
@@ -124,7 +134,56 @@ func NewTransport(cfg Config) (*Transport, error) {
 		}
 	})
 	t.buffer = newBuffer(cfg.Buffer, t.counters, destinationKey(base.String(), cfg.Headers["Authorization"]))
+	t.kick = make(chan struct{}, 1)
+	t.draining = make(chan struct{}, 1)
+	t.stop = make(chan struct{})
+	t.stopped = make(chan struct{})
+	t.ctx, t.cancel = context.WithCancel(context.Background())
+	go t.retryLoop()
+	if !t.buffer.isEmpty() {
+		t.wake() // files an earlier process left
+	}
 	return t, nil
+}
+
+// retryInterval is how often the retry loop looks at a buffer that is not
+// empty; the breaker decides whether it sends.
+const retryInterval = 250 * time.Millisecond
+
+// retryLoop sends, in the background, what the buffer holds, so that it
+// goes out once the backend answers again even if nothing else is
+// exported. It only runs its timer while the buffer is not empty.
+func (t *Transport) retryLoop() {
+	defer close(t.stopped)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-t.stop:
+			timer.Stop()
+			return
+		case <-t.kick:
+			timer.Reset(retryInterval)
+		case <-timer.C:
+			if t.buffer.isEmpty() {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(t.ctx, t.cfg.AttemptTimeout)
+			t.Drain(ctx)
+			cancel()
+			if !t.buffer.isEmpty() {
+				timer.Reset(retryInterval)
+			}
+		}
+	}
+}
+
+// wake starts the retry loop's timer.
+func (t *Transport) wake() {
+	select {
+	case t.kick <- struct{}{}:
+	default:
+	}
 }
 
 // destinationKey names a destination in file names without revealing its
@@ -210,6 +269,7 @@ func (t *Transport) deliver(ctx context.Context, sig Signal, raw []byte, count i
 		for _, e := range entries {
 			t.buffer.push(e)
 		}
+		t.wake()
 		return
 	}
 	if len(entries) > 1 {
@@ -226,6 +286,7 @@ func (t *Transport) deliver(ctx context.Context, sig Signal, raw []byte, count i
 		for _, rest := range entries[i+1:] {
 			t.buffer.push(rest)
 		}
+		t.wake()
 		return
 	}
 }
@@ -290,8 +351,15 @@ func decompress(gz []byte) ([]byte, error) {
 }
 
 // Drain sends everything the retry buffer holds, within ctx, and reports
-// whether the buffer is empty after.
+// whether the buffer is empty after. Drains take turns: one that finds
+// another under way (the retry loop's) waits for it first.
 func (t *Transport) Drain(ctx context.Context) bool {
+	select {
+	case t.draining <- struct{}{}:
+		defer func() { <-t.draining }()
+	case <-ctx.Done():
+		return false
+	}
 	all := true
 	for _, sig := range Signals {
 		if keepOnly(ctx) || !t.drainSignal(ctx, sig) {
@@ -339,6 +407,14 @@ func (t *Transport) drainSignal(ctx context.Context, sig Signal) bool {
 // split needs it).
 func (t *Transport) send(ctx context.Context, e *entry, raw []byte) []*entry {
 	m := modeFrom(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		// Give up a little before the deadline, so that what could not be
+		// sent is in the buffer (and counted) when the caller's context
+		// ends, not just after.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-deadlineReserve(time.Until(dl))))
+		defer cancel()
+	}
 	ok, limit := t.breaker.admit(m, time.Now())
 	if !ok {
 		return []*entry{e}
@@ -396,6 +472,12 @@ func (t *Transport) send(ctx context.Context, e *entry, raw []byte) []*entry {
 			return []*entry{e}
 		}
 	}
+}
+
+// deadlineReserve is the time kept before a deadline of which left
+// remains: a twentieth, between 2 and 50 ms.
+func deadlineReserve(left time.Duration) time.Duration {
+	return min(max(left/20, 2*time.Millisecond), 50*time.Millisecond)
 }
 
 // sendSplit sends e in two halves after the backend said it was too
@@ -457,10 +539,37 @@ func (t *Transport) try(ctx context.Context, e *entry) attempt {
 	return classify(resp, err, t.where[e.signal])
 }
 
-// Close ends the transport at shutdown, after a last Drain: what the
-// buffer still holds is counted as dropped (Shutdown), or left in the
-// buffer's directory if it is the user's, and idle connections are closed.
+// Shutdown stops the retry loop, sends what the buffer holds within ctx
+// and closes the transport (see Close).
+func (t *Transport) Shutdown(ctx context.Context) {
+	// Let a send of the retry loop under way finish (cancelling it could
+	// lose the answer to a request the backend took, and the request
+	// would be sent twice), unless ctx ends first.
+	t.stopOnce.Do(func() { close(t.stop) })
+	select {
+	case <-t.stopped:
+	case <-ctx.Done():
+	}
+	t.stopRetries()
+	if ctx.Err() == nil {
+		t.Drain(ctx)
+	}
+	t.Close()
+}
+
+// stopRetries stops the retry loop, aborting its drain under way, and
+// waits for it to end.
+func (t *Transport) stopRetries() {
+	t.cancel()
+	t.stopOnce.Do(func() { close(t.stop) })
+	<-t.stopped
+}
+
+// Close ends the transport: it stops the retry loop; what the buffer
+// still holds is counted as dropped (Shutdown), or left in the buffer's
+// directory if it is the user's; idle connections are closed.
 func (t *Transport) Close() {
+	t.stopRetries()
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()

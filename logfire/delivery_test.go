@@ -1,0 +1,241 @@
+package logfire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/logfire-go/sdk/internal/otlptest"
+	"github.com/logfire-go/sdk/internal/selflog"
+)
+
+// quietSelflog keeps the SDK's own stderr lines out of the test output and
+// returns what was written.
+func quietSelflog(t *testing.T) *lockedBuffer {
+	t.Helper()
+	var buf lockedBuffer
+	restore := selflog.SetOutput(&buf)
+	t.Cleanup(restore)
+	return &buf
+}
+
+// deliveryInstance is an instance exporting to rcv, console off.
+func deliveryInstance(t *testing.T, url string, opts ...Option) *Logfire {
+	t.Helper()
+	lf, err := Configure(context.Background(), append([]Option{WithSetDefault(false), WithConsole(false),
+		WithToken(testToken), WithBaseURL(url), WithServiceName("delivery-test")}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lf
+}
+
+// emitted counts what a round of emit made: spans (logs and spans of the
+// Logfire API), OpenTelemetry log records and metric data points.
+type emitted struct{ spans, logs, points int }
+
+func (e emitted) add(o emitted) emitted {
+	return emitted{e.spans + o.spans, e.logs + o.logs, e.points + o.points}
+}
+
+// emit records a round of every signal on lf.
+func emit(t *testing.T, lf *Logfire, round int) emitted {
+	t.Helper()
+	ctx := context.Background()
+	for i := range 20 {
+		lf.Info(ctx, "record {i} of round {round}", "i", i, "round", round)
+	}
+	sctx, span := lf.Span(ctx, "round {round}", "round", round)
+	lf.Warn(sctx, "inside round {round}", "round", round)
+	span.End()
+	logger := lf.LoggerProvider().Logger("delivery-test")
+	for i := range 3 {
+		var rec otellog.Record
+		rec.SetBody(attribute.StringValue(fmt.Sprintf("bridged %d of round %d", i, round)))
+		logger.Emit(ctx, rec)
+	}
+	counter, err := lf.MeterProvider().Meter("delivery-test").Int64Counter("rounds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter.Add(ctx, 1, metric.WithAttributes(attribute.Int("round", round), attribute.String("k", "a")))
+	counter.Add(ctx, 2, metric.WithAttributes(attribute.Int("round", round), attribute.String("k", "b")))
+	return emitted{spans: 22, logs: 3, points: 2}
+}
+
+// realSpans counts the spans rcv accepted that are not pending spans.
+func realSpans(rcv *otlptest.Receiver) int {
+	n := 0
+	for _, s := range rcv.Spans() {
+		if s.Attrs["logfire.span_type"] != "pending_span" {
+			n++
+		}
+	}
+	return n
+}
+
+// checkArrived fails unless rcv accepted exactly want, once each.
+func checkArrived(t *testing.T, rcv *otlptest.Receiver, want emitted) {
+	t.Helper()
+	got := emitted{realSpans(rcv), rcv.Count(otlptest.Logs), rcv.Count(otlptest.Metrics)}
+	if got != want {
+		t.Errorf("received %+v, want %+v", got, want)
+	}
+	for _, sig := range []otlptest.Signal{otlptest.Traces, otlptest.Logs, otlptest.Metrics} {
+		if d := rcv.Duplicates(sig); d != 0 {
+			t.Errorf("%v: %d duplicates", sig, d)
+		}
+	}
+}
+
+// checkStats fails unless lf counts want as delivered and nothing else.
+func checkStats(t *testing.T, lf *Logfire, want emitted) {
+	t.Helper()
+	st := lf.DeliveryStats()
+	pending := lf.DeliveryStats().Spans.Delivered - int64(want.spans) // pending spans are delivered records too
+	if pending < 0 || st.Logs.Delivered != int64(want.logs) || st.Metrics.Delivered != int64(want.points) {
+		t.Errorf("delivered: %d spans, %d logs, %d points; want %+v", st.Spans.Delivered, st.Logs.Delivered, st.Metrics.Delivered, want)
+	}
+	for name, s := range map[string]SignalStats{"spans": st.Spans, "logs": st.Logs, "metrics": st.Metrics} {
+		if s.Queued != 0 || s.Buffered != 0 || s.DroppedTotal() != 0 {
+			t.Errorf("%s: queued %d, buffered %d, dropped %v", name, s.Queued, s.Buffered, s.Dropped)
+		}
+	}
+}
+
+// faultCases are the faults of a backend that recover: what to set, what
+// the error must say, and the Retry-After to wait out.
+var faultCases = []struct {
+	name       string
+	fault      otlptest.Fault
+	cause      []string // one of these is in the error
+	retryAfter time.Duration
+}{
+	{"refused", otlptest.Refuse, []string{"connection refused"}, 0},
+	{"500", otlptest.Status(500, 0), []string{"HTTP 500 Internal Server Error"}, 0},
+	{"503 Retry-After", otlptest.Status(503, time.Second), []string{"HTTP 503 Service Unavailable", "Retry-After 1s"}, time.Second},
+	{"429 Retry-After", otlptest.Status(429, time.Second), []string{"HTTP 429 Too Many Requests"}, time.Second},
+	{"hang", otlptest.Hang, []string{"no answer before the export's deadline"}, 0},
+	{"reset mid-body", otlptest.ResetMidBody, []string{"connection reset", "broken pipe", "EOF"}, 0},
+	{"truncated 200", otlptest.Truncated200, []string{"reading the answer", "unexpected EOF"}, 0},
+	{"2 s server", otlptest.Slow(2 * time.Second), []string{"no answer before the export's deadline"}, 0},
+}
+
+// TestFlushDuringOutageKeepsEverything: for every fault, a flush during
+// the fault returns within its context with an error that names the
+// cause and keeps the records; the next flush after the backend recovered
+// delivers them, once each.
+func TestFlushDuringOutageKeepsEverything(t *testing.T) {
+	clearEnv(t)
+	quietSelflog(t)
+	for _, tc := range faultCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rcv := otlptest.New(t)
+			lf := deliveryInstance(t, rcv.URL())
+			rcv.SetFault(tc.fault)
+			first := emit(t, lf, 1)
+
+			const budget = 1500 * time.Millisecond
+			ctx, cancel := context.WithTimeout(context.Background(), budget)
+			defer cancel()
+			start := time.Now()
+			err := lf.ForceFlush(ctx)
+			// The flush must not overrun its context; the slack is for a
+			// loaded machine, not a speed target.
+			if took := time.Since(start); took > budget+time.Second {
+				t.Errorf("ForceFlush took %v with a %v context", took, budget)
+			}
+			if !errors.Is(err, ErrNotDelivered) || !errors.Is(err, ErrBuffered) || errors.Is(err, ErrDropped) {
+				t.Fatalf("ForceFlush during the fault: %v, want a DeliveryError with buffered records only", err)
+			}
+			var de *DeliveryError
+			if !errors.As(err, &de) || de.Buffered != (SignalCounts{Spans: 22, Logs: 3, MetricPoints: 2}) {
+				t.Errorf("buffered: %+v", de)
+			}
+			if !containsAny(err.Error(), tc.cause) {
+				t.Errorf("the error does not name the cause (%q): %v", tc.cause, err)
+			}
+			if strings.Contains(err.Error(), testToken) {
+				t.Errorf("the error shows the token: %v", err)
+			}
+			if n := realSpans(rcv); n != 0 {
+				t.Errorf("%d spans accepted during the fault", n)
+			}
+
+			rcv.SetFault(otlptest.OK)
+			if tc.retryAfter > 0 {
+				time.Sleep(tc.retryAfter) // the backend asked for it
+			}
+			second := emit(t, lf, 2)
+			ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel2()
+			if err := lf.ForceFlush(ctx2); err != nil {
+				t.Fatalf("ForceFlush after recovery: %v", err)
+			}
+			want := first.add(second)
+			checkArrived(t, rcv, want)
+			if err := lf.Shutdown(ctx2); err != nil {
+				t.Fatalf("Shutdown: %v", err)
+			}
+			checkArrived(t, rcv, want)
+			checkStats(t, lf, want)
+		})
+	}
+}
+
+// TestBackgroundExportDuringOutage: without any flush, the export queue's
+// own exports keep what fails and send it once the backend answers again.
+func TestBackgroundExportDuringOutage(t *testing.T) {
+	clearEnv(t)
+	quietSelflog(t)
+	for _, tc := range faultCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rcv := otlptest.New(t)
+			lf := deliveryInstance(t, rcv.URL(), WithBatchScheduleDelay(50*time.Millisecond), WithBatchExportTimeout(time.Second))
+			rcv.SetFault(tc.fault)
+			e := emit(t, lf, 1)
+			wait, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if tc.fault != otlptest.Refuse {
+				if err := rcv.WaitRequests(wait, otlptest.Traces, 1); err != nil {
+					t.Fatalf("no export was tried: %v", err)
+				}
+			}
+			// Wait until the export has given up and kept the spans.
+			for lf.DeliveryStats().Spans.Buffered < int64(e.spans) {
+				select {
+				case <-wait.Done():
+					t.Fatalf("spans not buffered: %+v", lf.DeliveryStats())
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+			rcv.SetFault(otlptest.OK)
+			if err := rcv.WaitCount(wait, otlptest.Traces, e.spans); err != nil {
+				t.Fatalf("the buffered spans did not arrive: %v (stats %+v)", err, lf.DeliveryStats())
+			}
+			if err := lf.Shutdown(wait); err != nil {
+				t.Fatalf("Shutdown: %v", err)
+			}
+			checkArrived(t, rcv, e)
+			checkStats(t, lf, e)
+		})
+	}
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
