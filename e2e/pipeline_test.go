@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -72,88 +71,84 @@ func awsEnv(service, endpoint string) []string {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // ordersService is the orders service's process.
 type ordersService struct {
-	cmd            *exec.Cmd
-	url            string
-	stdout, stderr *syncBuffer
-	exited         chan error
+	cmd    *exec.Cmd
+	url    string
+	stderr bytes.Buffer // read only once the process has exited
+	stdout chan string  // all it printed, once it has exited
+	exited chan error
+	err    error // how it exited, once exited is closed
 }
 
 // startOrders starts the orders service with env and waits (bounded) for
 // it to say where it listens.
 func startOrders(t *testing.T, bin string, env ...string) *ordersService {
 	t.Helper()
-	s := &ordersService{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan error, 1)}
+	s := &ordersService{stdout: make(chan string, 1), exited: make(chan error)}
 	s.cmd = exec.Command(bin)
 	s.cmd.Dir = t.TempDir()
 	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
-	pr, pw := io.Pipe()
-	s.cmd.Stdout = io.MultiWriter(s.stdout, pw)
-	s.cmd.Stderr = s.stderr
+	s.cmd.Stderr = &s.stderr
+	out, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { s.exited <- s.cmd.Wait(); pw.Close() }()
+	found := make(chan string, 1)
+	go func() {
+		var all strings.Builder
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			all.WriteString(sc.Text() + "\n")
+			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				select {
+				case found <- u:
+				default:
+				}
+			}
+		}
+		s.stdout <- all.String()
+		s.err = s.cmd.Wait() // after the pipe is drained, as os/exec asks
+		close(s.exited)
+	}()
 	t.Cleanup(func() {
 		_ = s.cmd.Process.Kill()
 		<-s.exited
 	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				found <- u
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
 	select {
 	case s.url = <-found:
-	case err := <-s.exited:
-		t.Fatalf("the orders service exited: %v\n%s%s", err, s.stdout, s.stderr)
+	case <-s.exited:
+		t.Fatalf("the orders service exited: %v\n%s%s", s.err, <-s.stdout, &s.stderr)
 	case <-time.After(30 * time.Second):
-		t.Fatalf("the orders service did not say where it listens:\n%s%s", s.stdout, s.stderr)
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+		t.Fatalf("the orders service did not say where it listens:\n%s%s", <-s.stdout, &s.stderr)
 	}
 	return s
 }
 
-// stop sends SIGTERM and waits (bounded) for the service to exit, having
-// sent what it still held.
-func (s *ordersService) stop(t *testing.T) {
+// stop sends SIGTERM, waits (bounded) for the service to exit, having sent
+// what it still held, and returns what it printed.
+func (s *ordersService) stop(t *testing.T) string {
 	t.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-s.exited:
-		s.exited <- err // for the cleanup
-		if err != nil {
-			t.Errorf("the orders service exited with %v:\n%s", err, s.stderr)
-		}
+	case <-s.exited:
 	case <-time.After(20 * time.Second):
-		t.Errorf("the orders service did not exit after SIGTERM:\n%s", s.stderr)
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+		t.Errorf("the orders service did not exit after SIGTERM")
 	}
+	stdout := <-s.stdout
+	if s.err != nil {
+		t.Errorf("the orders service exited with %v:\n%s", s.err, &s.stderr)
+	}
+	return stdout
 }
 
 // startPipelineFunction runs a pipeline function under the emulator,
@@ -228,7 +223,7 @@ func TestPipelineOneTrace(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusAccepted || json.Unmarshal(body, &placed) != nil || len(placed.TraceID) != 32 {
-		t.Fatalf("POST /orders: %s %s\n%s", resp.Status, body, orders.stderr)
+		t.Fatalf("POST /orders: %s %s", resp.Status, body)
 	}
 	if sent.Load() != 1 {
 		t.Fatalf("%d messages sent to SQS, want 1", sent.Load())
@@ -243,7 +238,7 @@ func TestPipelineOneTrace(t *testing.T) {
 	// goaws delivered the SNS notification to the subscribed queue.
 	notification := g.receive(t, pipelineNotified, 1, 15*time.Second)
 	notified := invokeRecords(t, notify, notification)
-	orders.stop(t)
+	ordersConsole := orders.stop(t)
 
 	wantReal := 10
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -317,7 +312,7 @@ func TestPipelineOneTrace(t *testing.T) {
 
 	// The console of each service shows its part of the order.
 	for _, out := range []struct{ who, got, want string }{
-		{"orders-api", orders.stdout.String(), fmt.Sprintf("order %d queued as message %s", placed.OrderID, placed.MessageID)},
+		{"orders-api", ordersConsole, fmt.Sprintf("order %d queued as message %s", placed.OrderID, placed.MessageID)},
 		{pipelineFulfil, fulfil.Stdout(), fmt.Sprintf("order %d shipped as parcel P-%d", placed.OrderID, placed.OrderID)},
 		{pipelineNotify, notify.Stdout(), fmt.Sprintf("telling the customer that order %d is on its way in parcel P-%d", placed.OrderID, placed.OrderID)},
 	} {
@@ -326,7 +321,7 @@ func TestPipelineOneTrace(t *testing.T) {
 		}
 	}
 	t.Logf("trace %s, %d spans:\n%s", placed.TraceID, len(trace), collector.FormatSpans(trace))
-	t.Logf("consoles:\n--- orders-api ---\n%s--- %s ---\n%s--- %s ---\n%s", orders.stdout, pipelineFulfil, fulfil.Stdout(), pipelineNotify, notify.Stdout())
+	t.Logf("consoles:\n--- orders-api ---\n%s--- %s ---\n%s--- %s ---\n%s", ordersConsole, pipelineFulfil, fulfil.Stdout(), pipelineNotify, notify.Stdout())
 }
 
 // pipelineTrace returns the real spans (pending spans apart) of trace id.

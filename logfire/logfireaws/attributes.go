@@ -26,55 +26,53 @@ func snsString(v string) snstypes.MessageAttributeValue {
 	return snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 }
 
-// injectSendMessage returns a copy of in whose message attributes carry c.
-func injectSendMessage(in *sqs.SendMessageInput, c propagation.MapCarrier) (any, int, string) {
-	out := *in
-	var n int
-	var why string
-	out.MessageAttributes, n, why = injectMessage(in.MessageAttributes, c, sqsString)
-	return &out, n, why
+// Where the messages and their attributes are in each input.
+
+func sqsMessage(in *sqs.SendMessageInput) *map[string]sqstypes.MessageAttributeValue {
+	return &in.MessageAttributes
 }
 
-// injectSendMessageBatch returns a copy of in whose entries' message
-// attributes carry c.
-func injectSendMessageBatch(in *sqs.SendMessageBatchInput, c propagation.MapCarrier) (any, int, string) {
-	out := *in
-	var n int
-	var why string
-	out.Entries, n, why = injectEach(in.Entries, func(e *sqstypes.SendMessageBatchRequestEntry) *map[string]sqstypes.MessageAttributeValue {
-		return &e.MessageAttributes
-	}, c, sqsString)
-	return &out, n, why
+func sqsEntries(in *sqs.SendMessageBatchInput) *[]sqstypes.SendMessageBatchRequestEntry {
+	return &in.Entries
 }
 
-// injectPublish returns a copy of in whose message attributes carry c.
-func injectPublish(in *sns.PublishInput, c propagation.MapCarrier) (any, int, string) {
-	out := *in
-	var n int
-	var why string
-	out.MessageAttributes, n, why = injectMessage(in.MessageAttributes, c, snsString)
-	return &out, n, why
+func sqsEntry(e *sqstypes.SendMessageBatchRequestEntry) *map[string]sqstypes.MessageAttributeValue {
+	return &e.MessageAttributes
 }
 
-// injectPublishBatch returns a copy of in whose entries' message
-// attributes carry c.
-func injectPublishBatch(in *sns.PublishBatchInput, c propagation.MapCarrier) (any, int, string) {
-	out := *in
-	var n int
-	var why string
-	out.PublishBatchRequestEntries, n, why = injectEach(in.PublishBatchRequestEntries, func(e *snstypes.PublishBatchRequestEntry) *map[string]snstypes.MessageAttributeValue {
-		return &e.MessageAttributes
-	}, c, snsString)
-	return &out, n, why
+func snsMessage(in *sns.PublishInput) *map[string]snstypes.MessageAttributeValue {
+	return &in.MessageAttributes
 }
 
-// injectEach returns a copy of msgs in which each message's attributes
-// (attrs points at them) carry c, the number of messages that could not
-// take c, and why the last one could not.
-func injectEach[E, V any](msgs []E, attrs func(*E) *map[string]V, c propagation.MapCarrier, value func(string) V) (out []E, skipped int, why string) {
-	out = slices.Clone(msgs)
-	for i := range out {
-		a := attrs(&out[i])
+func snsEntries(in *sns.PublishBatchInput) *[]snstypes.PublishBatchRequestEntry {
+	return &in.PublishBatchRequestEntries
+}
+
+func snsEntry(e *snstypes.PublishBatchRequestEntry) *map[string]snstypes.MessageAttributeValue {
+	return &e.MessageAttributes
+}
+
+// injectInto returns a copy of in whose message attributes (attrs points
+// at them) carry c.
+func injectInto[T, V any](in *T, attrs func(*T) *map[string]V, c propagation.MapCarrier, value func(string) V) (any, int, string) {
+	out := *in
+	a := attrs(&out)
+	var skipped int
+	var why string
+	*a, skipped, why = injectMessage(*a, c, value)
+	return &out, skipped, why
+}
+
+// injectBatch returns a copy of in whose messages (entries points at them)
+// have attributes (attrs points at them) that carry c, with the number of
+// messages that could not take c and why the last one could not.
+func injectBatch[T, E, V any](in *T, entries func(*T) *[]E, attrs func(*E) *map[string]V, c propagation.MapCarrier, value func(string) V) (any, int, string) {
+	out := *in
+	es := entries(&out)
+	*es = slices.Clone(*es)
+	skipped, why := 0, ""
+	for i := range *es {
+		a := attrs(&(*es)[i])
 		var n int
 		var reason string
 		*a, n, reason = injectMessage(*a, c, value)
@@ -82,7 +80,7 @@ func injectEach[E, V any](msgs []E, attrs func(*E) *map[string]V, c propagation.
 			skipped, why = skipped+n, reason
 		}
 	}
-	return out, skipped, why
+	return &out, skipped, why
 }
 
 // maxAttributes is the most message attributes an SQS or an SNS message

@@ -45,12 +45,7 @@ func ExampleAppendMiddlewares() {
 	queue := exampleQueue(&sentTrace)
 	defer queue.Close()
 
-	capture := logfiretest.NewCapture()
-	lf, err := logfire.Configure(context.Background(), capture.Options()...)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	lf, capture := exampleInstance()
 	defer lf.Shutdown(context.Background())
 
 	// In a program: cfg, err := config.LoadDefaultConfig(ctx)
@@ -59,7 +54,7 @@ func ExampleAppendMiddlewares() {
 	client := sqs.NewFromConfig(cfg)
 
 	ctx, span := lf.Span(context.Background(), "placing order {id}", "id", 42)
-	_, err = client.SendMessage(ctx, &sqs.SendMessageInput{
+	_, err := client.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl:    aws.String(queue.URL + "/000000000000/orders"),
 		MessageBody: aws.String(`{"order_id":42}`),
 		MessageAttributes: map[string]types.MessageAttributeValue{
@@ -78,6 +73,17 @@ func ExampleAppendMiddlewares() {
 	// the queue received {"order_id":42} with attributes [kind traceparent]
 	// SQS.SendMessage orders info
 	// same trace as the span: true
+}
+
+// exampleInstance is an instance whose records land in the returned
+// capture (see logfiretest), for the examples.
+func exampleInstance() (*logfire.Logfire, *logfiretest.Capture) {
+	capture := logfiretest.NewCapture()
+	lf, err := logfire.Configure(context.Background(), capture.Options()...)
+	if err != nil {
+		panic(err) // the capture's options are valid
+	}
+	return lf, capture
 }
 
 // exampleConfig is an aws.Config for the local stand-in at url, with
@@ -100,11 +106,7 @@ func ExampleSkipped() {
 	var sentTrace string
 	queue := exampleQueue(&sentTrace)
 	defer queue.Close()
-	lf, err := logfire.Configure(context.Background(), logfiretest.NewCapture().Options()...)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	lf, _ := exampleInstance()
 	defer lf.Shutdown(context.Background())
 	cfg := exampleConfig(queue.URL)
 	logfireaws.AppendMiddlewares(&cfg.APIOptions, logfireaws.WithLogfire(lf))
@@ -115,7 +117,7 @@ func ExampleSkipped() {
 	}
 	before := logfireaws.Skipped()
 	ctx, span := lf.Span(context.Background(), "sending a full message")
-	_, err = sqs.NewFromConfig(cfg).SendMessage(ctx, &sqs.SendMessageInput{
+	_, err := sqs.NewFromConfig(cfg).SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl: aws.String(queue.URL + "/000000000000/orders"), MessageBody: aws.String("full"), MessageAttributes: attrs,
 	})
 	span.End()

@@ -2,6 +2,7 @@ package logfireaws
 
 import (
 	"context"
+	"reflect"
 
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -21,31 +22,22 @@ func inject(ctx context.Context, p propagation.TextMapPropagator, params any) (o
 	if len(c) == 0 {
 		return params, 0, ""
 	}
+	if v := reflect.ValueOf(params); v.Kind() == reflect.Pointer && v.IsNil() {
+		return params, 0, ""
+	}
 	switch in := params.(type) {
 	case *sqs.SendMessageInput:
-		if in != nil {
-			return injectSendMessage(in, c)
-		}
+		return injectInto(in, sqsMessage, c, sqsString)
 	case *sqs.SendMessageBatchInput:
-		if in != nil {
-			return injectSendMessageBatch(in, c)
-		}
+		return injectBatch(in, sqsEntries, sqsEntry, c, sqsString)
 	case *sns.PublishInput:
-		if in != nil {
-			return injectPublish(in, c)
-		}
+		return injectInto(in, snsMessage, c, snsString)
 	case *sns.PublishBatchInput:
-		if in != nil {
-			return injectPublishBatch(in, c)
-		}
+		return injectBatch(in, snsEntries, snsEntry, c, snsString)
 	case *eventbridge.PutEventsInput:
-		if in != nil {
-			return injectPutEvents(in, c)
-		}
+		return injectPutEvents(in, c)
 	case *lambda.InvokeInput:
-		if in != nil {
-			return injectInvoke(in, c)
-		}
+		return injectInvoke(in, c)
 	}
 	return params, 0, ""
 }

@@ -19,8 +19,12 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go/middleware"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/logfire"
@@ -28,46 +32,55 @@ import (
 	"github.com/logfire-go/sdk/logfiretest"
 )
 
-// lines collects what the middleware writes about skipped messages.
-type lines struct {
-	mu  sync.Mutex
-	got []string
-}
-
-func (l *lines) logf(format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.got = append(l.got, fmt.Sprintf(format, args...))
-}
-
-func (l *lines) all() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.got...)
-}
-
 // setup is one test's instance, endpoint and instrumented config.
 type setup struct {
 	lf      *logfire.Logfire
 	capture *logfiretest.Capture
 	ep      *endpoint
 	cfg     aws.Config
-	lines   *lines
+	// logged holds the lines the middleware wrote about skipped messages
+	// (the tests write fewer than its capacity).
+	logged chan string
 }
 
 func newSetup(t *testing.T) *setup {
 	t.Helper()
 	lf, capture := logfiretest.New(t, logfire.WithServiceName("producer"))
-	s := &setup{lf: lf, capture: capture, ep: newEndpoint(t), lines: &lines{}}
+	s := &setup{lf: lf, capture: capture, ep: newEndpoint(t), logged: make(chan string, 16)}
 	s.cfg = s.ep.config()
-	logfireaws.AppendMiddlewares(&s.cfg.APIOptions, logfireaws.WithLogfire(lf), logfireaws.WithLogf(s.lines.logf))
+	logf := func(format string, args ...any) { s.logged <- fmt.Sprintf(format, args...) }
+	logfireaws.AppendMiddlewares(&s.cfg.APIOptions, logfireaws.WithLogfire(lf), logfireaws.WithLogf(logf))
 	return s
 }
 
+// lines returns the lines written about skipped messages since the last
+// call.
+func (s *setup) lines() []string {
+	var got []string
+	for {
+		select {
+		case l := <-s.logged:
+			got = append(got, l)
+		default:
+			return got
+		}
+	}
+}
+
 // call runs fn inside a span of the instance, as the caller's code would,
-// and returns that span's context and the call's span (the otelaws span
-// called name).
-func (s *setup) call(t *testing.T, name string, fn func(ctx context.Context) error) (parent trace.SpanContext, call logfiretest.Span, err error) {
+// fails the test if fn fails, and returns that span's context and the
+// call's span (the otelaws span called name).
+func (s *setup) call(t *testing.T, name string, fn func(ctx context.Context) error) (parent trace.SpanContext, call logfiretest.Span) {
+	t.Helper()
+	parent, call, err := s.callErr(t, name, fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parent, call
+}
+
+// callErr is call for a call that may fail: it returns fn's error.
+func (s *setup) callErr(t *testing.T, name string, fn func(ctx context.Context) error) (parent trace.SpanContext, call logfiretest.Span, err error) {
 	t.Helper()
 	ctx, span := s.lf.Span(context.Background(), "placing order {id}", "id", 42)
 	err = fn(ctx)
@@ -153,13 +166,10 @@ func TestSQSSendMessage(t *testing.T) {
 	}
 	in := newInput()
 	before := logfireaws.Skipped()
-	parent, call, err := s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
+	parent, call := s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
 		_, err := client.SendMessage(ctx, in)
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	checkCallSpan(t, call, parent, "SQS.SendMessage orders")
 	req := s.ep.only(t)
 	if req.Operation != "SQS.SendMessage" || len(req.Messages) != 1 || req.Messages[0].Body != `{"order_id":42}` {
@@ -192,13 +202,10 @@ func TestSQSSendMessageBatch(t *testing.T) {
 	}
 	in := newInput()
 	before := logfireaws.Skipped()
-	parent, call, err := s.call(t, "SQS.SendMessageBatch", func(ctx context.Context) error {
+	parent, call := s.call(t, "SQS.SendMessageBatch", func(ctx context.Context) error {
 		_, err := client.SendMessageBatch(ctx, in)
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	checkCallSpan(t, call, parent, "SQS.SendMessageBatch orders")
 	req := s.ep.only(t)
 	if len(req.Messages) != 4 {
@@ -213,7 +220,7 @@ func TestSQSSendMessageBatch(t *testing.T) {
 	if n := logfireaws.Skipped() - before; n != 1 {
 		t.Errorf("Skipped grew by %d, want 1 (the message with 10 attributes)", n)
 	}
-	if got := s.lines.all(); len(got) != 1 || !strings.Contains(got[0], "SQS.SendMessageBatch") || !strings.Contains(got[0], "10 message attributes") {
+	if got := s.lines(); len(got) != 1 || !strings.Contains(got[0], "SQS.SendMessageBatch") || !strings.Contains(got[0], "10 message attributes") {
 		t.Errorf("lines about skipped messages: %q", got)
 	}
 }
@@ -230,13 +237,10 @@ func TestSQSLimitCountsBaggage(t *testing.T) {
 	before := logfireaws.Skipped()
 	m, _ := baggage.NewMember("tenant", "acme")
 	b, _ := baggage.New(m)
-	_, _, err := s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
+	s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
 		_, err := client.SendMessage(baggage.ContextWithBaggage(ctx, b), in)
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	wantAttributes(t, s.ep.only(t).Messages[0].Attributes, "", nAttrs(9)...)
 	unchanged(t, in, newInput)
 	if n := logfireaws.Skipped() - before; n != 1 {
@@ -246,7 +250,7 @@ func TestSQSLimitCountsBaggage(t *testing.T) {
 	if _, err := client.SendMessage(context.Background(), newInput()); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.lines.all(); len(got) != 1 {
+	if got := s.lines(); len(got) != 1 {
 		t.Errorf("%d lines about skipped messages, want 1: %q", len(got), got)
 	}
 }
@@ -258,13 +262,10 @@ func TestSQSOwnContextKept(t *testing.T) {
 	client := sqs.NewFromConfig(s.cfg)
 	const own = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	before := logfireaws.Skipped()
-	_, _, err := s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
+	s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
 		_, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String("http://127.0.0.1/q/orders"), MessageBody: aws.String("x"), MessageAttributes: sqsAttrs("TraceParent", own)})
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	wantAttributes(t, s.ep.only(t).Messages[0].Attributes, "", "TraceParent", own)
 	if n := logfireaws.Skipped() - before; n != 0 {
 		t.Errorf("Skipped grew by %d", n)
@@ -282,13 +283,10 @@ func TestSNSPublish(t *testing.T) {
 		}
 	}
 	in := newInput()
-	parent, call, err := s.call(t, "SNS.Publish", func(ctx context.Context) error {
+	parent, call := s.call(t, "SNS.Publish", func(ctx context.Context) error {
 		_, err := client.Publish(ctx, in)
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	checkCallSpan(t, call, parent, "SNS.Publish order-events")
 	req := s.ep.only(t)
 	if req.Operation != "SNS.Publish" || len(req.Messages) != 1 || req.Messages[0].Body != "shipped" {
@@ -306,18 +304,16 @@ func TestSNSPublishLimit(t *testing.T) {
 	}
 	in := newInput()
 	before := logfireaws.Skipped()
-	if _, _, err := s.call(t, "SNS.Publish", func(ctx context.Context) error {
+	s.call(t, "SNS.Publish", func(ctx context.Context) error {
 		_, err := client.Publish(ctx, in)
 		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	wantAttributes(t, s.ep.only(t).Messages[0].Attributes, "", nAttrs(10)...)
 	unchanged(t, in, newInput)
 	if n := logfireaws.Skipped() - before; n != 1 {
 		t.Errorf("Skipped grew by %d, want 1", n)
 	}
-	if got := s.lines.all(); len(got) != 1 || !strings.Contains(got[0], "SNS.Publish") {
+	if got := s.lines(); len(got) != 1 || !strings.Contains(got[0], "SNS.Publish") {
 		t.Errorf("lines: %q", got)
 	}
 }
@@ -337,13 +333,10 @@ func TestSNSPublishBatch(t *testing.T) {
 	}
 	in := newInput()
 	before := logfireaws.Skipped()
-	parent, call, err := s.call(t, "SNS.PublishBatch", func(ctx context.Context) error {
+	parent, call := s.call(t, "SNS.PublishBatch", func(ctx context.Context) error {
 		_, err := client.PublishBatch(ctx, in)
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	checkCallSpan(t, call, parent, "SNS.PublishBatch order-events")
 	req := s.ep.only(t)
 	if len(req.Messages) != 3 {
@@ -372,13 +365,10 @@ func TestEventBridgePutEvents(t *testing.T) {
 	}
 	in := newInput()
 	before := logfireaws.Skipped()
-	parent, call, err := s.call(t, "EventBridge.PutEvents", func(ctx context.Context) error {
+	parent, call := s.call(t, "EventBridge.PutEvents", func(ctx context.Context) error {
 		_, err := client.PutEvents(ctx, in)
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	checkCallSpan(t, call, parent, "EventBridge.PutEvents orders-bus")
 	req := s.ep.only(t)
 	if len(req.Messages) != 4 {
@@ -440,13 +430,10 @@ func TestLambdaInvoke(t *testing.T) {
 				return in
 			}
 			in := newInput()
-			parent, call, err := s.call(t, "Lambda.Invoke", func(ctx context.Context) error {
+			parent, call := s.call(t, "Lambda.Invoke", func(ctx context.Context) error {
 				_, err := client.Invoke(ctx, in)
 				return err
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
 			checkCallSpan(t, call, parent, "Lambda.Invoke order-processor")
 			got := clientContext(t, s.ep.only(t).Messages[0].ClientContext)
 			if want := tc.want(traceparent(call.SpanContext)); !reflect.DeepEqual(got, want) {
@@ -470,12 +457,10 @@ func TestLambdaInvokeSkipped(t *testing.T) {
 	notJSON := base64.StdEncoding.EncodeToString([]byte(`not json`))
 	before := logfireaws.Skipped()
 	for _, cc := range []string{big, notJSON} {
-		if _, _, err := s.call(t, "Lambda.Invoke", func(ctx context.Context) error {
+		s.call(t, "Lambda.Invoke", func(ctx context.Context) error {
 			_, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("order-processor"), ClientContext: aws.String(cc)})
 			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		})
 	}
 	reqs := s.ep.requests()
 	if len(reqs) != 2 {
@@ -497,7 +482,7 @@ func TestLambdaInvokeSkipped(t *testing.T) {
 func TestFailedCall(t *testing.T) {
 	s := newSetup(t)
 	client := sqs.NewFromConfig(s.cfg)
-	_, call, err := s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
+	_, call, err := s.callErr(t, "SQS.SendMessage", func(ctx context.Context) error {
 		_, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String("http://127.0.0.1/000000000000/missing"), MessageBody: aws.String("x")})
 		return err
 	})
@@ -535,5 +520,66 @@ func TestNilInputs(t *testing.T) {
 	}
 	if n := len(s.ep.requests()); n != 0 {
 		t.Errorf("%d requests sent", n)
+	}
+}
+
+// TestOptions: WithPropagator decides what is injected (an empty composite
+// injects nothing, and nothing is counted as skipped), and
+// WithOTelAWSOptions reaches otelaws.
+func TestOptions(t *testing.T) {
+	lf, capture := logfiretest.New(t)
+	ep := newEndpoint(t)
+	cfg := ep.config()
+	logfireaws.AppendMiddlewares(&cfg.APIOptions, logfireaws.WithLogfire(lf),
+		logfireaws.WithPropagator(propagation.NewCompositeTextMapPropagator()),
+		logfireaws.WithOTelAWSOptions(otelaws.WithAttributeBuilder(func(context.Context, middleware.InitializeInput, middleware.InitializeOutput) []attribute.KeyValue {
+			return []attribute.KeyValue{attribute.String("team", "orders")}
+		})))
+	before := logfireaws.Skipped()
+	ctx, span := lf.Span(context.Background(), "sending")
+	_, err := sqs.NewFromConfig(cfg).SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String("http://127.0.0.1/q/orders"), MessageBody: aws.String("x")})
+	span.End()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := ep.only(t)
+	wantAttributes(t, req.Messages[0].Attributes, "")
+	if h := req.Header.Get("Traceparent"); h != "" {
+		t.Errorf("traceparent header %q with an empty propagator", h)
+	}
+	if n := logfireaws.Skipped() - before; n != 0 {
+		t.Errorf("Skipped grew by %d", n)
+	}
+	if got := capture.Span("SQS.SendMessage").Value("team"); got != "orders" {
+		t.Errorf("the attribute builder's attribute: %v", got)
+	}
+}
+
+// TestConcurrentCalls: one config's middlewares serve concurrent calls,
+// each message carrying its own caller's context.
+func TestConcurrentCalls(t *testing.T) {
+	s := newSetup(t)
+	client := sqs.NewFromConfig(s.cfg)
+	const n = 16
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ctx, span := s.lf.Span(context.Background(), "order {i}", "i", i)
+			defer span.End()
+			if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String("http://127.0.0.1/q/orders"), MessageBody: aws.String(span.SpanContext().TraceID().String())}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	reqs := s.ep.requests()
+	if len(reqs) != n {
+		t.Fatalf("%d requests, want %d", len(reqs), n)
+	}
+	for _, r := range reqs {
+		m := r.Messages[0]
+		if !strings.HasPrefix(m.Attributes["traceparent"], "00-"+m.Body+"-") {
+			t.Errorf("message of trace %s has traceparent %q", m.Body, m.Attributes["traceparent"])
+		}
 	}
 }
