@@ -43,11 +43,14 @@
 // A message that already carries a traceparent (written by hand, or
 // forwarded from another message) is sent as it is. Every other message
 // gets the context unless it cannot hold it; then it is sent without it and
-// counted (see Skipped), and at most one line a minute says so on stderr.
+// counted (see Skipped), and a line on stderr says so (at most one a
+// minute for the clients of one AppendMiddlewares call).
 // The call never fails because of this:
 //
 //   - an SQS or SNS message may have at most 10 message attributes: one
-//     that has too many to take the context's is skipped;
+//     that has too many to take the context's is skipped, and so is one
+//     that has an attribute of its own named like one of the context's
+//     (baggage, say) but no traceparent;
 //   - an EventBridge entry whose detail is not a JSON object, or already
 //     has an "_otel" object without a traceparent, is skipped;
 //   - an Invoke whose client context is not base64-encoded JSON, or would
@@ -55,4 +58,13 @@
 //
 // The AWS requests themselves also get the traceparent header, from
 // otelaws.
+//
+// # Which instance
+//
+// The spans go to the default instance (the one logfire.Configure made
+// the default, as it is when AppendMiddlewares is called) and are injected
+// with its propagator; WithLogfire names another. Without any instance, OpenTelemetry's global tracer provider
+// and propagator are used. A call made without a span in its context,
+// and with no tracer provider to record one, has no context to carry: its
+// messages are sent as they are and are not counted.
 package logfireaws
