@@ -280,7 +280,10 @@ type dropReporter struct {
 	stopped bool
 }
 
-const dropReportInterval = 10 * time.Second
+const (
+	dropReportInterval = 10 * time.Second
+	dropCoalesce       = 100 * time.Millisecond
+)
 
 func (r *dropReporter) add(sig delivery.Signal, reason delivery.Reason, n int, cause string) {
 	r.mu.Lock()
@@ -289,19 +292,22 @@ func (r *dropReporter) add(sig delivery.Signal, reason delivery.Reason, n int, c
 	if cause != "" {
 		r.causes[sig][reason] = cause
 	}
-	now := time.Now()
-	if r.last.IsZero() || now.Sub(r.last) >= r.every {
-		r.writeLocked(now)
-		return
+	if r.timer != nil || r.stopped {
+		return // a line is due already
 	}
-	if r.timer == nil && !r.stopped {
-		r.timer = time.AfterFunc(r.every-now.Sub(r.last), func() {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			r.timer = nil
-			r.writeLocked(time.Now())
-		})
+	// The first line waits a moment, so that the drops of one event
+	// (every signal of a flush refused at once) make one line; later ones
+	// come at most every interval.
+	wait := dropCoalesce
+	if !r.last.IsZero() {
+		wait = max(r.every-time.Since(r.last), dropCoalesce)
 	}
+	r.timer = time.AfterFunc(wait, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.timer = nil
+		r.writeLocked(time.Now())
+	})
 }
 
 // stop writes what is pending and stops the timer.

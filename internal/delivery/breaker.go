@@ -36,6 +36,7 @@ type Breaker struct {
 	retryAfter time.Time // the backend asked for no request before this
 	nextProbe  time.Time // background exports send nothing before this
 	interval   time.Duration
+	failures   int // in a row
 	onChange   func(open bool, cause string)
 }
 
@@ -73,7 +74,7 @@ func (b *Breaker) admit(m mode, now time.Time) (ok bool, limit time.Duration) {
 func (b *Breaker) succeeded() {
 	b.mu.Lock()
 	was := b.open
-	b.open, b.cause, b.interval = false, "", 0
+	b.open, b.cause, b.interval, b.failures = false, "", 0, 0
 	b.retryAfter, b.nextProbe = time.Time{}, time.Time{}
 	cb := b.onChange
 	b.mu.Unlock()
@@ -82,24 +83,51 @@ func (b *Breaker) succeeded() {
 	}
 }
 
-// failed opens the breaker (or keeps it open) after an export gave up for
-// cause; wait is a Retry-After the backend asked for (0 if none).
-func (b *Breaker) failed(cause string, wait time.Duration, now time.Time) {
+// openAfter is how many failed requests in a row open the breaker when
+// none of them said the backend was down.
+const openAfter = 3
+
+// failed records a request that failed for cause; wait is a Retry-After
+// the backend asked for (0 if none). The breaker opens at once if now is
+// set (the backend is down, or an export gave up), else after openAfter
+// failures in a row.
+func (b *Breaker) failed(cause string, wait time.Duration, now time.Time, open bool) {
 	b.mu.Lock()
 	was := b.open
-	b.open, b.cause = true, cause
+	b.failures++
+	if open || b.failures >= openAfter {
+		b.open = true
+	}
+	b.cause = cause
 	if until := now.Add(wait); wait > 0 && until.After(b.retryAfter) {
 		b.retryAfter = until
 	}
-	if b.nextProbe.Before(now) {
-		b.interval = max(b.interval, firstProbeInterval/2)
+	if b.open && !was {
+		b.interval = firstProbeInterval / 2
 		b.nextProbe = now.Add(firstProbeInterval)
 	}
 	cb := b.onChange
+	opened := b.open && !was
 	b.mu.Unlock()
-	if !was && cb != nil {
+	if opened && cb != nil {
 		cb(true, cause)
 	}
+}
+
+// allows reports whether admit would let an export in mode m send now
+// (without counting a probe).
+func (b *Breaker) allows(m mode, now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case m == final:
+		return true
+	case now.Before(b.retryAfter):
+		return false
+	case !b.open || m == flush:
+		return true
+	}
+	return !now.Before(b.nextProbe)
 }
 
 // state reports whether the breaker is open and why.

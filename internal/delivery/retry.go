@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 )
@@ -29,6 +31,9 @@ type attempt struct {
 	retryAfter time.Duration // from a Retry-After header; 0 if none
 	body       []byte        // the answer's body, for a 2xx (partial success)
 	cause      string        // what went wrong, in words, for anything but sent
+	// down says the backend is plainly unreachable (refused, or no answer
+	// in time), not just failing this request.
+	down bool
 }
 
 // maxErrorBody is how much of an error answer is read, and maxQuotedBody
@@ -46,12 +51,18 @@ const (
 // names the request in messages ("http://host/v1/traces").
 func classify(resp *http.Response, err error, where string) attempt {
 	if err != nil {
-		return attempt{result: retryable, cause: fmt.Sprintf("sending to %s: %s", where, networkCause(err))}
+		return attempt{result: retryable, cause: fmt.Sprintf("sending to %s: %s", where, networkCause(err)), down: unreachable(err)}
 	}
 	defer resp.Body.Close()
 	code := resp.StatusCode
 	if code >= 200 && code < 300 {
 		body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBody))
+		if rerr != nil && resp.Request != nil && resp.Request.Context().Err() != nil {
+			// The backend said 2xx, and our own deadline cut the rest of
+			// its answer (a partial success at most): it has the records,
+			// and sending them again would deliver them twice.
+			return attempt{result: sent}
+		}
 		if rerr != nil {
 			// The backend's answer broke off: whether it kept the data is
 			// unknown, and an OTLP receiver that failed to answer in full
@@ -110,6 +121,15 @@ func networkCause(err error) string {
 		err = u.Err
 	}
 	return err.Error()
+}
+
+// errNoAnswer is the error of an attempt whose context ended first.
+var errNoAnswer = errors.New("no answer before the export's deadline")
+
+// unreachable reports whether err says the backend cannot be reached at
+// all: the connection was refused, or no answer came in time.
+func unreachable(err error) bool {
+	return errors.Is(err, errNoAnswer) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // retryAfter parses a Retry-After value, whole seconds or an HTTP date, at

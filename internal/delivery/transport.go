@@ -256,16 +256,19 @@ func readBody(req *http.Request) ([]byte, error) {
 	return io.ReadAll(req.Body)
 }
 
-// deliver sends what the buffer holds for sig, then the request raw of
-// count records, within ctx; what it cannot send stays in, or joins, the
-// buffer.
+// deliver sends the request raw of count records within ctx (a flush
+// sends what the buffer holds for sig first); what it cannot send joins
+// the buffer.
 func (t *Transport) deliver(ctx context.Context, sig Signal, raw []byte, count int) {
 	entries, err := t.encode(sig, raw, count)
 	if err != nil {
 		t.counters.Dropped(sig, Encoding, count, t.redact(err.Error()))
 		return
 	}
-	if keepOnly(ctx) || !t.drainSignal(ctx, sig) {
+	// A flush sends the buffer first, oldest first. An export of the
+	// queue's own leaves the buffer to the retry loop, so that the queue
+	// keeps moving at the backend's pace while the backlog drains.
+	if keepOnly(ctx) || (modeFrom(ctx) != background && !t.drainSignal(ctx, sig)) {
 		for _, e := range entries {
 			t.buffer.push(e)
 		}
@@ -362,7 +365,7 @@ func (t *Transport) Drain(ctx context.Context) bool {
 	}
 	all := true
 	for _, sig := range Signals {
-		if keepOnly(ctx) || !t.drainSignal(ctx, sig) {
+		if !t.drainSignal(ctx, sig) {
 			all = false
 		}
 	}
@@ -370,8 +373,13 @@ func (t *Transport) Drain(ctx context.Context) bool {
 }
 
 // drainSignal sends the buffered requests of sig, oldest first, until
-// none is left (true) or one cannot be sent (false; it stays first).
+// none is left (true) or it must stop (false): a flush or Shutdown stops
+// at the first request it could not send, which stays first; a background
+// drain goes on past a failed request (it is tried again at once) until
+// the breaker opens or asks it to wait.
 func (t *Transport) drainSignal(ctx context.Context, sig Signal) bool {
+	m := modeFrom(ctx)
+	failures := 0
 	for {
 		e, body := t.buffer.pop(sig)
 		if e == nil {
@@ -382,12 +390,13 @@ func (t *Transport) drainSignal(ctx context.Context, sig Signal) bool {
 		switch {
 		case len(left) == 0:
 			t.buffer.done(e)
+			failures = 0
+			continue
 		case len(left) == 1 && left[0] == e:
 			if e.path != "" {
 				e.gz = nil // it is on disk
 			}
 			t.buffer.requeue(e)
-			return false
 		default:
 			// e was split and only some of it went: its parts replace it.
 			t.buffer.done(e)
@@ -395,16 +404,28 @@ func (t *Transport) drainSignal(ctx context.Context, sig Signal) bool {
 				left[i].seq = e.seq
 				t.buffer.pushFront(left[i])
 			}
+		}
+		failures++
+		if m != background || failures >= maxDrainFailures || ctx.Err() != nil || !t.breaker.allows(m, time.Now()) {
 			return false
 		}
 	}
 }
+
+// maxDrainFailures bounds the failed requests in a row of one background
+// drain.
+const maxDrainFailures = 3
 
 // send delivers e within ctx, splitting it if the backend says it is too
 // large. It returns what is left to send: nothing when every record was
 // delivered or dropped, e itself when nothing could be sent. raw is e's
 // uncompressed body if the caller has it (else it is decompressed when a
 // split needs it).
+//
+// A flush or Shutdown retries with back-off (honouring Retry-After) until
+// its context ends; an export of the queue's own, or of the retry loop,
+// tries once and leaves the retrying to the retry loop, so that the export
+// queue keeps moving.
 func (t *Transport) send(ctx context.Context, e *entry, raw []byte) []*entry {
 	m := modeFrom(ctx)
 	if dl, ok := ctx.Deadline(); ok {
@@ -452,23 +473,24 @@ func (t *Transport) send(ctx context.Context, e *entry, raw []byte) []*entry {
 			t.breaker.succeeded()
 			return t.sendSplit(ctx, e, raw, a.cause)
 		}
-		// Retryable. A probe, a context that ended, or too many tries
-		// give up and open the breaker.
-		wait := max(backoff(n), a.retryAfter)
-		done := ctx.Err() != nil || limit > 0 || (m == background && n >= t.cfg.BackgroundAttempts)
-		if dl, has := ctx.Deadline(); has && time.Until(dl) < wait {
-			done = true
-		}
-		if done {
-			t.breaker.failed(t.redact(a.cause), a.retryAfter, time.Now())
+		cause, now := t.redact(a.cause), time.Now()
+		if limit > 0 || m == background {
+			t.breaker.failed(cause, a.retryAfter, now, limit > 0 || a.down)
 			return []*entry{e}
 		}
+		wait := max(backoff(n), a.retryAfter)
+		dl, has := ctx.Deadline()
+		if ctx.Err() != nil || (has && time.Until(dl) < wait) {
+			t.breaker.failed(cause, a.retryAfter, now, true)
+			return []*entry{e}
+		}
+		t.breaker.failed(cause, 0, now, false)
 		timer := time.NewTimer(wait)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			t.breaker.failed(t.redact(a.cause), a.retryAfter, time.Now())
+			t.breaker.failed(cause, a.retryAfter, time.Now(), true)
 			return []*entry{e}
 		}
 	}
@@ -531,7 +553,7 @@ func (t *Transport) try(ctx context.Context, e *entry) attempt {
 	resp, err := t.next.RoundTrip(req)
 	if err != nil && ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = errors.New("no answer before the export's deadline")
+			err = errNoAnswer
 		} else {
 			err = errors.New("the export was cancelled")
 		}

@@ -1,0 +1,182 @@
+package logfire
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/logfire-go/sdk/internal/otlptest"
+)
+
+// bad is a string that is not valid UTF-8.
+const bad = "caf\xe9 \xff\xfe"
+
+// TestInvalidUTF8LosesNothing: one invalid byte in any string the SDK
+// exports is replaced, and neither the record nor its neighbours are
+// lost (protobuf refuses to encode invalid UTF-8, and the exporter encodes
+// a whole batch at once).
+func TestInvalidUTF8LosesNothing(t *testing.T) {
+	clearEnv(t)
+	quietSelflog(t)
+	t.Setenv("LOGFIRE_SERVICE_NAME", "svc "+bad)
+	t.Setenv("LOGFIRE_ENVIRONMENT", "env "+bad)
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "team=t%E9am")
+	rcv := otlptest.New(t)
+	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false),
+		WithToken(testToken), WithBaseURL(rcv.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const neighbours = 500
+	for i := range neighbours / 2 {
+		lf.Info(ctx, "neighbour {i}", "i", i)
+	}
+	lf.Info(ctx, "attribute value", "v", bad)
+	lf.Info(ctx, "attribute key", "k"+bad, 1)
+	lf.Error(ctx, "error text", "err", errors.New("boom "+bad))
+	lf.Info(ctx, "tag", Tags("t"+bad))
+	lf.Info(ctx, "template "+bad)
+	_, span := lf.Span(ctx, "message")
+	span.SetMessage("message " + bad)
+	span.End()
+	_, raw := lf.TracerProvider().Tracer("scope "+bad).Start(ctx, "raw "+bad)
+	raw.End()
+	for i := range neighbours / 2 {
+		lf.Info(ctx, "neighbour {i}", "i", i+neighbours/2)
+	}
+	var rec otellog.Record
+	rec.SetBody(attribute.StringValue("body " + bad))
+	rec.AddAttributes(attribute.String("k", bad))
+	lf.LoggerProvider().Logger("scope").Emit(ctx, rec)
+	counter, _ := lf.MeterProvider().Meter("m").Int64Counter("c")
+	counter.Add(ctx, 1, metric.WithAttributes(attribute.String("k", bad)))
+
+	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := lf.Shutdown(fctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if got, want := realSpans(rcv), neighbours+7; got != want {
+		t.Errorf("received %d spans, want %d", got, want)
+	}
+	if rcv.Count(otlptest.Logs) != 1 || rcv.Count(otlptest.Metrics) != 1 {
+		t.Errorf("received %d logs, %d points", rcv.Count(otlptest.Logs), rcv.Count(otlptest.Metrics))
+	}
+	for _, s := range rcv.Spans() {
+		checkValid(t, "span name", s.Name)
+		for k, v := range s.Attrs {
+			checkValid(t, "attribute key", k)
+			checkValid(t, "attribute "+k, v)
+		}
+		for k, v := range s.Resource {
+			checkValid(t, "resource "+k, v)
+		}
+		checkValid(t, "status", s.Raw.GetStatus().GetMessage())
+		for _, e := range s.Raw.Events {
+			for _, kv := range e.Attributes {
+				checkValid(t, "event attribute", kv.Value.GetStringValue())
+			}
+		}
+	}
+	// A run of bad bytes becomes one U+FFFD.
+	if got := rcv.Spans()[0].Resource["service.name"]; got != "svc caf\uFFFD \uFFFD" {
+		t.Errorf("service.name = %q", got)
+	}
+	for _, l := range rcv.Logs() {
+		checkValid(t, "log body", l.Body)
+	}
+}
+
+// TestHugeValueIsTruncatedNotFatal: a 70 MB attribute value is truncated
+// to the attribute value length limit, and its neighbours arrive.
+func TestHugeValueIsTruncatedNotFatal(t *testing.T) {
+	clearEnv(t)
+	quietSelflog(t)
+	rcv := otlptest.New(t)
+	lf := deliveryInstance(t, rcv.URL())
+	ctx := context.Background()
+	lf.Info(ctx, "before")
+	lf.Info(ctx, "huge", "blob", strings.Repeat("x", 70<<20))
+	lf.Info(ctx, "after")
+	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := lf.Shutdown(fctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if got := realSpans(rcv); got != 3 {
+		t.Fatalf("received %d spans, want 3", got)
+	}
+	for _, s := range rcv.Spans() {
+		if s.Name == "huge" {
+			if n := len(s.Attrs["blob"].(string)); n != 1<<20 {
+				t.Errorf("the huge value has %d bytes, want the 1 Mi limit", n)
+			}
+		}
+	}
+}
+
+// TestRecordsStringsAreBounded: a record whose strings together exceed
+// what one record may carry has its strings shortened, still valid.
+func TestRecordsStringsAreBounded(t *testing.T) {
+	clearEnv(t)
+	lf, capture := newTestInstance(t)
+	ctx := context.Background()
+	var args []any
+	for i := range 8 {
+		args = append(args, strings.Repeat("k", i+1), strings.Repeat("é", 600<<10)) // 1.2 MB each
+	}
+	lf.Info(ctx, "wide", args...)
+	spans := capture.GetSpans().Snapshots()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	out := exportSpan(spans[0])
+	total, ok := attrsBytes(out.Attributes())
+	if !ok || total > maxRecordBytes+64<<10 {
+		t.Errorf("exported strings: %d bytes (valid %v), want at most about %d", total, ok, maxRecordBytes)
+	}
+	for _, kv := range out.Attributes() {
+		if s := kv.Value.AsString(); strings.HasPrefix(string(kv.Key), "k") && !strings.HasSuffix(s, truncatedMark) {
+			t.Errorf("%s was not shortened", kv.Key)
+		}
+	}
+}
+
+func TestExportResourceFixesStrings(t *testing.T) {
+	r := resource.NewSchemaless(attribute.String("process.executable.name", "bin\xff"), attribute.String("ok", "fine"))
+	out := exportResource(r)
+	for _, kv := range out.Attributes() {
+		checkValid(t, string(kv.Key), kv.Value.AsString())
+	}
+	if exportResource(resource.NewSchemaless(attribute.String("ok", "fine"))).Len() != 1 {
+		t.Error("a valid resource changed")
+	}
+}
+
+func checkValid(t *testing.T, what string, v any) {
+	t.Helper()
+	switch x := v.(type) {
+	case string:
+		if !utf8.ValidString(x) {
+			t.Errorf("%s is not valid UTF-8: %q", what, x)
+		}
+	case []any:
+		for _, e := range x {
+			checkValid(t, what, e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			checkValid(t, what+" key", k)
+			checkValid(t, what, e)
+		}
+	}
+}
