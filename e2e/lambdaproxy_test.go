@@ -21,10 +21,13 @@ const (
 	// proxyDown closes the listener: connecting is refused
 	// (collector.RefusedEndpoint's behaviour), on the same address.
 	proxyDown
+	// proxy503 is not a mode of the proxy: the collector behind it
+	// answers 503 (see testBackendFault).
+	proxy503
 )
 
 func (m proxyMode) String() string {
-	return [...]string{"forward", "hang", "down"}[m]
+	return [...]string{"forward", "hang", "down", "503"}[m]
 }
 
 // switchProxy is a TCP forwarder on a fixed 127.0.0.1 address standing in

@@ -36,6 +36,11 @@ var ErrNoTimeLeft = errors.New("otellambdaflush: no time left before the invocat
 // when ctx is done; its time is min(flush timeout, deadline of ctx − now −
 // safety margin).
 //
+// While the backend is failing, a flush costs at most a short probe (see
+// logfire.WithOutageProbe): what it cannot send stays in lf's retry
+// buffer and goes out with a later invocation's flush, or at SHUTDOWN.
+// Its error is then a *logfire.DeliveryError.
+//
 // When the invocation in ctx was already ended and flushed by the timeout
 // watchdog (see WithTimeoutLead) and no time is left, it returns nil
 // without a word: there is nothing to report.
@@ -59,11 +64,14 @@ func (f *Flusher) flush(ctx context.Context, quiet bool) error {
 	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
 	defer cancel()
-	if err := f.lf.ForceFlush(fctx); err != nil {
+	err := f.lf.ForceFlush(fctx)
+	if err != nil && !errors.Is(err, logfire.ErrNotDelivered) {
+		// Records kept for a retry or dropped are reported by the SDK
+		// itself, once per outage and at most every ten seconds, not once
+		// per invocation.
 		f.opts.logf("flush after the invocation failed (within %v): %v", budget, err)
-		return err
 	}
-	return nil
+	return err
 }
 
 // budget is the time a flush may take at now.

@@ -1,6 +1,9 @@
 package delivery
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // An export call tells the Transport, through the context of the request
 // the OpenTelemetry exporter makes, what the request carries: which signal,
@@ -44,21 +47,37 @@ const (
 
 type modeKey struct{}
 
+// flushState is what the exports of one flush or Shutdown share.
+type flushState struct {
+	mode mode
+	// probed is set once an export of this flush has probed a failing
+	// backend in vain: the others keep their records without trying, so
+	// that the flush costs at most one probe's time.
+	probed atomic.Bool
+}
+
 // WithFlush marks ctx as that of a ForceFlush: exports in it probe a
 // failing backend once instead of waiting for the next probe.
 func WithFlush(ctx context.Context) context.Context {
-	return context.WithValue(ctx, modeKey{}, flush)
+	return context.WithValue(ctx, modeKey{}, &flushState{mode: flush})
 }
 
 // WithShutdown marks ctx as that of a Shutdown: exports in it try to
 // deliver everything within the context, outage or not.
 func WithShutdown(ctx context.Context) context.Context {
-	return context.WithValue(ctx, modeKey{}, final)
+	return context.WithValue(ctx, modeKey{}, &flushState{mode: final})
+}
+
+func flushFrom(ctx context.Context) *flushState {
+	f, _ := ctx.Value(modeKey{}).(*flushState)
+	return f
 }
 
 func modeFrom(ctx context.Context) mode {
-	m, _ := ctx.Value(modeKey{}).(mode)
-	return m
+	if f := flushFrom(ctx); f != nil {
+		return f.mode
+	}
+	return background
 }
 
 type keepKey struct{}

@@ -357,6 +357,13 @@ func decompress(gz []byte) ([]byte, error) {
 // whether the buffer is empty after. Drains take turns: one that finds
 // another under way (the retry loop's) waits for it first.
 func (t *Transport) Drain(ctx context.Context) bool {
+	if m := modeFrom(ctx); m == flush {
+		// While the backend is failing, a flush does not wait for the
+		// retry loop's probe, nor probe again once it has in vain.
+		if open, _ := t.breaker.state(); open && (flushFrom(ctx).probed.Load() || len(t.draining) > 0) {
+			return t.buffer.isEmpty()
+		}
+	}
 	select {
 	case t.draining <- struct{}{}:
 		defer func() { <-t.draining }()
@@ -436,6 +443,12 @@ func (t *Transport) send(ctx context.Context, e *entry, raw []byte) []*entry {
 		ctx, cancel = context.WithDeadline(ctx, dl.Add(-deadlineReserve(time.Until(dl))))
 		defer cancel()
 	}
+	fs := flushFrom(ctx)
+	if m == flush && fs.probed.Load() {
+		if open, _ := t.breaker.state(); open {
+			return []*entry{e} // this flush has probed in vain already
+		}
+	}
 	ok, limit := t.breaker.admit(m, time.Now())
 	if !ok {
 		return []*entry{e}
@@ -476,6 +489,9 @@ func (t *Transport) send(ctx context.Context, e *entry, raw []byte) []*entry {
 		cause, now := t.redact(a.cause), time.Now()
 		if limit > 0 || m == background {
 			t.breaker.failed(cause, a.retryAfter, now, limit > 0 || a.down)
+			if limit > 0 && fs != nil {
+				fs.probed.Store(true)
+			}
 			return []*entry{e}
 		}
 		wait := max(backoff(n), a.retryAfter)
