@@ -167,8 +167,8 @@ func (b *Buffer) requeue(e *entry) {
 }
 
 // place finds room for e (not yet in any list) in memory or on disk,
-// dropping the oldest entries if it must. It reports false if e itself
-// was dropped. b.mu is held.
+// dropping the oldest entries, wherever they are, if it must. It reports
+// false if e itself was dropped. b.mu is held.
 func (b *Buffer) place(e *entry) bool {
 	b.uid++
 	e.uid = b.uid
@@ -181,26 +181,20 @@ func (b *Buffer) place(e *entry) bool {
 		b.forget(e)
 		return false
 	}
-	if b.memBytes+e.size <= b.cfg.Memory {
-		b.memBytes += e.size
-		return true
-	}
-	if b.cfg.Disk > 0 && b.dirErr == nil {
-		for b.disk+e.size > b.cfg.Disk && b.evictOldest(true) {
-		}
-		if b.disk+e.size <= b.cfg.Disk && b.spill(e) {
+	for {
+		if b.memBytes+e.size <= b.cfg.Memory {
+			b.memBytes += e.size
 			return true
 		}
+		if b.cfg.Disk > 0 && b.dirErr == nil && b.disk+e.size <= b.cfg.Disk && b.spill(e) {
+			return true
+		}
+		if !b.evictOldest() {
+			b.counters.Dropped(e.signal, BufferFull, e.count, "the retry buffer is full")
+			b.forget(e)
+			return false
+		}
 	}
-	for b.memBytes+e.size > b.cfg.Memory && b.evictOldest(false) {
-	}
-	if b.memBytes+e.size > b.cfg.Memory {
-		b.counters.Dropped(e.signal, BufferFull, e.count, "the retry buffer is full")
-		b.forget(e)
-		return false
-	}
-	b.memBytes += e.size
-	return true
 }
 
 // spill writes e's body to a file and lets go of it in memory. b.mu is
@@ -232,24 +226,22 @@ func (b *Buffer) spill(e *entry) bool {
 	return true
 }
 
-// evictOldest drops the oldest entry (on disk when onDisk, else in
-// memory) of any signal to make room, counting its records as dropped. It
-// reports false if there was none. b.mu is held.
-func (b *Buffer) evictOldest(onDisk bool) bool {
+// evictOldest drops the oldest entry of any signal, in memory or on
+// disk, to make room, counting its records as dropped. It reports false if
+// there was none. b.mu is held.
+func (b *Buffer) evictOldest() bool {
 	var oldest *entry
 	var at Signal
-	var idx int
 	for sig := range numSignals {
-		// Each list is in order of arrival: its first match is its oldest.
-		i := slices.IndexFunc(b.lists[sig], func(e *entry) bool { return (e.path != "") == onDisk })
-		if i >= 0 && (oldest == nil || b.lists[sig][i].seq < oldest.seq) {
-			oldest, at, idx = b.lists[sig][i], sig, i
+		// Each list is in order of arrival: its first entry is its oldest.
+		if l := b.lists[sig]; len(l) > 0 && (oldest == nil || l[0].seq < oldest.seq) {
+			oldest, at = l[0], sig
 		}
 	}
 	if oldest == nil {
 		return false
 	}
-	b.lists[at] = slices.Delete(b.lists[at], idx, idx+1)
+	b.lists[at] = b.lists[at][1:]
 	b.counters.Buffered(oldest.signal, -oldest.count)
 	b.counters.Dropped(oldest.signal, BufferFull, oldest.count, "the retry buffer was full: the oldest requests made room")
 	b.release(oldest)

@@ -1,0 +1,139 @@
+package delivery
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func itemSize(int) int { return 100 }
+
+// TestBatcherWaitsForRoom: a burst far larger than the queue, against a
+// slow exporter, is exported whole: the producer waits for room.
+func TestBatcherWaitsForRoom(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var c Counters
+	var got atomic.Int64
+	b := NewBatcher(BatcherConfig{MaxQueueBytes: 1000, MaxBatchLen: 5, ScheduleDelay: time.Hour}, Spans, &c, itemSize,
+		func(ctx context.Context, batch []int) {
+			time.Sleep(time.Millisecond)
+			got.Add(int64(len(batch)))
+		}, nil)
+	for i := range 500 {
+		b.Enqueue(i)
+	}
+	if err := b.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got.Load() != 500 || c.Snapshot().DroppedTotal(Spans) != 0 || c.Snapshot().Queued[Spans] != 0 {
+		t.Errorf("exported %d, %+v", got.Load(), c.Snapshot())
+	}
+}
+
+// TestBatcherDropsWhileExportStalls: when the export does not make room
+// within MaxBlock, the record is dropped and counted, and the records
+// after it are dropped without waiting until the queue has drained to
+// half.
+func TestBatcherDropsWhileExportStalls(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var c Counters
+	release := make(chan struct{})
+	var exported atomic.Int64
+	b := NewBatcher(BatcherConfig{MaxQueueBytes: 1000, MaxBatchLen: 2, MaxBlock: 30 * time.Millisecond, ScheduleDelay: time.Hour}, Spans, &c, itemSize,
+		func(ctx context.Context, batch []int) {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			exported.Add(int64(len(batch)))
+		}, nil)
+	for i := range 2 {
+		b.Enqueue(i) // a full batch: the export takes it and stalls
+	}
+	for exported.Load() == 0 && c.Snapshot().Queued[Spans] != 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 10 {
+		b.Enqueue(i) // fills the queue
+	}
+	start := time.Now()
+	for i := range 20 {
+		b.Enqueue(i) // no room
+	}
+	waited := time.Since(start)
+	s := c.Snapshot()
+	if s.Dropped[Spans][QueueFull] != 20 {
+		t.Errorf("dropped %d, want 20", s.Dropped[Spans][QueueFull])
+	}
+	// One wait of MaxBlock for the first, none for the others (the bound
+	// is for a loaded machine, not a speed target).
+	if waited > 20*30*time.Millisecond/2 {
+		t.Errorf("20 records took %v to drop: each waited", waited)
+	}
+	close(release)
+	if err := b.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if exported.Load() != 12 {
+		t.Errorf("exported %d, want 12", exported.Load())
+	}
+}
+
+// TestBatcherShutdownCountsWhatIsLeft: a Shutdown whose context ends
+// while the export hangs aborts it, counts what was still queued as
+// dropped, and leaves no goroutine behind.
+func TestBatcherShutdownCountsWhatIsLeft(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var c Counters
+	b := NewBatcher(BatcherConfig{MaxQueueBytes: 1 << 20, MaxBatchLen: 3, ScheduleDelay: time.Hour}, Logs, &c, itemSize,
+		func(ctx context.Context, batch []int) { <-ctx.Done() }, nil)
+	for i := range 10 {
+		b.Enqueue(i)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := b.Shutdown(ctx); err == nil {
+		t.Fatal("Shutdown returned nil with a hanging export")
+	}
+	b.Abort()
+	s := c.Snapshot()
+	// 10 records: some were taken by exports (the transport accounts for
+	// those), the rest is counted here; nothing is queued any more.
+	if s.Queued[Logs] != 0 || s.Dropped[Logs][Shutdown] == 0 {
+		t.Errorf("queued %d, dropped %d", s.Queued[Logs], s.Dropped[Logs][Shutdown])
+	}
+	b.Enqueue(99)
+	if got := c.Snapshot().Dropped[Logs][Shutdown]; got != s.Dropped[Logs][Shutdown]+1 {
+		t.Errorf("a record after Shutdown was not counted")
+	}
+}
+
+// TestBatcherForceFlushExportsExtra: a flush also exports the extra
+// records (pending spans), once.
+func TestBatcherForceFlushExportsExtra(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var c Counters
+	var mu sync.Mutex
+	var got []int
+	extra := []int{100, 101}
+	b := NewBatcher(BatcherConfig{ScheduleDelay: time.Hour}, Spans, &c, itemSize,
+		func(ctx context.Context, batch []int) {
+			mu.Lock()
+			got = append(got, batch...)
+			mu.Unlock()
+		}, func() []int { e := extra; extra = nil; return e })
+	b.Enqueue(1)
+	if err := b.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Shutdown(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 3 {
+		t.Errorf("exported %v", got)
+	}
+}

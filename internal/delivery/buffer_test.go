@@ -1,0 +1,149 @@
+package delivery
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func testEntry(sig Signal, count int, size int) *entry {
+	gz := bytes.Repeat([]byte{byte(count)}, size)
+	return &entry{signal: sig, count: count, gz: gz, size: int64(size)}
+}
+
+// TestBufferSpillsToDiskInOrder: past its memory, the buffer writes
+// requests to files, and hands everything back oldest first, per signal.
+func TestBufferSpillsToDiskInOrder(t *testing.T) {
+	var c Counters
+	dir := t.TempDir()
+	b := newBuffer(BufferConfig{Memory: 100, Disk: 1000, Dir: dir}, &c, "k")
+	for i := 1; i <= 5; i++ {
+		b.push(testEntry(Spans, i, 40)) // 2 fit in memory, 3 spill
+	}
+	b.push(testEntry(Logs, 9, 10))
+	files, _ := filepath.Glob(filepath.Join(dir, "k-*.otlp.gz"))
+	if len(files) != 3 { // the last 3 spans; the small log fits in memory
+		t.Errorf("%d files, want 3: %v", len(files), files)
+	}
+	if got := c.Snapshot().Buffered; got[Spans] != 15 || got[Logs] != 9 {
+		t.Errorf("buffered %v", got)
+	}
+	for want := 1; want <= 5; want++ {
+		e, body := b.pop(Spans)
+		if e == nil || e.count != want || len(body) != 40 || body[0] != byte(want) {
+			t.Fatalf("pop %d: %+v %d bytes", want, e, len(body))
+		}
+		b.done(e)
+	}
+	if e, _ := b.pop(Spans); e != nil {
+		t.Errorf("a sixth span entry: %+v", e)
+	}
+	e, body := b.pop(Logs)
+	if e == nil || body[0] != 9 {
+		t.Fatalf("log entry: %+v", e)
+	}
+	b.done(e)
+	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
+		t.Errorf("files left after done: %v", files)
+	}
+	if b.memBytes != 0 || b.disk != 0 {
+		t.Errorf("accounted bytes left: memory %d, disk %d", b.memBytes, b.disk)
+	}
+}
+
+// TestBufferFullDropsTheOldest: when memory and disk are full, the oldest
+// requests make room and their records are counted as dropped.
+func TestBufferFullDropsTheOldest(t *testing.T) {
+	var c Counters
+	b := newBuffer(BufferConfig{Memory: 100, Disk: 100, Dir: t.TempDir()}, &c, "k")
+	for i := 1; i <= 6; i++ {
+		b.push(testEntry(Spans, i, 40)) // room for 4
+	}
+	s := c.Snapshot()
+	if s.Dropped[Spans][BufferFull] != 1+2 || s.Buffered[Spans] != 3+4+5+6 {
+		t.Errorf("dropped %d, buffered %d", s.Dropped[Spans][BufferFull], s.Buffered[Spans])
+	}
+	if e, _ := b.pop(Spans); e == nil || e.count != 3 {
+		t.Errorf("oldest kept: %+v, want the third", e)
+	}
+	// A request larger than the whole buffer is dropped at once.
+	b.push(testEntry(Logs, 7, 500))
+	if got := c.Snapshot().Dropped[Logs][BufferFull]; got != 7 {
+		t.Errorf("dropped logs %d", got)
+	}
+}
+
+// TestBufferMemoryOnly: with Disk < 0 nothing is written.
+func TestBufferMemoryOnly(t *testing.T) {
+	var c Counters
+	dir := t.TempDir()
+	b := newBuffer(BufferConfig{Memory: 100, Disk: -1, Dir: dir}, &c, "k")
+	for i := 1; i <= 4; i++ {
+		b.push(testEntry(Metrics, i, 40))
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Errorf("files written: %v", files)
+	}
+	if got := c.Snapshot().Dropped[Metrics][BufferFull]; got != 1+2 {
+		t.Errorf("dropped %d", got)
+	}
+}
+
+// TestBufferKeptForTheNextProcess: with a directory of the user's, what
+// is left at close is kept on disk, and a new buffer for the same
+// destination picks it up, oldest first; another destination's files are
+// left alone.
+func TestBufferKeptForTheNextProcess(t *testing.T) {
+	dir := t.TempDir()
+	var c1 Counters
+	b1 := newBuffer(BufferConfig{Memory: 1000, Disk: 1000, Dir: dir}, &c1, "dest1")
+	b1.push(testEntry(Spans, 1, 10))
+	b1.push(testEntry(Spans, 2, 10))
+	b1.push(testEntry(Logs, 3, 10))
+	other := newBuffer(BufferConfig{Memory: 0, Disk: 1000, Dir: dir}, &Counters{}, "dest2")
+	other.push(testEntry(Spans, 4, DefaultBufferMemory+1)) // spills: memory default is smaller
+	b1.close()
+	if s := c1.Snapshot(); s.DroppedTotal(Spans) != 0 || s.DroppedTotal(Logs) != 0 {
+		t.Errorf("dropped at close with a kept directory: %+v", s.Dropped)
+	}
+
+	var c2 Counters
+	b2 := newBuffer(BufferConfig{Memory: 1000, Disk: 1000, Dir: dir}, &c2, "dest1")
+	if got := c2.Snapshot().Buffered; got[Spans] != 3 || got[Logs] != 3 {
+		t.Fatalf("picked up %v", got)
+	}
+	for _, want := range []int{1, 2} {
+		e, body := b2.pop(Spans)
+		if e == nil || e.count != want || body[0] != byte(want) {
+			t.Fatalf("pop: %+v", e)
+		}
+		b2.done(e)
+	}
+	if e, _ := b2.pop(Spans); e != nil {
+		t.Errorf("another destination's entry: %+v", e)
+	}
+}
+
+// TestBufferCloseDropsWithOwnDirectory: with a directory of its own, the
+// buffer counts what it still holds at close as dropped and removes the
+// directory.
+func TestBufferCloseDropsWithOwnDirectory(t *testing.T) {
+	var c Counters
+	b := newBuffer(BufferConfig{Memory: 10, Disk: 1000}, &c, "k")
+	b.push(testEntry(Spans, 5, 8))
+	b.push(testEntry(Spans, 6, 8)) // spills into a new temporary directory
+	dir := b.dir
+	if dir == "" || !strings.Contains(dir, "logfire-go-retry-") {
+		t.Fatalf("no temporary directory: %q", dir)
+	}
+	b.close()
+	s := c.Snapshot()
+	if s.Dropped[Spans][Shutdown] != 11 || s.Buffered[Spans] != 0 {
+		t.Errorf("dropped %d, buffered %d", s.Dropped[Spans][Shutdown], s.Buffered[Spans])
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("directory %s still there: %v", dir, err)
+	}
+}
