@@ -310,7 +310,7 @@ func WithOutageProbe(d time.Duration) Option {
 
 // WithMaxQueueBytes bounds, by their estimated size in memory, the spans
 // (and, separately, the OpenTelemetry log records) waiting for export
-// (default 8 MiB). When the queue is full, the code that ends a span
+// (default 4 MiB). When the queue is full, the code that ends a span
 // waits, up to a second, for the export to make room: a burst goes out at
 // the pace of the backend instead of being dropped; records that still
 // find no room are counted as dropped (DropQueueFull).

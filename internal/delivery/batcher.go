@@ -32,7 +32,7 @@ type BatcherConfig struct {
 
 // Defaults of an export queue.
 const (
-	DefaultMaxQueueBytes = 8 << 20
+	DefaultMaxQueueBytes = 4 << 20
 	DefaultMaxBatchBytes = 2 << 20
 	DefaultMaxBlock      = time.Second
 )
