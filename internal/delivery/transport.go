@@ -210,18 +210,38 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !ok {
 		return nil, fmt.Errorf("delivery: %s is not an OTLP/HTTP path", req.URL.Path)
 	}
+	c := callFrom(ctx)
+	if c != nil {
+		c.seen = true
+	}
+	if c != nil && req.Body != nil && req.ContentLength > 0 && req.ContentLength <= int64(t.cfg.MaxRequestBytes) {
+		// The usual case: compress straight from the exporter's body,
+		// without a copy of it.
+		gz, err := t.compressFrom(req.Body, int(req.ContentLength))
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("delivery: reading the request: %w", err)
+		}
+		t.deliverEntries(ctx, sig, []*entry{{signal: sig, count: c.count, gz: gz, size: int64(len(gz))}}, nil)
+		return okResponse(req), nil
+	}
 	raw, err := readBody(req)
 	if err != nil {
 		return nil, fmt.Errorf("delivery: reading the request: %w", err)
 	}
 	count := 0
-	if c := callFrom(ctx); c != nil {
-		c.seen = true
+	if c != nil {
 		count = c.count
 	} else {
 		count = countRecords(sig, raw)
 	}
 	t.deliver(ctx, sig, raw, count)
+	return okResponse(req), nil
+}
+
+// okResponse is what the exporter is answered once its records are
+// delivered, buffered or counted as dropped.
+func okResponse(req *http.Request) *http.Response {
 	return &http.Response{
 		Status:     "200 OK",
 		StatusCode: http.StatusOK,
@@ -231,7 +251,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		Header:     http.Header{"Content-Type": {"application/x-protobuf"}},
 		Body:       http.NoBody,
 		Request:    req,
-	}, nil
+	}
 }
 
 func signalOf(path string) (Signal, bool) {
@@ -265,6 +285,15 @@ func (t *Transport) deliver(ctx context.Context, sig Signal, raw []byte, count i
 		t.counters.Dropped(sig, Encoding, count, t.redact(err.Error()))
 		return
 	}
+	if len(entries) > 1 {
+		raw = nil // the entries are parts of it
+	}
+	t.deliverEntries(ctx, sig, entries, raw)
+}
+
+// deliverEntries sends entries (raw is the uncompressed body of a single
+// entry, or nil); see deliver.
+func (t *Transport) deliverEntries(ctx context.Context, sig Signal, entries []*entry, raw []byte) {
 	// A flush sends the buffer first, oldest first. An export of the
 	// queue's own leaves the buffer to the retry loop, so that the queue
 	// keeps moving at the backend's pace while the backlog drains.
@@ -274,9 +303,6 @@ func (t *Transport) deliver(ctx context.Context, sig Signal, raw []byte, count i
 		}
 		t.wake()
 		return
-	}
-	if len(entries) > 1 {
-		raw = nil // the entries are parts of it
 	}
 	for i, e := range entries {
 		left := t.send(ctx, e, raw)
@@ -322,10 +348,15 @@ func (t *Transport) encode(sig Signal, raw []byte, count int) ([]*entry, error) 
 var gzipPools sync.Map // level → *sync.Pool of *gzip.Writer
 
 func (t *Transport) compress(raw []byte) ([]byte, error) {
+	return t.compressFrom(bytes.NewReader(raw), len(raw))
+}
+
+// compressFrom compresses what r holds, n bytes.
+func (t *Transport) compressFrom(r io.Reader, n int) ([]byte, error) {
 	p, _ := gzipPools.LoadOrStore(t.cfg.GzipLevel, &sync.Pool{})
 	pool := p.(*sync.Pool)
 	var buf bytes.Buffer
-	buf.Grow(len(raw)/4 + 64)
+	buf.Grow(n/4 + 64)
 	zw, _ := pool.Get().(*gzip.Writer)
 	if zw == nil {
 		var err error
@@ -336,7 +367,7 @@ func (t *Transport) compress(raw []byte) ([]byte, error) {
 		zw.Reset(&buf)
 	}
 	defer pool.Put(zw)
-	if _, err := zw.Write(raw); err != nil {
+	if _, err := io.Copy(zw, r); err != nil {
 		return nil, err
 	}
 	if err := zw.Close(); err != nil {
