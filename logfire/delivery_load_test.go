@@ -235,3 +235,33 @@ func TestOversizeRequestsAreSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestShutdownWithDeadlineStopsEverything: a Shutdown whose context ends
+// while the backend hangs returns with the records it could not send
+// counted as dropped, and leaves no goroutine of the SDK behind.
+func TestShutdownWithDeadlineStopsEverything(t *testing.T) {
+	clearEnv(t)
+	quietSelflog(t)
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	rcv := otlptest.New(t)
+	rcv.SetFault(otlptest.Hang)
+	lf := deliveryInstance(t, rcv.URL())
+	e := emit(t, lf, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err := lf.Shutdown(ctx)
+	var de *DeliveryError
+	if !errors.As(err, &de) || !errors.Is(err, ErrDropped) {
+		t.Fatalf("Shutdown: %v, want a DeliveryError with dropped records", err)
+	}
+	if got := de.Dropped[DropShutdown]; got != (SignalCounts{Spans: int64(e.spans), Logs: int64(e.logs), MetricPoints: int64(e.points)}) {
+		t.Errorf("dropped at shutdown: %+v", got)
+	}
+	st := lf.DeliveryStats()
+	for name, s := range map[string]SignalStats{"spans": st.Spans, "logs": st.Logs, "metrics": st.Metrics} {
+		if s.Queued != 0 || s.Buffered != 0 || s.Delivered != 0 {
+			t.Errorf("%s after Shutdown: %+v", name, s)
+		}
+	}
+}
