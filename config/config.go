@@ -10,9 +10,12 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/logfire-go/sdk/internal/redact"
 )
 
 // Config is every setting of the SDK. Load fills it from defaults and the
@@ -141,67 +144,51 @@ func Default() Config {
 
 // Load returns the defaults overlaid with the environment. A variable with
 // a value it cannot accept is an error that names the variable and what it
-// accepts.
+// accepts; it quotes at most a short prefix of the value, and never a
+// token. Every value is checked before anything is made from it.
 func Load() (Config, error) {
 	c := Default()
+	// The tokens are read first, raw, so that no error quotes them.
+	tokens := redact.NewTokens(splitTokens(os.Getenv("LOGFIRE_TOKEN"))...)
 	if err := envconfig.Process("", &c); err != nil {
-		return c, describeEnvError(err)
+		return c, describeEnvError(err, tokens)
 	}
 	if c.CredentialsDir == "" {
 		c.CredentialsDir = ".logfire"
 	}
-	return c, nil
-}
-
-// Error is a setting with a value the SDK cannot accept. Setting names the
-// environment variable or code option; the message says what is accepted.
-type Error struct {
-	// Setting is the environment variable (such as LOGFIRE_BASE_URL) or the
-	// code option (such as logfire.WithBaseURL) that holds the bad value.
-	Setting string
-	// Err says what is wrong and what would be accepted.
-	Err error
-}
-
-func (e *Error) Error() string { return "logfire: " + e.Setting + ": " + e.Err.Error() }
-
-// Unwrap returns the underlying cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-func describeEnvError(err error) error {
-	var pe *envconfig.ParseError
-	if errors.As(err, &pe) {
-		if pe.KeyName == "LOGFIRE_TOKEN" {
-			// Never echo a token, even in part.
-			return &Error{Setting: pe.KeyName, Err: errors.New("the value could not be read")}
-		}
-		return &Error{Setting: pe.KeyName, Err: pe.Err}
+	errs := []error{checkTokens(c.Tokens, "LOGFIRE_TOKEN")}
+	for _, b := range bounds {
+		errs = append(errs, b.checkEnv(&c, os.Getenv))
 	}
-	return fmt.Errorf("logfire: reading the environment: %w", err)
+	return c, errors.Join(errs...)
 }
 
 // Validate checks the values that code may have set after Load (values
-// from the environment were checked when they were read). option names the
-// code option for each field, for the error message.
+// from the environment were checked when they were read). Each error
+// names the code option that sets the field and the values it accepts.
 func (c *Config) Validate() error {
+	if c == nil {
+		return &Error{Setting: "config.Config", Err: errors.New("no configuration: use config.Default or config.Load")}
+	}
 	check := func(ok bool, setting, accepted string) error {
 		if ok {
 			return nil
 		}
 		return &Error{Setting: setting, Err: errors.New(accepted)}
 	}
-	return errors.Join(
+	tokens := redact.NewTokens(c.Tokens...)
+	errs := []error{
+		checkTokens(c.Tokens, "logfire.WithToken"),
 		check(c.SendToLogfire.valid(), "logfire.WithSendToLogfire", "accepted values are config.SendAlways, config.SendNever, config.SendIfTokenPresent"),
 		check(c.TraceSampleRate.valid(), "logfire.WithTraceSampleRate", fmt.Sprintf("%v is not a sample rate: accepted values are numbers from 0 to 1", float64(c.TraceSampleRate))),
-		check(c.BaseURL == "" || checkBaseURL(string(c.BaseURL)) == nil, "logfire.WithBaseURL", fmt.Sprintf("%q is not a base URL: accepted values are absolute http or https URLs", string(c.BaseURL))),
+		checkBaseURLOption(string(c.BaseURL), "logfire.WithBaseURL", tokens),
 		check(c.ConsoleColors == ColorsAuto || c.ConsoleColors == ColorsAlways || c.ConsoleColors == ColorsNever, "logfire.WithConsoleColors", "accepted values are auto, always, never"),
 		check(c.ConsoleSpanStyle == SpanStyleSimple || c.ConsoleSpanStyle == SpanStyleIndented || c.ConsoleSpanStyle == SpanStyleShowParents, "logfire.WithConsoleSpanStyle", "accepted values are simple, indented, show-parents"),
-		check(c.BatchMaxQueueSize >= 0 && c.BatchMaxExportSize > 0, "logfire.WithBatchSizes", "the queue size must be 0 (no bound but the bytes) or more, and the batch size above 0"),
-		check(c.MetricExportInterval > 0, "OTEL_METRIC_EXPORT_INTERVAL", "the interval must be above 0"),
-		check(c.MetricExportTimeout > 0, "OTEL_METRIC_EXPORT_TIMEOUT", "the timeout must be above 0"),
 		check(c.MinLevel == 0 || c.MinLevel.valid(), "logfire.WithMinLevel", fmt.Sprintf("%d is not a level: accepted values are the Level constants, or numbers from 1 to 24", int(c.MinLevel))),
 		check(c.ConsoleMinLogLevel.valid(), "logfire.WithConsoleMinLevel", fmt.Sprintf("%d is not a level: accepted values are the Level constants, or numbers from 1 to 24", int(c.ConsoleMinLogLevel))),
-		check(c.BatchScheduleDelay >= 0, "logfire.WithBatchScheduleDelay", "the delay must be 0 or more"),
-		check(c.BatchExportTimeout > 0, "logfire.WithBatchExportTimeout", "the timeout must be above 0"),
-	)
+	}
+	for _, b := range bounds {
+		errs = append(errs, b.checkCode(c))
+	}
+	return errors.Join(errs...)
 }

@@ -150,7 +150,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"LOGFIRE_MIN_LEVEL", "loud", "trace, debug, info"},
 		{"LOGFIRE_CONSOLE_MIN_LOG_LEVEL", "99", "trace, debug, info"},
 		{"OTEL_BSP_SCHEDULE_DELAY", "-1", "milliseconds"},
-		{"OTEL_BSP_MAX_QUEUE_SIZE", "0", "above 0"},
+		{"OTEL_BSP_MAX_QUEUE_SIZE", "0", "from 1 to 1048576"},
+		{"OTEL_BSP_EXPORT_TIMEOUT", "0", "from 1 to 3600000"},
+		{"OTEL_BSP_EXPORT_TIMEOUT", "18446744073710", "from 1 to 3600000"},
+		{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "9223372036854775807", "from 1 to 65536"},
+		{"OTEL_BSP_MAX_QUEUE_SIZE", "2147483648", "from 1 to 1048576"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {

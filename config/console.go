@@ -1,9 +1,6 @@
 package config
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // ColorMode says when the console uses ANSI colours
 // (LOGFIRE_CONSOLE_COLORS).
@@ -28,7 +25,7 @@ func (m *ColorMode) Decode(value string) error {
 		*m = v
 		return nil
 	}
-	return fmt.Errorf("unknown colour mode %q: accepted values are auto, always, never", value)
+	return badValue("unknown colour mode %s: accepted values are auto, always, never", value)
 }
 
 // SpanStyle says how the console lays out nested spans
@@ -56,5 +53,5 @@ func (s *SpanStyle) Decode(value string) error {
 		*s = v
 		return nil
 	}
-	return fmt.Errorf("unknown span style %q: accepted values are simple, indented, show-parents", value)
+	return badValue("unknown span style %s: accepted values are simple, indented, show-parents", value)
 }

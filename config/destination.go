@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+
+	"github.com/logfire-go/sdk/internal/redact"
 )
 
 // Base URLs of Logfire's regions.
@@ -32,8 +34,31 @@ type Destination struct {
 	BaseURL string
 }
 
-// String describes the destination without its token.
-func (d Destination) String() string { return d.BaseURL + " (token " + TokenPrefix(d.Token) + "…)" }
+// String describes the destination without its token: the base URL
+// without credentials, and the token's non-secret prefix.
+func (d Destination) String() string {
+	base := redact.NewTokens(d.Token).String(d.BaseURL)
+	if u, changed := redact.URL(base, nil); changed {
+		base = u
+	}
+	return base + " (token " + TokenPrefix(d.Token) + "…)"
+}
+
+// Validate checks that d has a token and a base URL that can be used, for
+// the code option setting (such as logfire.WithDestinations). The error
+// never quotes the token.
+func (d Destination) Validate(setting string) error {
+	if d.Token == "" {
+		return &Error{Setting: setting, Err: errors.New("a destination has no token: accepted values are config.Destination{Token: \"pylf_v1_…\", BaseURL: \"https://…\"}")}
+	}
+	if err := checkTokens(Tokens{d.Token}, setting); err != nil {
+		return err
+	}
+	if d.BaseURL == "" {
+		return &Error{Setting: setting, Err: fmt.Errorf("the destination of token %s… has no base URL: %s", TokenPrefix(d.Token), acceptedBaseURLs)}
+	}
+	return checkBaseURLOption(d.BaseURL, setting, redact.NewTokens(d.Token))
+}
 
 var tokenRegion = regexp.MustCompile(`^pylf_v[0-9]+_([a-z]+)_`)
 
@@ -75,36 +100,51 @@ type Credentials struct {
 }
 
 // ReadCredentials reads dir/logfire_credentials.json. A missing file is
-// not an error: it returns nil, nil.
+// not an error: it returns nil, nil. Errors name the file (its directory
+// quoted short) and never quote its content.
 func ReadCredentials(dir string) (*Credentials, error) {
 	path := filepath.Join(dir, CredentialsFile)
+	where := credentialsPath(dir)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("logfire: reading credentials file %s: %w (set LOGFIRE_CREDENTIALS_DIR to another directory or LOGFIRE_TOKEN to skip it)", path, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // without the path, quoted short above
+		}
+		return nil, fmt.Errorf("logfire: reading credentials file %s: %w (set LOGFIRE_CREDENTIALS_DIR to another directory or LOGFIRE_TOKEN to skip it)", where, err)
 	}
 	var c Credentials
 	if err := json.Unmarshal(data, &c); err != nil {
 		// The JSON error may quote file content, which holds the token:
 		// report only where the problem is.
 		var se *json.SyntaxError
-		where := ""
+		at := ""
 		if errors.As(err, &se) {
-			where = fmt.Sprintf(" at byte %d", se.Offset)
+			at = fmt.Sprintf(" at byte %d", se.Offset)
 		}
-		return nil, fmt.Errorf("logfire: credentials file %s is not valid JSON%s: it must be an object like {\"token\": \"pylf_v1_us_...\"}; fix or delete it, or set LOGFIRE_TOKEN", path, where)
+		return nil, fmt.Errorf("logfire: credentials file %s is not valid JSON%s: it must be an object like {\"token\": \"pylf_v1_us_...\"}; fix or delete it, or set LOGFIRE_TOKEN", where, at)
 	}
 	if c.Token == "" {
-		return nil, fmt.Errorf("logfire: credentials file %s has no \"token\": add one, delete the file, or set LOGFIRE_TOKEN", path)
+		return nil, fmt.Errorf("logfire: credentials file %s has no \"token\": add one, delete the file, or set LOGFIRE_TOKEN", where)
+	}
+	if err := tokensProblem(Tokens{c.Token}); err != nil {
+		return nil, fmt.Errorf("logfire: credentials file %s: the %w", where, err)
 	}
 	if c.LogfireAPIURL != "" {
-		if err := checkBaseURL(c.LogfireAPIURL); err != nil {
-			return nil, fmt.Errorf("logfire: credentials file %s: logfire_api_url: %w", path, err)
+		if err := checkBaseURL(c.LogfireAPIURL, redact.NewTokens(c.Token)); err != nil {
+			return nil, fmt.Errorf("logfire: credentials file %s: logfire_api_url: %w", where, err)
 		}
 	}
 	return &c, nil
+}
+
+// credentialsPath is how messages name the credentials file in dir: the
+// directory quoted short, then the file name.
+func credentialsPath(dir string) string {
+	return quote(dir, nil) + string(filepath.Separator) + CredentialsFile
 }
 
 // Warn receives warnings the configuration emits at most once each, such as
@@ -142,7 +182,7 @@ func (c *Config) Destinations() ([]Destination, error) {
 	}
 	if len(tokens) == 0 {
 		if c.SendToLogfire == SendAlways {
-			return nil, &Error{Setting: "LOGFIRE_SEND_TO_LOGFIRE", Err: fmt.Errorf("is true but no token was found: set LOGFIRE_TOKEN (or logfire.WithToken), write %s, or set LOGFIRE_SEND_TO_LOGFIRE=if-token-present", filepath.Join(c.CredentialsDir, CredentialsFile))}
+			return nil, &Error{Setting: "LOGFIRE_SEND_TO_LOGFIRE", Err: fmt.Errorf("is true but no token was found: set LOGFIRE_TOKEN (or logfire.WithToken), write %s, or set LOGFIRE_SEND_TO_LOGFIRE=if-token-present", credentialsPath(c.CredentialsDir))}
 		}
 		return nil, nil
 	}

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -65,7 +64,7 @@ func ParseLevel(s string) (Level, error) {
 	if n, err := strconv.Atoi(t); err == nil && n >= 1 && n <= 24 {
 		return Level(n), nil
 	}
-	return 0, fmt.Errorf("unknown level %q: accepted values are %s", s, acceptedLevels)
+	return 0, badValue("unknown level %s: accepted values are "+acceptedLevels, s)
 }
 
 // Decode implements envconfig.Decoder.

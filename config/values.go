@@ -2,11 +2,15 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/logfire-go/sdk/internal/redact"
 )
 
 // Bool is a boolean read from the environment. It accepts 1, true, t, 0,
@@ -23,7 +27,7 @@ func (b *Bool) Decode(value string) error {
 	case "0", "false", "f":
 		*b = false
 	default:
-		return fmt.Errorf("%q is not a boolean: accepted values are 1, true, t, 0, false, f (any case)", value)
+		return badValue("%s is not a boolean: accepted values are 1, true, t, 0, false, f (any case)", value)
 	}
 	return nil
 }
@@ -55,7 +59,7 @@ func (m *SendMode) Decode(value string) error {
 	case string(SendIfTokenPresent):
 		*m = SendIfTokenPresent
 	default:
-		return fmt.Errorf("%q is not a send mode: accepted values are true, false, if-token-present", value)
+		return badValue("%s is not a send mode: accepted values are true, false, if-token-present", value)
 	}
 	return nil
 }
@@ -96,7 +100,7 @@ func (r *SampleRate) Decode(value string) error {
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || !SampleRate(f).valid() {
-		return fmt.Errorf("%q is not a sample rate: accepted values are numbers from 0 to 1, such as 0.25", value)
+		return badValue("%s is not a sample rate: accepted values are numbers from 0 to 1, such as 0.25", value)
 	}
 	*r = SampleRate(f)
 	return nil
@@ -114,17 +118,100 @@ func (u *BaseURL) Decode(value string) error {
 	if v == "" {
 		return nil
 	}
-	if err := checkBaseURL(v); err != nil {
-		return err
+	if why := baseURLProblem(v); why != "" {
+		return badValue("%s is not a base URL ("+why+"): "+acceptedBaseURLs, value)
 	}
 	*u = BaseURL(strings.TrimRight(v, "/"))
 	return nil
 }
 
-func checkBaseURL(v string) error {
+const acceptedBaseURLs = "accepted values are absolute http or https URLs without user:password@, query or fragment, such as https://logfire-eu.pydantic.dev"
+
+// baseURLProblem says what makes v unusable as a base URL, or "".
+func baseURLProblem(v string) string {
 	p, err := url.Parse(v)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return fmt.Errorf("%q is not a base URL: accepted values are absolute http or https URLs such as https://logfire-eu.pydantic.dev", v)
+	switch {
+	case err != nil:
+		return "it does not parse as a URL"
+	case p.Scheme != "http" && p.Scheme != "https":
+		return "the scheme is not http or https"
+	case p.Host == "" || p.Hostname() == "":
+		return "it has no host"
+	case p.User != nil:
+		return "it holds credentials: the token goes in LOGFIRE_TOKEN"
+	case p.RawQuery != "" || p.ForceQuery || p.Fragment != "" || strings.ContainsAny(v, "?#"):
+		return "it has a query or fragment"
+	}
+	if port := p.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "the port is not a number from 1 to 65535"
+		}
+	}
+	host := p.Hostname()
+	if strings.HasPrefix(p.Host, "[") {
+		if net.ParseIP(host) == nil {
+			return "the host is not an IPv6 address"
+		}
+		return ""
+	}
+	for _, r := range host {
+		if r < utf8.RuneSelf && r != '-' && r != '.' && r != '_' && !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
+			return "the host holds a character a host name cannot have"
+		}
+	}
+	return ""
+}
+
+// checkBaseURL returns an error, quoting v with tokens redacted, if v is
+// not a usable base URL.
+func checkBaseURL(v string, tokens *redact.Tokens) error {
+	if why := baseURLProblem(v); why != "" {
+		return fmt.Errorf("%s is not a base URL (%s): %s", quote(v, tokens), why, acceptedBaseURLs)
+	}
+	return nil
+}
+
+// checkBaseURLOption is checkBaseURL for a value set by the code option
+// setting; "" (derive it from the token) is accepted.
+func checkBaseURLOption(v, setting string, tokens *redact.Tokens) error {
+	if v == "" {
+		return nil
+	}
+	if err := checkBaseURL(v, tokens); err != nil {
+		return &Error{Setting: setting, Err: err}
+	}
+	return nil
+}
+
+// checkTokens checks the tokens set by setting (see tokensProblem).
+func checkTokens(tokens Tokens, setting string) error {
+	if err := tokensProblem(tokens); err != nil {
+		return &Error{Setting: setting, Err: err}
+	}
+	return nil
+}
+
+// tokensProblem says what is wrong with tokens, if anything: there may be
+// at most MaxTokens, each at most MaxTokenLength bytes of printable ASCII
+// without spaces (a token travels in an HTTP header). It never quotes a
+// token.
+func tokensProblem(tokens Tokens) error {
+	if len(tokens) > MaxTokens {
+		return fmt.Errorf("%d tokens: accepted values are 1 to %d tokens, comma-separated", len(tokens), MaxTokens)
+	}
+	for i, t := range tokens {
+		why := ""
+		switch {
+		case t == "":
+			why = "is empty"
+		case len(t) > MaxTokenLength:
+			why = fmt.Sprintf("is %d bytes long", len(t))
+		case strings.IndexFunc(t, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0:
+			why = "holds a space, a control character or a non-ASCII character"
+		}
+		if why != "" {
+			return fmt.Errorf("token %d of %d %s: accepted values are Logfire write tokens (pylf_v1_<region>_…), at most %d bytes of printable ASCII each", i+1, len(tokens), why, MaxTokenLength)
+		}
 	}
 	return nil
 }
@@ -155,11 +242,11 @@ func ParseAttributes(s string) (Attributes, error) {
 		k, v, ok := strings.Cut(pair, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return nil, fmt.Errorf("%q is not a key=value pair: accepted values look like key1=value1,key2=value2", pair)
+			return nil, badValue("%s is not a key=value pair: accepted values look like key1=value1,key2=value2", pair)
 		}
 		dv, err := url.PathUnescape(strings.TrimSpace(v))
 		if err != nil {
-			return nil, fmt.Errorf("the value of %q is not valid percent-encoding: write a comma as %%2C and a percent sign as %%25", k)
+			return nil, badValue("the value of %s is not valid percent-encoding: accepted values are percent-encoded, with a comma as %%2C and a percent sign as %%25", k)
 		}
 		out = append(out, attribute.String(k, dv))
 	}
