@@ -34,7 +34,10 @@ func OnLambda() bool { return os.Getenv(lambdaFunctionNameEnv) != "" }
 // Resource builds the resource from cfg. Later sources win over earlier
 // ones:
 //
-//  1. OpenTelemetry's telemetry.sdk.*, process and host attributes;
+//  1. OpenTelemetry's telemetry.sdk.*, process.pid, process.runtime.*,
+//     host.name and os.* (os.type, os.description) detectors, and
+//     host.arch and os.version (see platformDetector), the attributes the
+//     Python SDK sends about the machine;
 //  2. OTEL_RESOURCE_ATTRIBUTES (cfg.OTelResourceAttributes);
 //  3. on AWS Lambda, the contrib Lambda detector and cloud.platform;
 //  4. LOGFIRE_RESOURCE_ATTRIBUTES (cfg.ResourceAttributes);
@@ -49,8 +52,11 @@ func Resource(ctx context.Context, cfg config.Config, sdkVersion string) (*resou
 		resource.WithTelemetrySDK(),
 		resource.WithProcessRuntimeName(),
 		resource.WithProcessRuntimeVersion(),
+		resource.WithProcessRuntimeDescription(),
 		resource.WithProcessPID(),
 		resource.WithHost(),
+		resource.WithOS(),
+		resource.WithDetectors(platformDetector{}),
 	)
 	if err != nil && base == nil {
 		// The built-in detectors above fail only on exotic platforms; a

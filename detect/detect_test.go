@@ -3,6 +3,7 @@ package detect
 import (
 	"context"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -123,5 +124,50 @@ func TestServiceNameChainAndAttributeLayers(t *testing.T) {
 	cfg.ServiceName = "logfire-name"
 	if got := attrs(t, cfg)["service.name"]; got != "logfire-name" {
 		t.Errorf("LOGFIRE_SERVICE_NAME: %q", got)
+	}
+}
+
+// TestResourceDescribesTheMachine: the machine attributes the Python SDK
+// sends are there: os.type, os.description, os.version (Linux), host.arch,
+// host.name and process.runtime.{name,version,description}.
+func TestResourceDescribesTheMachine(t *testing.T) {
+	clearLambdaEnv(t)
+	m := attrs(t, config.Default())
+	wantArch := map[string]string{"amd64": "amd64", "arm64": "arm64", "386": "x86"}[runtime.GOARCH]
+	if wantArch == "" {
+		wantArch = m["host.arch"] // another architecture: only its presence is checked below
+	}
+	for k, want := range map[string]string{
+		"os.type":              runtime.GOOS,
+		"host.arch":            wantArch,
+		"process.runtime.name": "go",
+	} {
+		if m[k] != want {
+			t.Errorf("%s = %q, want %q", k, m[k], want)
+		}
+	}
+	for _, k := range []string{"os.description", "host.name", "process.runtime.version", "process.runtime.description", "host.arch"} {
+		if m[k] == "" {
+			t.Errorf("%s missing", k)
+		}
+	}
+	if runtime.GOOS == "linux" {
+		b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+		if err != nil {
+			t.Skipf("no kernel release to compare with: %v", err)
+		}
+		if want := strings.TrimSpace(string(b)); m["os.version"] != want {
+			t.Errorf("os.version = %q, want the kernel release %q", m["os.version"], want)
+		}
+	}
+}
+
+func TestHostArch(t *testing.T) {
+	for goarch, want := range map[string]string{
+		"amd64": "amd64", "arm64": "arm64", "386": "x86", "arm": "arm32", "ppc64le": "ppc64", "s390x": "s390x", "riscv64": "riscv64",
+	} {
+		if got := hostArch(goarch).Value.AsString(); got != want {
+			t.Errorf("hostArch(%q) = %q, want %q", goarch, got, want)
+		}
 	}
 }
