@@ -311,9 +311,10 @@ func WithOutageProbe(d time.Duration) Option {
 // WithMaxQueueBytes bounds, by their estimated size in memory, the spans
 // (and, separately, the OpenTelemetry log records) waiting for export
 // (default 4 MiB). When the queue is full, the code that ends a span
-// waits, up to a second, for the export to make room: a burst goes out at
-// the pace of the backend instead of being dropped; records that still
-// find no room are counted as dropped (DropQueueFull).
+// waits for room as long as batches keep leaving the queue: a burst goes
+// out at the pace of the backend instead of being dropped. If no batch
+// leaves for 5 s (the backend hangs), records that find no room are
+// counted as dropped (DropQueueFull).
 func WithMaxQueueBytes(n int) Option {
 	return optionFunc(func(s *settings) { s.maxQueueBytes = n; s.maxQueueSet = true })
 }

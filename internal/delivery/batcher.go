@@ -26,7 +26,8 @@ type BatcherConfig struct {
 	// ExportTimeout bounds one export of the queue's own; 0 means 30 s.
 	ExportTimeout time.Duration
 	// MaxBlock is how long a producer may wait for room when the queue is
-	// full; 0 means DefaultMaxBlock, and a negative value never waits.
+	// full and no batch leaves it; 0 means DefaultMaxBlock, and a negative
+	// value never waits.
 	MaxBlock time.Duration
 }
 
@@ -34,7 +35,7 @@ type BatcherConfig struct {
 const (
 	DefaultMaxQueueBytes = 4 << 20
 	DefaultMaxBatchBytes = 2 << 20
-	DefaultMaxBlock      = time.Second
+	DefaultMaxBlock      = 5 * time.Second
 )
 
 func (c BatcherConfig) withDefaults() BatcherConfig {
@@ -65,12 +66,13 @@ func (c BatcherConfig) withDefaults() BatcherConfig {
 // soon as a full batch is waiting, and otherwise ScheduleDelay after the
 // last export.
 //
-// When the queue is full, a producer waits for room, at most MaxBlock,
-// which lets a burst go out at the pace of the backend instead of being
-// dropped. If the wait runs out (the backend is not keeping up), the record
-// is dropped and counted (QueueFull), and so are the records that find
-// the queue full after it, without waiting, until the queue has drained to
-// half: one stalled export costs a producer at most one wait.
+// When the queue is full, a producer waits for room for as long as batches
+// keep leaving it, which lets a burst go out at the pace of the backend
+// instead of being dropped, however slow that is. If no batch leaves for
+// MaxBlock (the export is stuck: the backend hangs), the record is dropped
+// and counted (QueueFull), and so are the records that find the queue full
+// after it, without waiting, until the queue has drained to half: one
+// stalled export costs a producer at most one wait.
 //
 // The export function delivers a batch; what became of its records is
 // accounted for by the Transport behind it.
@@ -90,6 +92,7 @@ type Batcher[T any] struct {
 	bytes    int
 	space    chan struct{} // closed (and replaced) when room frees up
 	overflow bool          // a producer's wait ran out: drop without waiting
+	lastTake time.Time     // when a batch last left the queue
 	stopped  bool
 	inflight int
 	idle     chan struct{} // closed (and replaced) when inflight drops to 0
@@ -139,10 +142,11 @@ func (b *Batcher[T]) full(size int) bool {
 // Enqueue adds a record, waiting for room as described on Batcher.
 func (b *Batcher[T]) Enqueue(item T) {
 	size := b.sizeOf(item)
-	var deadline *time.Timer
+	var waitFrom time.Time
+	var timer *time.Timer
 	defer func() {
-		if deadline != nil {
-			deadline.Stop()
+		if timer != nil {
+			timer.Stop()
 		}
 	}()
 	b.mu.Lock()
@@ -155,28 +159,32 @@ func (b *Batcher[T]) Enqueue(item T) {
 		if !b.full(size) {
 			break
 		}
-		if b.overflow || b.cfg.MaxBlock < 0 {
+		if waitFrom.IsZero() {
+			waitFrom = time.Now()
+		}
+		// The wait lasts while the queue moves: it runs out MaxBlock after
+		// the last batch left (or after it began, if later).
+		left := b.cfg.MaxBlock - time.Since(latest(b.lastTake, waitFrom))
+		if b.overflow || b.cfg.MaxBlock < 0 || left <= 0 {
+			if b.cfg.MaxBlock >= 0 {
+				b.overflow = true
+			}
 			b.mu.Unlock()
 			b.counters.Dropped(b.signal, QueueFull, 1, b.fullCause())
 			return
 		}
 		space := b.space
 		b.mu.Unlock()
-		if deadline == nil {
-			deadline = time.NewTimer(b.cfg.MaxBlock)
+		if timer == nil {
+			timer = time.NewTimer(left)
+		} else {
+			timer.Reset(left)
 		}
 		select {
 		case <-space:
-			b.mu.Lock()
-		case <-deadline.C:
-			b.mu.Lock()
-			if b.full(size) && !b.stopped {
-				b.overflow = true
-				b.mu.Unlock()
-				b.counters.Dropped(b.signal, QueueFull, 1, b.fullCause())
-				return
-			}
+		case <-timer.C:
 		}
+		b.mu.Lock()
 	}
 	b.items = append(b.items, item)
 	b.sizes = append(b.sizes, size)
@@ -220,6 +228,7 @@ func (b *Batcher[T]) take(fullOnly bool) []T {
 		b.items, b.sizes = nil, nil
 	}
 	b.bytes -= bytes
+	b.lastTake = time.Now()
 	if b.overflow && b.bytes <= b.cfg.MaxQueueBytes/2 {
 		b.overflow = false
 	}
@@ -227,6 +236,13 @@ func (b *Batcher[T]) take(fullOnly bool) []T {
 	b.space = make(chan struct{})
 	b.inflight++
 	return batch
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // sizeAt is sizes[n], or a size that fills any batch when there is none
