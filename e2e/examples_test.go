@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logfire-go/sdk/otellambdaflush/lambdatest"
 )
 
 // repoRoot returns the SDK's repository root: the parent of the e2e module.
@@ -39,21 +41,12 @@ func buildExample(tb testing.TB, name string) string {
 
 // buildRepoPackage builds the package at pkg, relative to the repository
 // root (e.g. "./otellambdaflush/testdata/fn"), with the SDK's own go.mod as
-// a user would, and returns the binary's path.
+// a user would, the way Lambda runs a function (lambdatest.Build: static,
+// Linux, -tags lambda.norpc; the other programs run as well built so), and
+// returns the binary's path.
 func buildRepoPackage(tb testing.TB, pkg string) string {
 	tb.Helper()
-	bin := filepath.Join(tb.TempDir(), filepath.Base(pkg))
-	// The first build compiles the SDK and OpenTelemetry; later ones hit the
-	// build cache.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
-	cmd.Dir = repoRoot(tb)
-	cmd.WaitDelay = 5 * time.Second
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("go build %s: %v\n%s", pkg, err, out)
-	}
-	return bin
+	return lambdatest.Build(tb, pkg, lambdatest.BuildIn(repoRoot(tb)))
 }
 
 // result is what a run of an example printed and how it ended.

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -41,24 +40,6 @@ const (
 	pipelineFulfil   = "order-fulfilment"
 	pipelineNotify   = "order-notifier"
 )
-
-// buildLambdaPackage builds the package at pkg (relative to the
-// repository root) for Lambda's provided runtimes: static, Linux, without
-// aws-lambda-go's RPC mode.
-func buildLambdaPackage(tb testing.TB, pkg string) string {
-	tb.Helper()
-	bin := filepath.Join(tb.TempDir(), filepath.Base(pkg))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-o", bin, pkg)
-	cmd.Dir = repoRoot(tb)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-	cmd.WaitDelay = 5 * time.Second
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("go build %s: %v\n%s", pkg, err, out)
-	}
-	return bin
-}
 
 // awsEnv is the AWS part of a pipeline program's environment: the region,
 // dummy static credentials, and the local endpoint of service.
@@ -199,8 +180,8 @@ func TestPipelineOneTrace(t *testing.T) {
 	sqsJSON := startSQSJSON(t, g, &sent)
 
 	ordersBin := buildRepoPackage(t, "./examples/pipeline/orders")
-	fulfilBin := buildLambdaPackage(t, "./examples/pipeline/fulfil")
-	notifyBin := buildLambdaPackage(t, "./examples/pipeline/notify")
+	fulfilBin := buildRepoPackage(t, "./examples/pipeline/fulfil")
+	notifyBin := buildRepoPackage(t, "./examples/pipeline/notify")
 
 	orders := startOrders(t, ordersBin, append(awsEnv("SQS", sqsJSON),
 		"LOGFIRE_TOKEN="+pipelineToken, "LOGFIRE_BASE_URL="+c.Endpoint(), "LOGFIRE_CONSOLE=true",

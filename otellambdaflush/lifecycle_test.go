@@ -272,6 +272,35 @@ func TestOptionsDropIn(t *testing.T) {
 	}
 }
 
+// TestOptionsDropInWithOwnOptionsAndSIGTERM runs the drop-in path exactly
+// as docs/lambda.md writes it: Options with a trace attribute function of
+// the function's own, the function's own otellambda options after it, and
+// lambda.WithEnableSIGTERM shutting Logfire down and exiting. Both
+// attribute functions run, every span is flushed before the response, and
+// on SIGTERM the process exits cleanly within the grace period, not killed
+// at its end.
+func TestOptionsDropInWithOwnOptionsAndSIGTERM(t *testing.T) {
+	t.Parallel()
+	rcv := startReceiver(t, 0)
+	e := startFn(t, rcv, lambdatest.WithEnv("FN_ENTRY", "options-own"), lambdatest.WithEnv("FN_SPANS", "2"))
+	ctx := testContext(t)
+	inv := invokeFn(t, ctx, e, `{"message":"x"}`)
+	requireOK(t, inv)
+	spans := invocationSpans(t, rcv, inv, 3)
+	requireArrivedBefore(t, spans, inv.Responded, "the response")
+	s, _ := named(spans, "fn")
+	if s.Attrs["faas.coldstart"] != "true" || s.Attrs["event.bytes"] != fmt.Sprint(len(`{"message":"x"}`)) {
+		t.Errorf("invocation span attributes %v: want faas.coldstart and the function's own event.bytes", s.Attrs)
+	}
+	rep, err := e.Shutdown(ctx)
+	if err != nil || rep == nil {
+		t.Fatalf("Shutdown: %v %+v", err, rep)
+	}
+	if rep.SIGTERMSent.IsZero() || !rep.ExitedWithinGrace || !rep.Killed.IsZero() {
+		t.Fatalf("shutdown: %+v", rep)
+	}
+}
+
 // TestStartMergesLambdaOptionsAndShutsDownOnSIGTERM: options passed with
 // WithLambdaOptions all take effect — the context value (base context of
 // the runtime loop), the JSON encoder option (the user's handler), and a

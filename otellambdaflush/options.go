@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // Mode says when telemetry is flushed.
@@ -63,15 +64,16 @@ const (
 type Option func(*options)
 
 type options struct {
-	mode           Mode
-	flushTimeout   time.Duration
-	safetyMargin   time.Duration
-	timeoutLead    time.Duration
-	shutdownBudget time.Duration
-	shutdownHooks  []func(context.Context)
-	lambdaOptions  []lambda.Option
-	logf           func(format string, args ...any)
-	xray           XRayMode
+	mode            Mode
+	flushTimeout    time.Duration
+	safetyMargin    time.Duration
+	timeoutLead     time.Duration
+	shutdownBudget  time.Duration
+	shutdownHooks   []func(context.Context)
+	lambdaOptions   []lambda.Option
+	logf            func(format string, args ...any)
+	xray            XRayMode
+	traceAttributes func(event []byte) []attribute.KeyValue
 }
 
 func newOptions(opts []Option) options {
@@ -136,6 +138,14 @@ func WithLambdaOptions(opts ...lambda.Option) Option {
 // makes it the parent when the event carries no W3C trace context, XRayOff
 // ignores it. X-Ray's Sampled flag never decides whether spans are kept.
 func WithXRay(m XRayMode) Option { return func(o *options) { o.xray = m } }
+
+// WithTraceAttributes adds the attributes fn returns for an invocation's
+// event to the invocation span, after the ones this package adds
+// (faas.coldstart, faas.trigger). It stands in for otellambda's
+// WithTraceAttributeFn, which holds one function only.
+func WithTraceAttributes(fn func(event []byte) []attribute.KeyValue) Option {
+	return func(o *options) { o.traceAttributes = fn }
+}
 
 // WithLogger sets where the package reports its own problems (a flush that
 // failed, a shutdown that could not finish). The default writes a line to

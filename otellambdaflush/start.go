@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/logfire-go/sdk/logfire"
 )
@@ -101,7 +102,7 @@ func (r *Runtime) Handler(handler any) lambda.Handler {
 		flusher = r.flusher
 	}
 	traced := otellambda.WrapHandler(innerHandler{next: user, flusher: r.flusher, post: r.post},
-		otellambdaOptions(r.lf, flusher, &r.cold, r.opts.xray)...)
+		otellambdaOptions(r.lf, flusher, &r.cold, r.opts)...)
 	return outerHandler{next: traced}
 }
 
@@ -162,18 +163,35 @@ func Start(handler any, lf *logfire.Logfire, opts ...Option) {
 //
 //	otellambda.InstrumentHandler(handler, otellambdaflush.Options(lf)...)
 //
+// With otellambda options of your own, put Options last, so that its
+// options win over yours where both set the same thing:
+//
+//	otellambda.InstrumentHandler(handler, append(myOpts, otellambdaflush.Options(lf)...)...)
+//
+// Options sets otellambda's tracer provider, flusher, propagator, event
+// carrier and trace attribute function: drop your own WithTracerProvider and
+// WithFlusher (and the tracer provider and flusher you built for them), and
+// give a trace attribute function of your own with WithTraceAttributes
+// instead of otellambda.WithTraceAttributeFn, so that both run.
+//
 // Start does more (post-response flush, failures, timeouts, SIGTERM).
 func Options(lf *logfire.Logfire, opts ...Option) []otellambda.Option {
 	f := NewFlusher(lf, opts...)
-	return otellambdaOptions(lf, f, &coldStart{}, f.opts.xray)
+	return otellambdaOptions(lf, f, &coldStart{}, f.opts)
 }
 
 // otellambdaOptions are the otellambda options of both Start and Options.
-func otellambdaOptions(lf *logfire.Logfire, f otellambda.Flusher, cold *coldStart, xray XRayMode) []otellambda.Option {
+func otellambdaOptions(lf *logfire.Logfire, f otellambda.Flusher, cold *coldStart, o options) []otellambda.Option {
+	attrs := cold.attributes
+	if user := o.traceAttributes; user != nil {
+		attrs = func(event []byte) []attribute.KeyValue {
+			return append(cold.attributes(event), user(event)...)
+		}
+	}
 	return append([]otellambda.Option{
 		otellambda.WithFlusher(f),
-		otellambda.WithTraceAttributeFn(cold.attributes),
-	}, PropagationOptions(lf, xray)...)
+		otellambda.WithTraceAttributeFn(attrs),
+	}, PropagationOptions(lf, o.xray)...)
 }
 
 type noFlush struct{}
