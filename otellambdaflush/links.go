@@ -3,6 +3,7 @@ package otellambdaflush
 import (
 	"context"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -98,8 +99,12 @@ func (e parsedEvent) links(p propagation.TextMapPropagator) []trace.Link {
 // (otellambda.WithPropagator; PropagationOptions uses it). Extract
 // extracts with base (the global propagator if nil) from the event's
 // carrier. When the event brought no trace context of its own (no parent,
-// and no batch records to link to), the invocation's X-Ray context (read
-// from the context, see XRayTraceHeader) is used, depending on mode:
+// and no batch records to link to), it extracts from the "custom" object
+// of the invocation's client context (lambdacontext.ClientContext.Custom),
+// where a caller's Lambda Invoke puts its context (package
+// logfire/logfireaws does), so that a function invoked directly continues
+// its caller's trace. When neither has one, the invocation's X-Ray context
+// (read from the context, see XRayTraceHeader) is used, depending on mode:
 //
 //   - XRayAsParent: it becomes the remote parent, sampled or not by
 //     sampleRate (LOGFIRE_TRACE_SAMPLE_RATE, 0 to 1) applied to its trace
@@ -138,6 +143,14 @@ func (p invocationPropagator) Extract(ctx context.Context, carrier propagation.T
 		links = ec.event.links(p.base)
 	}
 	parent := trace.SpanContextFromContext(ctx)
+	if !parent.IsValid() && len(links) == 0 {
+		// A direct invocation (the AWS SDK's Invoke, see logfireaws)
+		// carries the caller's context in the client context instead.
+		if cc := clientContextCarrier(ctx); cc != nil {
+			ctx = p.base.Extract(ctx, cc)
+			parent = trace.SpanContextFromContext(ctx)
+		}
+	}
 	// The X-Ray context is used only when the event brought none of its
 	// own (no parent, no record to link to): there it is all that ties the
 	// invocation to its cause. Next to a W3C context it would only add a
@@ -163,6 +176,24 @@ func (p invocationPropagator) Extract(ctx context.Context, carrier propagation.T
 func (p invocationPropagator) ownDecision(sc trace.SpanContext) trace.SpanContext {
 	res := p.sampler.ShouldSample(sdktrace.SamplingParameters{TraceID: sc.TraceID()})
 	return sc.WithTraceFlags(sc.TraceFlags().WithSampled(res.Decision == sdktrace.RecordAndSample))
+}
+
+// clientContextCarrier returns the "custom" object of the invocation's
+// client context as a carrier (keys matched without regard to case), or
+// nil if it has none.
+func clientContextCarrier(ctx context.Context) propagation.TextMapCarrier {
+	lc, ok := lambdacontext.FromContext(ctx)
+	if !ok || len(lc.ClientContext.Custom) == 0 {
+		return nil
+	}
+	c := textCarrier{}
+	for k, v := range lc.ClientContext.Custom {
+		c.Set(k, v)
+	}
+	if !c.hasContext() {
+		return nil
+	}
+	return c
 }
 
 // linksKey holds, in the context, the links InvocationPropagator found

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -203,5 +204,70 @@ func TestInvocationPropagatorWithOtherCarriers(t *testing.T) {
 				t.Errorf("Inject wrote %v, want the extracted trace", h)
 			}
 		})
+	}
+}
+
+// invokeDirect invokes iv's handler as Lambda does for a direct Invoke
+// whose client context's "custom" object is custom.
+func (iv *invoker) invokeDirect(t *testing.T, event []byte, custom map[string]string, xray string) (inv, child *tracetest.SpanStub) {
+	t.Helper()
+	iv.mem.Reset()
+	lc := &lambdacontext.LambdaContext{AwsRequestID: "req-2", InvokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:orders"}
+	lc.ClientContext.Custom = custom
+	ctx := lambdacontext.NewContext(context.Background(), lc)
+	if xray != "" {
+		ctx = context.WithValue(ctx, "x-amzn-trace-id", xray) //nolint:staticcheck // aws-lambda-go's key
+	}
+	if _, err := iv.h.Invoke(ctx, event); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range iv.mem.GetSpans() {
+		s := s
+		if s.SpanKind == trace.SpanKindServer {
+			inv = &s
+		} else {
+			child = &s
+		}
+	}
+	return inv, child
+}
+
+// TestClientContextContinuesTheCallersTrace: a function reached through
+// Lambda Invoke, whose caller put its context in the client context's
+// "custom" object (logfireaws does), continues the caller's trace, when
+// the event carries no context of its own; the event's context wins, and
+// the X-Ray context is then not used.
+func TestClientContextContinuesTheCallersTrace(t *testing.T) {
+	iv := newInvoker(t, otellambdaflush.XRayAsLink)
+	plain := []byte(`{"order_id": 42}`)
+
+	inv, child := iv.invokeDirect(t, plain, map[string]string{"traceparent": tp1, "baggage": "tenant=acme"}, xraySampled)
+	if inv == nil || child == nil {
+		t.Fatal("spans not exported")
+	}
+	if inv.Parent.TraceID().String() != tid1 || inv.Parent.SpanID().String() != sid1 || !inv.Parent.IsRemote() {
+		t.Errorf("invocation parent %s/%s remote=%v, want the caller's %s/%s", inv.Parent.TraceID(), inv.Parent.SpanID(), inv.Parent.IsRemote(), tid1, sid1)
+	}
+	if len(inv.Links) != 0 {
+		t.Errorf("links %v: the X-Ray context must not be linked when the client context has one", links(inv))
+	}
+
+	// Keys are matched without regard to case.
+	inv, _ = iv.invokeDirect(t, plain, map[string]string{"TraceParent": tp2}, "")
+	if inv.Parent.TraceID().String() != tid2 {
+		t.Errorf("mixed-case key: parent trace %s, want %s", inv.Parent.TraceID(), tid2)
+	}
+
+	// The event's own context wins over the client context.
+	inv, _ = iv.invokeDirect(t, apigwEvent(t, map[string]string{"traceparent": tp2}), map[string]string{"traceparent": tp1}, "")
+	if inv.Parent.TraceID().String() != tid2 {
+		t.Errorf("event and client context: parent trace %s, want the event's %s", inv.Parent.TraceID(), tid2)
+	}
+
+	// A client context without a trace context: a new trace linked to
+	// X-Ray, as before.
+	inv, _ = iv.invokeDirect(t, plain, map[string]string{"app": "mobile"}, xraySampled)
+	if inv.Parent.IsValid() || len(inv.Links) != 1 || inv.Links[0].SpanContext.TraceID().String() != xrayTrace {
+		t.Errorf("no context in the client context: parent %v, links %v", inv.Parent, links(inv))
 	}
 }

@@ -2,11 +2,11 @@ package otellambdaflush
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
+	"go.opentelemetry.io/contrib/propagators/aws/xray"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -68,76 +68,32 @@ func XRayTraceHeader(ctx context.Context) string {
 	return h
 }
 
-// Errors of ParseXRayTraceHeader.
-var (
-	ErrXRayNoRoot   = errors.New("xray: no Root field")
-	ErrXRayRoot     = errors.New("xray: Root is not 1-<8 hex>-<24 hex>")
-	ErrXRayNoParent = errors.New("xray: no Parent field")
-	ErrXRayParent   = errors.New("xray: Parent is not 16 hex digits")
-)
+// ErrXRayHeader is the error of ParseXRayTraceHeader for a header it
+// cannot read.
+var ErrXRayHeader = errors.New("xray: not an X-Ray trace header with a valid Root and Parent")
 
 // ParseXRayTraceHeader parses an X-Ray trace header such as
 // "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
-// into a remote span context: the trace id is the 8 hex digits of the
-// epoch followed by the 24 of the unique id (X-Ray ids map to W3C ids this
-// way, as in OpenTelemetry's X-Ray propagator), the span id is Parent, and
-// the sampled flag is set only for Sampled=1. Fields may come in any order,
-// with spaces around them; unknown fields (Self, Lineage, …) are ignored;
-// keys are matched without regard to case. A header without a valid Root
-// or Parent, or with an all-zero id, is an error.
+// into a remote span context, with OpenTelemetry's X-Ray propagator
+// (go.opentelemetry.io/contrib/propagators/aws/xray): the trace id is the
+// 8 hex digits of the epoch followed by the 24 of the unique id, the span
+// id is Parent, and the sampled flag is set only for Sampled=1. Fields may
+// come in any order; other fields (Self, Lineage, …) are ignored; as the
+// propagator reads it, field names are matched with their case, hex digits
+// are lower case, and a repeated field's last value counts. A header
+// without a valid Root or Parent, or with an all-zero id, is an error
+// matching ErrXRayHeader.
 func ParseXRayTraceHeader(header string) (trace.SpanContext, error) {
-	var root, parent, sampled string
-	var haveRoot, haveParent bool
-	for part := range strings.SplitSeq(header, ";") {
-		k, v, ok := strings.Cut(part, "=")
-		if !ok {
-			continue
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		switch {
-		case strings.EqualFold(k, "Root") && !haveRoot:
-			root, haveRoot = v, true
-		case strings.EqualFold(k, "Parent") && !haveParent:
-			parent, haveParent = v, true
-		case strings.EqualFold(k, "Sampled") && sampled == "":
-			sampled = v
-		}
+	ctx := xray.Propagator{}.Extract(context.Background(), propagation.MapCarrier{xrayHeaderField: header})
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return trace.SpanContext{}, fmt.Errorf("%w: %q", ErrXRayHeader, clip(header))
 	}
-	if !haveRoot {
-		return trace.SpanContext{}, ErrXRayNoRoot
-	}
-	// 1-xxxxxxxx-yyyyyyyyyyyyyyyyyyyyyyyy
-	if len(root) != 35 || root[:2] != "1-" || root[10] != '-' {
-		return trace.SpanContext{}, fmt.Errorf("%w: %q", ErrXRayRoot, clip(root))
-	}
-	var tid trace.TraceID
-	if _, err := hex.Decode(tid[:4], []byte(root[2:10])); err != nil {
-		return trace.SpanContext{}, fmt.Errorf("%w: %q", ErrXRayRoot, root)
-	}
-	if _, err := hex.Decode(tid[4:], []byte(root[11:])); err != nil {
-		return trace.SpanContext{}, fmt.Errorf("%w: %q", ErrXRayRoot, root)
-	}
-	if !tid.IsValid() {
-		return trace.SpanContext{}, fmt.Errorf("%w: all zeros", ErrXRayRoot)
-	}
-	if !haveParent {
-		return trace.SpanContext{}, ErrXRayNoParent
-	}
-	var sid trace.SpanID
-	if len(parent) != 16 {
-		return trace.SpanContext{}, fmt.Errorf("%w: %q", ErrXRayParent, clip(parent))
-	}
-	if _, err := hex.Decode(sid[:], []byte(parent)); err != nil || !sid.IsValid() {
-		return trace.SpanContext{}, fmt.Errorf("%w: %q", ErrXRayParent, parent)
-	}
-	var flags trace.TraceFlags
-	if sampled == "1" {
-		flags = trace.FlagsSampled
-	}
-	return trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID: tid, SpanID: sid, TraceFlags: flags, Remote: true,
-	}), nil
+	return sc, nil
 }
+
+// xrayHeaderField is the field the X-Ray propagator reads.
+var xrayHeaderField = xray.Propagator{}.Fields()[0]
 
 // clip shortens a malformed value quoted in an error.
 func clip(s string) string {
