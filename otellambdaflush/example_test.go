@@ -37,14 +37,13 @@ func ExampleStart() {
 	otellambdaflush.Start(handleOrder, lf)
 }
 
-// An existing otellambda function keeps otellambda and its own options,
-// and takes Logfire's from Options: its own tracer provider and flusher go
-// (Options has Logfire's), its trace attribute function moves to
-// WithTraceAttributes, and its other otellambda options come after
-// Options, where they win. SIGTERM is enabled by hand, since only Start
-// does it: the callback shuts Logfire down and exits, because aws-lambda-go
-// does not exit after SIGTERM callbacks and Lambda would kill the process
-// at the end of the grace period.
+// An existing otellambda function keeps otellambda and takes Logfire's
+// options from Options: its own tracer provider and flusher go (Options has
+// Logfire's), and its trace attribute function moves to
+// WithTraceAttributes. SIGTERM is enabled by hand, since only Start does
+// it: the callback shuts Logfire down and exits, because aws-lambda-go does
+// not exit after SIGTERM callbacks and Lambda would kill the process at the
+// end of the grace period.
 func ExampleOptions() {
 	lf, err := logfire.Configure(context.Background())
 	if err != nil {
@@ -54,9 +53,7 @@ func ExampleOptions() {
 	myAttributes := func(event []byte) []attribute.KeyValue {
 		return []attribute.KeyValue{attribute.Int("event.bytes", len(event))}
 	}
-	var myOtelLambdaOptions []otellambda.Option // e.g. otellambda.WithEventToCarrier(…)
-
-	opts := append(otellambdaflush.Options(lf, otellambdaflush.WithTraceAttributes(myAttributes)), myOtelLambdaOptions...)
+	opts := otellambdaflush.Options(lf, otellambdaflush.WithTraceAttributes(myAttributes))
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 		return // not on Lambda (StartWithOptions never returns)
 	}

@@ -47,25 +47,6 @@ type Response struct {
 // errFailed is what the "fail" command returns.
 var errFailed = errors.New(`command "fail" failed on purpose`)
 
-func handler(ctx context.Context, req Request) (Response, error) {
-	ctx, span := logfire.Span(ctx, "handling command {command}", "command", req.Command)
-	defer span.End()
-
-	reqID := ""
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		reqID = lc.AwsRequestID
-	}
-	logfire.Info(ctx, "received command {command}", "command", req.Command, "req_id", reqID)
-	switch req.Command {
-	case "fail":
-		span.RecordError(errFailed)
-		return Response{}, errFailed
-	case "panic":
-		panic(`command "panic" panicked on purpose`)
-	}
-	return Response{ReqID: reqID, Msg: fmt.Sprintf("Command %s.", req.Command)}, nil
-}
-
 func main() {
 	ctx := context.Background()
 	lf, err := logfire.Configure(ctx, logfire.WithConsole(true))
@@ -83,4 +64,23 @@ func main() {
 			logfire.Info(ctx, "Shutting down")
 		}),
 	)
+}
+
+func handler(ctx context.Context, req Request) (Response, error) {
+	ctx, span := logfire.Span(ctx, "handling command {command}", "command", req.Command)
+	defer span.End()
+
+	reqID := ""
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		reqID = lc.AwsRequestID
+	}
+	logfire.Info(ctx, "received command {command}", "command", req.Command, "req_id", reqID)
+	switch req.Command {
+	case "fail":
+		span.RecordError(errFailed)
+		return Response{}, errFailed
+	case "panic":
+		panic(`command "panic" panicked on purpose`)
+	}
+	return Response{ReqID: reqID, Msg: fmt.Sprintf("Command %s.", req.Command)}, nil
 }

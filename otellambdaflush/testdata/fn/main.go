@@ -8,10 +8,10 @@
 //	FN_ENTRY=runtime      otellambdaflush.New, then lambda.StartWithOptions(r.Handler(handler), r.StartOptions(…)...);
 //	                      prints "mode=<flush mode>" once it is ready
 //	FN_ENTRY=options      lambda.Start(otellambda.InstrumentHandler(handler, otellambdaflush.Options(lf)...))
-//	FN_ENTRY=options-own  the drop-in path of docs/lambda.md with options of one's own and
-//	                      SIGTERM: otellambdaflush.Options(lf, WithTraceAttributes(…)) and an
-//	                      otellambda option of the function's, lambda.StartWithOptions with
-//	                      WithEnableSIGTERM shutting Logfire down and exiting
+//	FN_ENTRY=options-own  the drop-in path of docs/lambda.md (examples/adopting/lambdafn):
+//	                      otellambdaflush.Options(lf, WithTraceAttributes(…)),
+//	                      lambda.StartWithOptions with WithEnableSIGTERM shutting Logfire
+//	                      down and exiting
 //	FN_MODE=m             otellambdaflush.WithMode: auto (default), in-handler, post-response, none
 //	FN_SPANS=n            spans the handler makes per invocation (default 1)
 //	FN_LAMBDA_OPTS=a,b    aws-lambda-go options given with otellambdaflush.WithLambdaOptions:
@@ -142,23 +142,17 @@ func main() {
 	otellambdaflush.Start(handler, lf, opts...)
 }
 
-// myOtelLambdaOptions stands for the otellambda options a function had
-// before it adopted Logfire; this one keeps otellambda's default carrier.
-var myOtelLambdaOptions = []otellambda.Option{}
-
 // startOptionsOwn is the drop-in path of docs/lambda.md, as written there.
 func startOptionsOwn(lf *logfire.Logfire) {
 	myAttributes := func(event []byte) []attribute.KeyValue {
 		return []attribute.KeyValue{attribute.Int("event.bytes", len(event))}
 	}
-	opts := append(otellambdaflush.Options(lf, otellambdaflush.WithTraceAttributes(myAttributes)), myOtelLambdaOptions...)
-	lambda.StartWithOptions(
-		otellambda.InstrumentHandler(handler, opts...),
+	opts := otellambdaflush.Options(lf, otellambdaflush.WithTraceAttributes(myAttributes))
+	lambda.StartWithOptions(otellambda.InstrumentHandler(handler, opts...),
 		lambda.WithEnableSIGTERM(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 			defer cancel()
 			_ = lf.Shutdown(ctx)
 			os.Exit(0) // aws-lambda-go does not exit after the callbacks
-		}),
-	)
+		}))
 }
