@@ -345,7 +345,13 @@ func (t *Transport) encode(sig Signal, raw []byte, count int) ([]*entry, error) 
 	return out, nil
 }
 
-var gzipPools sync.Map // level → *sync.Pool of *gzip.Writer
+// gzipWriters keeps compressors for reuse, per level. Not a sync.Pool: the
+// pool is emptied at every garbage collection, and a compressor (with its
+// tables, some hundred kilobytes) would then be made anew for most
+// exports of a program that allocates a lot.
+var gzipWriters sync.Map // level → chan *gzip.Writer
+
+const keptGzipWriters = 4
 
 func (t *Transport) compress(raw []byte) ([]byte, error) {
 	return t.compressFrom(bytes.NewReader(raw), len(raw))
@@ -353,20 +359,27 @@ func (t *Transport) compress(raw []byte) ([]byte, error) {
 
 // compressFrom compresses what r holds, n bytes.
 func (t *Transport) compressFrom(r io.Reader, n int) ([]byte, error) {
-	p, _ := gzipPools.LoadOrStore(t.cfg.GzipLevel, &sync.Pool{})
-	pool := p.(*sync.Pool)
+	c, _ := gzipWriters.LoadOrStore(t.cfg.GzipLevel, make(chan *gzip.Writer, keptGzipWriters))
+	free := c.(chan *gzip.Writer)
 	var buf bytes.Buffer
 	buf.Grow(n/4 + 64)
-	zw, _ := pool.Get().(*gzip.Writer)
-	if zw == nil {
+	var zw *gzip.Writer
+	select {
+	case zw = <-free:
+		zw.Reset(&buf)
+	default:
 		var err error
 		if zw, err = gzip.NewWriterLevel(&buf, t.cfg.GzipLevel); err != nil {
 			return nil, err
 		}
-	} else {
-		zw.Reset(&buf)
 	}
-	defer pool.Put(zw)
+	defer func() {
+		zw.Reset(io.Discard)
+		select {
+		case free <- zw:
+		default:
+		}
+	}()
 	if _, err := io.Copy(zw, r); err != nil {
 		return nil, err
 	}
