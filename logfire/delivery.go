@@ -3,7 +3,6 @@ package logfire
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -343,32 +342,4 @@ func (r *dropReporter) writeLocked(now time.Time) {
 	r.pending, r.causes = [3][6]int64{}, [3][6]string{}
 	r.last = now
 	selflog.Printf("dropped %s; (*logfire.Logfire).DeliveryStats counts every record", strings.Join(parts, ", "))
-}
-
-// tokenPattern matches what looks like a Logfire write token.
-var tokenPattern = regexp.MustCompile(`pylf_v[0-9]+_[a-z]+_[A-Za-z0-9_-]+`)
-
-// redactedToken replaces a token wherever the SDK writes.
-const redactedToken = "[REDACTED]"
-
-// newRedactor returns a function that replaces tokens, and anything shaped
-// like a Logfire write token, with [REDACTED].
-func newRedactor(tokens []string) func(string) string {
-	var ts []string
-	for _, t := range tokens {
-		if t = strings.TrimSpace(t); len(t) >= 4 {
-			ts = append(ts, t)
-		}
-	}
-	return func(s string) string {
-		for _, t := range ts {
-			if strings.Contains(s, t) {
-				s = strings.ReplaceAll(s, t, redactedToken)
-			}
-		}
-		if strings.Contains(s, "pylf_v") {
-			s = tokenPattern.ReplaceAllString(s, redactedToken)
-		}
-		return s
-	}
 }

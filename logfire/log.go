@@ -13,7 +13,8 @@ import (
 // attribute.KeyValue values, and CallOptions such as Tags. Placeholders
 // like {name} in the template are filled from them. An error among the
 // values is recorded as an exception; at level error and above it also
-// marks the log as failed.
+// marks the log as failed. A nil ctx counts as context.Background(); a
+// nil *Logfire records nothing.
 func (lf *Logfire) Log(ctx context.Context, level Level, template string, args ...any) {
 	if lf == nil || level < lf.minLevel {
 		return
@@ -31,7 +32,7 @@ func (lf *Logfire) Log(ctx context.Context, level Level, template string, args .
 //		lf.Debug(ctx, "cache {key} hit", "key", key)
 //	}
 func (lf *Logfire) Enabled(level Level) bool {
-	return lf != nil && level >= lf.minLevel
+	return lf != nil && lf.tracer != nil && level >= lf.minLevel
 }
 
 // Trace records a log at level trace. See Log.
@@ -92,14 +93,24 @@ func (lf *Logfire) Fatal(ctx context.Context, template string, args ...any) {
 }
 
 func (lf *Logfire) emit(ctx context.Context, level Level, template string, args []any, pc uintptr) {
+	if lf.tracer == nil {
+		return // a zero Logfire, not made by Configure
+	}
 	c := getCallAttrs()
 	c.add(args)
 	lf.emitAttrs(ctx, level, template, c, pc, time.Now())
 	c.release()
 }
 
-// emitAttrs records a log: a span that starts and ends at ts.
+// emitAttrs records a log: a span that starts and ends at ts. A nil ctx
+// means context.Background().
 func (lf *Logfire) emitAttrs(ctx context.Context, level Level, template string, c *callAttrs, pc uintptr, ts time.Time) {
+	if lf.tracer == nil {
+		return
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	_, span := lf.tracer.Start(markLog(ctx), template,
 		trace.WithTimestamp(ts),
 		trace.WithAttributes(c.recordAttrs(template, spanTypeLog, level, pc, lf.scrubber)...),

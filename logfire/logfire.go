@@ -33,6 +33,7 @@ import (
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/detect"
 	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/redact"
 	"github.com/logfire-go/sdk/internal/selflog"
 )
 
@@ -76,8 +77,8 @@ func Default() *Logfire { return defaultInstance.Load() }
 // traces it carries.
 func SetDefault(lf *Logfire) {
 	defaultInstance.Store(lf)
-	if lf == nil {
-		return
+	if lf == nil || lf.tp == nil {
+		return // nil, or a zero Logfire: nothing to install
 	}
 	otel.SetTracerProvider(lf.tp)
 	otel.SetMeterProvider(lf.mp)
@@ -93,6 +94,9 @@ func SetDefault(lf *Logfire) {
 // An invalid setting is an error that names the environment variable or
 // option and the values it accepts.
 func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	cfg, err := config.Load()
 	if err != nil {
 		return nil, err
@@ -105,7 +109,7 @@ func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
 	}
 	lf, err := build(ctx, &s)
 	if err != nil {
-		return nil, err
+		return nil, s.redactError(err)
 	}
 	if s.setDefault {
 		SetDefault(lf)
@@ -133,9 +137,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 			return nil, err
 		}
 	}
-	res = exportResource(res)
-
-	var sc *scrubber
+	sc := &scrubber{} // scrubbing off: URL attributes and tokens only
 	if s.cfg.Scrubbing {
 		if sc, err = newScrubber(s.scrubPatterns, s.scrubCallback); err != nil {
 			return nil, err
@@ -145,7 +147,9 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	for _, d := range dests {
 		tokens = append(tokens, d.Token)
 	}
-	redact := newRedactor(append(tokens, s.cfg.Tokens...))
+	sc.tokens = redact.NewTokens(append(tokens, s.cfg.Tokens...)...)
+	res = redactResource(sc.tokens, exportResource(res))
+	redact := sc.tokens.String
 	drops := &dropReporter{every: dropReportInterval}
 	p, err := newPipelines(ctx, s, dests, sc, deliveryHooks{
 		redact: redact,
@@ -211,21 +215,51 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 }
 
 // TracerProvider returns the instance's tracer provider, for use with
-// OpenTelemetry instrumentation libraries.
-func (lf *Logfire) TracerProvider() *sdktrace.TracerProvider { return lf.tp }
+// OpenTelemetry instrumentation libraries. For a nil or zero *Logfire it
+// returns a provider that exports nothing.
+func (lf *Logfire) TracerProvider() *sdktrace.TracerProvider {
+	if lf == nil || lf.tp == nil {
+		return idle().tp
+	}
+	return lf.tp
+}
 
-// MeterProvider returns the instance's meter provider.
-func (lf *Logfire) MeterProvider() *sdkmetric.MeterProvider { return lf.mp }
+// MeterProvider returns the instance's meter provider (for a nil or zero
+// *Logfire, one that exports nothing).
+func (lf *Logfire) MeterProvider() *sdkmetric.MeterProvider {
+	if lf == nil || lf.mp == nil {
+		return idle().mp
+	}
+	return lf.mp
+}
 
 // LoggerProvider returns the instance's OpenTelemetry logger provider, for
-// OpenTelemetry log bridges. Its records go to /v1/logs.
-func (lf *Logfire) LoggerProvider() *sdklog.LoggerProvider { return lf.lp }
+// OpenTelemetry log bridges. Its records go to /v1/logs. For a nil or zero
+// *Logfire it returns a provider that exports nothing.
+func (lf *Logfire) LoggerProvider() *sdklog.LoggerProvider {
+	if lf == nil || lf.lp == nil {
+		return idle().lp
+	}
+	return lf.lp
+}
 
-// Resource returns the resource attached to everything the instance sends.
-func (lf *Logfire) Resource() *resource.Resource { return lf.resource }
+// Resource returns the resource attached to everything the instance sends
+// (the empty resource for a nil or zero *Logfire).
+func (lf *Logfire) Resource() *resource.Resource {
+	if lf == nil || lf.resource == nil {
+		return resource.Empty()
+	}
+	return lf.resource
+}
 
-// Config returns the settings the instance was built from.
-func (lf *Logfire) Config() config.Config { return lf.cfg }
+// Config returns the settings the instance was built from (the defaults
+// for a nil *Logfire).
+func (lf *Logfire) Config() config.Config {
+	if lf == nil {
+		return config.Default()
+	}
+	return lf.cfg
+}
 
 // ForceFlush exports everything the three providers hold, concurrently,
 // and waits for them or for ctx, whichever comes first; then it sends what
@@ -238,7 +272,7 @@ func (lf *Logfire) Config() config.Config { return lf.cfg }
 // While the backend is failing, ForceFlush tries it once, for a short
 // time (see WithOutageProbe), and keeps what it cannot send for later.
 func (lf *Logfire) ForceFlush(ctx context.Context) error {
-	if lf == nil || lf.shutDown.Load() {
+	if lf == nil || lf.tp == nil || lf.shutDown.Load() {
 		return nil
 	}
 	if ctx == nil {
@@ -259,7 +293,7 @@ func (lf *Logfire) ForceFlush(ctx context.Context) error {
 		}
 		d.transport.Drain(fctx)
 	}
-	return joinErr(wrapErr("flush", err), lf.deliveryError("flush"))
+	return lf.redactError(joinErr(wrapErr("flush", err), lf.deliveryError("flush")))
 }
 
 // flushMetrics flushes the metric readers added with options and
@@ -287,7 +321,7 @@ func (lf *Logfire) flushMetrics(ctx context.Context) error {
 // one of your choosing (see WithRetryBuffer). The errors of every signal's
 // export are returned, joined.
 func (lf *Logfire) Shutdown(ctx context.Context) error {
-	if lf == nil {
+	if lf == nil || lf.tp == nil {
 		return nil
 	}
 	if ctx == nil {
@@ -309,7 +343,7 @@ func (lf *Logfire) Shutdown(ctx context.Context) error {
 		}
 		lf.drops.stop()
 		lf.shutDown.Store(true)
-		lf.shutdownErr = joinErr(wrapErr("shutdown", err), lf.deliveryError("shutdown"))
+		lf.shutdownErr = lf.redactError(joinErr(wrapErr("shutdown", err), lf.deliveryError("shutdown")))
 		if lf.removeRedactor != nil {
 			lf.removeRedactor()
 		}

@@ -214,20 +214,33 @@ func WithSetDefault(on bool) Option {
 }
 
 // WithSpanProcessor adds a span processor beside Logfire's own. It sees
-// real spans and logs, not pending spans.
+// real spans and logs, not pending spans. A nil p is ignored.
 func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
-	return optionFunc(func(s *settings) { s.spanProcessors = append(s.spanProcessors, p) })
+	return optionFunc(func(s *settings) {
+		if p != nil {
+			s.spanProcessors = append(s.spanProcessors, p)
+		}
+	})
 }
 
-// WithMetricReader adds a metric reader beside Logfire's own.
+// WithMetricReader adds a metric reader beside Logfire's own. A nil r is
+// ignored.
 func WithMetricReader(r sdkmetric.Reader) Option {
-	return optionFunc(func(s *settings) { s.metricReaders = append(s.metricReaders, r) })
+	return optionFunc(func(s *settings) {
+		if r != nil {
+			s.metricReaders = append(s.metricReaders, r)
+		}
+	})
 }
 
 // WithLogProcessor adds an OpenTelemetry log processor beside Logfire's
-// own.
+// own. A nil p is ignored.
 func WithLogProcessor(p sdklog.Processor) Option {
-	return optionFunc(func(s *settings) { s.logProcessors = append(s.logProcessors, p) })
+	return optionFunc(func(s *settings) {
+		if p != nil {
+			s.logProcessors = append(s.logProcessors, p)
+		}
+	})
 }
 
 // WithResource uses r as the resource instead of the one detected from the
@@ -254,9 +267,13 @@ func WithDestinations(dests ...config.Destination) Option {
 // WithLogfireSpanProcessor adds a span processor that sees what Logfire's
 // own exporter sees: real spans, logs and pending spans. Use it for an
 // extra exporter that understands Logfire's conventions, or for tests (see
-// package logfiretest).
+// package logfiretest). A nil p is ignored.
 func WithLogfireSpanProcessor(p sdktrace.SpanProcessor) Option {
-	return optionFunc(func(s *settings) { s.logfireProcessors = append(s.logfireProcessors, p) })
+	return optionFunc(func(s *settings) {
+		if p != nil {
+			s.logfireProcessors = append(s.logfireProcessors, p)
+		}
+	})
 }
 
 // RetryBuffer bounds the buffer that keeps what an export could not
@@ -328,7 +345,11 @@ func (s *settings) validate() error {
 		return &config.Error{Setting: setting, Err: errors.New(accepted)}
 	}
 	b := s.retryBuffer
-	return errors.Join(
+	var dests []error
+	for _, d := range s.destinations {
+		dests = append(dests, d.Validate("logfire.WithDestinations"))
+	}
+	return errors.Join(errors.Join(dests...),
 		check(!s.retryBufferSet || (b.Memory >= 0 && b.Memory <= maxRetryBufferBytes), "logfire.WithRetryBuffer",
 			fmt.Sprintf("Memory is %d: accepted values are 0 (the default, 8 MiB) to %d bytes", b.Memory, int64(maxRetryBufferBytes))),
 		check(!s.retryBufferSet || b.Disk <= maxRetryBufferDisk, "logfire.WithRetryBuffer",

@@ -2,9 +2,11 @@ package logfire
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,8 +14,10 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/internal/jsontree"
 	"github.com/logfire-go/sdk/internal/keys"
+	"github.com/logfire-go/sdk/internal/redact"
 )
 
 // Scrubbing redacts values that look like secrets before they leave the
@@ -77,8 +81,14 @@ type ScrubCallback func(m ScrubMatch) (replacement attribute.Value, ok bool)
 // maxScrubKeyCache bounds the cache of key verdicts.
 const maxScrubKeyCache = 4096
 
-// scrubber finds likely secrets in keys and values.
+// scrubber is what every span and log of an instance passes through
+// before any exporter or the console sees it: it finds likely secrets in
+// keys and values (when patterns is set, that is, with scrubbing on),
+// redacts URL attributes and, always, the SDK's own tokens (see
+// redact.go).
 type scrubber struct {
+	patterns bool           // scrubbing is on: the patterns are matched
+	tokens   *redact.Tokens // always redacted
 	extra    *regexp.Regexp // nil without extra patterns
 	callback ScrubCallback
 
@@ -89,11 +99,16 @@ type scrubber struct {
 // newScrubber compiles the default patterns and extra, which are RE2
 // regular expressions matched case-insensitively.
 func newScrubber(extra []string, cb ScrubCallback) (*scrubber, error) {
-	sc := &scrubber{callback: cb}
+	sc := &scrubber{patterns: true, callback: cb}
 	if len(extra) > 0 {
 		for _, p := range extra {
 			if _, err := regexp.Compile(p); err != nil {
-				return nil, fmt.Errorf("logfire.WithScrubbingPatterns: %q is not an RE2 regular expression (see https://github.com/google/re2/wiki/Syntax): %w", p, err)
+				var se *syntax.Error
+				why := "it does not compile"
+				if errors.As(err, &se) {
+					why = string(se.Code) // the RE2 error without the pattern, which may be long
+				}
+				return nil, &config.Error{Setting: "logfire.WithScrubbingPatterns", Err: fmt.Errorf("%s is not an RE2 regular expression (%s): accepted values are RE2 expressions, see https://github.com/google/re2/wiki/Syntax", redact.Excerpt(p, nil), why)}
 			}
 		}
 		sc.extra = regexp.MustCompile(`(?i)(?:` + strings.Join(extra, ")|(?:") + `)`)
@@ -104,6 +119,9 @@ func newScrubber(extra []string, cb ScrubCallback) (*scrubber, error) {
 // match returns the first text in s that a pattern matches: the leftmost
 // match of the default patterns or the extra ones.
 func (sc *scrubber) match(s string) (string, bool) {
+	if !sc.patterns {
+		return "", false
+	}
 	start, end, ok := matchDefault(s)
 	if sc.extra != nil {
 		if loc := sc.extra.FindStringIndex(s); loc != nil && loc[1] > loc[0] && (!ok || loc[0] < start) {
@@ -120,7 +138,7 @@ func (sc *scrubber) match(s string) (string, bool) {
 // patterns (package regexp, slow) the verdicts are cached; the default
 // patterns alone are matched faster than a cache lookup.
 func (sc *scrubber) matchKey(k string) (string, bool) {
-	if sc.extra == nil {
+	if !sc.patterns || sc.extra == nil {
 		return sc.match(k)
 	}
 	if v, ok := sc.keyCache.Load(k); ok {
@@ -186,13 +204,17 @@ func (sc *scrubber) attrs(prefix []string, kvs []attribute.KeyValue, notes *[]sc
 // attr scrubs one attribute.
 func (sc *scrubber) attr(prefix []string, kv attribute.KeyValue, notes *[]scrubNote) (attribute.Value, bool) {
 	k := string(kv.Key)
-	if _, safe := scrubSafeKeys[k]; safe {
-		return kv.Value, false
+	v, urlChanged := sc.urlAttr(kv.Key, kv.Value)
+	if _, safe := scrubSafeKeys[k]; safe || !sc.patterns {
+		return v, urlChanged
 	}
 	if m, ok := sc.matchKey(k); ok {
 		return sc.redact(joinPath(prefix, k), kv.Value, m, notes), true
 	}
-	return sc.value(prefix, k, kv.Value, notes)
+	if nv, changed := sc.value(prefix, k, v, notes); changed {
+		return nv, true
+	}
+	return v, urlChanged
 }
 
 // joinPath returns a new path: prefix then k.
@@ -267,6 +289,16 @@ func (sc *scrubber) stringValue(prefix []string, k string, s string, notes *[]sc
 		}
 	}
 	return sc.redact(path, attribute.StringValue(s), m, notes), true
+}
+
+// messageValue is what the value v of k becomes inside logfire.msg:
+// scrubbed by its content, else with its tokens redacted, before the
+// message shortens it (so that no part of a token is left).
+func (sc *scrubber) messageValue(k, v string, notes *[]scrubNote) string {
+	if nv, changed := sc.stringValue(messagePath, k, v, notes); changed {
+		return nv.Emit()
+	}
+	return sc.tokens.String(v)
 }
 
 // json scrubs a parsed JSON value found at path, in place, and reports

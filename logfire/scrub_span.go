@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -16,7 +17,9 @@ import (
 var attributesPath = []string{"attributes"}
 
 // span returns s with likely secrets redacted from its attributes and
-// those of its events and links, or s itself when nothing needed it.
+// those of its events and links (with scrubbing on), its URL attributes
+// redacted, and the SDK's tokens redacted from everything it holds; or s
+// itself when nothing needed it.
 func (sc *scrubber) span(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 	var notes []scrubNote
 	attrs := sc.attrs(attributesPath, s.Attributes(), &notes)
@@ -50,22 +53,71 @@ func (sc *scrubber) span(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 		}
 		links[i].Attributes = na
 	}
+	if len(notes) > 0 {
+		if attrs == nil {
+			attrs = append([]attribute.KeyValue(nil), s.Attributes()...)
+		}
+		attrs = withScrubNotes(attrs, notes)
+	}
 
-	if attrs == nil && events == nil && links == nil {
+	// The tokens, last, so that the notes are covered too.
+	t := sc.tokens
+	if attrs == nil {
+		attrs = redactAttrs(t, s.Attributes())
+	} else if ra := redactAttrs(t, attrs); ra != nil {
+		attrs = ra
+	}
+	srcEvents := s.Events()
+	if events != nil {
+		srcEvents = events
+	}
+	for i, e := range srcEvents {
+		name, nameChanged := redactString(t, e.Name)
+		na := redactAttrs(t, e.Attributes)
+		if !nameChanged && na == nil {
+			continue
+		}
+		if events == nil {
+			events = append([]sdktrace.Event(nil), srcEvents...)
+		}
+		events[i].Name = name
+		if na != nil {
+			events[i].Attributes = na
+		}
+	}
+	srcLinks := s.Links()
+	if links != nil {
+		srcLinks = links
+	}
+	for i, l := range srcLinks {
+		if na := redactAttrs(t, l.Attributes); na != nil {
+			if links == nil {
+				links = append([]sdktrace.Link(nil), srcLinks...)
+			}
+			links[i].Attributes = na
+		}
+	}
+	name, nameChanged := redactString(t, s.Name())
+	status := s.Status()
+	desc, statusChanged := redactString(t, status.Description)
+	status.Description = desc
+	scope, scopeChanged := redactScope(t, s.InstrumentationScope())
+
+	if attrs == nil && events == nil && links == nil && !nameChanged && !statusChanged && !scopeChanged {
 		return s
 	}
 	if attrs == nil {
 		attrs = s.Attributes()
 	}
-	if len(notes) > 0 {
-		attrs = withScrubNotes(attrs, notes)
-	}
 	if p, ok := s.(*pendingSpan); ok {
 		cp := *p
-		cp.attrs = attrs
+		cp.name, cp.attrs, cp.scope = name, attrs, scope
+		if links != nil {
+			cp.links = links
+		}
 		return &cp
 	}
-	out := &scrubbedSpan{ReadOnlySpan: s, attrs: attrs, events: events, links: links}
+	out := &scrubbedSpan{ReadOnlySpan: s, name: name, attrs: attrs, events: events, links: links, status: status, scope: scope}
 	return out
 }
 
@@ -85,12 +137,21 @@ func withScrubNotes(attrs []attribute.KeyValue, notes []scrubNote) []attribute.K
 // scrubbedSpan is a finished span seen through scrubbing.
 type scrubbedSpan struct {
 	sdktrace.ReadOnlySpan
+	name   string
 	attrs  []attribute.KeyValue
 	events []sdktrace.Event // nil: the span's own
 	links  []sdktrace.Link  // nil: the span's own
+	status sdktrace.Status
+	scope  instrumentation.Scope
 }
 
-func (s *scrubbedSpan) Attributes() []attribute.KeyValue { return s.attrs }
+func (s *scrubbedSpan) Name() string                                { return s.name }
+func (s *scrubbedSpan) Attributes() []attribute.KeyValue            { return s.attrs }
+func (s *scrubbedSpan) Status() sdktrace.Status                     { return s.status }
+func (s *scrubbedSpan) InstrumentationScope() instrumentation.Scope { return s.scope }
+
+//nolint:staticcheck // required by the ReadOnlySpan interface
+func (s *scrubbedSpan) InstrumentationLibrary() instrumentation.Library { return s.scope }
 
 func (s *scrubbedSpan) Events() []sdktrace.Event {
 	if s.events == nil {
@@ -127,6 +188,9 @@ type scrubbingLogProcessor struct {
 func (p scrubbingLogProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
 
 func (p scrubbingLogProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
+	if r == nil {
+		return nil
+	}
 	var notes []scrubNote
 	var kvs []attribute.KeyValue
 	if r.AttributesLen() > 0 {
@@ -137,21 +201,38 @@ func (p scrubbingLogProcessor) OnEmit(_ context.Context, r *sdklog.Record) error
 		})
 	}
 	out := p.sc.attrs(attributesPath, kvs, &notes)
-	if body := r.Body(); body.Type() != attribute.EMPTY {
+	body := r.Body()
+	if body.Type() != attribute.EMPTY {
 		if nb, changed := p.sc.value(nil, "log_body", body, &notes); changed {
+			body = nb
 			r.SetBody(nb)
 		}
 	}
-	if out == nil && len(notes) == 0 {
-		return nil
-	}
-	if out == nil {
-		out = kvs
-	}
 	if len(notes) > 0 {
+		if out == nil {
+			out = kvs
+		}
 		out = withScrubNotes(out, notes)
 	}
-	r.SetAttributes(out...)
+	// The tokens, always.
+	t := p.sc.tokens
+	if out == nil {
+		out = redactAttrs(t, kvs)
+	} else if ra := redactAttrs(t, out); ra != nil {
+		out = ra
+	}
+	if nb, changed := redactValue(t, body); changed {
+		r.SetBody(nb)
+	}
+	if name, changed := redactString(t, r.EventName()); changed {
+		r.SetEventName(name)
+	}
+	if text, changed := redactString(t, r.SeverityText()); changed {
+		r.SetSeverityText(text)
+	}
+	if out != nil {
+		r.SetAttributes(out...)
+	}
 	return nil
 }
 
