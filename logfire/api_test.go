@@ -3,6 +3,8 @@ package logfire
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
 	"math/big"
@@ -84,7 +86,7 @@ func TestSpanUpdatesSchemaMessageLevelAndTags(t *testing.T) {
 
 	s := mustSpan(t, mem, "job {id}")
 	checks := map[string]string{
-		"logfire.json_schema": `{"type":"object","properties":{"id":{},"result":{"type":"object"},"when":{"type":"string","format":"date-time"}}}`,
+		"logfire.json_schema": `{"type":"object","properties":{"id":{},"result":{"type":"object"},"when":{"type":"string","format":"date-time","x-python-datatype":"datetime"}}}`,
 		"logfire.msg":         "job 1 done",
 		"logfire.level_num":   "10",
 		"logfire.tags":        `["a","b"]`,
@@ -158,6 +160,18 @@ func attributeOf(kvs []attribute.KeyValue, key string) (string, bool) {
 
 func TestValueConversion(t *testing.T) {
 	type point struct{ X, Y int }
+	type event struct {
+		At  time.Time `json:"at"`
+		Who point     `json:"who"`
+		N   int
+		Off string `json:"-"`
+		Opt *point `json:"opt,omitempty"`
+	}
+	type withEmbedded struct {
+		event
+		Extra string
+	}
+	when := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	type cyclic struct{ Next *cyclic }
 	cyc := &cyclic{}
 	cyc.Next = cyc
@@ -179,16 +193,34 @@ func TestValueConversion(t *testing.T) {
 		{"nil", nil, "null", `{"type":"null"}`},
 		{"nil pointer", nilPtr, "null", `{"type":"null"}`},
 		{"nil error pointer", nilErr, "null", `{"type":"null"}`},
-		{"struct", point{1, 2}, `{"X":1,"Y":2}`, `{"type":"object"}`},
-		{"pointer to struct", &point{1, 2}, `{"X":1,"Y":2}`, `{"type":"object"}`},
+		{"struct", point{1, 2}, `{"X":1,"Y":2}`, `{"type":"object","title":"logfire.point","x-python-datatype":"dataclass"}`},
+		{"pointer to struct", &point{1, 2}, `{"X":1,"Y":2}`, `{"type":"object","title":"logfire.point","x-python-datatype":"dataclass"}`},
 		{"map", map[string]int{"a": 1, "b": 2}, `{"a":1,"b":2}`, `{"type":"object"}`},
 		{"slice", []int{1, 2}, `[1,2]`, `{"type":"array"}`},
 		{"nil slice", []int(nil), "null", `{"type":"null"}`},
-		{"time", time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), "2026-11-24T00:00:00Z", `{"type":"string","format":"date-time"}`},
+		{"time", time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), "2026-11-24T00:00:00Z", `{"type":"string","format":"date-time","x-python-datatype":"datetime"}`},
+		{"pointer to time", &when, "2026-11-24T00:00:00Z", `{"type":"string","format":"date-time","x-python-datatype":"datetime"}`},
 		{"duration", 1500 * time.Millisecond, "1.5s", `{}`},
-		{"bytes", []byte("hi"), "hi", `{"type":"string","x-python-datatype":"bytes"}`},
-		{"binary bytes", []byte{0xff, 0xfe}, "//4=", `{"type":"string","x-python-datatype":"bytes"}`},
-		{"error", errors.New("bad"), "bad", `{}`},
+		{"bytes", []byte("hi"), `"hi"`, `{"type":"string","x-python-datatype":"bytes"}`},
+		{"binary bytes", []byte{0xff, 0xfe}, `"//4="`, `{"type":"string","x-python-datatype":"bytes"}`},
+		{"error", errors.New("bad"), `"bad"`, `{"type":"object","title":"*errors.errorString","x-python-datatype":"Exception"}`},
+		{"wrapped error", fmt.Errorf("load: %w", &fs.PathError{Op: "open", Path: "x", Err: fs.ErrNotExist}), `"load: open x: file does not exist"`,
+			`{"type":"object","title":"*fmt.wrapError","x-python-datatype":"Exception","x-go-wrapped":["*fs.PathError","*errors.errorString"]}`},
+		{"joined errors", errors.Join(errors.New("a"), &customErr{}), "\"a\\ncustom\"",
+			`{"type":"object","title":"*errors.joinError","x-python-datatype":"Exception","x-go-wrapped":["*errors.errorString","*logfire.customErr"]}`},
+		{"struct with time and nested struct", event{At: when, Who: point{1, 2}, N: 3}, `{"at":"2026-11-24T00:00:00Z","who":{"X":1,"Y":2},"N":3}`,
+			`{"type":"object","title":"logfire.event","x-python-datatype":"dataclass","properties":{"at":{"type":"string","format":"date-time","x-python-datatype":"datetime"},"who":{"type":"object","title":"logfire.point","x-python-datatype":"dataclass"}}}`},
+		{"embedded struct promotes its fields", withEmbedded{event: event{N: 1}, Extra: "e"}, `{"at":"0001-01-01T00:00:00Z","who":{"X":0,"Y":0},"N":1,"Extra":"e"}`,
+			`{"type":"object","title":"logfire.withEmbedded","x-python-datatype":"dataclass","properties":{"at":{"type":"string","format":"date-time","x-python-datatype":"datetime"},"who":{"type":"object","title":"logfire.point","x-python-datatype":"dataclass"}}}`},
+		{"map of times", map[string]time.Time{"b": when, "a": when}, `{"a":"2026-11-24T00:00:00Z","b":"2026-11-24T00:00:00Z"}`,
+			`{"type":"object","properties":{"a":{"type":"string","format":"date-time","x-python-datatype":"datetime"},"b":{"type":"string","format":"date-time","x-python-datatype":"datetime"}}}`},
+		{"named map", inventory{"bolts": 3}, `{"bolts":3}`, `{"type":"object","title":"logfire.inventory"}`},
+		{"map with int keys", map[int]string{2: "b", 1: "a"}, `{"1":"a","2":"b"}`, `{"type":"object"}`},
+		{"map with struct keys", map[point]int{{1, 2}: 3}, `{"{1 2}":3}`, `{"type":"object"}`},
+		{"map with bool keys", map[bool]string{true: "yes"}, `{"true":"yes"}`, `{"type":"object"}`},
+		{"slice of structs", []point{{1, 2}, {3, 4}}, `[{"X":1,"Y":2},{"X":3,"Y":4}]`, `{"type":"array","items":{"type":"object","title":"logfire.point","x-python-datatype":"dataclass"}}`},
+		{"mixed slice", []any{1, when, nil}, `[1,"2026-11-24T00:00:00Z",null]`, `{"type":"array","prefixItems":[{},{"type":"string","format":"date-time","x-python-datatype":"datetime"},{"type":"null"}]}`},
+		{"HTML characters are not escaped", map[string]string{"q": "a<b&c>"}, `{"q":"a<b&c>"}`, `{"type":"object"}`},
 		{"stringer", stringer{}, "I am a stringer", `{}`},
 		{"big int", huge, "123456789012345678901234567890", `{}`},
 		{"cycle", cyc, "[unserializable *logfire.cyclic]", `{}`},
@@ -206,6 +238,8 @@ func TestValueConversion(t *testing.T) {
 		}
 	}
 }
+
+type inventory map[string]int
 
 type customErr struct{}
 

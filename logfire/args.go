@@ -152,6 +152,13 @@ func growStrings(s []string, n int) []string {
 func (c *callAttrs) lookup(key string) (string, bool) {
 	for i := len(c.attrs) - 1; i >= 0; i-- {
 		if string(c.attrs[i].Key) == key {
+			if i < len(c.schemas) && jsonStringSchema(c.schemas[i]) {
+				// An error or bytes: its text, not the JSON string.
+				var text string
+				if json.Unmarshal([]byte(c.attrs[i].Value.AsString()), &text) == nil {
+					return text, true
+				}
+			}
 			return formatValue(c.attrs[i].Value), true
 		}
 	}

@@ -200,6 +200,13 @@ func TestGoldenErrorSpan(t *testing.T) {
 		t.Fatal("Do did not return the error")
 	}
 
+	// The fingerprint hashes the stack, so Dump shows a placeholder; that
+	// it is there, and what it is made of, TestWireExceptionFingerprint
+	// and TestCanonicalException* pin.
+	fp, _ := c.Span("charge {card}").Value(logfire.ExceptionFingerprintKey).(string)
+	if len(fp) != 64 {
+		t.Errorf("%s = %q, want 64 hex digits", logfire.ExceptionFingerprintKey, fp)
+	}
 	start := with(code("TestGoldenErrorSpan", line), map[string]any{
 		"logfire.span_type":    "span",
 		"logfire.level_num":    int64(9),
@@ -226,7 +233,7 @@ func TestGoldenErrorSpan(t *testing.T) {
 			"parent":     nil,
 			"start_time": sec(1),
 			"end_time":   sec(3),
-			"attributes": with(start, map[string]any{"logfire.level_num": int64(17)}),
+			"attributes": with(start, map[string]any{"logfire.level_num": int64(17), logfire.ExceptionFingerprintKey: logfiretest.FingerprintPlaceholder}),
 			"status": map[string]any{
 				"code":        "Error",
 				"description": "*logfire_test.declined: card 4242 declined",

@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/internal/keys"
@@ -43,9 +44,7 @@ func (c *callAttrs) recordAttrs(template string, spanType attribute.KeyValue, le
 		msg = parseTemplate(template).format(template, func(k string) (string, bool) {
 			v, ok := c.lookup(k)
 			if ok {
-				if nv, changed := sc.stringValue(messagePath, k, v, &notes); changed {
-					v = nv.Emit()
-				}
+				v = sc.messageValue(k, v, &notes)
 			}
 			return v, ok
 		})
@@ -86,16 +85,64 @@ func errorDescription(err error) string {
 
 // recordError adds an exception event for err, with the current goroutine's
 // stack (see userStack), and, when markFailed, sets the span's status to
-// Error.
+// Error. A failed span (or error-level log) that has no parent span in this
+// process also gets logfire.exception.fingerprint (see
+// ExceptionFingerprint), by which Logfire groups exceptions into issues:
+// that is the record an exception is reported on, as in the Python SDK.
 func recordError(span trace.Span, err error, ts time.Time, markFailed bool) {
+	frames := userFrames(2)
 	span.AddEvent("exception", trace.WithTimestamp(ts), trace.WithAttributes(
 		attribute.String("exception.type", fmt.Sprintf("%T", err)),
 		attribute.String("exception.message", safeString(err.Error)),
-		attribute.String("exception.stacktrace", userStack(2)),
+		attribute.String("exception.stacktrace", formatStack(frames)),
 	))
-	if markFailed {
-		span.SetStatus(codes.Error, errorDescription(err))
+	if !markFailed {
+		return
 	}
+	span.SetStatus(codes.Error, errorDescription(err))
+	if !hasLocalParent(span) {
+		span.SetAttributes(attribute.String(ExceptionFingerprintKey, fingerprint(err, recordFrames(span, frames))))
+	}
+}
+
+// recordFrames returns the frames of a record's fingerprint: those from
+// where the error is recorded up to the function that made the record
+// (its code.function), the frames a Python traceback holds for an
+// exception that escapes a span's block. What called that function does
+// not change which problem it is. Without such a frame (another goroutine,
+// another instrumentation's span) every frame counts.
+func recordFrames(span trace.Span, frames []runtime.Frame) []runtime.Frame {
+	ro, ok := span.(sdktrace.ReadOnlySpan)
+	if !ok {
+		return frames
+	}
+	var fn string
+	for _, kv := range ro.Attributes() {
+		if kv.Key == keys.CodeFunction {
+			fn = kv.Value.AsString()
+		}
+	}
+	if fn == "" {
+		return frames
+	}
+	for i, f := range frames {
+		if shortFunction(f.Function) == fn {
+			return frames[:i+1]
+		}
+	}
+	return frames
+}
+
+// hasLocalParent reports whether span is the child of a span of this
+// process (a parent from another process, through propagation, does not
+// count).
+func hasLocalParent(span trace.Span) bool {
+	ro, ok := span.(sdktrace.ReadOnlySpan)
+	if !ok {
+		return false
+	}
+	p := ro.Parent()
+	return p.IsValid() && !p.IsRemote()
 }
 
 // sdkPrefix is the prefix of the function names of this package,
@@ -118,17 +165,21 @@ const maxStackFrames = 100
 // userStack returns the stack of the calling goroutine in the format of
 // runtime/debug.Stack — a "goroutine N [running]:" line, then one
 // "function(...)" line and one "\tfile:line" line per frame — without the
-// frames that would tell the reader nothing about their own code: those of
-// this package (recordError, emit, Error, Do, ...), the log/slog frames above
-// the slog handler, Go's runtime (except a panic, printed as panic(...), as
-// Go does) and compiler-generated wrappers. skip is the number of frames
-// to leave out above the caller of userStack, as for runtime.Callers.
-func userStack(skip int) string {
+// frames userFrames leaves out. skip is the number of frames to leave out
+// above the caller of userStack, as for runtime.Callers.
+func userStack(skip int) string { return formatStack(userFrames(skip + 1)) }
+
+// userFrames returns the frames of the calling goroutine's stack without
+// those that would tell the reader nothing about their own code: those of
+// this package (recordError, emit, Error, Do, ...), the log/slog frames
+// above the slog handler, Go's runtime (except a panic, kept as a frame
+// whose Function is "panic", as Go prints it) and compiler-generated
+// wrappers. skip is the number of frames to leave out above the caller of
+// userFrames, as for runtime.Callers.
+func userFrames(skip int) []runtime.Frame {
 	var pcs [maxStackFrames]uintptr
-	n := runtime.Callers(skip+1, pcs[:])
-	var b strings.Builder
-	b.Grow(64 + 96*n)
-	b.WriteString(goroutineHeader())
+	n := runtime.Callers(skip+2, pcs[:])
+	out := make([]runtime.Frame, 0, n)
 	frames := runtime.CallersFrames(pcs[:n])
 	top := true // still above the first frame of the user's code
 	for {
@@ -138,15 +189,28 @@ func userStack(skip int) string {
 		case strings.HasPrefix(name, sdkPrefix):
 		case top && strings.HasPrefix(name, "log/slog."):
 		case name == "runtime.gopanic":
-			writeFrame(&b, "panic", f)
+			f.Function = "panic"
+			out = append(out, f)
 		case strings.HasPrefix(name, "runtime."), f.File == "<autogenerated>", name == "":
 		default:
 			top = false
-			writeFrame(&b, name, f)
+			out = append(out, f)
 		}
 		if !more {
 			break
 		}
+	}
+	return out
+}
+
+// formatStack writes frames as runtime/debug.Stack does, after the
+// goroutine's header line.
+func formatStack(frames []runtime.Frame) string {
+	var b strings.Builder
+	b.Grow(64 + 96*len(frames))
+	b.WriteString(goroutineHeader())
+	for _, f := range frames {
+		writeFrame(&b, f.Function, f)
 	}
 	return b.String()
 }

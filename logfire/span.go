@@ -127,12 +127,41 @@ type panicError struct{ value any }
 
 func (p panicError) Error() string { return fmt.Sprint(p.value) }
 
+// Unwrap returns the panic's value when it is an error, so that the
+// exception's fingerprint names it (see ExceptionFingerprint).
+func (p panicError) Unwrap() error {
+	err, _ := p.value.(error)
+	return err
+}
+
 // End ends the span, first bringing logfire.json_schema up to date with
 // attributes set while it was open. Calls after the first do nothing.
+//
+// Deferred right after Span, as in
+//
+//	ctx, span := lf.Span(ctx, "charging {order}", "order", id)
+//	defer span.End()
+//
+// End also sees a panic that unwinds through the function: it records it
+// on the span as Do does (an exception event with the panic's value and
+// stack, status Error, level error), ends the span, and then panics again
+// with the same value, so the panic goes on unchanged to whatever recovers
+// it or ends the program. Only a direct "defer span.End()" can see the
+// panic; End called from inside another deferred function cannot (that is
+// how recover works in Go), and then ends the span as usual.
 func (s *SpanHandle) End() {
 	if s == nil {
 		return
 	}
+	if r := recover(); r != nil {
+		s.RecordError(panicError{value: r})
+		s.end()
+		panic(r)
+	}
+	s.end()
+}
+
+func (s *SpanHandle) end() {
 	s.mu.Lock()
 	if s.ended {
 		s.mu.Unlock()

@@ -1,6 +1,7 @@
 package logfire
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -21,9 +22,13 @@ const (
 	schemaNull     = `{"type":"null"}`
 	schemaObject   = `{"type":"object"}`
 	schemaArray    = `{"type":"array"}`
-	schemaDateTime = `{"type":"string","format":"date-time"}`
+	schemaDateTime = `{"type":"string","format":"date-time","x-python-datatype":"datetime"}`
 	schemaBytes    = `{"type":"string","x-python-datatype":"bytes"}`
 )
+
+// timeType is time.Time's type, recognised behind pointers and inside
+// structs, maps and slices.
+var timeType = reflect.TypeFor[time.Time]()
 
 // convertValue turns any Go value into an attribute value and its schema
 // entry. OpenTelemetry's own types pass through; anything else that is not
@@ -62,25 +67,21 @@ func convertValue(v any) (val attribute.Value, schema string) {
 		return floatValue(float64(x)), schemaPlain
 	case time.Time:
 		return attribute.StringValue(x.Format(time.RFC3339Nano)), schemaDateTime
-	case time.Duration:
-		return attribute.StringValue(x.String()), schemaPlain
-	case []byte:
+	case *time.Time:
 		if x == nil {
 			return attribute.StringValue("null"), schemaNull
 		}
-		if utf8.Valid(x) {
-			return attribute.StringValue(string(x)), schemaBytes
-		}
-		return attribute.StringValue(base64.StdEncoding.EncodeToString(x)), schemaBytes
+		return attribute.StringValue(x.Format(time.RFC3339Nano)), schemaDateTime
+	case time.Duration:
+		return attribute.StringValue(x.String()), schemaPlain
+	case []byte:
+		return bytesValue(x)
 	case attribute.Value:
 		return x, schemaPlain
 	case slog.Value:
 		return convertSlogValue(x)
 	case error:
-		if isNilPointer(x) {
-			return attribute.StringValue("null"), schemaNull
-		}
-		return attribute.StringValue(safeString(x.Error)), schemaPlain
+		return errorValue(x)
 	case json.Marshaler:
 		// Checked before fmt.Stringer: a type that says how it is JSON
 		// knows best.
@@ -136,7 +137,8 @@ func convertSlogValue(v slog.Value) (attribute.Value, string) {
 }
 
 // reflectValue handles the kinds a type switch cannot name: pointers,
-// named primitive types, maps, slices, arrays and structs.
+// named primitive types, time.Time behind a pointer, maps, slices, arrays
+// and structs.
 func reflectValue(v any) (attribute.Value, string) {
 	rv := reflect.ValueOf(v)
 	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
@@ -144,6 +146,9 @@ func reflectValue(v any) (attribute.Value, string) {
 			return attribute.StringValue("null"), schemaNull
 		}
 		rv = rv.Elem()
+	}
+	if rv.Type() == timeType && rv.CanInterface() {
+		return convertValue(rv.Interface())
 	}
 	switch rv.Kind() {
 	case reflect.String:
@@ -160,14 +165,40 @@ func reflectValue(v any) (attribute.Value, string) {
 		if rv.IsNil() {
 			return attribute.StringValue("null"), schemaNull
 		}
-	}
-	if rv.CanInterface() && rv.Kind() != reflect.Struct && rv.Kind() != reflect.Map &&
-		rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+	case reflect.Struct, reflect.Array:
+	default:
 		// Channels, functions and other values JSON cannot encode.
 		return attribute.StringValue(fmt.Sprintf("[unserializable %T]", v)), schemaPlain
 	}
-	return jsonValue(v)
+	val, schema := jsonValue(v)
+	if val.AsString() == unserializable(v) && rv.Kind() == reflect.Map {
+		// encoding/json takes only string, integer and TextMarshaler keys;
+		// other keys are written as fmt prints them.
+		val, schema = jsonValue(stringKeys(rv))
+	}
+	if schema == schemaObject || schema == schemaArray {
+		if s := schemaOf(rv, 0); s != schemaPlain {
+			schema = s
+		}
+	}
+	return val, schema
 }
+
+// stringKeys copies a map with keys that JSON cannot encode into one with
+// the keys as fmt prints them.
+func stringKeys(rv reflect.Value) map[string]any {
+	m := make(map[string]any, rv.Len())
+	it := rv.MapRange()
+	for it.Next() {
+		if it.Value().CanInterface() {
+			m[fmt.Sprint(it.Key())] = it.Value().Interface()
+		}
+	}
+	return m
+}
+
+// unserializable is what a value that cannot be encoded becomes.
+func unserializable(v any) string { return fmt.Sprintf("[unserializable %T]", v) }
 
 // jsonValue encodes v as compact JSON. A value that cannot be encoded (a
 // cycle, a channel, a MarshalJSON that fails or panics) becomes a short
@@ -175,12 +206,12 @@ func reflectValue(v any) (attribute.Value, string) {
 func jsonValue(v any) (val attribute.Value, schema string) {
 	defer func() {
 		if recover() != nil {
-			val, schema = attribute.StringValue(fmt.Sprintf("[unserializable %T]", v)), schemaPlain
+			val, schema = attribute.StringValue(unserializable(v)), schemaPlain
 		}
 	}()
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v)
 	if err != nil {
-		return attribute.StringValue(fmt.Sprintf("[unserializable %T]", v)), schemaPlain
+		return attribute.StringValue(unserializable(v)), schemaPlain
 	}
 	switch {
 	case len(b) > 0 && b[0] == '{':
@@ -191,6 +222,51 @@ func jsonValue(v any) (val attribute.Value, schema string) {
 		return attribute.StringValue("null"), schemaNull
 	}
 	return attribute.StringValue(string(b)), schemaPlain
+}
+
+// bytesValue is a []byte as Python sends bytes: a JSON string of the text,
+// or of its base64 form when it is not UTF-8.
+func bytesValue(b []byte) (attribute.Value, string) {
+	if b == nil {
+		return attribute.StringValue("null"), schemaNull
+	}
+	s := string(b)
+	if !utf8.Valid(b) {
+		s = base64.StdEncoding.EncodeToString(b)
+	}
+	return attribute.StringValue(quoteJSON(s)), schemaBytes
+}
+
+// errorValue is an error as Python sends an exception: its message as a
+// JSON string, with a schema that names its type and the types of the
+// errors it wraps (see exceptionSchema).
+func errorValue(err error) (attribute.Value, string) {
+	if isNilPointer(err) {
+		return attribute.StringValue("null"), schemaNull
+	}
+	return attribute.StringValue(quoteJSON(safeString(err.Error))), exceptionSchema(err)
+}
+
+// quoteJSON returns s as a JSON string.
+func quoteJSON(s string) string {
+	b, err := marshalJSON(s)
+	if err != nil {
+		return `""` // a string always encodes
+	}
+	return string(b)
+}
+
+// marshalJSON is json.Marshal without the escaping of <, > and & that
+// only matters inside HTML: values read as they were written, as in the
+// Python SDK.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // safeString calls a String or Error method, turning a panic (for example

@@ -101,8 +101,9 @@ func ExampleCapture_DumpJSON() {
 	// [
 	//   {
 	//     "attributes": {
-	//       "error": "card declined",
-	//       "logfire.json_schema": "{\"type\":\"object\",\"properties\":{\"error\":{}}}",
+	//       "error": "\"card declined\"",
+	//       "logfire.exception.fingerprint": "<fingerprint>",
+	//       "logfire.json_schema": "{\"type\":\"object\",\"properties\":{\"error\":{\"type\":\"object\",\"title\":\"*errors.errorString\",\"x-python-datatype\":\"Exception\"}}}",
 	//       "logfire.level_num": 17,
 	//       "logfire.msg": "payment failed",
 	//       "logfire.msg_template": "payment failed",

@@ -159,6 +159,11 @@ func (e Event) Value(key string) any {
 // frames, which change from run to run. The real stack is in Span.Events.
 const StacktracePlaceholder = "<stacktrace>"
 
+// FingerprintPlaceholder replaces the value of
+// logfire.exception.fingerprint in Dump: it hashes the stack, which moves
+// whenever the code around it does. The real value is in Span.Attributes.
+const FingerprintPlaceholder = "<fingerprint>"
+
 // Dump returns the span in a stable form for golden tests, with plain Go
 // values (string, int64, float64, bool, slices, maps) that encoding/json
 // prints readably:
@@ -168,7 +173,8 @@ const StacktracePlaceholder = "<stacktrace>"
 //	parent      the same for the parent, or nil for a root span
 //	start_time  nanoseconds since the epoch (1000000000 is the first second)
 //	end_time    likewise
-//	attributes  every attribute, keyed by name
+//	attributes  every attribute, keyed by name;
+//	            logfire.exception.fingerprint is FingerprintPlaceholder
 //	events      [{"name", "timestamp", "attributes"}], only if there are any;
 //	            exception.stacktrace is StacktracePlaceholder
 //	status      {"code": "Error"|"Ok", "description": …}, only if set
@@ -187,6 +193,9 @@ func (s Span) Dump() map[string]any {
 		"start_time": s.StartTime.UnixNano(),
 		"end_time":   s.EndTime.UnixNano(),
 		"attributes": s.AttrMap(),
+	}
+	if attrs := m["attributes"].(map[string]any); attrs[logfire.ExceptionFingerprintKey] != nil {
+		attrs[logfire.ExceptionFingerprintKey] = FingerprintPlaceholder
 	}
 	if s.Parent.IsValid() {
 		m["parent"] = contextDump(s.Parent)

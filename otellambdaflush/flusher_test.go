@@ -246,6 +246,16 @@ func TestHandlerRecordsFailuresColdStartAndTrigger(t *testing.T) {
 	if panicked.Status.Code != codes.Error || panicked.Status.Description != "panic: boom" || len(panicked.Events) != 1 {
 		t.Fatalf("panicked invocation: %+v", panicked)
 	}
+	// Both failures carry the fingerprint Logfire groups issues by, and
+	// they are two issues.
+	fpFailed := attrOf(failed, logfire.ExceptionFingerprintKey).AsString()
+	fpPanicked := attrOf(panicked, logfire.ExceptionFingerprintKey).AsString()
+	if len(fpFailed) != 64 || len(fpPanicked) != 64 || fpFailed == fpPanicked {
+		t.Errorf("fingerprints: failed %q, panicked %q", fpFailed, fpPanicked)
+	}
+	if fp := attrOf(first, logfire.ExceptionFingerprintKey); fp.Type() != attribute.INVALID {
+		t.Errorf("a successful invocation has a fingerprint %q", fp.Emit())
+	}
 }
 
 func TestTimeoutIsReportedBeforeTheDeadline(t *testing.T) {

@@ -99,7 +99,7 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 				if e, ok := r.(error); ok {
 					typ = fmt.Sprintf("%T", e)
 				}
-				markFailed(span, typ, fmt.Sprint(r), string(debug.Stack()))
+				markFailed(span, typ, fmt.Sprint(r), string(debug.Stack()), logfire.ExceptionFingerprint(panicked(r)))
 			}
 			panic(r) // aws-lambda-go reports it and ends the process
 		}
@@ -116,15 +116,17 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 		return resp, err
 	}
 	if err != nil {
-		markFailed(span, fmt.Sprintf("%T", err), err.Error(), "")
+		markFailed(span, fmt.Sprintf("%T", err), err.Error(), "", logfire.ExceptionFingerprint(err))
 	}
 	return resp, err
 }
 
 // markFailed records a failure on the invocation span the way Logfire
-// records errors: an exception event, status Error "<type>: <message>" and
-// level error.
-func markFailed(span trace.Span, typ, msg, stack string) {
+// records errors: an exception event, status Error "<type>: <message>",
+// level error and, the invocation span having no parent in the process,
+// the exception's fingerprint (logfire.ExceptionFingerprint), by which
+// Logfire groups failures into issues.
+func markFailed(span trace.Span, typ, msg, stack, fingerprint string) {
 	attrs := []attribute.KeyValue{
 		attribute.String("exception.type", typ),
 		attribute.String("exception.message", msg),
@@ -134,8 +136,23 @@ func markFailed(span trace.Span, typ, msg, stack string) {
 	}
 	span.AddEvent("exception", trace.WithAttributes(attrs...))
 	span.SetStatus(codes.Error, typ+": "+msg)
-	span.SetAttributes(attribute.Int(keys.LevelNum, int(logfire.LevelError)))
+	span.SetAttributes(attribute.Int(keys.LevelNum, int(logfire.LevelError)),
+		attribute.String(logfire.ExceptionFingerprintKey, fingerprint))
 }
+
+// panicked is a recovered panic value as an error, for its fingerprint:
+// the value itself when it is an error, which then names it.
+func panicked(r any) error {
+	if err, ok := r.(error); ok {
+		return err
+	}
+	return panicValue{r}
+}
+
+// panicValue is a panic value that is not an error.
+type panicValue struct{ v any }
+
+func (p panicValue) Error() string { return fmt.Sprint(p.v) }
 
 // watchdog ends the span with a timeout error and flushes shortly before
 // the deadline if the handler has not returned by then. Whichever of the
@@ -156,7 +173,7 @@ func (h innerHandler) watchdog(ctx context.Context, span trace.Span, inv *invoca
 		if !inv.settle(outcomeTimedOut) {
 			return // the handler returned first
 		}
-		markFailed(span, "Timeout", ErrTimeout.Error(), "")
+		markFailed(span, "Timeout", ErrTimeout.Error(), "", logfire.ExceptionFingerprint(ErrTimeout))
 		span.End()
 		_ = h.flusher.ForceFlush(ctx)
 		if h.post != nil {
