@@ -31,7 +31,9 @@
 // none, so this package also sets logfire.msg to something a person can
 // read: "GET /items/42" on a server span and "GET inventory/items/42" on a
 // client span (path only: the query string, which may carry secrets, is
-// left out). The pending span that Logfire shows while a request is in
+// left out). The client span's url.full has its user-info replaced by
+// REDACTED:REDACTED and the values of the query parameters that carry
+// secrets by REDACTED, as OpenTelemetry's semantic conventions ask. The pending span that Logfire shows while a request is in
 // flight is made before logfire.msg is set, so it shows the name.
 //
 // Metrics (http.server.request.duration, http.client.request.duration and
@@ -40,6 +42,7 @@ package logfirehttp
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -51,6 +54,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/internal/keys"
+	"github.com/logfire-go/sdk/internal/redact"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -64,7 +68,11 @@ import (
 // example otelhttp.WithFilter to leave health checks out, or
 // otelhttp.WithPublicEndpointFn for an endpoint that untrusted clients
 // call: its spans then start a new trace that links to the caller's).
+// A nil h means http.DefaultServeMux, as for http.Server.
 func NewHandler(lf *logfire.Logfire, h http.Handler, operation string, opts ...otelhttp.Option) http.Handler {
+	if m, isMux := h.(*http.ServeMux); h == nil || (isMux && m == nil) {
+		h = http.DefaultServeMux // as http.Server does with a nil Handler
+	}
 	name := func(operation string, r *http.Request) string {
 		return serverSpanName(operation, r.Method, r.Pattern)
 	}
@@ -108,8 +116,15 @@ func Client(lf *logfire.Logfire, opts ...otelhttp.Option) *http.Client {
 // tracestate, baggage with the default propagator), for HTTP clients that
 // are not instrumented with otelhttp. It uses the default instance's
 // propagator, or OpenTelemetry's global one if there is no default
-// instance.
+// instance. A nil h is left alone; a nil ctx counts as
+// context.Background().
 func Inject(ctx context.Context, h http.Header) {
+	if h == nil {
+		return // nowhere to write
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	propagator(nil).Inject(ctx, propagation.HeaderCarrier(h))
 }
 
@@ -118,6 +133,9 @@ func Inject(ctx context.Context, h http.Header) {
 // the returned context is the child of the caller's span. It uses the same
 // propagator as Inject.
 func Extract(ctx context.Context, h http.Header) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	return propagator(nil).Extract(ctx, propagation.HeaderCarrier(h))
 }
 
@@ -207,12 +225,23 @@ func (h serverMessage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // clientMessage sets logfire.msg on the client span of the request
 // (otelhttp hands the request to its base transport with the span in the
-// context).
+// context), and url.full as the semantic conventions ask: otelhttp leaves
+// the user-info out and the query as it is; here the user-info is
+// REDACTED:REDACTED and the values of the query parameters that carry
+// secrets (sig, X-Amz-Signature, access_token, api_key, …) are REDACTED,
+// whatever provider the span reports to.
 type clientMessage struct{ next http.RoundTripper }
 
 func (t clientMessage) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r == nil {
+		return nil, errors.New("logfirehttp: RoundTrip of a nil *http.Request")
+	}
 	if span := trace.SpanFromContext(r.Context()); span.IsRecording() && r.URL != nil {
-		span.SetAttributes(attribute.String(keys.Msg, methodOr(r.Method)+" "+r.URL.Host+r.URL.EscapedPath()))
+		full, _ := redact.URL(r.URL.String(), nil)
+		span.SetAttributes(
+			attribute.String(keys.Msg, methodOr(r.Method)+" "+r.URL.Host+r.URL.EscapedPath()),
+			semconv.URLFull(full),
+		)
 	}
 	return t.next.RoundTrip(r)
 }
