@@ -113,6 +113,10 @@ type Config struct {
 	// MetricExportTimeout bounds one periodic export of metrics.
 	// Env: OTEL_METRIC_EXPORT_TIMEOUT (milliseconds). Default: 30s.
 	MetricExportTimeout Millis `envconfig:"OTEL_METRIC_EXPORT_TIMEOUT"`
+
+	// OTel holds the OpenTelemetry variables that choose the propagators,
+	// the head sampler and an extra OTLP backend (see OTelConfig).
+	OTel OTelConfig `ignored:"true"`
 }
 
 // DefaultAttributeValueLengthLimit is the default of
@@ -160,6 +164,7 @@ func Load() (Config, error) {
 	for _, b := range bounds {
 		errs = append(errs, b.checkEnv(&c, os.Getenv))
 	}
+	errs = append(errs, c.loadOTel(tokens))
 	return c, errors.Join(errs...)
 }
 
