@@ -20,12 +20,18 @@ const legacySecret = "legacy-Secret-Token-0123456789abcdef"
 
 // envVariables returns every variable Load reads, from Config's struct
 // tags, so that a field added later is covered too.
-func envVariables() []string {
+func envVariables() []string { return envTags(reflect.TypeOf(Config{})) }
+
+// envTags returns the envconfig tags of t's fields, nested structs
+// included.
+func envTags(t reflect.Type) []string {
 	var out []string
-	t := reflect.TypeOf(Config{})
 	for i := range t.NumField() {
-		if k := t.Field(i).Tag.Get("envconfig"); k != "" {
+		f := t.Field(i)
+		if k := f.Tag.Get("envconfig"); k != "" {
 			out = append(out, k)
+		} else if f.Type.Kind() == reflect.Struct {
+			out = append(out, envTags(f.Type)...)
 		}
 	}
 	return out
