@@ -1,9 +1,13 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/logfire-go/sdk/internal/redact"
 )
 
 // The bounds of the numeric settings. A value outside them, from the
@@ -124,4 +128,44 @@ func (b bound) checkCode(c *Config) error {
 		accepted += ", or 0 (no bound but the bytes)"
 	}
 	return &Error{Setting: b.option, Err: fmt.Errorf("%s is out of range: %s", shown, accepted)}
+}
+
+// MaxAttributeCountLimit bounds the OpenTelemetry SDK's count limits
+// (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT and the others in sdkLimits).
+const MaxAttributeCountLimit = 1 << 16
+
+// sdkLimits are the limit variables that the OpenTelemetry SDK reads
+// itself. Load checks them first, so that a bad value is an error that
+// names it, rather than a line on standard error that quotes it whole
+// (control characters included) while the SDK goes on with its default.
+var sdkLimits = []struct {
+	env      string
+	min, max int64
+}{
+	{"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", 1, MaxAttributeValueLengthLimit},
+	{"OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", 1, MaxAttributeValueLengthLimit},
+	{"OTEL_ATTRIBUTE_COUNT_LIMIT", 0, MaxAttributeCountLimit},
+	{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", 0, MaxAttributeCountLimit},
+	{"OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT", 0, MaxAttributeCountLimit},
+	{"OTEL_SPAN_EVENT_COUNT_LIMIT", 0, MaxAttributeCountLimit},
+	{"OTEL_SPAN_LINK_COUNT_LIMIT", 0, MaxAttributeCountLimit},
+	{"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", 0, MaxAttributeCountLimit},
+	{"OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", 0, MaxAttributeCountLimit},
+}
+
+// checkSDKLimits checks the variables of sdkLimits that are set: each
+// must be a whole number in range, written without spaces (the
+// OpenTelemetry SDK parses it with strconv.Atoi).
+func checkSDKLimits(getenv func(string) string, tokens *redact.Tokens) error {
+	var errs []error
+	for _, l := range sdkLimits {
+		v := getenv(l.env)
+		if v == "" {
+			continue
+		}
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < l.min || n > l.max {
+			errs = append(errs, &Error{Setting: l.env, Err: fmt.Errorf("%s is out of range or not a whole number: accepted values are whole numbers from %d to %d, without spaces", quote(v, tokens), l.min, l.max)})
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -164,7 +164,7 @@ func Load() (Config, error) {
 	for _, b := range bounds {
 		errs = append(errs, b.checkEnv(&c, os.Getenv))
 	}
-	errs = append(errs, c.loadOTel(tokens))
+	errs = append(errs, checkSDKLimits(os.Getenv, tokens), c.loadOTel(tokens))
 	return c, errors.Join(errs...)
 }
 

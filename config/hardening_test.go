@@ -18,9 +18,16 @@ const secretToken = "pylf_v1_us_Hardening0Secret0Token0xyz"
 // legacySecret is a configured token without the pylf_ shape.
 const legacySecret = "legacy-Secret-Token-0123456789abcdef"
 
-// envVariables returns every variable Load reads, from Config's struct
-// tags, so that a field added later is covered too.
-func envVariables() []string { return envTags(reflect.TypeOf(Config{})) }
+// envVariables returns every variable Load reads: from Config's struct
+// tags, so that a field added later is covered too, and the OpenTelemetry
+// SDK's limits that Load checks.
+func envVariables() []string {
+	out := envTags(reflect.TypeOf(Config{}))
+	for _, l := range sdkLimits {
+		out = append(out, l.env)
+	}
+	return out
+}
 
 // envTags returns the envconfig tags of t's fields, nested structs
 // included.
