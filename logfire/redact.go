@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -267,4 +268,89 @@ func redactError(t *redact.Tokens, err error) error {
 		return &redactedError{msg: r, err: err}
 	}
 	return err
+}
+
+// redactMetrics redacts tokens, in place, from what an export of rm
+// would send: the scope, the names, descriptions and units of the
+// metrics, and the attributes of their data points and exemplars. (The
+// resource is redacted when the instance is built.)
+func redactMetrics(t *redact.Tokens, rm *metricdata.ResourceMetrics) {
+	if rm == nil {
+		return
+	}
+	for i := range rm.ScopeMetrics {
+		sm := &rm.ScopeMetrics[i]
+		sm.Scope, _ = redactScope(t, sm.Scope)
+		for j := range sm.Metrics {
+			m := &sm.Metrics[j]
+			m.Name, _ = redactString(t, m.Name)
+			m.Description, _ = redactString(t, m.Description)
+			m.Unit, _ = redactString(t, m.Unit)
+			redactMetricData(t, m.Data)
+		}
+	}
+}
+
+// redactSet returns s with tokens redacted, or s itself.
+func redactSet(t *redact.Tokens, s attribute.Set) attribute.Set {
+	if kvs := redactAttrs(t, s.ToSlice()); kvs != nil {
+		return attribute.NewSet(kvs...)
+	}
+	return s
+}
+
+func redactExemplars[N int64 | float64](t *redact.Tokens, es []metricdata.Exemplar[N]) {
+	for i := range es {
+		if kvs := redactAttrs(t, es[i].FilteredAttributes); kvs != nil {
+			es[i].FilteredAttributes = kvs
+		}
+	}
+}
+
+func redactNumbers[N int64 | float64](t *redact.Tokens, dps []metricdata.DataPoint[N]) {
+	for i := range dps {
+		dps[i].Attributes = redactSet(t, dps[i].Attributes)
+		redactExemplars(t, dps[i].Exemplars)
+	}
+}
+
+func redactHistograms[N int64 | float64](t *redact.Tokens, dps []metricdata.HistogramDataPoint[N]) {
+	for i := range dps {
+		dps[i].Attributes = redactSet(t, dps[i].Attributes)
+		redactExemplars(t, dps[i].Exemplars)
+	}
+}
+
+func redactExpHistograms[N int64 | float64](t *redact.Tokens, dps []metricdata.ExponentialHistogramDataPoint[N]) {
+	for i := range dps {
+		dps[i].Attributes = redactSet(t, dps[i].Attributes)
+		redactExemplars(t, dps[i].Exemplars)
+	}
+}
+
+// redactMetricData redacts the data points of d in place (their slices
+// are shared with d).
+func redactMetricData(t *redact.Tokens, d metricdata.Aggregation) {
+	switch d := d.(type) {
+	case metricdata.Sum[int64]:
+		redactNumbers(t, d.DataPoints)
+	case metricdata.Sum[float64]:
+		redactNumbers(t, d.DataPoints)
+	case metricdata.Gauge[int64]:
+		redactNumbers(t, d.DataPoints)
+	case metricdata.Gauge[float64]:
+		redactNumbers(t, d.DataPoints)
+	case metricdata.Histogram[int64]:
+		redactHistograms(t, d.DataPoints)
+	case metricdata.Histogram[float64]:
+		redactHistograms(t, d.DataPoints)
+	case metricdata.ExponentialHistogram[int64]:
+		redactExpHistograms(t, d.DataPoints)
+	case metricdata.ExponentialHistogram[float64]:
+		redactExpHistograms(t, d.DataPoints)
+	case metricdata.Summary:
+		for i := range d.DataPoints {
+			d.DataPoints[i].Attributes = redactSet(t, d.DataPoints[i].Attributes)
+		}
+	}
 }

@@ -14,6 +14,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/internal/otlptest"
+	"github.com/logfire-go/sdk/internal/redact"
 )
 
 // leakToken is the configured token of the leak tests, recognisable
@@ -287,4 +290,29 @@ func TestResourceIsRedacted(t *testing.T) {
 	res := resource.NewSchemaless(attribute.String("k", leakToken), attribute.String(strayToken, "v"))
 	lf, _ := newTestInstance(t, WithResource(res), WithToken(leakToken), WithSendToLogfire(config.SendNever))
 	assertNoToken(t, "the resource", fmt.Sprint(lf.Resource().Attributes()))
+}
+
+// TestRedactMetrics: redactMetrics takes the tokens out of metric names,
+// descriptions, scopes, data point and exemplar attributes.
+func TestRedactMetrics(t *testing.T) {
+	tok := redact.NewTokens(legacyLeakToken)
+	set := attribute.NewSet(attribute.String("k", legacyLeakToken), attribute.String(strayToken, "v"))
+	ex := []metricdata.Exemplar[int64]{{FilteredAttributes: []attribute.KeyValue{attribute.String("e", strayToken)}}}
+	rm := &metricdata.ResourceMetrics{ScopeMetrics: []metricdata.ScopeMetrics{{
+		Scope: instrumentation.Scope{Name: "scope " + legacyLeakToken},
+		Metrics: []metricdata.Metrics{
+			{Name: "sum." + legacyLeakToken, Description: strayToken, Data: metricdata.Sum[int64]{DataPoints: []metricdata.DataPoint[int64]{{Attributes: set, Exemplars: ex}}}},
+			{Name: "gauge", Data: metricdata.Gauge[float64]{DataPoints: []metricdata.DataPoint[float64]{{Attributes: set}}}},
+			{Name: "hist", Data: metricdata.Histogram[float64]{DataPoints: []metricdata.HistogramDataPoint[float64]{{Attributes: set}}}},
+			{Name: "exp", Data: metricdata.ExponentialHistogram[int64]{DataPoints: []metricdata.ExponentialHistogramDataPoint[int64]{{Attributes: set}}}},
+			{Name: "summary", Data: metricdata.Summary{DataPoints: []metricdata.SummaryDataPoint{{Attributes: set}}}},
+		},
+	}}}
+	redactMetrics(tok, rm)
+	redactMetrics(tok, nil)
+	got := fmt.Sprintf("%+v", rm)
+	assertNoToken(t, "the metrics", got)
+	if strings.Count(got, "[REDACTED]") < 10 {
+		t.Fatalf("too little was redacted: %s", got)
+	}
 }
