@@ -69,9 +69,10 @@ func newConsole(s *settings) *console.Processor {
 // an exporter opens no connection.
 func newPipelines(ctx context.Context, s *settings, dests []config.Destination, sc *scrubber, hooks deliveryHooks) (*pipelines, error) {
 	p := &pipelines{}
-	var logfireSpans []sdktrace.SpanProcessor
+	var logfireSpans, eager []sdktrace.SpanProcessor
+	var exporters []*spanExporter
 	for _, dc := range dests {
-		d, err := newDestination(ctx, s, dc, hooks)
+		d, err := newDestination(ctx, s, dc, sc, hooks)
 		if err != nil {
 			for _, made := range p.dests {
 				made.stop()
@@ -80,15 +81,22 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination, 
 		}
 		p.dests = append(p.dests, d)
 		logfireSpans = append(logfireSpans, d.spans)
+		exporters = append(exporters, d.spans)
 		p.metricReaders = append(p.metricReaders, d.metrics.reader)
 		p.logProcessors = append(p.logProcessors, d.logs)
 	}
-	logfireSpans = append(logfireSpans, s.logfireProcessors...)
+	eager = append(eager, s.logfireProcessors...)
 	if s.cfg.Console {
-		logfireSpans = append(logfireSpans, newConsole(s))
+		eager = append(eager, newConsole(s))
 	}
+	logfireSpans = append(logfireSpans, eager...)
 	if len(logfireSpans) > 0 {
-		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{fanOut: withScrubbing(sc, logfireSpans), ids: s.idGenerator})
+		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{
+			fanOut:    withScrubbing(sc, logfireSpans),
+			eager:     withScrubbing(sc, eager),
+			exporters: exporters,
+			ids:       s.idGenerator,
+		})
 	}
 	return p, nil
 }
@@ -100,7 +108,7 @@ type deliveryHooks struct {
 	outage *selflog.Limiter
 }
 
-func newDestination(ctx context.Context, s *settings, dc config.Destination, hooks deliveryHooks) (*destination, error) {
+func newDestination(ctx context.Context, s *settings, dc config.Destination, sc *scrubber, hooks deliveryHooks) (*destination, error) {
 	counters := &delivery.Counters{OnDrop: hooks.onDrop}
 	where := redactedURL(dc.BaseURL)
 	tr, err := delivery.NewTransport(delivery.Config{
@@ -172,7 +180,7 @@ func newDestination(ctx context.Context, s *settings, dc config.Destination, hoo
 	return &destination{
 		transport: tr,
 		counters:  counters,
-		spans:     newSpanExporter(te, queue, counters),
+		spans:     newSpanExporter(te, queue, counters, sc, s.idGenerator),
 		logs:      newLogExporter(le, queue, counters),
 		metrics:   newMetricExporter(me, s.cfg.MetricExportInterval.Duration(), s.cfg.MetricExportTimeout.Duration(), counters),
 	}, nil

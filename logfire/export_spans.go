@@ -16,39 +16,66 @@ import (
 //
 // A pending span only matters for a span that is still open when a batch
 // leaves: one that ended by then is in the batch itself, complete. So the
-// pending spans, which reach this processor when their spans start, do not
-// wait in the queue: they are kept aside, one per open span, and each goes
-// out with the first export after its span started if the span is still
-// open then, and never otherwise. A burst of short spans costs one queue
-// slot each, not two.
+// exporter does not take pending spans as they are made: it keeps the live
+// span of each open span aside (spanStarted), and only when a batch leaves
+// while the span is still open does it make the span's pending span
+// (scrubbed) and send it, once. A burst of short spans costs one queue slot
+// each, and no pending span is ever made for them.
 type spanExporter struct {
 	exp   sdktrace.SpanExporter
 	queue *delivery.Batcher[sdktrace.ReadOnlySpan]
 	open  openSpans
 	cnt   *delivery.Counters
+	sc    *scrubber            // nil: scrubbing off
+	ids   sdktrace.IDGenerator // of pending spans' ids; nil: random
 }
 
-func newSpanExporter(exp sdktrace.SpanExporter, cfg delivery.BatcherConfig, cnt *delivery.Counters) *spanExporter {
-	p := &spanExporter{exp: exp, cnt: cnt}
-	p.open.spans = map[trace.SpanID]sdktrace.ReadOnlySpan{}
-	p.queue = delivery.NewBatcher(cfg, delivery.Spans, cnt, spanSize, p.export, p.open.unsent)
+func newSpanExporter(exp sdktrace.SpanExporter, cfg delivery.BatcherConfig, cnt *delivery.Counters, sc *scrubber, ids sdktrace.IDGenerator) *spanExporter {
+	p := &spanExporter{exp: exp, cnt: cnt, sc: sc, ids: ids}
+	p.open.spans = map[trace.SpanID]sdktrace.ReadWriteSpan{}
+	p.queue = delivery.NewBatcher(cfg, delivery.Spans, cnt, spanSize, p.export, p.pendingSpans)
 	return p
 }
 
 func (p *spanExporter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
-func (p *spanExporter) OnEnd(s sdktrace.ReadOnlySpan) {
-	if !s.SpanContext().IsSampled() {
-		return
+// spanStarted keeps s aside until it ends, for its pending span.
+func (p *spanExporter) spanStarted(s sdktrace.ReadWriteSpan) {
+	if !p.open.add(s) {
+		// Too many open spans to keep aside: send the pending span now.
+		p.queue.Enqueue(p.pendingOf(context.Background(), s))
 	}
-	if ps, ok := s.(*pendingSpan); ok {
-		if !p.open.add(ps.parent.SpanID(), s) {
-			p.queue.Enqueue(s) // too many open spans to keep aside
-		}
+}
+
+func (p *spanExporter) OnEnd(s sdktrace.ReadOnlySpan) {
+	if !s.SpanContext().IsSampled() || IsPendingSpan(s) {
 		return
 	}
 	p.open.ended(s.SpanContext().SpanID())
 	p.queue.Enqueue(s)
+}
+
+// pendingOf makes the pending span of the open span s, scrubbed.
+func (p *spanExporter) pendingOf(ctx context.Context, s sdktrace.ReadWriteSpan) sdktrace.ReadOnlySpan {
+	var ps sdktrace.ReadOnlySpan = newPendingSpan(s, pendingSpanID(ctx, p.ids, s.SpanContext().TraceID()))
+	if p.sc != nil {
+		ps = p.sc.span(ps)
+	}
+	return ps
+}
+
+// pendingSpans returns the pending spans of the spans kept aside, which
+// are still open, for an export about to leave, and forgets those spans.
+func (p *spanExporter) pendingSpans() []sdktrace.ReadOnlySpan {
+	open := p.open.take()
+	if len(open) == 0 {
+		return nil
+	}
+	out := make([]sdktrace.ReadOnlySpan, len(open))
+	for i, s := range open {
+		out[i] = p.pendingOf(context.Background(), s)
+	}
+	return out
 }
 
 func (p *spanExporter) ForceFlush(ctx context.Context) error { return p.queue.ForceFlush(ctx) }
@@ -151,26 +178,25 @@ func spanSize(s sdktrace.ReadOnlySpan) int {
 	return n
 }
 
-// maxOpenSpans bounds the pending spans kept aside; past it they wait in
-// the queue like any record.
+// maxOpenSpans bounds the open spans kept aside; past it their pending
+// spans wait in the queue like any record.
 const maxOpenSpans = 8192
 
-// openSpans holds the pending span of each open span until the span ends
-// or its pending span is exported.
+// openSpans holds each open span, for its pending span, until it ends or
+// its pending span is made.
 type openSpans struct {
 	mu    sync.Mutex
-	spans map[trace.SpanID]sdktrace.ReadOnlySpan
+	spans map[trace.SpanID]sdktrace.ReadWriteSpan
 }
 
-// add keeps the pending span of the open span id; false if there are too
-// many.
-func (o *openSpans) add(id trace.SpanID, pending sdktrace.ReadOnlySpan) bool {
+// add keeps the open span s; false if there are too many.
+func (o *openSpans) add(s sdktrace.ReadWriteSpan) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if len(o.spans) >= maxOpenSpans {
 		return false
 	}
-	o.spans[id] = pending
+	o.spans[s.SpanContext().SpanID()] = s
 	return true
 }
 
@@ -183,15 +209,14 @@ func (o *openSpans) ended(id trace.SpanID) {
 	o.mu.Unlock()
 }
 
-// unsent returns the pending spans kept aside, to be exported, and
-// forgets them.
-func (o *openSpans) unsent() []sdktrace.ReadOnlySpan {
+// take returns the spans kept aside and forgets them.
+func (o *openSpans) take() []sdktrace.ReadWriteSpan {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if len(o.spans) == 0 {
 		return nil
 	}
-	out := make([]sdktrace.ReadOnlySpan, 0, len(o.spans))
+	out := make([]sdktrace.ReadWriteSpan, 0, len(o.spans))
 	for id, s := range o.spans {
 		out = append(out, s)
 		delete(o.spans, id)

@@ -34,11 +34,22 @@ func isLog(ctx context.Context) bool {
 }
 
 // pendingSpanProcessor passes every span to its processors and, when a span
-// other than a log starts, also hands them its pending span as an ended
-// span. Only Logfire's own exporters and the console sit behind it, as in
-// the other Logfire SDKs.
+// other than a log starts, also makes its pending span. Only Logfire's own
+// exporters, the console and WithLogfireSpanProcessor's processors sit
+// behind it, as in the other Logfire SDKs.
+//
+// The console and those processors get the pending span at once, as an
+// ended span (the console prints the span's first line from it). Logfire's
+// exporters get the live span instead (spanStarted), and make its pending
+// span only if the span is still open when a batch leaves: most spans end
+// before, and then no pending span is made for them at all.
 type pendingSpanProcessor struct {
-	fanOut // Logfire's exporters and the console
+	fanOut // everything: exporters, processors and the console
+	// eager are the processors that get pending spans when their span
+	// starts (scrubbed, when scrubbing is on).
+	eager fanOut
+	// exporters are Logfire's span exporters.
+	exporters []*spanExporter
 	// ids makes the pending spans' ids: the tracer provider's generator,
 	// so that a deterministic one (see package logfiretest) covers them
 	// too. Nil means random span ids.
@@ -50,15 +61,25 @@ func (p *pendingSpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWr
 	if isLog(parent) || !s.SpanContext().IsSampled() {
 		return
 	}
-	ps := newPendingSpan(s, p.newSpanID(parent, s.SpanContext().TraceID()))
-	p.fanOut.OnEnd(ps)
+	for _, e := range p.exporters {
+		e.spanStarted(s)
+	}
+	if len(p.eager) > 0 {
+		ps := newPendingSpan(s, p.newSpanID(parent, s.SpanContext().TraceID()))
+		p.eager.OnEnd(ps)
+	}
 }
 
 func (p *pendingSpanProcessor) newSpanID(ctx context.Context, tid trace.TraceID) trace.SpanID {
-	if p.ids == nil {
+	return pendingSpanID(ctx, p.ids, tid)
+}
+
+// pendingSpanID makes a pending span's id with ids (nil: random).
+func pendingSpanID(ctx context.Context, ids sdktrace.IDGenerator, tid trace.TraceID) trace.SpanID {
+	if ids == nil {
 		return newSpanID()
 	}
-	return p.ids.NewSpanID(ctx, tid)
+	return ids.NewSpanID(ctx, tid)
 }
 
 // fanOut is a span processor that hands everything to several.
