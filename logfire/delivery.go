@@ -41,9 +41,14 @@ const (
 	DropShutdown
 	// DropEncoding: the exporter could not encode them.
 	DropEncoding
+	// DropSamplingBuffer: the tail-sampling buffer (WithSampling) was
+	// full; the traces held longest were dropped whole to make room.
+	// Traces that tail sampling does not keep are not drops: see
+	// SamplingStats.
+	DropSamplingBuffer
 )
 
-var dropReasons = []DropReason{DropQueueFull, DropRejected, DropTooLarge, DropBufferFull, DropShutdown, DropEncoding}
+var dropReasons = []DropReason{DropQueueFull, DropRejected, DropTooLarge, DropBufferFull, DropShutdown, DropEncoding, DropSamplingBuffer}
 
 func (r DropReason) String() string { return delivery.Reason(r).String() }
 
@@ -273,8 +278,8 @@ type dropReporter struct {
 
 	mu      sync.Mutex
 	last    time.Time
-	pending [3][6]int64
-	causes  [3][6]string
+	pending [3][len(delivery.Reasons)]int64
+	causes  [3][len(delivery.Reasons)]string
 	timer   *time.Timer
 	stopped bool
 }
@@ -339,7 +344,7 @@ func (r *dropReporter) writeLocked(now time.Time) {
 	if len(parts) == 0 {
 		return
 	}
-	r.pending, r.causes = [3][6]int64{}, [3][6]string{}
+	r.pending, r.causes = [3][len(delivery.Reasons)]int64{}, [3][len(delivery.Reasons)]string{}
 	r.last = now
 	selflog.Printf("dropped %s; (*logfire.Logfire).DeliveryStats counts every record", strings.Join(parts, ", "))
 }

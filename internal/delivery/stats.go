@@ -82,11 +82,14 @@ const (
 	Shutdown
 	// Encoding: the exporter could not encode the record.
 	Encoding
+	// SamplingBuffer: the tail-sampling buffer was full; the traces held
+	// longest made room.
+	SamplingBuffer
 	numReasons
 )
 
 // Reasons lists every reason.
-var Reasons = [numReasons]Reason{QueueFull, Rejected, TooLarge, BufferFull, Shutdown, Encoding}
+var Reasons = [numReasons]Reason{QueueFull, Rejected, TooLarge, BufferFull, Shutdown, Encoding, SamplingBuffer}
 
 func (r Reason) String() string {
 	switch r {
@@ -102,6 +105,8 @@ func (r Reason) String() string {
 		return "not sent before shutdown ended"
 	case Encoding:
 		return "could not be encoded"
+	case SamplingBuffer:
+		return "tail-sampling buffer full"
 	}
 	return "unknown reason"
 }
