@@ -199,4 +199,3 @@ func (s Sampler) rate(arg string) (float64, error) {
 	}
 	return f, nil
 }
-

@@ -17,6 +17,7 @@ import (
 
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/console"
+	"github.com/logfire-go/sdk/detect"
 	"github.com/logfire-go/sdk/internal/delivery"
 	"github.com/logfire-go/sdk/internal/selflog"
 )
@@ -27,6 +28,7 @@ type pipelines struct {
 	metricReaders  []sdkmetric.Reader
 	logProcessors  []sdklog.Processor
 	dests          []*destination
+	tail           *tailSampler // WithSampling's; nil without it
 }
 
 // destination is one backend the instance exports to, with a token: its
@@ -85,11 +87,31 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination, 
 		p.metricReaders = append(p.metricReaders, d.metrics.reader)
 		p.logProcessors = append(p.logProcessors, d.logs)
 	}
-	eager = append(eager, s.logfireProcessors...)
-	if s.cfg.Console {
-		eager = append(eager, newConsole(s))
+	extra, err := newOTLPBackend(ctx, s.cfg, dests)
+	if err != nil {
+		for _, made := range p.dests {
+			made.stop()
+		}
+		return nil, err
 	}
+	plain := extra.addTo(p) // real spans only, as in the Python SDK
+	eager = append(eager, s.logfireProcessors...)
 	logfireSpans = append(logfireSpans, eager...)
+	if s.sampling.Tail != nil {
+		// Tail sampling holds back what is exported, not the console.
+		p.tail = newTailSampler(s.sampling, append(logfireSpans, plain...), exporters)
+		p.tail.onDrop, p.tail.decideOnFlush = hooks.onDrop, detect.OnLambda()
+		for _, d := range p.dests {
+			p.tail.counters = append(p.tail.counters, d.counters)
+		}
+		logfireSpans, eager, exporters, plain = []sdktrace.SpanProcessor{p.tail}, []sdktrace.SpanProcessor{p.tail}, nil, nil
+	}
+	if s.cfg.Console {
+		console := newConsole(s)
+		eager = append(eager, console)
+		logfireSpans = append(logfireSpans, console)
+	}
+	p.spanProcessors = append(p.spanProcessors, withScrubbing(sc, plain)...)
 	if len(logfireSpans) > 0 {
 		p.spanProcessors = append(p.spanProcessors, &pendingSpanProcessor{
 			fanOut:    withScrubbing(sc, logfireSpans),

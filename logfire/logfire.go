@@ -62,6 +62,8 @@ type Logfire struct {
 	shutdownOnce sync.Once
 	shutdownErr  error
 	shutDown     atomic.Bool // Shutdown has run
+
+	tail *tailSampler // WithSampling's; nil without it
 }
 
 // defaultInstance serves the package-level functions.
@@ -118,7 +120,11 @@ func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
 }
 
 func build(ctx context.Context, s *settings) (*Logfire, error) {
-	if err := errors.Join(s.cfg.Validate(), s.validate()); err != nil {
+	if err := errors.Join(s.cfg.Validate(), s.validate(), s.validateSampling()); err != nil {
+		return nil, err
+	}
+	propagator, err := s.propagation.textMapPropagator(s.cfg.OTel.Propagators)
+	if err != nil {
 		return nil, err
 	}
 	dests := s.destinations
@@ -130,7 +136,6 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	} else if s.cfg.SendToLogfire == config.SendNever {
 		dests = nil
 	}
-	var err error
 	res := s.resource
 	if res == nil {
 		if res, err = detect.Resource(ctx, s.cfg, Version); err != nil {
@@ -172,7 +177,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		sdktrace.WithRawSpanLimits(limits),
 		sdktrace.WithResource(res),
 		sdktrace.WithIDGenerator(idGen),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(float64(s.cfg.TraceSampleRate)))),
+		sdktrace.WithSampler(headSampler(s.cfg)),
 	}
 	tpOpts = append(tpOpts, s.propagation.tracerProviderOptions()...)
 	for _, sp := range p.spanProcessors {
@@ -207,10 +212,17 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		scrubber: sc,
 		dests:    p.dests,
 		drops:    drops,
+		tail:     p.tail,
 	}
 	lf.removeRedactor = selflog.AddRedactor(redact)
 	lf.tracer = lf.tp.Tracer(scopeName, trace.WithInstrumentationVersion(Version))
-	lf.propagator = s.propagation.textMapPropagator()
+	lf.propagator = propagator
+	if s.runtimeMetrics {
+		if err := startRuntimeMetrics(lf.mp); err != nil {
+			_ = lf.Shutdown(ctx)
+			return nil, err
+		}
+	}
 	return lf, nil
 }
 

@@ -47,6 +47,10 @@ type settings struct {
 	probeSet       bool
 	maxQueueBytes  int
 	maxQueueSet    bool
+	// Sampling (sampling.go) and runtime metrics (runtime_metrics.go).
+	sampling       SamplingOptions
+	samplingSet    bool
+	runtimeMetrics bool
 }
 
 type optionFunc func(*settings)
@@ -147,9 +151,13 @@ func WithMinLevel(level Level) Option {
 }
 
 // WithTraceSampleRate keeps this share of traces, from 0 to 1; a trace is
-// kept or dropped whole. It replaces LOGFIRE_TRACE_SAMPLE_RATE.
+// kept or dropped whole. It replaces LOGFIRE_TRACE_SAMPLE_RATE, and
+// OTEL_TRACES_SAMPLER with OTEL_TRACES_SAMPLER_ARG.
 func WithTraceSampleRate(rate float64) Option {
-	return configOption(func(c *config.Config) { c.TraceSampleRate = config.SampleRate(rate) })
+	return configOption(func(c *config.Config) {
+		c.TraceSampleRate = config.SampleRate(rate)
+		c.OTel.TracesSampler = ""
+	})
 }
 
 // WithResourceAttributes sets resource attributes that win over detected

@@ -1,8 +1,13 @@
 package logfire
 
 import (
+	"fmt"
+
+	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/logfire-go/sdk/config"
 )
 
 // DefaultPropagator returns the propagator Configure uses unless
@@ -14,7 +19,9 @@ func DefaultPropagator() propagation.TextMapPropagator {
 }
 
 // WithPropagator replaces the propagator that carries the trace context and
-// baggage across process boundaries (DefaultPropagator). Configure installs
+// baggage across process boundaries (DefaultPropagator, or those that
+// OTEL_PROPAGATORS names, such as "tracecontext,baggage,xray"; this option
+// wins over the variable). Configure installs
 // it as OpenTelemetry's global propagator when it makes the instance the
 // default (see WithSetDefault), so that instrumentation libraries which use
 // the global one, such as otelhttp, inject and extract with it too. A nil p
@@ -47,12 +54,21 @@ type propagationSettings struct {
 	baggageAttributes bool
 }
 
-// textMapPropagator returns the propagator the instance uses.
-func (p propagationSettings) textMapPropagator() propagation.TextMapPropagator {
-	if p.propagator == nil {
-		return DefaultPropagator()
+// textMapPropagator returns the propagator the instance uses: the one
+// WithPropagator gave, else the ones OTEL_PROPAGATORS names (made by
+// OpenTelemetry's autoprop), else DefaultPropagator.
+func (p propagationSettings) textMapPropagator(names []string) (propagation.TextMapPropagator, error) {
+	if p.propagator != nil {
+		return p.propagator, nil
 	}
-	return p.propagator
+	if len(names) == 0 {
+		return DefaultPropagator(), nil
+	}
+	prop, err := autoprop.TextMapPropagator(names...)
+	if err != nil {
+		return nil, &config.Error{Setting: "OTEL_PROPAGATORS", Err: fmt.Errorf("%w: accepted values are tracecontext, baggage, b3, b3multi, jaeger, xray, ottrace, none, and names registered with autoprop.RegisterTextMapPropagator", err)}
+	}
+	return prop, nil
 }
 
 // tracerProviderOptions returns the span processors that must see a span

@@ -1,0 +1,248 @@
+package logfire
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/otlptest"
+)
+
+// TestOTLPEndpointIsAnExtraBackend: with OTEL_EXPORTER_OTLP_ENDPOINT and
+// _HEADERS set, spans (without pending spans), metrics and log records go
+// to that endpoint as well as to Logfire; the endpoint gets its headers
+// and never the token, Logfire gets its token and never those headers.
+func TestOTLPEndpointIsAnExtraBackend(t *testing.T) {
+	clearEnv(t)
+	logfireRcv, extra := otlptest.New(t), otlptest.New(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", extra.URL())
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=collector-secret")
+	lf := deliveryInstance(t, logfireRcv.URL())
+	ctx := context.Background()
+	sctx, span := lf.Span(ctx, "outer")
+	lf.Info(sctx, "inner")
+	if err := lf.ForceFlush(ctx); err != nil { // the pending span of outer goes to Logfire
+		t.Fatal(err)
+	}
+	span.End()
+	counter, _ := lf.MeterProvider().Meter("t").Int64Counter("orders")
+	counter.Add(ctx, 3)
+	var rec otellog.Record
+	rec.SetBody(attribute.StringValue("bridged"))
+	lf.LoggerProvider().Logger("t").Emit(ctx, rec)
+	if err := lf.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	names := func(r *otlptest.Receiver) (real, pending []string) {
+		for _, s := range r.Spans() {
+			if s.Attrs["logfire.span_type"] == "pending_span" {
+				pending = append(pending, s.Name)
+			} else {
+				real = append(real, s.Name)
+			}
+		}
+		slices.Sort(real)
+		return real, pending
+	}
+	lr, lp := names(logfireRcv)
+	er, ep := names(extra)
+	if !slices.Equal(lr, []string{"inner", "outer"}) || len(lp) != 1 {
+		t.Errorf("Logfire got %q and pending %q, want inner, outer and outer's pending span", lr, lp)
+	}
+	if !slices.Equal(er, []string{"inner", "outer"}) || len(ep) != 0 {
+		t.Errorf("the extra backend got %q and pending %q, want inner and outer, no pending span", er, ep)
+	}
+	for name, r := range map[string]*otlptest.Receiver{"Logfire": logfireRcv, "extra": extra} {
+		if r.Count(otlptest.Metrics) != 1 || r.Count(otlptest.Logs) != 1 {
+			t.Errorf("%s: %d metric points and %d log records, want 1 and 1", name, r.Count(otlptest.Metrics), r.Count(otlptest.Logs))
+		}
+	}
+	for _, h := range extra.Headers() {
+		if h.Get("x-api-key") != "collector-secret" || strings.Contains(h.Get("Authorization"), "pylf_") {
+			t.Errorf("extra backend request headers: x-api-key %q, Authorization %q", h.Get("x-api-key"), h.Get("Authorization"))
+		}
+	}
+	for _, h := range logfireRcv.Headers() {
+		if h.Get("x-api-key") != "" || h.Get("Authorization") != testToken {
+			t.Errorf("Logfire request headers: x-api-key %q, Authorization %q", h.Get("x-api-key"), h.Get("Authorization"))
+		}
+	}
+}
+
+// TestOTLPEndpointPerSignal: a signal's own endpoint, and
+// OTEL_<SIGNAL>_EXPORTER=none, choose what goes to the extra backend; an
+// endpoint that is Logfire's own is not sent to twice.
+func TestOTLPEndpointPerSignal(t *testing.T) {
+	clearEnv(t)
+	out := quietSelflog(t)
+	logfireRcv, extra := otlptest.New(t), otlptest.New(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", extra.URL()+"/v1/traces")
+	lf := deliveryInstance(t, logfireRcv.URL())
+	lf.Info(context.Background(), "only spans")
+	counter, _ := lf.MeterProvider().Meter("t").Int64Counter("n")
+	counter.Add(context.Background(), 1)
+	if err := lf.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if extra.Count(otlptest.Traces) != 1 || extra.Count(otlptest.Metrics) != 0 {
+		t.Errorf("extra: %d spans, %d points; want 1 and 0", extra.Count(otlptest.Traces), extra.Count(otlptest.Metrics))
+	}
+
+	clearEnv(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", logfireRcv.URL())
+	lf = deliveryInstance(t, logfireRcv.URL())
+	lf.Info(context.Background(), "once")
+	if err := lf.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := logfireRcv.Count(otlptest.Traces); n != 2 { // "only spans", then "once" a single time
+		t.Errorf("Logfire received %d spans, want 2", n)
+	}
+	if !strings.Contains(out.String(), "not sending everything there twice") {
+		t.Errorf("no line about the endpoint set twice: %q", out.String())
+	}
+}
+
+// TestOTLPEndpointWithTailSampling: the extra backend sees kept traces
+// only.
+func TestOTLPEndpointWithTailSampling(t *testing.T) {
+	clearEnv(t)
+	logfireRcv, extra := otlptest.New(t), otlptest.New(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", extra.URL())
+	lf := deliveryInstance(t, logfireRcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}}))
+	lf.Info(context.Background(), "routine")
+	lf.Error(context.Background(), "failure")
+	if err := lf.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range map[string]*otlptest.Receiver{"Logfire": logfireRcv, "extra": extra} {
+		if s := r.Spans(); len(s) != 1 || s[0].Name != "failure" {
+			t.Errorf("%s got %d spans, want only the failure", name, len(s))
+		}
+	}
+}
+
+// TestOTelTracesSampler: OTEL_TRACES_SAMPLER chooses the head sampler
+// unless LOGFIRE_TRACE_SAMPLE_RATE or WithTraceSampleRate is given.
+func TestOTelTracesSampler(t *testing.T) {
+	count := func(env map[string]string, opts ...Option) int {
+		t.Helper()
+		clearEnv(t)
+		for k, v := range env {
+			t.Setenv(k, v)
+		}
+		lf, mem := newTestInstance(t, opts...)
+		for range 20 {
+			lf.Info(context.Background(), "x")
+		}
+		_ = lf
+		return len(mem.GetSpans())
+	}
+	if n := count(map[string]string{"OTEL_TRACES_SAMPLER": "always_off"}); n != 0 {
+		t.Errorf("always_off: %d spans", n)
+	}
+	if n := count(map[string]string{"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"}); n != 0 {
+		t.Errorf("traceidratio 0: %d spans", n)
+	}
+	if n := count(map[string]string{"OTEL_TRACES_SAMPLER": "parentbased_always_on"}); n != 20 {
+		t.Errorf("parentbased_always_on: %d spans", n)
+	}
+	if n := count(map[string]string{"OTEL_TRACES_SAMPLER": "always_off", "LOGFIRE_TRACE_SAMPLE_RATE": "1"}); n != 20 {
+		t.Errorf("LOGFIRE_TRACE_SAMPLE_RATE must win: %d spans", n)
+	}
+	if n := count(map[string]string{"OTEL_TRACES_SAMPLER": "always_off"}, WithTraceSampleRate(1)); n != 20 {
+		t.Errorf("WithTraceSampleRate must win: %d spans", n)
+	}
+}
+
+// TestOTelPropagators: OTEL_PROPAGATORS names the propagators (made by
+// autoprop); WithPropagator wins; an unknown name is an error naming the
+// variable.
+func TestOTelPropagators(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_PROPAGATORS", "xray")
+	lf, _ := newTestInstance(t)
+	if f := lf.Propagator().Fields(); !slices.Equal(f, []string{"X-Amzn-Trace-Id"}) {
+		t.Errorf("fields %q, want the X-Ray header", f)
+	}
+	lf, _ = newTestInstance(t, WithPropagator(propagation.TraceContext{}))
+	if f := lf.Propagator().Fields(); !slices.Equal(f, []string{"traceparent", "tracestate"}) {
+		t.Errorf("WithPropagator must win: fields %q", f)
+	}
+	t.Setenv("OTEL_PROPAGATORS", "tracecontext,carrier-pigeon")
+	_, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false))
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Setting != "OTEL_PROPAGATORS" || !strings.Contains(err.Error(), "accepted values are tracecontext, baggage") {
+		t.Errorf("error %v, want one naming OTEL_PROPAGATORS and its values", err)
+	}
+}
+
+// TestWithRuntimeMetrics: the option reports the Go runtime's metrics
+// through the instance's meter provider; without it there are none.
+func TestWithRuntimeMetrics(t *testing.T) {
+	collect := func(opts ...Option) []string {
+		t.Helper()
+		clearEnv(t)
+		r := sdkmetric.NewManualReader()
+		newTestInstance(t, append(opts, WithMetricReader(r))...)
+		var rm metricdata.ResourceMetrics
+		if err := r.Collect(context.Background(), &rm); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				names = append(names, m.Name)
+			}
+		}
+		return names
+	}
+	if got := collect(); len(got) != 0 {
+		t.Errorf("runtime metrics without the option: %q", got)
+	}
+	got := collect(WithRuntimeMetrics())
+	for _, want := range []string{"go.memory.used", "go.goroutine.count", "go.memory.allocated", "go.processor.limit"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("%s missing from %q", want, got)
+		}
+	}
+}
+
+// BenchmarkRuntimeMetricsCollect is what WithRuntimeMetrics adds to each
+// metric export: one collection of the runtime instruments.
+func BenchmarkRuntimeMetricsCollect(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run(map[bool]string{false: "off", true: "on"}[on], func(b *testing.B) {
+			r := sdkmetric.NewManualReader()
+			opts := []Option{WithSetDefault(false), WithConsole(false), WithSendToLogfire(config.SendNever), WithMetricReader(r)}
+			if on {
+				opts = append(opts, WithRuntimeMetrics())
+			}
+			lf, err := Configure(context.Background(), opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer lf.Shutdown(context.Background())
+			c, _ := lf.MeterProvider().Meter("app").Int64Counter("requests")
+			c.Add(context.Background(), 1, metric.WithAttributes(attribute.String("route", "/")))
+			var rm metricdata.ResourceMetrics
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := r.Collect(context.Background(), &rm); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
