@@ -46,8 +46,8 @@ func runPeerScenario(ctx context.Context, endpoint string) (lines map[string]int
 
 // configurePeer configures the instance of the peer scenario, exporting to
 // endpoint in one batch: nothing is exported before ForceFlush.
-func configurePeer(ctx context.Context, endpoint string) (*logfire.Logfire, error) {
-	return logfire.Configure(ctx,
+func configurePeer(ctx context.Context, endpoint string, opts ...logfire.Option) (*logfire.Logfire, error) {
+	return logfire.Configure(ctx, append([]logfire.Option{
 		logfire.WithSetDefault(false),
 		logfire.WithConsole(false),
 		logfire.WithCredentialsDir("does-not-exist"),
@@ -57,7 +57,7 @@ func configurePeer(ctx context.Context, endpoint string) (*logfire.Logfire, erro
 		logfire.WithServiceVersion("0.0.1"),
 		logfire.WithEnvironment("test"),
 		logfire.WithBatchScheduleDelay(time.Minute),
-	)
+	}, opts...)...)
 }
 
 // nextLine returns the line after the one that calls it.
@@ -151,7 +151,8 @@ var peerRecords = []peerRecord{
 //   - Logs: Node's have a small duration (two clock reads); Go's start and
 //     end at the same instant, as Python's do.
 //   - Resource: telemetry.sdk.language go (nodejs), telemetry.sdk.name
-//     opentelemetry (logfire); Go adds logfire.version.
+//     opentelemetry (logfire); Go adds logfire.version and, as the Python
+//     SDK does, os.*, host.arch, host.name and process.runtime.*.
 //   - Instrumentation scope: 'logfire' in both; Go also sends the SDK
 //     version as the scope version (Node sends none).
 //   - Trace ids are ULIDs in both.
@@ -323,6 +324,21 @@ func checkPeerResource(t *testing.T, spans []collector.Span) {
 		}
 		if id, _ := s.Resource["service.instance.id"].(string); id == "" {
 			t.Errorf("%q: resource service.instance.id missing (Node sends one)", s.Name)
+		}
+		// The machine, as the Python SDK describes it (Node sends none of
+		// these).
+		for k, v := range map[string]any{"os.type": runtime.GOOS, "process.runtime.name": "go", "process.runtime.version": runtime.Version()} {
+			if got := s.Resource[k]; !reflect.DeepEqual(got, v) {
+				t.Errorf("%q: resource %s = %s, want %s", s.Name, k, collector.FormatValue(got), collector.FormatValue(v))
+			}
+		}
+		for _, k := range []string{"os.description", "host.arch", "host.name", "process.runtime.description", "process.pid"} {
+			if _, ok := s.Resource[k]; !ok {
+				t.Errorf("%q: resource %s missing", s.Name, k)
+			}
+		}
+		if _, ok := s.Resource["os.version"]; runtime.GOOS == "linux" && !ok {
+			t.Errorf("%q: resource os.version missing on Linux", s.Name)
 		}
 	}
 }
