@@ -14,10 +14,9 @@ import (
 	"github.com/logfire-go/sdk/logfire"
 )
 
-// The scenario of ../shared/reference/node-peer-output.md, which records
-// what the official Node SDK (@pydantic/logfire-node 0.18.25) sends,
-// written with this SDK and run in-process against the real collector
-// receiver. The Node SDK was configured with serviceName 'peer-node'; this
+// The scenario whose output the official Node SDK
+// (@pydantic/logfire-node 0.18.25) was recorded sending, written with this
+// SDK and run in-process against the real collector receiver. The Node SDK was configured with serviceName 'peer-node'; this
 // run uses 'peer-go'.
 //
 // It returns the line of each call, for code.lineno.
@@ -68,8 +67,8 @@ func nextLine() int64 {
 
 // peerRecord is what one record must carry. node holds the logfire.*
 // attributes exactly as the Node SDK sent them (its 'logfire.tags' = []
-// left out, see below); goOnly holds what this SDK adds because SPEC.md
-// decides so.
+// left out, see below); goOnly holds what this SDK adds by its own
+// conventions (docs/conventions.md).
 type peerRecord struct {
 	name   string
 	parent string // name of the parent record, "" for a root
@@ -102,7 +101,7 @@ var peerRecords = []peerRecord{
 		},
 		goOnly: map[string]any{
 			// Node leaves logfire.span_type off real spans ("absence means
-			// a real span"); SPEC.md: span_type span|log|pending_span, as
+			// a real span"); this SDK: span_type span|log|pending_span, as
 			// the Python SDK sends.
 			"logfire.span_type":   "span",
 			"logfire.json_schema": `{"type":"object","properties":{"x":{}}}`,
@@ -136,7 +135,7 @@ var peerRecords = []peerRecord{
 	},
 }
 
-// SPEC.md-decided differences from the Node output, checked below:
+// The deliberate differences from the Node output (docs/conventions.md), checked below:
 //   - logfire.tags: Node sends [] on every record; Go sends it only when
 //     there are tags, so here never.
 //   - code.filepath, code.lineno, code.function: Node sends none on manual
@@ -250,7 +249,7 @@ func checkPeerAttributes(t *testing.T, s collector.Span, r peerRecord, line int6
 		}
 	}
 	if _, ok := s.Attributes["logfire.tags"]; ok {
-		t.Errorf("%q: logfire.tags = %s, want it absent (no tags; SPEC.md: only when non-empty)", s.Name, collector.FormatValue(s.Attributes["logfire.tags"]))
+		t.Errorf("%q: logfire.tags = %s, want it absent (no tags: only when non-empty)", s.Name, collector.FormatValue(s.Attributes["logfire.tags"]))
 	}
 	for k := range s.Attributes {
 		if _, ok := want[k]; !ok {
