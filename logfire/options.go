@@ -353,7 +353,8 @@ func (s *settings) validate() error {
 		return &config.Error{Setting: setting, Err: errors.New(accepted)}
 	}
 	b := s.retryBuffer
-	var dests []error
+	dests := []error{check(len(s.destinations) <= config.MaxTokens, "logfire.WithDestinations",
+		fmt.Sprintf("%d destinations: accepted values are at most %d", len(s.destinations), config.MaxTokens))}
 	for _, d := range s.destinations {
 		dests = append(dests, d.Validate("logfire.WithDestinations"))
 	}
