@@ -122,3 +122,101 @@ func benchInvocations(b *testing.B, bin string, env []string) {
 		b.Errorf("%d processes started, want 1", e.Starts())
 	}
 }
+
+// BenchmarkLambdaFlushPolicy measures what each flush policy adds to the
+// billed time of an invocation of a function making 20 spans, under the
+// freezing emulator against the collector, at 1, 20 and 200 invocations a
+// second (the rate sets how long the process stays frozen between
+// invocations, and so how often the batched policy's maximum age runs
+// out). It reports the mean billed time of each policy, in microseconds,
+// and its excess over the same function with no flush at all
+// (logfire-noflush), and fails if any span is missing at the collector
+// after SHUTDOWN.
+//
+//	cd e2e && go test -run '^$' -bench BenchmarkLambdaFlushPolicy -benchtime 1x .
+func BenchmarkLambdaFlushPolicy(b *testing.B) {
+	fn := buildRepoPackage(b, "./otellambdaflush/testdata/fn")
+	for _, rate := range []struct {
+		name string
+		n    int
+		gap  time.Duration
+	}{
+		{"1-per-s", 10, time.Second},
+		{"20-per-s", 100, 50 * time.Millisecond},
+		{"200-per-s", 400, 5 * time.Millisecond},
+	} {
+		b.Run(rate.name, func(b *testing.B) {
+			c := collector.Start(b)
+			env := func(extra ...string) []string {
+				return append(append(logfireEnv(c.Endpoint()), "LOGFIRE_CONSOLE", "false", "FN_SPANS", "20"), extra...)
+			}
+			policies := []struct {
+				name string
+				env  []string
+			}{
+				{"logfire-noflush", env("FN_MODE", "none")},
+				{"logfire-every-invocation", env("FN_MODE", "post-response")},
+				{"logfire-batched-1s", env("FN_MODE", "post-response", "FN_BATCHED", "1s")},
+			}
+			var base float64
+			for _, p := range policies {
+				b.Run(p.name, func(b *testing.B) {
+					for b.Loop() {
+						mean := meanBilled(b, c, fn, p.env, rate.n, rate.gap, p.name != "logfire-noflush")
+						b.ReportMetric(mean, "billed-mean-µs")
+						if p.name == "logfire-noflush" {
+							base = mean
+						} else if base > 0 {
+							b.ReportMetric(mean-base, "overhead-µs")
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// meanBilled runs n warm invocations of bin, gap apart, and returns their
+// mean billed time in microseconds; with lossless, it checks after
+// SHUTDOWN that every span of them reached c.
+func meanBilled(b *testing.B, c *collector.Collector, bin string, env []string, n int, gap time.Duration, lossless bool) float64 {
+	e := startLambda(b, bin, 3*time.Second, env...)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	event := []byte(`{"action":"ok"}`)
+	before := len(c.Spans())
+	var total time.Duration
+	for i := range n + 3 {
+		inv, err := e.Invoke(ctx, event)
+		if err != nil || inv.TimedOut || inv.Crashed || inv.FreezeSent.IsZero() {
+			b.Fatalf("invocation %d: %v %+v", i, err, inv)
+		}
+		if i >= 3 { // the cold start and two warm-ups aside
+			total += inv.FreezeSent.Sub(inv.HandedOut)
+		}
+		time.Sleep(gap)
+	}
+	if _, err := e.Shutdown(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if lossless {
+		want := (n+3)*21 + 1 // the invocation span and 20 spans each, and "Shutting down"
+		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer wcancel()
+		spans, _ := c.WaitForSpans(wctx, func(s []collector.Span) bool { return realCount(s[before:]) >= want })
+		if got := realCount(spans[before:]); got != want {
+			b.Errorf("%d spans reached the collector, want %d", got, want)
+		}
+	}
+	return float64(total.Microseconds()) / float64(n)
+}
+
+func realCount(spans []collector.Span) int {
+	n := 0
+	for _, s := range spans {
+		if !s.IsPending() {
+			n++
+		}
+	}
+	return n
+}

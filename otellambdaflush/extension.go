@@ -168,7 +168,7 @@ func (p *postResponse) run() {
 		deadline := time.UnixMilli(ev.DeadlineMs)
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		quiet := p.waitEnded(ctx, ev.RequestID)
-		_ = p.flusher.flush(ctx, quiet)
+		_ = p.flusher.flush(ctx, quiet, quiet)
 		cancel()
 	}
 }
@@ -189,7 +189,7 @@ func (p *postResponse) stop() {
 		if !msg.deadline.IsZero() {
 			ctx, cancel = context.WithDeadline(ctx, msg.deadline)
 		}
-		_ = p.flusher.flush(ctx, msg.timedOut)
+		_ = p.flusher.flush(ctx, msg.timedOut, true)
 		cancel()
 	}
 	close(p.stopped)

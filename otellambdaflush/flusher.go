@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/logfire-go/sdk/logfire"
@@ -21,11 +22,40 @@ func stderrf(format string, args ...any) {
 type Flusher struct {
 	lf   *logfire.Logfire
 	opts options
+	// last is when the last flush ran (Unix nanoseconds), for
+	// WithBatchedFlush.
+	last atomic.Int64
 }
 
 // NewFlusher returns a flusher for lf.
 func NewFlusher(lf *logfire.Logfire, opts ...Option) *Flusher {
-	return &Flusher{lf: lf, opts: newOptions(opts)}
+	return newFlusher(lf, newOptions(opts))
+}
+
+func newFlusher(lf *logfire.Logfire, o options) *Flusher {
+	f := &Flusher{lf: lf, opts: o}
+	f.last.Store(time.Now().UnixNano())
+	return f
+}
+
+// due reports whether an invocation that has just ended should flush at
+// now: always, unless WithBatchedFlush is on, in which case only when a
+// full batch of spans or logs waits for export, the last flush is the
+// policy's maximum age old, or records are kept for a retry.
+func (f *Flusher) due(now time.Time) bool {
+	maxAge := f.opts.batchedMaxAge
+	if maxAge <= 0 {
+		return true
+	}
+	if now.Sub(time.Unix(0, f.last.Load())) >= maxAge {
+		return true
+	}
+	st := f.lf.DeliveryStats()
+	batch := int64(f.lf.Config().BatchMaxExportSize)
+	if batch <= 0 {
+		batch = 512
+	}
+	return st.Spans.Queued >= batch || st.Logs.Queued >= batch || st.Spans.Buffered+st.Logs.Buffered+st.Metrics.Buffered > 0
 }
 
 // ErrNoTimeLeft is returned when the deadline leaves no time to flush.
@@ -45,16 +75,22 @@ var ErrNoTimeLeft = errors.New("otellambdaflush: no time left before the invocat
 // watchdog (see WithTimeoutLead) and no time is left, it returns nil
 // without a word: there is nothing to report.
 func (f *Flusher) ForceFlush(ctx context.Context) error {
-	return f.flush(ctx, invocationFrom(ctx).timedOut())
+	inv := invocationFrom(ctx)
+	return f.flush(ctx, inv.timedOut(), inv.failedHard())
 }
 
 // flush is ForceFlush; quiet says that running out of time is expected and
-// is neither logged nor an error.
-func (f *Flusher) flush(ctx context.Context, quiet bool) error {
+// is neither logged nor an error; force that the flush happens whatever
+// WithBatchedFlush says (the process may not see another invocation).
+func (f *Flusher) flush(ctx context.Context, quiet, force bool) error {
 	if f == nil || f.lf == nil {
 		return nil
 	}
-	budget := f.budget(ctx, time.Now())
+	now := time.Now()
+	if !force && !f.due(now) {
+		return nil // WithBatchedFlush: a later invocation, or SHUTDOWN, sends it
+	}
+	budget := f.budget(ctx, now)
 	if budget <= 0 {
 		if quiet {
 			return nil
@@ -62,6 +98,7 @@ func (f *Flusher) flush(ctx context.Context, quiet bool) error {
 		f.opts.logf("skipped the flush: the invocation deadline leaves no time (telemetry of this invocation is sent with a later one)")
 		return ErrNoTimeLeft
 	}
+	f.last.Store(now.UnixNano())
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
 	defer cancel()
 	err := f.lf.ForceFlush(fctx)

@@ -3,6 +3,7 @@ package otellambdaflush
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/otlptest"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -313,5 +315,59 @@ func TestTrigger(t *testing.T) {
 		if got := Trigger([]byte(in)); got != want {
 			t.Errorf("%s: %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestBatchedFlush: with WithBatchedFlush, an invocation flushes only once
+// a full batch waits (or the maximum age has passed); the others leave
+// their spans queued, and Shutdown sends the rest: nothing is lost.
+func TestBatchedFlush(t *testing.T) {
+	clearEnv(t)
+	rcv := otlptest.New(t)
+	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()), logfire.WithBatchSizes(0, 64),
+		logfire.WithBatchScheduleDelay(time.Hour)) // no export but the flushes
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(lf, WithMode(ModeInHandler), WithBatchedFlush(time.Hour))
+	h := r.Handler(func(ctx context.Context) error {
+		for i := range 9 {
+			_, span := lf.Span(ctx, "work {i}", "i", i)
+			span.End()
+		}
+		return nil
+	})
+	invoke := func(i int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprint("req-", i)})
+		if _, err := h.Invoke(ctx, []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 10 spans an invocation (the invocation span and 9): the 7th
+	// invocation finds 70 queued, a full batch of 64, and flushes.
+	for i := range 6 {
+		invoke(i)
+	}
+	if n := rcv.Requests(otlptest.Traces); n != 0 {
+		t.Errorf("%d export requests before a full batch waited", n)
+	}
+	invoke(6)
+	if got := rcv.Count(otlptest.Traces); got != 70 {
+		t.Errorf("the flush of a full batch delivered %d spans, want 70", got)
+	}
+	for i := 7; i < 10; i++ {
+		invoke(i)
+	}
+	if got := rcv.Count(otlptest.Traces); got != 70 {
+		t.Errorf("%d spans delivered before Shutdown, want 70", got)
+	}
+	if err := lf.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := rcv.Count(otlptest.Traces); got != 100 || rcv.Duplicates(otlptest.Traces) != 0 {
+		t.Errorf("after Shutdown: %d spans (%d twice), want 100", got, rcv.Duplicates(otlptest.Traces))
 	}
 }

@@ -51,6 +51,12 @@ func (inv *invocation) timedOut() bool {
 	return inv != nil && inv.outcome.Load() == outcomeTimedOut
 }
 
+// failedHard reports that the invocation panicked or timed out: the
+// process may be gone before another invocation, so it flushes at once.
+func (inv *invocation) failedHard() bool {
+	return inv != nil && (inv.panicked.Load() || inv.timedOut())
+}
+
 type invocationKey struct{}
 
 // invocationFrom returns the invocation in ctx: never nil under

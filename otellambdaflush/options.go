@@ -74,6 +74,7 @@ type options struct {
 	logf            func(format string, args ...any)
 	xray            XRayMode
 	traceAttributes func(event []byte) []attribute.KeyValue
+	batchedMaxAge   time.Duration
 }
 
 func newOptions(opts []Option) options {
@@ -138,6 +139,22 @@ func WithLambdaOptions(opts ...lambda.Option) Option {
 // makes it the parent when the event carries no W3C trace context, XRayOff
 // ignores it. X-Ray's Sampled flag never decides whether spans are kept.
 func WithXRay(m XRayMode) Option { return func(o *options) { o.xray = m } }
+
+// WithBatchedFlush makes the flush after each invocation cost-aware, for
+// functions invoked often: an invocation flushes only when a full batch of
+// spans or logs (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, 512) waits for export, when
+// maxAge has passed since the last flush, or when records are kept for a
+// retry. The other invocations complete without a flush: their telemetry
+// waits, in the frozen process, for a later invocation's flush or for the
+// flush at SHUTDOWN, which Start always does. Nothing is lost; what
+// changes is when the data appears in Logfire (at most maxAge after an
+// invocation, while the function keeps being invoked) and what each
+// invocation is billed (most pay nothing for the flush). A failed
+// invocation (a panic, a timeout) is always flushed at once. The default,
+// without this option, flushes after every invocation.
+func WithBatchedFlush(maxAge time.Duration) Option {
+	return func(o *options) { o.batchedMaxAge = maxAge }
+}
 
 // WithTraceAttributes adds the attributes fn returns for an invocation's
 // event to the invocation span, after the ones this package adds

@@ -48,7 +48,7 @@ type Runtime struct {
 // the runtime.
 func New(lf *logfire.Logfire, opts ...Option) *Runtime {
 	o := newOptions(opts)
-	r := &Runtime{lf: lf, opts: o, flusher: &Flusher{lf: lf, opts: o}}
+	r := &Runtime{lf: lf, opts: o, flusher: newFlusher(lf, o)}
 	for _, opt := range o.lambdaOptions {
 		if opt != nil && !enablesSIGTERM(opt) {
 			r.handlerOpts = append(r.handlerOpts, opt)

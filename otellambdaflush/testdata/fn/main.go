@@ -14,6 +14,7 @@
 //	                      down and exiting
 //	FN_MODE=m             otellambdaflush.WithMode: auto (default), in-handler, post-response, none
 //	FN_SPANS=n            spans the handler makes per invocation (default 1)
+//	FN_BATCHED=d          otellambdaflush.WithBatchedFlush(d), d a time.Duration
 //	FN_LAMBDA_OPTS=a,b    aws-lambda-go options given with otellambdaflush.WithLambdaOptions:
 //	                      context (WithContextValue(contextKey, "from-lambda-options")),
 //	                      sigterm (WithEnableSIGTERM with a callback printing "user SIGTERM callback"),
@@ -107,6 +108,9 @@ func main() {
 		otellambdaflush.WithShutdownHook(func(ctx context.Context) {
 			logfire.Info(ctx, "Shutting down")
 		}),
+	}
+	if d, err := time.ParseDuration(os.Getenv("FN_BATCHED")); err == nil {
+		opts = append(opts, otellambdaflush.WithBatchedFlush(d))
 	}
 	switch m := os.Getenv("FN_MODE"); m {
 	case "", "auto":
