@@ -209,6 +209,10 @@ var urlKeys = map[attribute.Key]urlPart{
 	"http.target":  wholeURL, // a path and query: no authority, so only the query is touched
 }
 
+// mayBeURLKey is a cheap test that k is not one of urlKeys, for the hot
+// path: they all start with u or h and are 8 bytes or longer.
+func mayBeURLKey(k attribute.Key) bool { return len(k) >= 8 && (k[0] == 'u' || k[0] == 'h') }
+
 type urlPart int
 
 const (
@@ -221,9 +225,6 @@ const (
 // scrubbing on, a parameter whose name a scrubbing pattern matches is
 // sensitive too.
 func (sc *scrubber) urlAttr(k attribute.Key, v attribute.Value) (attribute.Value, bool) {
-	if len(k) < 8 || (k[0] != 'u' && k[0] != 'h') {
-		return v, false // not a URL key: no map lookup on the hot path
-	}
 	part, ok := urlKeys[k]
 	if !ok || v.Type() != attribute.STRING {
 		return v, false

@@ -204,8 +204,14 @@ func (sc *scrubber) attrs(prefix []string, kvs []attribute.KeyValue, notes *[]sc
 // attr scrubs one attribute.
 func (sc *scrubber) attr(prefix []string, kv attribute.KeyValue, notes *[]scrubNote) (attribute.Value, bool) {
 	k := string(kv.Key)
-	v, urlChanged := sc.urlAttr(kv.Key, kv.Value)
-	if _, safe := scrubSafeKeys[k]; safe || !sc.patterns {
+	v, urlChanged := kv.Value, false
+	if mayBeURLKey(kv.Key) {
+		v, urlChanged = sc.urlAttr(kv.Key, kv.Value)
+	}
+	if !sc.patterns {
+		return v, urlChanged
+	}
+	if _, safe := scrubSafeKeys[k]; safe {
 		return v, urlChanged
 	}
 	if m, ok := sc.matchKey(k); ok {

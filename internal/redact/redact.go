@@ -106,7 +106,13 @@ type Tokens struct {
 	others []string
 	// all are every configured token, longest first.
 	all []string
+	// shortest is the length of the shortest text String may change.
+	shortest int
 }
+
+// shortestShape is the length of the shortest token-shaped text,
+// pylf_v1_a_b.
+const shortestShape = len(tokenPrefix) + 5
 
 // NewTokens returns a Tokens for these tokens; blanks and duplicates are
 // ignored.
@@ -127,17 +133,24 @@ func NewTokens(tokens ...string) *Tokens {
 	byLength := func(s []string) { sort.SliceStable(s, func(i, j int) bool { return len(s[i]) > len(s[j]) }) }
 	byLength(t.all)
 	byLength(t.others)
+	t.shortest = shortestShape
+	if n := len(t.others); n > 0 {
+		t.shortest = min(t.shortest, len(t.others[n-1]))
+	}
 	return t
 }
 
 // Has reports whether s may hold a token: it is true whenever String
 // would change s (and sometimes when it would not).
 func (t *Tokens) Has(s string) bool {
+	if t == nil {
+		return len(s) >= shortestShape && strings.Contains(s, tokenPrefix)
+	}
+	if len(s) < t.shortest {
+		return false
+	}
 	if strings.Contains(s, tokenPrefix) {
 		return true
-	}
-	if t == nil {
-		return false
 	}
 	for _, tok := range t.others {
 		if strings.Contains(s, tok) {
