@@ -151,10 +151,26 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"LOGFIRE_CONSOLE_MIN_LOG_LEVEL", "99", "trace, debug, info"},
 		{"OTEL_BSP_SCHEDULE_DELAY", "-1", "milliseconds"},
 		{"OTEL_BSP_MAX_QUEUE_SIZE", "0", "from 1 to 1048576"},
-		{"OTEL_BSP_EXPORT_TIMEOUT", "0", "from 1 to 3600000"},
-		{"OTEL_BSP_EXPORT_TIMEOUT", "18446744073710", "from 1 to 3600000"},
-		{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "9223372036854775807", "from 1 to 65536"},
+		{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", " 5", "from 0 to 65536, without spaces"},
+		{"OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "\x1b[2J", "from 1 to 16777216"},
+		{"OTEL_BSP_MAX_QUEUE_SIZE", "9223372036854775807", "from 1 to 1048576"},
 		{"OTEL_BSP_MAX_QUEUE_SIZE", "2147483648", "from 1 to 1048576"},
+		{"OTEL_BSP_MAX_QUEUE_SIZE", "1048577", "from 1 to 1048576"},
+		{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "9223372036854775807", "from 1 to 65536"},
+		{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "2147483648", "from 1 to 65536"},
+		{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "0", "from 1 to 65536"},
+		{"OTEL_BSP_EXPORT_TIMEOUT", "18446744073710", "from 1 to 3600000"},
+		{"OTEL_BSP_EXPORT_TIMEOUT", "9223372036855", "from 1 to 3600000"},
+		{"OTEL_BSP_EXPORT_TIMEOUT", "0", "from 1 to 3600000"},
+		{"OTEL_BSP_EXPORT_TIMEOUT", "-5", "from 1 to 3600000"},
+		{"OTEL_BSP_SCHEDULE_DELAY", "3600001", "from 0 to 3600000"},
+		{"OTEL_BSP_SCHEDULE_DELAY", "-1", "from 0 to 3600000"},
+		{"OTEL_METRIC_EXPORT_INTERVAL", "0", "from 1 to 86400000"},
+		{"OTEL_METRIC_EXPORT_INTERVAL", "86400001", "from 1 to 86400000"},
+		{"OTEL_METRIC_EXPORT_TIMEOUT", "0", "from 1 to 3600000"},
+		{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "0", "from 1 to 16777216"},
+		{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "-1", "from 1 to 16777216"},
+		{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "9223372036854775807", "from 1 to 16777216"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
@@ -175,6 +191,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 			}
 			if strings.Contains(msg, "supersecret") {
 				t.Fatalf("error leaks the token: %q", msg)
+			}
+			if strings.Contains(msg, "logfire.With") {
+				t.Fatalf("error %q names a code option for an environment variable", msg)
 			}
 		})
 	}

@@ -300,55 +300,50 @@ func redactSet(t *redact.Tokens, s attribute.Set) attribute.Set {
 	return s
 }
 
-func redactExemplars[N int64 | float64](t *redact.Tokens, es []metricdata.Exemplar[N]) {
-	for i := range es {
-		if kvs := redactAttrs(t, es[i].FilteredAttributes); kvs != nil {
-			es[i].FilteredAttributes = kvs
+// redactPoints redacts the attributes of the data points dps and of
+// their exemplars; parts gives those of one point.
+func redactPoints[P any, N int64 | float64](t *redact.Tokens, dps []P, parts func(*P) (*attribute.Set, []metricdata.Exemplar[N])) {
+	for i := range dps {
+		attrs, es := parts(&dps[i])
+		*attrs = redactSet(t, *attrs)
+		for j := range es {
+			if kvs := redactAttrs(t, es[j].FilteredAttributes); kvs != nil {
+				es[j].FilteredAttributes = kvs
+			}
 		}
-	}
-}
-
-func redactNumbers[N int64 | float64](t *redact.Tokens, dps []metricdata.DataPoint[N]) {
-	for i := range dps {
-		dps[i].Attributes = redactSet(t, dps[i].Attributes)
-		redactExemplars(t, dps[i].Exemplars)
-	}
-}
-
-func redactHistograms[N int64 | float64](t *redact.Tokens, dps []metricdata.HistogramDataPoint[N]) {
-	for i := range dps {
-		dps[i].Attributes = redactSet(t, dps[i].Attributes)
-		redactExemplars(t, dps[i].Exemplars)
-	}
-}
-
-func redactExpHistograms[N int64 | float64](t *redact.Tokens, dps []metricdata.ExponentialHistogramDataPoint[N]) {
-	for i := range dps {
-		dps[i].Attributes = redactSet(t, dps[i].Attributes)
-		redactExemplars(t, dps[i].Exemplars)
 	}
 }
 
 // redactMetricData redacts the data points of d in place (their slices
 // are shared with d).
 func redactMetricData(t *redact.Tokens, d metricdata.Aggregation) {
+	type (
+		intPoint   = metricdata.DataPoint[int64]
+		floatPoint = metricdata.DataPoint[float64]
+		intHist    = metricdata.HistogramDataPoint[int64]
+		floatHist  = metricdata.HistogramDataPoint[float64]
+		intExp     = metricdata.ExponentialHistogramDataPoint[int64]
+		floatExp   = metricdata.ExponentialHistogramDataPoint[float64]
+		intEx      = []metricdata.Exemplar[int64]
+		floatEx    = []metricdata.Exemplar[float64]
+	)
 	switch d := d.(type) {
 	case metricdata.Sum[int64]:
-		redactNumbers(t, d.DataPoints)
+		redactPoints(t, d.DataPoints, func(p *intPoint) (*attribute.Set, intEx) { return &p.Attributes, p.Exemplars })
 	case metricdata.Sum[float64]:
-		redactNumbers(t, d.DataPoints)
+		redactPoints(t, d.DataPoints, func(p *floatPoint) (*attribute.Set, floatEx) { return &p.Attributes, p.Exemplars })
 	case metricdata.Gauge[int64]:
-		redactNumbers(t, d.DataPoints)
+		redactPoints(t, d.DataPoints, func(p *intPoint) (*attribute.Set, intEx) { return &p.Attributes, p.Exemplars })
 	case metricdata.Gauge[float64]:
-		redactNumbers(t, d.DataPoints)
+		redactPoints(t, d.DataPoints, func(p *floatPoint) (*attribute.Set, floatEx) { return &p.Attributes, p.Exemplars })
 	case metricdata.Histogram[int64]:
-		redactHistograms(t, d.DataPoints)
+		redactPoints(t, d.DataPoints, func(p *intHist) (*attribute.Set, intEx) { return &p.Attributes, p.Exemplars })
 	case metricdata.Histogram[float64]:
-		redactHistograms(t, d.DataPoints)
+		redactPoints(t, d.DataPoints, func(p *floatHist) (*attribute.Set, floatEx) { return &p.Attributes, p.Exemplars })
 	case metricdata.ExponentialHistogram[int64]:
-		redactExpHistograms(t, d.DataPoints)
+		redactPoints(t, d.DataPoints, func(p *intExp) (*attribute.Set, intEx) { return &p.Attributes, p.Exemplars })
 	case metricdata.ExponentialHistogram[float64]:
-		redactExpHistograms(t, d.DataPoints)
+		redactPoints(t, d.DataPoints, func(p *floatExp) (*attribute.Set, floatEx) { return &p.Attributes, p.Exemplars })
 	case metricdata.Summary:
 		for i := range d.DataPoints {
 			d.DataPoints[i].Attributes = redactSet(t, d.DataPoints[i].Attributes)
