@@ -176,10 +176,13 @@ func (h innerHandler) watchdog(ctx context.Context, span trace.Span, inv *invoca
 		return func() {}
 	}
 	t := time.AfterFunc(wait, func() {
+		// Before settling: once settled, the handler's return may end the
+		// span at any moment, and the failure must be on it by then.
+		fp := logfire.ExceptionFingerprint(ErrTimeout)
 		if !inv.settle(outcomeTimedOut) {
 			return // the handler returned first
 		}
-		markFailed(span, "Timeout", ErrTimeout.Error(), "", logfire.ExceptionFingerprint(ErrTimeout))
+		markFailed(span, "Timeout", ErrTimeout.Error(), "", fp)
 		span.End()
 		_ = h.flusher.ForceFlush(ctx)
 		if h.post != nil {
