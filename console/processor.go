@@ -12,7 +12,8 @@ import (
 // Processor prints Logfire pending spans and logs to a terminal or any
 // writer. It is a [sdktrace.SpanProcessor]; see the package documentation
 // for what it expects to receive. It is safe for concurrent use. Create it
-// with [New]; the zero value prints nothing.
+// with [New]; the zero value and a nil *Processor print nothing, and a nil
+// context counts as context.Background().
 type Processor struct {
 	minLevel config.Level
 	verbose  bool
@@ -74,7 +75,7 @@ func (p *Processor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 // the text in the calling goroutine and queues it for the writer; it never
 // waits for the writer.
 func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
-	if s == nil || p.queue == nil {
+	if p == nil || s == nil || p.queue == nil {
 		return
 	}
 	// The console must never take the program down: a record that makes
@@ -137,8 +138,11 @@ func (p *Processor) handle(s sdktrace.ReadOnlySpan) {
 // ForceFlush waits until the text of every record that OnEnd handled before
 // the call has been written to the writer, or until ctx is done, in which case it returns ctx.Err().
 func (p *Processor) ForceFlush(ctx context.Context) error {
-	if p.queue == nil {
+	if p == nil || p.queue == nil {
 		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	return p.queue.flush(ctx)
 }
@@ -148,8 +152,11 @@ func (p *Processor) ForceFlush(ctx context.Context) error {
 // ctx.Err() and the goroutine stops once the writer returns. Calling
 // Shutdown again is harmless.
 func (p *Processor) Shutdown(ctx context.Context) error {
-	if p.queue == nil {
+	if p == nil || p.queue == nil {
 		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	p.mu.Lock()
 	p.closed = true
