@@ -18,6 +18,9 @@ const (
 
 // Decode implements envconfig.Decoder.
 func (m *ColorMode) Decode(value string) error {
+	if m == nil {
+		return errNilDecode
+	}
 	switch v := ColorMode(strings.ToLower(strings.TrimSpace(value))); v {
 	case "":
 		return nil
@@ -46,6 +49,9 @@ const (
 
 // Decode implements envconfig.Decoder.
 func (s *SpanStyle) Decode(value string) error {
+	if s == nil {
+		return errNilDecode
+	}
 	switch v := SpanStyle(strings.ToLower(strings.TrimSpace(value))); v {
 	case "":
 		return nil

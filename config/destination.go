@@ -165,6 +165,9 @@ func warnOnce(msg string) {
 // SendToLogfire is false, or if-token-present with no token; it returns an
 // error when SendToLogfire is true and there is no token.
 func (c *Config) Destinations() ([]Destination, error) {
+	if c == nil {
+		return nil, nil
+	}
 	if c.SendToLogfire == SendNever {
 		return nil, nil
 	}

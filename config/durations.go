@@ -18,6 +18,9 @@ const maxMillis = math.MaxInt64 / int64(time.Millisecond)
 // Decode implements envconfig.Decoder. It accepts whole numbers of
 // milliseconds that a time.Duration can hold, and never overflows.
 func (m *Millis) Decode(value string) error {
+	if m == nil {
+		return errNilDecode
+	}
 	v := strings.TrimSpace(value)
 	if v == "" {
 		return nil
@@ -40,6 +43,9 @@ type Count int
 // Decode implements envconfig.Decoder. It accepts whole numbers that fit
 // in an int.
 func (c *Count) Decode(value string) error {
+	if c == nil {
+		return errNilDecode
+	}
 	v := strings.TrimSpace(value)
 	if v == "" {
 		return nil

@@ -57,6 +57,9 @@ func (e *valueError) Error() string { return fmt.Sprintf(e.format, quote(e.value
 // credentials redacted.
 func quote(value string, tokens *redact.Tokens) string { return redact.Excerpt(value, tokens) }
 
+// errNilDecode is what a Decode method called on a nil pointer returns.
+var errNilDecode = errors.New("config: Decode called on a nil pointer: decode into a variable")
+
 // describeEnvError turns an error of envconfig into an *Error that names
 // the variable, says what it accepts, and quotes no token.
 func describeEnvError(err error, tokens *redact.Tokens) error {

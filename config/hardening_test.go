@@ -324,3 +324,25 @@ func TestDecodeErrorsQuoteShort(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestNilReceivers: the methods of the package take nil pointers without
+// a panic.
+func TestNilReceivers(t *testing.T) {
+	decoders := []interface{ Decode(string) error }{
+		(*Bool)(nil), (*SendMode)(nil), (*Tokens)(nil), (*SampleRate)(nil), (*BaseURL)(nil), (*Attributes)(nil),
+		(*Millis)(nil), (*Count)(nil), (*Level)(nil), (*ColorMode)(nil), (*SpanStyle)(nil),
+		(*Names)(nil), (*Sampler)(nil), (*Exporter)(nil),
+	}
+	for _, d := range decoders {
+		if err := d.Decode("1"); err == nil {
+			t.Errorf("%T: Decode on nil accepted", d)
+		}
+	}
+	var c *Config
+	if d, err := c.Destinations(); d != nil || err != nil {
+		t.Errorf("nil Destinations: %v %v", d, err)
+	}
+	var e *Error
+	_ = e.Error()
+	_ = e.Unwrap()
+}

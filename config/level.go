@@ -69,6 +69,9 @@ func ParseLevel(s string) (Level, error) {
 
 // Decode implements envconfig.Decoder.
 func (l *Level) Decode(value string) error {
+	if l == nil {
+		return errNilDecode
+	}
 	if strings.TrimSpace(value) == "" {
 		return nil
 	}

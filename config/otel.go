@@ -63,6 +63,9 @@ type Names []string
 
 // Decode implements envconfig.Decoder.
 func (n *Names) Decode(value string) error {
+	if n == nil {
+		return errNilDecode
+	}
 	*n = nil
 	for part := range strings.SplitSeq(value, ",") {
 		if p := strings.TrimSpace(part); p != "" {
@@ -89,6 +92,9 @@ const acceptedSamplers = "accepted values are always_on, always_off, traceidrati
 
 // Decode implements envconfig.Decoder.
 func (s *Sampler) Decode(value string) error {
+	if s == nil {
+		return errNilDecode
+	}
 	switch v := Sampler(strings.ToLower(strings.TrimSpace(value))); v {
 	case "":
 	case SamplerAlwaysOn, SamplerAlwaysOff, SamplerTraceIDRatio, SamplerParentBasedAlwaysOn, SamplerParentBasedAlwaysOff, SamplerParentBasedTraceIDRatio:
@@ -111,6 +117,9 @@ type Exporter string
 
 // Decode implements envconfig.Decoder.
 func (e *Exporter) Decode(value string) error {
+	if e == nil {
+		return errNilDecode
+	}
 	switch v := strings.ToLower(strings.TrimSpace(value)); v {
 	case "", "otlp", "none":
 		*e = Exporter(v)

@@ -19,6 +19,9 @@ type Bool bool
 
 // Decode implements envconfig.Decoder.
 func (b *Bool) Decode(value string) error {
+	if b == nil {
+		return errNilDecode
+	}
 	switch strings.ToLower(strings.TrimSpace(value)) {
 	case "":
 		return nil
@@ -49,6 +52,9 @@ const (
 
 // Decode implements envconfig.Decoder.
 func (m *SendMode) Decode(value string) error {
+	if m == nil {
+		return errNilDecode
+	}
 	switch v := strings.ToLower(strings.TrimSpace(value)); v {
 	case "":
 		return nil
@@ -74,6 +80,9 @@ type Tokens []string
 
 // Decode implements envconfig.Decoder.
 func (t *Tokens) Decode(value string) error {
+	if t == nil {
+		return errNilDecode
+	}
 	*t = splitTokens(value)
 	return nil
 }
@@ -94,6 +103,9 @@ type SampleRate float64
 
 // Decode implements envconfig.Decoder.
 func (r *SampleRate) Decode(value string) error {
+	if r == nil {
+		return errNilDecode
+	}
 	v := strings.TrimSpace(value)
 	if v == "" {
 		return nil
@@ -114,6 +126,9 @@ type BaseURL string
 
 // Decode implements envconfig.Decoder.
 func (u *BaseURL) Decode(value string) error {
+	if u == nil {
+		return errNilDecode
+	}
 	v := strings.TrimSpace(value)
 	if v == "" {
 		return nil
@@ -223,6 +238,9 @@ type Attributes []attribute.KeyValue
 
 // Decode implements envconfig.Decoder.
 func (a *Attributes) Decode(value string) error {
+	if a == nil {
+		return errNilDecode
+	}
 	v, err := ParseAttributes(value)
 	if err != nil {
 		return err
