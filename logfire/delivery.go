@@ -84,7 +84,8 @@ func signalCounts(v [3]int64) SignalCounts {
 type SignalStats struct {
 	// Delivered counts the records the backend accepted.
 	Delivered int64
-	// Queued counts the records waiting in the export queue.
+	// Queued counts the records waiting in the export queue or being
+	// exported.
 	Queued int64
 	// Buffered counts the records whose export failed and that are kept
 	// in the retry buffer, to be sent again first at the next export or

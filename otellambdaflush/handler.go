@@ -38,6 +38,17 @@ type invocation struct {
 	// signalled is set once the post-response extension has been told that
 	// the invocation span has ended.
 	signalled atomic.Bool
+	// timeoutMarked is closed once the watchdog, having settled the
+	// outcome, has marked and ended the span: the handler's side waits for
+	// it before it returns, else otellambda could end the span while the
+	// watchdog is still marking it, and the mark would be lost.
+	timeoutMarked chan struct{}
+}
+
+// waitTimeoutMarked waits until the watchdog, which settled the outcome,
+// has marked and ended the span.
+func (inv *invocation) waitTimeoutMarked() {
+	<-inv.timeoutMarked
 }
 
 // settle records the outcome if none has been recorded yet and reports
@@ -77,7 +88,7 @@ type outerHandler struct {
 }
 
 func (h outerHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	inv := &invocation{}
+	inv := &invocation{timeoutMarked: make(chan struct{})}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		inv.requestID = lc.AwsRequestID
 	}
@@ -100,7 +111,9 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 	defer func() {
 		if r := recover(); r != nil {
 			inv.panicked.Store(true)
-			if inv.settle(outcomeReturned) {
+			if !inv.settle(outcomeReturned) {
+				inv.waitTimeoutMarked()
+			} else {
 				typ := "panic"
 				if e, ok := r.(error); ok {
 					typ = fmt.Sprintf("%T", e)
@@ -119,6 +132,7 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 	if !inv.settle(outcomeReturned) {
 		// The watchdog came first: the span is ended and marked as timed
 		// out. Record nothing more on it.
+		inv.waitTimeoutMarked()
 		return resp, err
 	}
 	if err != nil {
@@ -184,6 +198,7 @@ func (h innerHandler) watchdog(ctx context.Context, span trace.Span, inv *invoca
 		}
 		markFailed(span, "Timeout", ErrTimeout.Error(), "", fp)
 		span.End()
+		close(inv.timeoutMarked)
 		_ = h.flusher.ForceFlush(ctx)
 		if h.post != nil {
 			// Release the extension: it need not wait for the handler.

@@ -264,7 +264,9 @@ func (b *Batcher[T]) finished() {
 }
 
 func (b *Batcher[T]) exportBatch(ctx context.Context, batch []T) {
-	b.counters.Queued(b.signal, -len(batch))
+	// The records count as queued until their export has returned: an
+	// export under way still holds them (and a flush waits for it).
+	defer b.counters.Queued(b.signal, -len(batch))
 	b.export(ctx, batch)
 	b.mu.Lock()
 	b.finished()

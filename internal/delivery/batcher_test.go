@@ -42,9 +42,14 @@ func TestBatcherDropsWhileExportStalls(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	var c Counters
 	release := make(chan struct{})
+	started := make(chan struct{}, 1)
 	var exported atomic.Int64
 	b := NewBatcher(BatcherConfig{MaxQueueBytes: 1000, MaxBatchLen: 2, MaxBlock: 30 * time.Millisecond, ScheduleDelay: time.Hour}, Spans, &c, itemSize,
 		func(ctx context.Context, batch []int) {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
 			select {
 			case <-release:
 			case <-ctx.Done():
@@ -54,9 +59,7 @@ func TestBatcherDropsWhileExportStalls(t *testing.T) {
 	for i := range 2 {
 		b.Enqueue(i) // a full batch: the export takes it and stalls
 	}
-	for exported.Load() == 0 && c.Snapshot().Queued[Spans] != 0 {
-		time.Sleep(time.Millisecond)
-	}
+	<-started
 	for i := range 10 {
 		b.Enqueue(i) // fills the queue
 	}
