@@ -29,7 +29,7 @@ var basicRecords = []basicRecord{
 	{"processing order {order_id}", "processing order 42", 9, "span", map[string]any{"order_id": int64(42)}},
 	{"checking stock for {item}", "checking stock for widget", 9, "span", map[string]any{"item": "widget"}},
 	{"stock for {item} is low: {left} left", "stock for widget is low: 3 left", 13, "log", map[string]any{"item": "widget", "left": int64(3)}},
-	{"payment for order {order_id} failed: {error}", "payment for order 42 failed: card declined", 17, "log", map[string]any{"order_id": int64(42), "error": "card declined"}},
+	{"payment for order {order_id} failed: {error}", "payment for order 42 failed: card declined", 17, "log", map[string]any{"order_id": int64(42), "error": `"card declined"`}}, // an error travels as a JSON string, as Python sends exceptions
 }
 
 // TestBasicExample runs examples/basic against the collector and checks

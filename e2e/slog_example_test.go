@@ -70,7 +70,7 @@ func TestSlogExample(t *testing.T) {
 			"logfire.msg": "charging 42.5 EUR"}},
 		{"stock for {stock.item} is low", 13, true, map[string]any{
 			"stock.item": "widget", "stock.left": int64(2), "logfire.msg": "stock for widget is low"}},
-		{"sending the receipt failed: {error}", 17, true, map[string]any{"error": "smtp timeout"}},
+		{"sending the receipt failed: {error}", 17, true, map[string]any{"error": `"smtp timeout"`}}, // an error: a JSON string, as Python sends exceptions
 		{"shutting down", 5, false, nil},
 	} {
 		s, ok := collector.FindSpan(spans, w.template)
