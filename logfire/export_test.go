@@ -44,8 +44,9 @@ func TestExportWireFormat(t *testing.T) {
 	paths := map[string]int{}
 	for _, r := range reqs {
 		paths[r.Path]++
-		if !r.Gzipped {
-			t.Errorf("%s: not gzip-compressed", r.Path)
+		// Small requests go uncompressed (see TestLargeRequestsAreGzipped).
+		if r.Gzipped {
+			t.Errorf("%s: a small request was gzip-compressed", r.Path)
 		}
 		if got := r.Header.Get("Authorization"); got != testToken {
 			t.Errorf("%s: Authorization = %q, want the raw token", r.Path, got)
@@ -349,5 +350,43 @@ func TestShutdownWithExpiredContextCanBeRetried(t *testing.T) {
 	}
 	if n := len(rcv.spans()); n != 1 {
 		t.Fatalf("got %d spans after shutdown, want still 1", n)
+	}
+}
+
+// TestLargeRequestsAreGzipped: a request of 16 KiB or more is sent
+// gzip-compressed; smaller ones, whose bytes cost less to send than to
+// compress, as they are.
+func TestLargeRequestsAreGzipped(t *testing.T) {
+	clearEnv(t)
+	rcv := newTestReceiver(t)
+	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false),
+		WithToken(testToken), WithBaseURL(rcv.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 200 {
+		lf.Info(ctx, "record {i} of a large request", "i", i, "pad", strings.Repeat("p", 100))
+	}
+	if err := lf.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lf.Info(ctx, "a small request")
+	if err := lf.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var gz, plain int
+	for _, r := range rcv.requests() {
+		if r.Path != "/v1/traces" {
+			continue
+		}
+		if r.Gzipped {
+			gz++
+		} else {
+			plain++
+		}
+	}
+	if gz != 1 || plain != 1 {
+		t.Errorf("%d gzip-compressed and %d plain trace requests, want 1 and 1", gz, plain)
 	}
 }

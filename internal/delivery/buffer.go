@@ -39,6 +39,7 @@ type entry struct {
 	uid    uint64 // tells apart the files of entries of one seq
 	size   int64  // len of the compressed body
 	gz     []byte // the body when in memory
+	plain  bool   // the body is not compressed
 	path   string // its file when on disk
 }
 
@@ -77,9 +78,14 @@ func newBuffer(cfg BufferConfig, counters *Counters, key string) *Buffer {
 	return b
 }
 
-// fileName is "<key>-<signal>-<seq>-<uid>-<count>.otlp.gz".
+// fileName is "<key>-<signal>-<seq>-<uid>-<count>.otlp.gz", or .otlp for
+// an uncompressed body.
 func (b *Buffer) fileName(e *entry) string {
-	return fmt.Sprintf("%s-%d-%020d-%d-%d.otlp.gz", b.key, e.signal, e.seq, e.uid, e.count)
+	ext := ".otlp.gz"
+	if e.plain {
+		ext = ".otlp"
+	}
+	return fmt.Sprintf("%s-%d-%020d-%d-%d%s", b.key, e.signal, e.seq, e.uid, e.count, ext)
 }
 
 // load adopts the files an earlier process left in cfg.Dir for this
@@ -93,10 +99,11 @@ func (b *Buffer) load() {
 	for _, de := range names {
 		name := de.Name()
 		rest, ok := strings.CutPrefix(name, b.key+"-")
-		if !ok || !strings.HasSuffix(rest, ".otlp.gz") {
+		plain := strings.HasSuffix(rest, ".otlp")
+		if !ok || (!plain && !strings.HasSuffix(rest, ".otlp.gz")) {
 			continue
 		}
-		parts := strings.Split(strings.TrimSuffix(rest, ".otlp.gz"), "-")
+		parts := strings.Split(strings.TrimSuffix(strings.TrimSuffix(rest, ".gz"), ".otlp"), "-")
 		if len(parts) != 4 {
 			continue
 		}
@@ -107,7 +114,7 @@ func (b *Buffer) load() {
 		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || sig < 0 || sig >= int(numSignals) || count < 0 {
 			continue
 		}
-		found = append(found, &entry{signal: Signal(sig), seq: seq, count: count, size: info.Size(), path: filepath.Join(b.dir, name)})
+		found = append(found, &entry{signal: Signal(sig), seq: seq, count: count, size: info.Size(), path: filepath.Join(b.dir, name), plain: plain})
 	}
 	slices.SortFunc(found, func(x, y *entry) int { return compareSeq(x.seq, y.seq) })
 	for _, e := range found {
