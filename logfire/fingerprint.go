@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/logfire-go/sdk/internal/keys"
 )
 
 // ExceptionFingerprintKey is the span attribute by which Logfire groups
@@ -19,7 +21,7 @@ import (
 // same issue. The SDK sets it on a failed span, or an error-level log, that
 // has no parent span in this process (a root span, or one whose parent came
 // from another service), as the Python and JavaScript SDKs do.
-const ExceptionFingerprintKey = "logfire.exception.fingerprint"
+const ExceptionFingerprintKey = keys.ExceptionFingerprint
 
 // ExceptionFingerprint returns the value of logfire.exception.fingerprint
 // for err recorded where ExceptionFingerprint is called: 64 lowercase hex

@@ -16,7 +16,10 @@ const (
 	Tags            = "logfire.tags"
 	Scrubbed        = "logfire.scrubbed"
 	SampleRate      = "logfire.sample_rate"
-	DisableConsole  = "logfire.disable_console_log"
+	// ExceptionFingerprint groups the exceptions of failed records into
+	// issues.
+	ExceptionFingerprint = "logfire.exception.fingerprint"
+	DisableConsole       = "logfire.disable_console_log"
 
 	CodeFilepath = "code.filepath"
 	CodeLineno   = "code.lineno"
