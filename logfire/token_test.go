@@ -83,6 +83,10 @@ func (tokenError) Error() string {
 func recordEverywhere(lf *Logfire) {
 	ctx := context.Background()
 	all := leakToken + " " + legacyLeakToken + " " + strayToken
+	// A span still open when a batch leaves goes out as a pending span.
+	_, open := lf.Span(ctx, "open "+leakToken, legacyLeakToken, all)
+	_ = lf.ForceFlush(ctx)
+	defer open.End()
 	_, linked := lf.TracerProvider().Tracer("t").Start(ctx, "linked")
 	linked.End()
 	sctx, span := lf.Span(ctx, "span "+leakToken+" {"+legacyLeakToken+"} {v}",
@@ -146,6 +150,9 @@ func TestTokenNeverLeavesTheProcess(t *testing.T) {
 				t.Fatal(err)
 			}
 			recordEverywhere(lf)
+			if !strings.Contains(wireText(rcv), "pending_span") {
+				t.Error("no pending span was exported: the open span was not covered")
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := lf.Shutdown(ctx); err != nil {
