@@ -211,6 +211,9 @@ func scopeValid(sc instrumentation.Scope) bool {
 	if !utf8.ValidString(sc.Name) || !utf8.ValidString(sc.Version) || !utf8.ValidString(sc.SchemaURL) {
 		return false
 	}
+	if sc.Attributes.Len() == 0 {
+		return true // the usual case, without the copy ToSlice makes
+	}
 	_, ok := attrsBytes(sc.Attributes.ToSlice())
 	return ok
 }
