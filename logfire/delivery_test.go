@@ -123,7 +123,7 @@ var faultCases = []struct {
 	{"503 Retry-After", otlptest.Status(503, time.Second), []string{"HTTP 503 Service Unavailable", "Retry-After 1s"}, time.Second},
 	{"429 Retry-After", otlptest.Status(429, time.Second), []string{"HTTP 429 Too Many Requests"}, time.Second},
 	{"hang", otlptest.Hang, []string{"no answer before the export's deadline"}, 0},
-	{"reset mid-body", otlptest.ResetMidBody, []string{"connection reset", "broken pipe", "EOF"}, 0},
+	{"reset mid-body", otlptest.ResetMidBody, []string{"connection reset", "broken pipe", "EOF", "use of closed network connection"}, 0},
 	{"truncated 200", otlptest.Truncated200, []string{"reading the answer", "unexpected EOF"}, 0},
 	{"2 s server", otlptest.Slow(2 * time.Second), []string{"no answer before the export's deadline"}, 0},
 }
