@@ -19,6 +19,7 @@ import (
 	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/detect"
 	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/redact"
 	"github.com/logfire-go/sdk/internal/selflog"
 )
 
@@ -204,7 +205,7 @@ func newDestination(ctx context.Context, s *settings, dc config.Destination, sc 
 		counters:  counters,
 		spans:     newSpanExporter(te, queue, counters, sc, s.idGenerator),
 		logs:      newLogExporter(le, queue, counters),
-		metrics:   newMetricExporter(me, s.cfg.MetricExportInterval.Duration(), s.cfg.MetricExportTimeout.Duration(), counters),
+		metrics:   newMetricExporter(me, s.cfg.MetricExportInterval.Duration(), s.cfg.MetricExportTimeout.Duration(), counters, scrubberTokens(sc)),
 	}, nil
 }
 
@@ -235,4 +236,12 @@ func redactedURL(u string) string {
 	}
 	p.User = nil
 	return p.String()
+}
+
+// scrubberTokens are the tokens sc redacts, or nil.
+func scrubberTokens(sc *scrubber) *redact.Tokens {
+	if sc == nil {
+		return nil
+	}
+	return sc.tokens
 }

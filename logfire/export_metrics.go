@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/redact"
 )
 
 // metricExporter collects the instance's metrics through a manual reader
@@ -23,6 +24,7 @@ type metricExporter struct {
 	reader   *sdkmetric.ManualReader
 	exp      sdkmetric.Exporter
 	cnt      *delivery.Counters
+	tokens   *redact.Tokens // redacted from names and attributes; nil: none
 	interval time.Duration
 	timeout  time.Duration
 
@@ -34,7 +36,7 @@ type metricExporter struct {
 	cancel   context.CancelFunc
 }
 
-func newMetricExporter(exp sdkmetric.Exporter, interval, timeout time.Duration, cnt *delivery.Counters) *metricExporter {
+func newMetricExporter(exp sdkmetric.Exporter, interval, timeout time.Duration, cnt *delivery.Counters, tokens *redact.Tokens) *metricExporter {
 	m := &metricExporter{
 		reader: sdkmetric.NewManualReader(
 			sdkmetric.WithTemporalitySelector(temporality),
@@ -42,6 +44,7 @@ func newMetricExporter(exp sdkmetric.Exporter, interval, timeout time.Duration, 
 		),
 		exp:      exp,
 		cnt:      cnt,
+		tokens:   tokens,
 		interval: interval,
 		timeout:  timeout,
 		stop:     make(chan struct{}),
@@ -113,6 +116,9 @@ func (m *metricExporter) export(ctx context.Context) error {
 		return nil
 	}
 	exportMetrics(&rm)
+	if m.tokens != nil {
+		redactMetrics(m.tokens, &rm)
+	}
 	if ctx.Err() != nil {
 		ctx = delivery.KeepOnly(ctx)
 	}
