@@ -11,7 +11,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/logfire-go/sdk/internal/redact"
 )
+
+// tokenShaped redacts whatever looks like a Logfire write token from every
+// line, whether or not an instance is configured.
+var tokenShaped = redact.NewTokens()
 
 var (
 	mu  sync.Mutex
@@ -60,6 +66,7 @@ func Printf(format string, args ...any) {
 	for _, r := range redactors {
 		line = r(line)
 	}
+	line = tokenShaped.String(line)
 	_, _ = io.WriteString(out, "logfire: "+line+"\n")
 }
 
