@@ -108,6 +108,10 @@ func (lf *Logfire) emitAttrs(ctx context.Context, level Level, template string, 
 	if lf.tracer == nil {
 		return
 	}
+	if lf.shutDown.Load() {
+		lf.afterShutdown("a log was made")
+		return
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -124,7 +128,12 @@ func (lf *Logfire) emitAttrs(ctx context.Context, level Level, template string, 
 // Log records a log at level with the default instance. See
 // (*Logfire).Log.
 func Log(ctx context.Context, level Level, template string, args ...any) {
-	if lf := Default(); lf != nil && level >= lf.minLevel {
+	lf := Default()
+	if lf == nil {
+		noDefault("Log")
+		return
+	}
+	if level >= lf.minLevel {
 		lf.emit(ctx, level, template, args, callerPC(1))
 	}
 }
@@ -135,42 +144,72 @@ func Enabled(level Level) bool { return Default().Enabled(level) }
 
 // Trace records a log at level trace with the default instance.
 func Trace(ctx context.Context, template string, args ...any) {
-	if lf := Default(); lf != nil && LevelTrace >= lf.minLevel {
+	lf := Default()
+	if lf == nil {
+		noDefault("Trace")
+		return
+	}
+	if LevelTrace >= lf.minLevel {
 		lf.emit(ctx, LevelTrace, template, args, callerPC(1))
 	}
 }
 
 // Debug records a log at level debug with the default instance.
 func Debug(ctx context.Context, template string, args ...any) {
-	if lf := Default(); lf != nil && LevelDebug >= lf.minLevel {
+	lf := Default()
+	if lf == nil {
+		noDefault("Debug")
+		return
+	}
+	if LevelDebug >= lf.minLevel {
 		lf.emit(ctx, LevelDebug, template, args, callerPC(1))
 	}
 }
 
 // Info records a log at level info with the default instance.
 func Info(ctx context.Context, template string, args ...any) {
-	if lf := Default(); lf != nil && LevelInfo >= lf.minLevel {
+	lf := Default()
+	if lf == nil {
+		noDefault("Info")
+		return
+	}
+	if LevelInfo >= lf.minLevel {
 		lf.emit(ctx, LevelInfo, template, args, callerPC(1))
 	}
 }
 
 // Notice records a log at level notice with the default instance.
 func Notice(ctx context.Context, template string, args ...any) {
-	if lf := Default(); lf != nil && LevelNotice >= lf.minLevel {
+	lf := Default()
+	if lf == nil {
+		noDefault("Notice")
+		return
+	}
+	if LevelNotice >= lf.minLevel {
 		lf.emit(ctx, LevelNotice, template, args, callerPC(1))
 	}
 }
 
 // Warn records a log at level warn with the default instance.
 func Warn(ctx context.Context, template string, args ...any) {
-	if lf := Default(); lf != nil && LevelWarn >= lf.minLevel {
+	lf := Default()
+	if lf == nil {
+		noDefault("Warn")
+		return
+	}
+	if LevelWarn >= lf.minLevel {
 		lf.emit(ctx, LevelWarn, template, args, callerPC(1))
 	}
 }
 
 // Error records a log at level error with the default instance.
 func Error(ctx context.Context, template string, args ...any) {
-	if lf := Default(); lf != nil && LevelError >= lf.minLevel {
+	lf := Default()
+	if lf == nil {
+		noDefault("Error")
+		return
+	}
+	if LevelError >= lf.minLevel {
 		lf.emit(ctx, LevelError, template, args, callerPC(1))
 	}
 }
@@ -178,7 +217,12 @@ func Error(ctx context.Context, template string, args ...any) {
 // Fatal records a log at level fatal with the default instance. It does
 // not exit the program.
 func Fatal(ctx context.Context, template string, args ...any) {
-	if lf := Default(); lf != nil && LevelFatal >= lf.minLevel {
+	lf := Default()
+	if lf == nil {
+		noDefault("Fatal")
+		return
+	}
+	if LevelFatal >= lf.minLevel {
 		lf.emit(ctx, LevelFatal, template, args, callerPC(1))
 	}
 }

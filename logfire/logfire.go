@@ -114,6 +114,9 @@ func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
 		return nil, s.redactError(err)
 	}
 	if s.setDefault {
+		if prev := Default(); prev != nil && !prev.shutDown.Load() {
+			replacedDefault(prev, lf)
+		}
 		SetDefault(lf)
 	}
 	return lf, nil
@@ -284,7 +287,11 @@ func (lf *Logfire) Config() config.Config {
 // While the backend is failing, ForceFlush tries it once, for a short
 // time (see WithOutageProbe), and keeps what it cannot send for later.
 func (lf *Logfire) ForceFlush(ctx context.Context) error {
-	if lf == nil || lf.tp == nil || lf.shutDown.Load() {
+	if lf == nil || lf.tp == nil {
+		return nil
+	}
+	if lf.shutDown.Load() {
+		misuseAfterShutdown.warn("ForceFlush was called after (*logfire.Logfire).Shutdown: it does nothing; everything was flushed by Shutdown")
 		return nil
 	}
 	if ctx == nil {

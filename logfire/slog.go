@@ -60,7 +60,11 @@ func SlogLevel(l slog.Level) Level {
 
 func (h *slogHandler) Enabled(_ context.Context, l slog.Level) bool {
 	lf := h.instance()
-	return lf != nil && SlogLevel(l) >= lf.minLevel
+	if lf == nil {
+		noDefault("SlogHandler's logger")
+		return false
+	}
+	return SlogLevel(l) >= lf.minLevel
 }
 
 func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {

@@ -34,7 +34,10 @@ type SpanHandle struct {
 //	ctx, span := lf.Span(ctx, "processing order {order_id}", "order_id", id)
 //	defer span.End()
 func (lf *Logfire) Span(ctx context.Context, template string, args ...any) (context.Context, *SpanHandle) {
-	if lf == nil || lf.dropsSpan(args) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if lf == nil || lf.tracer == nil || lf.dropsSpan(args) {
 		return ctx, nil
 	}
 	return lf.startSpan(ctx, template, args, callerPC(1))
@@ -42,8 +45,15 @@ func (lf *Logfire) Span(ctx context.Context, template string, args ...any) (cont
 
 // Span starts a span with the default instance. See (*Logfire).Span.
 func Span(ctx context.Context, template string, args ...any) (context.Context, *SpanHandle) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	lf := Default()
-	if lf == nil || lf.dropsSpan(args) {
+	if lf == nil {
+		noDefault("Span")
+		return ctx, nil
+	}
+	if lf.dropsSpan(args) {
 		return ctx, nil
 	}
 	return lf.startSpan(ctx, template, args, callerPC(1))
@@ -69,6 +79,10 @@ func spanLevel(args []any) Level {
 }
 
 func (lf *Logfire) startSpan(ctx context.Context, template string, args []any, pc uintptr) (context.Context, *SpanHandle) {
+	if lf.shutDown.Load() {
+		lf.afterShutdown("a span was started")
+		return ctx, nil
+	}
 	h := &SpanHandle{template: template}
 	c := &h.attrs
 	c.level = LevelInfo
@@ -91,8 +105,16 @@ func (lf *Logfire) startSpan(ctx context.Context, template string, args []any, p
 // context, records a returned error on it, and ends it. A panic in fn is
 // recorded on the span (status Error, exception event with the stack) and
 // then re-panicked.
+//
+// A nil fn does nothing and returns nil.
 func (lf *Logfire) Do(ctx context.Context, template string, fn func(context.Context) error, args ...any) error {
-	if lf == nil || lf.dropsSpan(args) {
+	if fn == nil {
+		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if lf == nil || lf.tracer == nil || lf.dropsSpan(args) {
 		return fn(ctx)
 	}
 	ctx, span := lf.startSpan(ctx, template, args, callerPC(1))
@@ -101,8 +123,18 @@ func (lf *Logfire) Do(ctx context.Context, template string, fn func(context.Cont
 
 // Do runs fn inside a span of the default instance. See (*Logfire).Do.
 func Do(ctx context.Context, template string, fn func(context.Context) error, args ...any) error {
+	if fn == nil {
+		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	lf := Default()
-	if lf == nil || lf.dropsSpan(args) {
+	if lf == nil {
+		noDefault("Do")
+		return fn(ctx)
+	}
+	if lf.dropsSpan(args) {
 		return fn(ctx)
 	}
 	ctx, span := lf.startSpan(ctx, template, args, callerPC(1))
@@ -110,6 +142,9 @@ func Do(ctx context.Context, template string, fn func(context.Context) error, ar
 }
 
 func (s *SpanHandle) run(ctx context.Context, fn func(context.Context) error) (err error) {
+	if s.inactive() {
+		return fn(ctx)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			s.RecordError(panicError{value: r})
@@ -150,7 +185,7 @@ func (p panicError) Unwrap() error {
 // panic; End called from inside another deferred function cannot (that is
 // how recover works in Go), and then ends the span as usual.
 func (s *SpanHandle) End() {
-	if s == nil {
+	if s.inactive() {
 		return
 	}
 	if r := recover(); r != nil {
@@ -179,7 +214,7 @@ func (s *SpanHandle) end() {
 // span as failed: status Error "<type>: <message>" and level error. A nil
 // err does nothing.
 func (s *SpanHandle) RecordError(err error) {
-	if s == nil || err == nil || isNilPointer(err) {
+	if s.inactive() || err == nil || isNilPointer(err) {
 		return
 	}
 	s.mu.Lock()
@@ -194,7 +229,7 @@ func (s *SpanHandle) RecordError(err error) {
 // SetAttribute sets an attribute on the open span; value is converted as
 // for Log, and logfire.json_schema is updated when the span ends.
 func (s *SpanHandle) SetAttribute(key string, value any) {
-	if s == nil {
+	if s.inactive() {
 		return
 	}
 	s.mu.Lock()
@@ -210,7 +245,7 @@ func (s *SpanHandle) SetAttribute(key string, value any) {
 
 // SetMessage replaces the span's formatted message (logfire.msg).
 func (s *SpanHandle) SetMessage(msg string) {
-	if s == nil {
+	if s.inactive() {
 		return
 	}
 	s.span.SetAttributes(attribute.String(keys.Msg, msg))
@@ -218,7 +253,7 @@ func (s *SpanHandle) SetMessage(msg string) {
 
 // SetLevel changes the span's level (logfire.level_num).
 func (s *SpanHandle) SetLevel(level Level) {
-	if s == nil {
+	if s.inactive() {
 		return
 	}
 	s.span.SetAttributes(attribute.Int(keys.LevelNum, int(level)))
@@ -226,7 +261,7 @@ func (s *SpanHandle) SetLevel(level Level) {
 
 // AddTags adds tags (logfire.tags) to the open span.
 func (s *SpanHandle) AddTags(tags ...string) {
-	if s == nil || len(tags) == 0 {
+	if s.inactive() || len(tags) == 0 {
 		return
 	}
 	s.mu.Lock()
@@ -235,10 +270,14 @@ func (s *SpanHandle) AddTags(tags ...string) {
 	s.span.SetAttributes(keyTags.StringSlice(s.attrs.tags))
 }
 
+// inactive reports whether s records nothing: nil (the span was below the
+// minimum level, or no instance was configured) or a zero SpanHandle.
+func (s *SpanHandle) inactive() bool { return s == nil || s.span == nil }
+
 // SpanContext returns the span's identity, or an invalid one for a nil
 // handle.
 func (s *SpanHandle) SpanContext() trace.SpanContext {
-	if s == nil {
+	if s.inactive() {
 		return trace.SpanContext{}
 	}
 	return s.span.SpanContext()
@@ -247,7 +286,7 @@ func (s *SpanHandle) SpanContext() trace.SpanContext {
 // OTelSpan returns the underlying OpenTelemetry span (a no-op span for a
 // nil handle).
 func (s *SpanHandle) OTelSpan() trace.Span {
-	if s == nil {
+	if s.inactive() {
 		return trace.SpanFromContext(context.Background())
 	}
 	return s.span
