@@ -363,3 +363,32 @@ func TestParseLevel(t *testing.T) {
 		t.Fatal("String")
 	}
 }
+
+// TestCredentialsErrorsAreConfigErrors: every problem with the
+// credentials file is a *Error naming the setting that chose the file.
+func TestCredentialsErrorsAreConfigErrors(t *testing.T) {
+	for name, content := range map[string]string{
+		"not JSON":       `{"token":`,
+		"no token":       `{"project_name":"shop"}`,
+		"bad token":      `{"token":"has spaces in it"}`,
+		"bad api url":    `{"token":"pylf_v1_us_abc","logfire_api_url":"ftp://x"}`,
+		"unreadable dir": "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, CredentialsFile)
+			if content == "" {
+				if err := os.Mkdir(path, 0o700); err != nil { // a directory where the file should be
+					t.Fatal(err)
+				}
+			} else if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := ReadCredentials(dir)
+			var ce *Error
+			if !errors.As(err, &ce) || (ce.Setting != "LOGFIRE_CREDENTIALS_DIR" && ce.Setting != "logfire_api_url in the credentials file") {
+				t.Fatalf("got %T %v, want a *config.Error", err, err)
+			}
+		})
+	}
+}

@@ -114,7 +114,7 @@ func ReadCredentials(dir string) (*Credentials, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err // without the path, quoted short above
 		}
-		return nil, fmt.Errorf("logfire: reading credentials file %s: %w (set LOGFIRE_CREDENTIALS_DIR to another directory or LOGFIRE_TOKEN to skip it)", where, err)
+		return nil, credentialsError(fmt.Errorf("reading the credentials file %s: %w (set LOGFIRE_CREDENTIALS_DIR to another directory or LOGFIRE_TOKEN to skip it)", where, err))
 	}
 	var c Credentials
 	if err := json.Unmarshal(data, &c); err != nil {
@@ -125,20 +125,26 @@ func ReadCredentials(dir string) (*Credentials, error) {
 		if errors.As(err, &se) {
 			at = fmt.Sprintf(" at byte %d", se.Offset)
 		}
-		return nil, fmt.Errorf("logfire: credentials file %s is not valid JSON%s: it must be an object like {\"token\": \"pylf_v1_us_...\"}; fix or delete it, or set LOGFIRE_TOKEN", where, at)
+		return nil, credentialsError(fmt.Errorf("the credentials file %s is not valid JSON%s: it must be an object like {\"token\": \"pylf_v1_us_...\"}; fix or delete it, or set LOGFIRE_TOKEN", where, at))
 	}
 	if c.Token == "" {
-		return nil, fmt.Errorf("logfire: credentials file %s has no \"token\": add one, delete the file, or set LOGFIRE_TOKEN", where)
+		return nil, credentialsError(fmt.Errorf("the credentials file %s has no \"token\": add one, delete the file, or set LOGFIRE_TOKEN", where))
 	}
 	if err := tokensProblem(Tokens{c.Token}); err != nil {
-		return nil, fmt.Errorf("logfire: credentials file %s: the %w", where, err)
+		return nil, credentialsError(fmt.Errorf("the credentials file %s: the %w", where, err))
 	}
 	if c.LogfireAPIURL != "" {
 		if err := checkBaseURL(c.LogfireAPIURL, redact.NewTokens(c.Token)); err != nil {
-			return nil, fmt.Errorf("logfire: credentials file %s: logfire_api_url: %w", where, err)
+			return nil, &Error{Setting: "logfire_api_url in the credentials file", Err: fmt.Errorf("%s: %w", where, err)}
 		}
 	}
 	return &c, nil
+}
+
+// credentialsError is an error about the credentials file, which
+// LOGFIRE_CREDENTIALS_DIR (logfire.WithCredentialsDir) chooses.
+func credentialsError(err error) error {
+	return &Error{Setting: "LOGFIRE_CREDENTIALS_DIR", Err: err}
 }
 
 // credentialsPath is how messages name the credentials file in dir: the

@@ -141,9 +141,9 @@ func BenchmarkLambdaFlushPolicy(b *testing.B) {
 		n    int
 		gap  time.Duration
 	}{
-		{"1-per-s", 10, time.Second},
-		{"20-per-s", 100, 50 * time.Millisecond},
-		{"200-per-s", 400, 5 * time.Millisecond},
+		{"1-per-s", 6, time.Second},
+		{"20-per-s", 60, 50 * time.Millisecond},
+		{"200-per-s", 300, 5 * time.Millisecond},
 	} {
 		b.Run(rate.name, func(b *testing.B) {
 			c := collector.Start(b)
