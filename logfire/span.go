@@ -22,7 +22,7 @@ type SpanHandle struct {
 
 	mu    sync.Mutex
 	ended bool
-	attrs callAttrs // the call's user attributes, for the schema at end
+	attrs *callAttrs // the call's user attributes, for the schema at end; pooled, given back by End
 	dirty bool      // attributes were set after start
 }
 
@@ -83,15 +83,16 @@ func (lf *Logfire) startSpan(ctx context.Context, template string, args []any, p
 		lf.afterShutdown("a span was started")
 		return ctx, nil
 	}
-	h := &SpanHandle{template: template}
-	c := &h.attrs
+	c := getCallAttrs()
+	h := &SpanHandle{template: template, attrs: c}
 	c.level = LevelInfo
 	c.add(args)
 	ctx, span := lf.tracer.Start(ctx, template,
 		trace.WithAttributes(c.recordAttrs(template, spanTypeSpan, c.level, pc, lf.scrubber)...),
 	)
 	h.span = span
-	c.record = nil // started: OpenTelemetry has copied the list
+	// Started: OpenTelemetry has copied the list, whose room goes back
+	// with the rest at End.
 	if len(c.errs) > 0 {
 		now := time.Now()
 		for _, err := range c.errs {
@@ -206,6 +207,12 @@ func (s *SpanHandle) end() {
 	if s.dirty {
 		s.span.SetAttributes(attribute.String(keys.JSONSchema, s.attrs.jsonSchema()))
 	}
+	if s.attrs != nil {
+		// Nothing reads them after the end: OpenTelemetry copied what it
+		// keeps.
+		s.attrs.release()
+		s.attrs = nil
+	}
 	s.mu.Unlock()
 	s.span.End()
 }
@@ -266,6 +273,9 @@ func (s *SpanHandle) AddTags(tags ...string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.ended {
+		return
+	}
 	s.attrs.tags = append(s.attrs.tags, tags...)
 	s.span.SetAttributes(keyTags.StringSlice(s.attrs.tags))
 }
