@@ -285,6 +285,15 @@ func (sc *scrubber) stringValue(prefix []string, k string, s string, notes *[]sc
 		return attribute.Value{}, false
 	}
 	path := joinPath(prefix, k)
+	if t := strings.TrimSpace(s); len(t) > 1 && t[0] == '"' && t[len(t)-1] == '"' {
+		// A JSON string (how errors and byte slices travel): the
+		// replacement is a JSON string too, so the value still decodes.
+		var inner string
+		if json.Unmarshal([]byte(t), &inner) == nil {
+			red := sc.redact(path, attribute.StringValue(inner), m, notes)
+			return attribute.StringValue(jsonStringLiteral(red.AsString())), true
+		}
+	}
 	if t := strings.TrimSpace(s); len(t) > 1 && (t[0] == '{' || t[0] == '[') {
 		if doc, err := jsontree.Parse(t); err == nil {
 			if !sc.json(path, &doc, notes) {
@@ -382,4 +391,14 @@ func notesValue(existing string, notes []scrubNote) string {
 	all = append(all, notes...)
 	b, _ := json.Marshal(all)
 	return string(b)
+}
+
+// jsonStringLiteral encodes s as a JSON string, leaving <, > and & as they
+// are (as the SDK's JSON values do).
+func jsonStringLiteral(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -2,6 +2,7 @@ package logfire
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -319,5 +320,26 @@ func BenchmarkRegexpDefaultLong(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		regexpDefault.FindStringIndex(benchLongValue)
+	}
+}
+
+// TestScrubbedJSONStringStaysJSON: an error or a []byte travels as a JSON
+// string; when scrubbing redacts it, the replacement is a JSON string
+// too, so the value still decodes as its schema says.
+func TestScrubbedJSONStringStaysJSON(t *testing.T) {
+	lf, mem := newTestInstance(t)
+	lf.Error(context.Background(), "failed", "err", errors.New("bad password for user"), "blob", []byte("my password"))
+	spans := mem.GetSpans().Snapshots()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	for _, kv := range spans[0].Attributes() {
+		if kv.Key != "err" && kv.Key != "blob" {
+			continue
+		}
+		var got string
+		if err := json.Unmarshal([]byte(kv.Value.AsString()), &got); err != nil || got != "[Scrubbed due to 'password']" {
+			t.Errorf("%s = %s: want the JSON string of the redaction (%v)", kv.Key, kv.Value.AsString(), err)
+		}
 	}
 }
