@@ -1,6 +1,7 @@
 package logfire
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"reflect"

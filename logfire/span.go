@@ -23,7 +23,7 @@ type SpanHandle struct {
 	mu    sync.Mutex
 	ended bool
 	attrs *callAttrs // the call's user attributes, for the schema at end; pooled, given back by End
-	dirty bool      // attributes were set after start
+	dirty bool       // attributes were set after start
 }
 
 // Span starts a span named by the message template, as a child of the span
