@@ -10,7 +10,6 @@ package collector
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -20,16 +19,10 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/client"
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/config/configgrpc"
-	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/receiver/otlpreceiver"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 )
 
 // Logfire attribute names and values the helpers of this package look at.
@@ -166,19 +159,6 @@ func freePort() (int, error) {
 // them because they have the same config) and starts them. It returns the
 // function that stops them.
 func (c *Collector) start(port int, o options) (func(context.Context) error, error) {
-	factory := otlpreceiver.NewFactory()
-	cfg := factory.CreateDefaultConfig().(*otlpreceiver.Config)
-	cfg.Protocols.GRPC = configoptional.None[configgrpc.ServerConfig]()
-	httpCfg := cfg.Protocols.HTTP.GetOrInsertDefault()
-	httpCfg.ServerConfig.NetAddr.Endpoint = "127.0.0.1:" + strconv.Itoa(port)
-	httpCfg.ServerConfig.IncludeMetadata = true
-	if o.maxBodySize > 0 {
-		httpCfg.ServerConfig.MaxRequestBodySize = o.maxBodySize
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-
 	tc, err := consumer.NewTraces(c.consumeTraces)
 	if err != nil {
 		return nil, err
@@ -191,42 +171,7 @@ func (c *Collector) start(port int, o options) (func(context.Context) error, err
 	if err != nil {
 		return nil, err
 	}
-
-	ctx := context.Background()
-	set := receivertest.NewNopSettings(factory.Type())
-	var comps []component.Component
-	stop := func(ctx context.Context) error {
-		var errs []error
-		for _, comp := range comps {
-			errs = append(errs, comp.Shutdown(ctx))
-		}
-		return errors.Join(errs...)
-	}
-	tr, err := factory.CreateTraces(ctx, set, cfg, tc)
-	if err != nil {
-		return nil, err
-	}
-	comps = append(comps, tr)
-	mr, err := factory.CreateMetrics(ctx, set, cfg, mc)
-	if err != nil {
-		return nil, errors.Join(err, stop(ctx))
-	}
-	comps = append(comps, mr)
-	lr, err := factory.CreateLogs(ctx, set, cfg, lc)
-	if err != nil {
-		return nil, errors.Join(err, stop(ctx))
-	}
-	comps = append(comps, lr)
-
-	host := componenttest.NewNopHost()
-	for _, comp := range comps {
-		if err := comp.Start(ctx, host); err != nil {
-			sctx, cancel := context.WithTimeout(ctx, o.shutdownWait)
-			defer cancel()
-			return nil, errors.Join(err, stop(sctx))
-		}
-	}
-	return stop, nil
+	return startOTLPHTTP("127.0.0.1:"+strconv.Itoa(port), o, tc, mc, lc)
 }
 
 // Endpoint returns the base URL of the receiver, "http://127.0.0.1:PORT";

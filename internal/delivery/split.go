@@ -27,7 +27,7 @@ func split(sig Signal, raw []byte) (halves [2][]byte, counts [2]int, err error) 
 		if err := proto.Unmarshal(raw, &req); err != nil {
 			return halves, counts, err
 		}
-		a, b, na, nb := splitTraces(req.ResourceSpans)
+		a, b, na, nb := traceTree.split(req.ResourceSpans)
 		parts = [2]proto.Message{&coltracepb.ExportTraceServiceRequest{ResourceSpans: a}, &coltracepb.ExportTraceServiceRequest{ResourceSpans: b}}
 		counts = [2]int{na, nb}
 	case Logs:
@@ -35,7 +35,7 @@ func split(sig Signal, raw []byte) (halves [2][]byte, counts [2]int, err error) 
 		if err := proto.Unmarshal(raw, &req); err != nil {
 			return halves, counts, err
 		}
-		a, b, na, nb := splitLogs(req.ResourceLogs)
+		a, b, na, nb := logTree.split(req.ResourceLogs)
 		parts = [2]proto.Message{&collogspb.ExportLogsServiceRequest{ResourceLogs: a}, &collogspb.ExportLogsServiceRequest{ResourceLogs: b}}
 		counts = [2]int{na, nb}
 	default:
@@ -43,7 +43,7 @@ func split(sig Signal, raw []byte) (halves [2][]byte, counts [2]int, err error) 
 		if err := proto.Unmarshal(raw, &req); err != nil {
 			return halves, counts, err
 		}
-		a, b, na, nb := splitMetrics(req.ResourceMetrics)
+		a, b, na, nb := metricTree.split(req.ResourceMetrics)
 		parts = [2]proto.Message{&colmetricpb.ExportMetricsServiceRequest{ResourceMetrics: a}, &colmetricpb.ExportMetricsServiceRequest{ResourceMetrics: b}}
 		counts = [2]int{na, nb}
 	}
@@ -67,39 +67,19 @@ func countRecords(sig Signal, raw []byte) int {
 		if proto.Unmarshal(raw, &req) != nil {
 			return 0
 		}
-		n := 0
-		for _, rs := range req.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				n += len(ss.Spans)
-			}
-		}
-		return n
+		return traceTree.count(req.ResourceSpans)
 	case Logs:
 		var req collogspb.ExportLogsServiceRequest
 		if proto.Unmarshal(raw, &req) != nil {
 			return 0
 		}
-		n := 0
-		for _, rl := range req.ResourceLogs {
-			for _, sl := range rl.ScopeLogs {
-				n += len(sl.LogRecords)
-			}
-		}
-		return n
+		return logTree.count(req.ResourceLogs)
 	default:
 		var req colmetricpb.ExportMetricsServiceRequest
 		if proto.Unmarshal(raw, &req) != nil {
 			return 0
 		}
-		n := 0
-		for _, rm := range req.ResourceMetrics {
-			for _, sm := range rm.ScopeMetrics {
-				for _, m := range sm.Metrics {
-					n += pointCount(m)
-				}
-			}
-		}
-		return n
+		return metricTree.count(req.ResourceMetrics)
 	}
 }
 
@@ -131,109 +111,109 @@ func rejectedRecords(sig Signal, body []byte) (int64, string) {
 	}
 }
 
-func splitTraces(in []*tracepb.ResourceSpans) (a, b []*tracepb.ResourceSpans, na, nb int) {
+// tree is how a request of one signal nests its records: resources hold
+// scopes, which hold items (spans, log records, metrics); an item weighs
+// its records (a metric its data points) and, if it weighs more than one,
+// can be cut.
+type tree[R, S, I any] struct {
+	scopes   func(R) []S
+	items    func(S) []I
+	weight   func(I) int
+	cut      func(i I, from, to int) I // the records [from, to) of i
+	newScope func(S, []I) S
+	newRes   func(R, []S) R
+}
+
+// count is the weight of in: its records.
+func (t tree[R, S, I]) count(in []R) int {
 	total := 0
-	for _, rs := range in {
-		for _, ss := range rs.ScopeSpans {
-			total += len(ss.Spans)
+	for _, r := range in {
+		for _, s := range t.scopes(r) {
+			for _, i := range t.items(s) {
+				total += t.weight(i)
+			}
 		}
 	}
+	return total
+}
+
+// split cuts in into two halves by weight, keeping every resource and
+// scope around its part of the records.
+func (t tree[R, S, I]) split(in []R) (a, b []R, na, nb int) {
+	total := t.count(in)
 	half := total / 2
 	seen := 0
-	for _, rs := range in {
-		var ra, rb []*tracepb.ScopeSpans
-		for _, ss := range rs.ScopeSpans {
-			cut := min(max(half-seen, 0), len(ss.Spans))
-			if cut > 0 {
-				ra = append(ra, &tracepb.ScopeSpans{Scope: ss.Scope, SchemaUrl: ss.SchemaUrl, Spans: ss.Spans[:cut]})
+	for _, r := range in {
+		var ra, rb []S
+		for _, s := range t.scopes(r) {
+			var ia, ib []I
+			for _, i := range t.items(s) {
+				w := t.weight(i)
+				switch cut := min(max(half-seen, 0), w); cut {
+				case w:
+					ia = append(ia, i)
+				case 0:
+					ib = append(ib, i)
+				default:
+					ia = append(ia, t.cut(i, 0, cut))
+					ib = append(ib, t.cut(i, cut, w))
+				}
+				seen += w
 			}
-			if cut < len(ss.Spans) {
-				rb = append(rb, &tracepb.ScopeSpans{Scope: ss.Scope, SchemaUrl: ss.SchemaUrl, Spans: ss.Spans[cut:]})
+			if ia != nil {
+				ra = append(ra, t.newScope(s, ia))
 			}
-			seen += len(ss.Spans)
+			if ib != nil {
+				rb = append(rb, t.newScope(s, ib))
+			}
 		}
 		if ra != nil {
-			a = append(a, &tracepb.ResourceSpans{Resource: rs.Resource, SchemaUrl: rs.SchemaUrl, ScopeSpans: ra})
+			a = append(a, t.newRes(r, ra))
 		}
 		if rb != nil {
-			b = append(b, &tracepb.ResourceSpans{Resource: rs.Resource, SchemaUrl: rs.SchemaUrl, ScopeSpans: rb})
+			b = append(b, t.newRes(r, rb))
 		}
 	}
 	return a, b, half, total - half
 }
 
-func splitLogs(in []*logspb.ResourceLogs) (a, b []*logspb.ResourceLogs, na, nb int) {
-	total := 0
-	for _, rl := range in {
-		for _, sl := range rl.ScopeLogs {
-			total += len(sl.LogRecords)
-		}
-	}
-	half := total / 2
-	seen := 0
-	for _, rl := range in {
-		var ra, rb []*logspb.ScopeLogs
-		for _, sl := range rl.ScopeLogs {
-			cut := min(max(half-seen, 0), len(sl.LogRecords))
-			if cut > 0 {
-				ra = append(ra, &logspb.ScopeLogs{Scope: sl.Scope, SchemaUrl: sl.SchemaUrl, LogRecords: sl.LogRecords[:cut]})
-			}
-			if cut < len(sl.LogRecords) {
-				rb = append(rb, &logspb.ScopeLogs{Scope: sl.Scope, SchemaUrl: sl.SchemaUrl, LogRecords: sl.LogRecords[cut:]})
-			}
-			seen += len(sl.LogRecords)
-		}
-		if ra != nil {
-			a = append(a, &logspb.ResourceLogs{Resource: rl.Resource, SchemaUrl: rl.SchemaUrl, ScopeLogs: ra})
-		}
-		if rb != nil {
-			b = append(b, &logspb.ResourceLogs{Resource: rl.Resource, SchemaUrl: rl.SchemaUrl, ScopeLogs: rb})
-		}
-	}
-	return a, b, half, total - half
+func one[I any](I) int { return 1 }
+
+var traceTree = tree[*tracepb.ResourceSpans, *tracepb.ScopeSpans, *tracepb.Span]{
+	scopes: func(r *tracepb.ResourceSpans) []*tracepb.ScopeSpans { return r.ScopeSpans },
+	items:  func(s *tracepb.ScopeSpans) []*tracepb.Span { return s.Spans },
+	weight: one[*tracepb.Span],
+	newScope: func(s *tracepb.ScopeSpans, spans []*tracepb.Span) *tracepb.ScopeSpans {
+		return &tracepb.ScopeSpans{Scope: s.Scope, SchemaUrl: s.SchemaUrl, Spans: spans}
+	},
+	newRes: func(r *tracepb.ResourceSpans, ss []*tracepb.ScopeSpans) *tracepb.ResourceSpans {
+		return &tracepb.ResourceSpans{Resource: r.Resource, SchemaUrl: r.SchemaUrl, ScopeSpans: ss}
+	},
 }
 
-func splitMetrics(in []*metricpb.ResourceMetrics) (a, b []*metricpb.ResourceMetrics, na, nb int) {
-	total := 0
-	for _, rm := range in {
-		for _, sm := range rm.ScopeMetrics {
-			for _, m := range sm.Metrics {
-				total += pointCount(m)
-			}
-		}
-	}
-	half := total / 2
-	seen := 0
-	for _, rm := range in {
-		var ra, rb []*metricpb.ScopeMetrics
-		for _, sm := range rm.ScopeMetrics {
-			var ma, mb []*metricpb.Metric
-			for _, m := range sm.Metrics {
-				n := pointCount(m)
-				cut := min(max(half-seen, 0), n)
-				if cut > 0 {
-					ma = append(ma, slicePoints(m, 0, cut))
-				}
-				if cut < n {
-					mb = append(mb, slicePoints(m, cut, n))
-				}
-				seen += n
-			}
-			if ma != nil {
-				ra = append(ra, &metricpb.ScopeMetrics{Scope: sm.Scope, SchemaUrl: sm.SchemaUrl, Metrics: ma})
-			}
-			if mb != nil {
-				rb = append(rb, &metricpb.ScopeMetrics{Scope: sm.Scope, SchemaUrl: sm.SchemaUrl, Metrics: mb})
-			}
-		}
-		if ra != nil {
-			a = append(a, &metricpb.ResourceMetrics{Resource: rm.Resource, SchemaUrl: rm.SchemaUrl, ScopeMetrics: ra})
-		}
-		if rb != nil {
-			b = append(b, &metricpb.ResourceMetrics{Resource: rm.Resource, SchemaUrl: rm.SchemaUrl, ScopeMetrics: rb})
-		}
-	}
-	return a, b, half, total - half
+var logTree = tree[*logspb.ResourceLogs, *logspb.ScopeLogs, *logspb.LogRecord]{
+	scopes: func(r *logspb.ResourceLogs) []*logspb.ScopeLogs { return r.ScopeLogs },
+	items:  func(s *logspb.ScopeLogs) []*logspb.LogRecord { return s.LogRecords },
+	weight: one[*logspb.LogRecord],
+	newScope: func(s *logspb.ScopeLogs, recs []*logspb.LogRecord) *logspb.ScopeLogs {
+		return &logspb.ScopeLogs{Scope: s.Scope, SchemaUrl: s.SchemaUrl, LogRecords: recs}
+	},
+	newRes: func(r *logspb.ResourceLogs, sl []*logspb.ScopeLogs) *logspb.ResourceLogs {
+		return &logspb.ResourceLogs{Resource: r.Resource, SchemaUrl: r.SchemaUrl, ScopeLogs: sl}
+	},
+}
+
+var metricTree = tree[*metricpb.ResourceMetrics, *metricpb.ScopeMetrics, *metricpb.Metric]{
+	scopes: func(r *metricpb.ResourceMetrics) []*metricpb.ScopeMetrics { return r.ScopeMetrics },
+	items:  func(s *metricpb.ScopeMetrics) []*metricpb.Metric { return s.Metrics },
+	weight: pointCount,
+	cut:    slicePoints,
+	newScope: func(s *metricpb.ScopeMetrics, ms []*metricpb.Metric) *metricpb.ScopeMetrics {
+		return &metricpb.ScopeMetrics{Scope: s.Scope, SchemaUrl: s.SchemaUrl, Metrics: ms}
+	},
+	newRes: func(r *metricpb.ResourceMetrics, sm []*metricpb.ScopeMetrics) *metricpb.ResourceMetrics {
+		return &metricpb.ResourceMetrics{Resource: r.Resource, SchemaUrl: r.SchemaUrl, ScopeMetrics: sm}
+	},
 }
 
 // pointCount is the number of data points of m.
