@@ -82,6 +82,28 @@ func BenchmarkPipelinePlainOTelSpan2Attrs(b *testing.B) {
 	}
 }
 
+// BenchmarkPipelinePlainOTelBlocking2Attrs is plain OpenTelemetry Go
+// configured to deliver everything as the SDK does: its batch span
+// processor blocks when its queue is full (sdktrace.WithBlocking) instead
+// of dropping. A tight loop then goes at the exporter's pace, as
+// BenchmarkPipelineInfo2Attrs does: this is its twin.
+func BenchmarkPipelinePlainOTelBlocking2Attrs(b *testing.B) {
+	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(discardReceiver(b)+"/v1/traces"),
+		otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithBlocking()))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	tr := tp.Tracer("plain")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, s := tr.Start(ctx, "hello", trace.WithAttributes(attribute.String("name", "world"), attribute.Int("n", 42)))
+		s.End()
+	}
+}
+
 // BenchmarkPipelineInfo2AttrsDelivered flushes every 256 logs, so that
 // every log is exported (a tight loop otherwise outruns any exporter):
 // the cost of recording and delivering one.
