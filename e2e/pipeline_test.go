@@ -33,7 +33,10 @@ import (
 // service to the next is only what logfireaws wrote into the messages.
 
 const (
-	pipelineToken    = "test-token"
+	// pipelineToken is shaped like a Logfire write token, so that the
+	// test can check that it appears nowhere (it must not, see
+	// docs/reliability.md).
+	pipelineToken    = "pylf_v1_us_pipelinesecret0123456789"
 	pipelineQueue    = "orders"
 	pipelineTopic    = "order-events"
 	pipelineNotified = "order-notifications"
@@ -299,6 +302,17 @@ func TestPipelineOneTrace(t *testing.T) {
 	} {
 		if !strings.Contains(out.got, out.want) {
 			t.Errorf("%s console lacks %q:\n%s", out.who, out.want, out.got)
+		}
+	}
+	// The token leaves no process: not on a console, on stderr, or in
+	// anything the collector received.
+	for who, out := range map[string]string{
+		"orders-api console": ordersConsole, pipelineFulfil + " stdout": fulfil.Stdout(), pipelineFulfil + " stderr": fulfil.Stderr(),
+		pipelineNotify + " stdout": notify.Stdout(), pipelineNotify + " stderr": notify.Stderr(),
+		"the collector": collector.FormatSpans(c.Spans()),
+	} {
+		if strings.Contains(out, pipelineToken) {
+			t.Errorf("%s shows the token", who)
 		}
 	}
 	t.Logf("trace %s, %d spans:\n%s", placed.TraceID, len(trace), collector.FormatSpans(trace))
