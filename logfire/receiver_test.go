@@ -13,9 +13,10 @@ import (
 	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/logfire-go/sdk/internal/otlptest"
 )
 
 // otlpRequest is one request seen by testReceiver, decoded with the official
@@ -130,31 +131,8 @@ func (r *testReceiver) spans() []*tracepb.Span {
 	return out
 }
 
-// attrMap flattens OTLP attributes to Go values.
-func attrMap(kvs []*commonpb.KeyValue) map[string]any {
-	m := make(map[string]any, len(kvs))
-	for _, kv := range kvs {
-		m[kv.Key] = anyValue(kv.Value)
-	}
-	return m
-}
-
-func anyValue(v *commonpb.AnyValue) any {
-	switch x := v.GetValue().(type) {
-	case *commonpb.AnyValue_StringValue:
-		return x.StringValue
-	case *commonpb.AnyValue_IntValue:
-		return x.IntValue
-	case *commonpb.AnyValue_BoolValue:
-		return x.BoolValue
-	case *commonpb.AnyValue_DoubleValue:
-		return x.DoubleValue
-	case *commonpb.AnyValue_ArrayValue:
-		var out []any
-		for _, e := range x.ArrayValue.Values {
-			out = append(out, anyValue(e))
-		}
-		return out
-	}
-	return nil
-}
+// attrMap and anyValue flatten OTLP attributes and values to Go values.
+var (
+	attrMap  = otlptest.AttrMap
+	anyValue = otlptest.AnyValue
+)

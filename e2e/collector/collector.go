@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/client"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -159,15 +158,7 @@ func freePort() (int, error) {
 // them because they have the same config) and starts them. It returns the
 // function that stops them.
 func (c *Collector) start(port int, o options) (func(context.Context) error, error) {
-	tc, err := consumer.NewTraces(c.consumeTraces)
-	if err != nil {
-		return nil, err
-	}
-	mc, err := consumer.NewMetrics(c.consumeMetrics)
-	if err != nil {
-		return nil, err
-	}
-	lc, err := consumer.NewLogs(c.consumeLogs)
+	tc, mc, lc, err := newConsumers(c.consumeTraces, c.consumeMetrics, c.consumeLogs)
 	if err != nil {
 		return nil, err
 	}

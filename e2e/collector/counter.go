@@ -79,15 +79,7 @@ func StartCounter(addr string) (*Counter, error) {
 		return nil, fmt.Errorf("collector: counter address %q: the host must be a loopback IP address such as 127.0.0.1", addr)
 	}
 	c := &Counter{}
-	tc, err := consumer.NewTraces(c.consumeTraces)
-	if err != nil {
-		return nil, err
-	}
-	mc, err := consumer.NewMetrics(c.consumeMetrics)
-	if err != nil {
-		return nil, err
-	}
-	lc, err := consumer.NewLogs(c.consumeLogs)
+	tc, mc, lc, err := newConsumers(c.consumeTraces, c.consumeMetrics, c.consumeLogs)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +108,24 @@ func StartCounter(addr string) (*Counter, error) {
 		lastErr = err
 	}
 	return nil, fmt.Errorf("collector: starting the OTLP receiver: %w", lastErr)
+}
+
+// newConsumers wraps the three consume functions of a Collector or a
+// Counter as the receiver's consumers.
+func newConsumers(traces consumer.ConsumeTracesFunc, metrics consumer.ConsumeMetricsFunc, logs consumer.ConsumeLogsFunc) (consumer.Traces, consumer.Metrics, consumer.Logs, error) {
+	tc, err := consumer.NewTraces(traces)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	mc, err := consumer.NewMetrics(metrics)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	lc, err := consumer.NewLogs(logs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return tc, mc, lc, nil
 }
 
 // startOTLPHTTP starts the OTLP receiver's three signals on endpoint,
