@@ -109,11 +109,12 @@ func URL(u string, extra func(name string) bool) (string, bool) {
 	}
 	rq, qc := Query(query, extra)
 	rf, fc := Query(fragment, extra)
-	if i := strings.IndexByte(fragment, '?'); i >= 0 && !fc {
-		// A client-side route with its own query: #/path?token=…
-		var fq string
-		if fq, fc = Query(fragment[i+1:], extra); fc {
-			rf = fragment[:i+1] + fq
+	// A client-side route with its own query: #/path?token=…. It is read
+	// after the fragment's own parameters are redacted, so that a second
+	// pass finds nothing more to do: the first '?' left is the route's.
+	if i := strings.IndexByte(rf, '?'); i >= 0 {
+		if fq, c := Query(rf[i+1:], extra); c {
+			rf, fc = rf[:i+1]+fq, true
 		}
 	}
 	if !changed && !qc && !fc {
