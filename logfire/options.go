@@ -323,9 +323,9 @@ func WithRetryBuffer(b RetryBuffer) Option {
 	})
 }
 
-// WithOutageProbe sets the longest an export may take while the backend
-// is failing (default 250 ms). After an export fails, each flush tries the
-// backend once, for at most d, and keeps its records in the retry buffer
+// WithOutageProbe sets the longest a flush may spend on the backend while
+// it is failing (default 250 ms). After an export fails, each flush tries the
+// backend once, for at most d counted from the start of the flush, and keeps its records in the retry buffer
 // if the backend still does not answer, so that an outage does not cost
 // every flush (every Lambda invocation) its whole deadline; the first
 // export that succeeds ends the outage.

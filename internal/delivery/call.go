@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"sync/atomic"
+	"time"
 )
 
 // An export call tells the Transport, through the context of the request
@@ -54,12 +55,16 @@ type flushState struct {
 	// backend in vain: the others keep their records without trying, so
 	// that the flush costs at most one probe's time.
 	probed atomic.Bool
+	// start is when the flush began: its probes of a failing backend end
+	// by start plus the probe timeout, so that the flush as a whole, not
+	// each of its exports, is bounded by the probe.
+	start time.Time
 }
 
 // WithFlush marks ctx as that of a ForceFlush: exports in it probe a
 // failing backend once instead of waiting for the next probe.
 func WithFlush(ctx context.Context) context.Context {
-	return context.WithValue(ctx, modeKey{}, &flushState{mode: flush})
+	return context.WithValue(ctx, modeKey{}, &flushState{mode: flush, start: time.Now()})
 }
 
 // WithShutdown marks ctx as that of a Shutdown: exports in it try to

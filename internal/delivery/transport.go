@@ -520,6 +520,13 @@ func (t *Transport) send(ctx context.Context, e *entry, raw []byte) []*entry {
 	if !ok {
 		return []*entry{e}
 	}
+	if limit > 0 && m == flush {
+		// The probe bounds the whole flush: what its start left of it.
+		if limit -= time.Since(fs.start); limit <= 0 {
+			fs.probed.Store(true)
+			return []*entry{e}
+		}
+	}
 	for n := 1; ; n++ {
 		actx, cancel := ctx, context.CancelFunc(func() {})
 		switch {

@@ -209,3 +209,30 @@ func TestBreakerProbesOncePerFlush(t *testing.T) {
 		t.Errorf("buffered %d", got)
 	}
 }
+
+// TestBreakerProbeBoundsTheWholeFlush: the probe timeout counts from the
+// start of the flush, so an export that comes after the flush has spent
+// it sends nothing to the failing backend and keeps its records.
+func TestBreakerProbeBoundsTheWholeFlush(t *testing.T) {
+	rcv := otlptest.New(t)
+	rcv.SetFault(otlptest.Hang)
+	const probe = 50 * time.Millisecond
+	tr := newTestTransport(t, rcv.URL(), Config{ProbeTimeout: probe})
+	ctx, cancel := context.WithTimeout(WithFlush(context.Background()), 200*time.Millisecond)
+	post(t, tr, ctx, "/v1/traces", traceRequest(t, 2), 2)
+	cancel()
+	if open, _ := tr.Outage(); !open {
+		t.Fatal("the breaker did not open")
+	}
+	before := rcv.Requests(otlptest.Traces)
+	ctx2, cancel2 := context.WithTimeout(WithFlush(context.Background()), 5*time.Second)
+	defer cancel2()
+	time.Sleep(probe + 10*time.Millisecond) // the flush's own work took the whole probe
+	post(t, tr, ctx2, "/v1/traces", traceRequest(t, 3), 3)
+	if n := rcv.Requests(otlptest.Traces) - before; n != 0 {
+		t.Errorf("the flush sent %d requests after its probe time was spent, want none", n)
+	}
+	if got := tr.Buffered()[Spans]; got != 5 {
+		t.Errorf("buffered %d, want 5", got)
+	}
+}
