@@ -1,7 +1,6 @@
 package sdk_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,9 +12,10 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/logfire-go/sdk/internal/capture"
 
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
@@ -106,7 +106,7 @@ func runExample(t *testing.T, bin string, timeout time.Duration, during func(ctx
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "GOFLAGS=" + os.Getenv("GOFLAGS")}, env...)
 	cmd.Dir = t.TempDir() // no credentials file of the repository's
-	var stdout, stderr lockedBuffer
+	var stdout, stderr capture.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
@@ -118,23 +118,6 @@ func runExample(t *testing.T, bin string, timeout time.Duration, during func(ctx
 	}
 	err := cmd.Wait()
 	return stdout.String(), stderr.String(), err
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // tokenEnv is the environment of an example run against rcv with both
@@ -247,7 +230,7 @@ func TestExamplesLeakNoToken(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			rcv := otlptest.New(t)
 			fn := lambdatest.Build(t, name)
-			var logs lockedBuffer
+			var logs capture.Buffer
 			e := lambdatest.Start(t, fn,
 				lambdatest.WithEnv("LOGFIRE_TOKEN", leakToken+","+leakLegacy),
 				lambdatest.WithEnv("LOGFIRE_BASE_URL", rcv.URL()),

@@ -1,14 +1,14 @@
 package logfire
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/logfire-go/sdk/internal/capture"
 
 	"github.com/logfire-go/sdk/config"
 )
@@ -16,25 +16,6 @@ import (
 // These tests go through Configure, as a program does, and check the exact
 // console lines, with the LOGFIRE_CONSOLE_* variables taken from the
 // environment.
-
-// lockedBuffer is a console writer that the test may read while the
-// console's writer goroutine writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // wiringLines are the source lines of the calls in consoleStory, for the
 // verbose output.
@@ -76,7 +57,7 @@ func runConsole(t *testing.T, env []string, opts ...Option) (string, wiringLines
 	for i := 0; i+1 < len(env); i += 2 {
 		t.Setenv(env[i], env[i+1])
 	}
-	out := &lockedBuffer{}
+	out := &capture.Buffer{}
 	base := []Option{WithConsoleWriter(out), WithSendToLogfire(config.SendNever), WithSetDefault(false)}
 	lf, err := Configure(context.Background(), append(base, opts...)...)
 	if err != nil {

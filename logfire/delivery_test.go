@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logfire-go/sdk/internal/capture"
+
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
@@ -18,9 +20,9 @@ import (
 
 // quietSelflog keeps the SDK's own stderr lines out of the test output and
 // returns what was written.
-func quietSelflog(t *testing.T) *lockedBuffer {
+func quietSelflog(t *testing.T) *capture.Buffer {
 	t.Helper()
-	var buf lockedBuffer
+	var buf capture.Buffer
 	restore := selflog.SetOutput(&buf)
 	t.Cleanup(restore)
 	return &buf

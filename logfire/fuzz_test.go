@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/logfire-go/sdk/internal/capture"
+
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -86,7 +88,7 @@ var fuzzInstance = sync.OnceValues(func() (*Logfire, *tracetest.InMemoryExporter
 // fuzzToken is the token of fuzzInstance; no fuzz input may make it show.
 const fuzzToken = "legacy-Fuzz-Token-Secret-0123456789"
 
-var fuzzConsole lockedBuffer
+var fuzzConsole capture.Buffer
 
 // FuzzLogAPI drives the log and span API with arbitrary templates, keys
 // and values, the configured token spliced into them: nothing panics,
@@ -123,10 +125,7 @@ func FuzzLogAPI(f *testing.F) {
 			fmt.Fprintf(&seen, "%s %v %v %v %s\n", s.Name, s.Attributes, s.Events, s.Links, s.Status.Description)
 		}
 		mem.Reset()
-		console := fuzzConsole.String()
-		fuzzConsole.mu.Lock()
-		fuzzConsole.buf.Reset()
-		fuzzConsole.mu.Unlock()
+		console := fuzzConsole.Take()
 		for where, out := range map[string]string{"an exporter": seen.String(), "the console": console} {
 			if strings.Contains(out, fuzzToken) {
 				t.Fatalf("the token reached %s", where)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logfire-go/sdk/internal/capture"
+
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/trace"
@@ -40,7 +42,7 @@ func TestURLAttributesAreRedacted(t *testing.T) {
 		t.Run(fmt.Sprintf("scrubbing=%v", scrubbing), func(t *testing.T) {
 			clearEnv(t)
 			rcv := newTestReceiver(t)
-			var console lockedBuffer
+			var console capture.Buffer
 			lf, err := Configure(context.Background(), WithSetDefault(false), WithToken(testToken), WithBaseURL(rcv.URL()),
 				WithScrubbing(scrubbing), WithConsoleWriter(&console), WithConsoleVerbose(true), WithConsoleColors("never"))
 			if err != nil {

@@ -1,14 +1,14 @@
 package logfire
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/logfire-go/sdk/internal/capture"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -16,24 +16,6 @@ import (
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/internal/otlptest"
 )
-
-// lockedWriter is a bytes.Buffer for the console, safe for concurrent use.
-type lockedWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *lockedWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
 
 // byTrace groups the spans rcv accepted by trace id: real spans, and
 // pending spans apart.
@@ -55,7 +37,7 @@ func byTrace(rcv *otlptest.Receiver) (real, pending map[string][]otlptest.Span) 
 func TestTailSamplingKeepsExactlyTheErrorTraces(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
-	var console lockedWriter
+	var console capture.Buffer
 	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}}),
 		WithConsole(true), WithConsoleWriter(&console), WithBatchScheduleDelay(time.Minute))
 	ctx := context.Background()

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/logfire-go/sdk/internal/capture"
+
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/trace"
@@ -16,7 +18,7 @@ import (
 func TestScrubbingOnTheWire(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	var console lockedBuffer
+	var console capture.Buffer
 	lf, err := Configure(context.Background(), WithSetDefault(false), WithToken(testToken), WithBaseURL(rcv.URL()),
 		WithConsole(true), WithConsoleWriter(&console), WithConsoleVerbose(true), WithConsoleColors("never"))
 	if err != nil {

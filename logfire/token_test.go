@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logfire-go/sdk/internal/capture"
+
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -138,7 +140,7 @@ func TestTokenNeverLeavesTheProcess(t *testing.T) {
 			clearEnv(t)
 			stderr := quietSelflog(t)
 			rcv := newTestReceiver(t)
-			var console lockedBuffer
+			var console capture.Buffer
 			mem := tracetest.NewInMemoryExporter()
 			lf, err := Configure(context.Background(), WithSetDefault(false),
 				WithToken(leakToken, legacyLeakToken), WithBaseURL(rcv.URL()),

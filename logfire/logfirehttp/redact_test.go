@@ -5,9 +5,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/logfire-go/sdk/internal/capture"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/sdk/trace"
@@ -18,23 +19,6 @@ import (
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfire/logfirehttp"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestClientURLIsRedacted: a client request to a URL with credentials and
 // signed query parameters is a span whose url.full has neither, as the
@@ -48,7 +32,7 @@ func TestClientURLIsRedacted(t *testing.T) {
 	want := strings.Replace(srv.URL, "http://", "http://REDACTED:REDACTED@", 1) +
 		"/download?color=blue&sig=REDACTED&X-Amz-Signature=REDACTED&access_token=REDACTED"
 
-	var console lockedBuffer
+	var console capture.Buffer
 	mem := tracetest.NewInMemoryExporter()
 	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false),
 		logfire.WithSendToLogfire(config.SendNever), logfire.WithConsoleWriter(&console),
