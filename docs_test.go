@@ -68,9 +68,6 @@ func TestDocsCiteOnlyWhatExists(t *testing.T) {
 		}
 	}
 	for _, src := range repoFiles(t, ".go") {
-		if src == "docs_test.go" {
-			continue
-		}
 		data, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -83,9 +80,12 @@ func TestDocsCiteOnlyWhatExists(t *testing.T) {
 	}
 }
 
-func citesOutside(line string) bool {
-	return strings.Contains(line, "SPEC.md") || strings.Contains(line, "reference/") || strings.Contains(line, "shared/")
-}
+// outsideCitation matches the names of the design notes the SDK was built
+// from, which are not in the repository. (The bracketed letters keep this
+// file from matching itself.)
+var outsideCitation = regexp.MustCompile(`SPEC[.]md|referenc[e]/|share[d]/`)
+
+func citesOutside(line string) bool { return outsideCitation.MatchString(line) }
 
 // codeBlock is a fenced block of a Markdown file.
 type codeBlock struct {
@@ -191,9 +191,6 @@ func TestDocCodeIsCompiled(t *testing.T) {
 	}
 	var sources []source
 	for _, src := range repoFiles(t, ".go") {
-		if src == "docs_test.go" {
-			continue
-		}
 		data, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
