@@ -31,6 +31,21 @@ func discardReceiver(b *testing.B) string {
 	return srv.URL
 }
 
+// plainPipeline is plain OpenTelemetry Go's pipeline: a batch span
+// processor (with opts) and the gzip OTLP/HTTP exporter to a
+// discardReceiver.
+func plainPipeline(b *testing.B, opts ...sdktrace.BatchSpanProcessorOption) *sdktrace.TracerProvider {
+	b.Helper()
+	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(discardReceiver(b)+"/v1/traces"),
+		otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, opts...))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	return tp
+}
+
 func pipelineInstance(b *testing.B) *Logfire {
 	b.Helper()
 	b.Setenv("LOGFIRE_CREDENTIALS_DIR", b.TempDir())
@@ -66,14 +81,7 @@ func BenchmarkPipelineSpan2Attrs(b *testing.B) {
 // batch span processor and the gzip OTLP/HTTP exporter to the same kind of
 // receiver.
 func BenchmarkPipelinePlainOTelSpan2Attrs(b *testing.B) {
-	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(discardReceiver(b)+"/v1/traces"),
-		otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
-	if err != nil {
-		b.Fatal(err)
-	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
-	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	tr := tp.Tracer("plain")
+	tr := plainPipeline(b).Tracer("plain")
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -88,14 +96,7 @@ func BenchmarkPipelinePlainOTelSpan2Attrs(b *testing.B) {
 // of dropping. A tight loop then goes at the exporter's pace, as
 // BenchmarkPipelineInfo2Attrs does: this is its twin.
 func BenchmarkPipelinePlainOTelBlocking2Attrs(b *testing.B) {
-	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(discardReceiver(b)+"/v1/traces"),
-		otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
-	if err != nil {
-		b.Fatal(err)
-	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithBlocking()))
-	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	tr := tp.Tracer("plain")
+	tr := plainPipeline(b, sdktrace.WithBlocking()).Tracer("plain")
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -123,13 +124,7 @@ func BenchmarkPipelineInfo2AttrsDelivered(b *testing.B) {
 // BenchmarkPipelinePlainOTelSpan2AttrsDelivered is the plain OpenTelemetry
 // twin of BenchmarkPipelineInfo2AttrsDelivered.
 func BenchmarkPipelinePlainOTelSpan2AttrsDelivered(b *testing.B) {
-	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(discardReceiver(b)+"/v1/traces"),
-		otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
-	if err != nil {
-		b.Fatal(err)
-	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
-	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	tp := plainPipeline(b)
 	tr := tp.Tracer("plain")
 	ctx := context.Background()
 	b.ReportAllocs()
