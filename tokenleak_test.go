@@ -186,21 +186,25 @@ func TestExamplesLeakNoToken(t *testing.T) {
 			l.Close()
 		}
 		rcv := otlptest.New(t)
-		stdout, stderr, _ := runExample(t, bin("service"), time.Minute, func(ctx context.Context) {
+		// One request, then Ctrl-C: the service stops and its Shutdown
+		// sends the request's server span and log.
+		stdout, stderr, err := runExample(t, bin("service"), time.Minute, func(ctx context.Context) {
 			for ctx.Err() == nil {
 				resp, err := http.Get("http://127.0.0.1:8080/orders/42")
 				if err == nil {
 					resp.Body.Close()
-					break
+					return
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			if err := rcv.WaitCount(wctx, otlptest.Traces, 2); err != nil {
-				t.Errorf("the service sent nothing: %v", err)
-			}
 		}, tokenEnv(rcv)...)
+		if err != nil {
+			t.Errorf("the service did not exit cleanly on Ctrl-C: %v\n%s", err, stderr)
+		}
+		// Two tokens: each record goes out once per token.
+		if got := rcv.Count(otlptest.Traces); got != 4 {
+			t.Errorf("the service delivered %d spans by the time it exited, want 4 (the request's server span and its log, for each of the two tokens)", got)
+		}
 		noToken(t, "service's standard output", stdout)
 		noToken(t, "service's standard error", stderr)
 		noToken(t, "the receiver", received(rcv))

@@ -1,21 +1,28 @@
 // Command service is a plain net/http service after it adopted Logfire:
 // docs/adopting.md shows the lines that changed. Every request is a server
-// span (logfirehttp), and the handler's log is its child.
+// span (logfirehttp), and the handler's log is its child. On Ctrl-C or
+// SIGTERM it stops serving and shuts Logfire down, which sends what is
+// still queued.
 //
 //	go run ./examples/adopting/service   # listens on 127.0.0.1:8080
 package main
 
 import (
 	"context"
+	"errors"
 	"log"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfire/logfirehttp"
 )
 
 func main() {
-	ctx := context.Background()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	lf, err := logfire.Configure(ctx)
 	if err != nil {
 		log.Fatal(err)
@@ -24,7 +31,14 @@ func main() {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orders/{id}", getOrder)
-	log.Fatal(http.ListenAndServe("127.0.0.1:8080", logfirehttp.NewHandler(lf, mux, "orders")))
+	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: logfirehttp.NewHandler(lf, mux, "orders")}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Shutdown(context.Background())
+	}()
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		log.Print(err)
+	}
 }
 
 func getOrder(w http.ResponseWriter, r *http.Request) {
