@@ -241,3 +241,40 @@ func containsAny(s string, subs []string) bool {
 	}
 	return false
 }
+
+// TestFlushWithoutDeadlineDuringOutage: ForceFlush and Shutdown given a
+// context without a deadline, against a backend that never answers,
+// return once the batch export timeout has passed: the flush keeps the
+// records, Shutdown counts them as dropped.
+func TestFlushWithoutDeadlineDuringOutage(t *testing.T) {
+	clearEnv(t)
+	quietSelflog(t)
+	rcv := otlptest.New(t)
+	rcv.SetFault(otlptest.Hang)
+	lf := deliveryInstance(t, rcv.URL(), WithBatchExportTimeout(400*time.Millisecond))
+	want := emit(t, lf, 1)
+	returns := func(name string, f func(context.Context) error) error {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- f(context.Background()) }()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second): // a guard, not a speed target
+			t.Fatalf("%s(context.Background()) did not return against a hanging backend", name)
+			return nil
+		}
+	}
+	err := returns("ForceFlush", lf.ForceFlush)
+	var de *DeliveryError
+	if !errors.As(err, &de) || de.Buffered != (SignalCounts{Spans: int64(want.spans), Logs: int64(want.logs), MetricPoints: int64(want.points)}) {
+		t.Fatalf("ForceFlush: %v (%+v), want every record kept", err, de)
+	}
+	err = returns("Shutdown", lf.Shutdown)
+	if !errors.As(err, &de) || !errors.Is(err, ErrDropped) || de.Dropped[DropShutdown].Spans != int64(want.spans) {
+		t.Fatalf("Shutdown: %v (%+v), want every span counted as dropped", err, de)
+	}
+	if n := realSpans(rcv); n != 0 {
+		t.Errorf("%d spans accepted by a backend that never answers", n)
+	}
+}

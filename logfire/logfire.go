@@ -285,7 +285,9 @@ func (lf *Logfire) Config() config.Config {
 // and exports nothing. After Shutdown it does nothing and returns nil.
 //
 // While the backend is failing, ForceFlush tries it once, for a short
-// time (see WithOutageProbe), and keeps what it cannot send for later.
+// time (see WithOutageProbe), and keeps what it cannot send for later. A
+// ctx without a deadline is given one: the batch export timeout
+// (WithBatchExportTimeout; OTEL_BSP_EXPORT_TIMEOUT, 30 s by default).
 func (lf *Logfire) ForceFlush(ctx context.Context) error {
 	if lf == nil || lf.tp == nil {
 		return nil
@@ -300,6 +302,8 @@ func (lf *Logfire) ForceFlush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return wrapErr("flush", fmt.Errorf("not started: %w", err))
 	}
+	ctx, cancel := lf.bounded(ctx)
+	defer cancel()
 	fctx := delivery.WithFlush(ctx)
 	err := runConcurrently(fctx, []func(context.Context) error{
 		named("traces", lf.tp.ForceFlush),
@@ -315,6 +319,16 @@ func (lf *Logfire) ForceFlush(ctx context.Context) error {
 	return lf.redactError(joinErr(wrapErr("flush", err), lf.deliveryError("flush")))
 }
 
+// bounded returns ctx, or, if ctx has no deadline, ctx with one a batch
+// export timeout away (WithBatchExportTimeout, OTEL_BSP_EXPORT_TIMEOUT),
+// so that a flush or Shutdown against a backend that never answers ends.
+func (lf *Logfire) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, lf.cfg.BatchExportTimeout.Duration())
+}
+
 // flushMetrics flushes the metric readers added with options and
 // Logfire's own metric exports.
 func (lf *Logfire) flushMetrics(ctx context.Context) error {
@@ -326,7 +340,8 @@ func (lf *Logfire) flushMetrics(ctx context.Context) error {
 }
 
 // Shutdown flushes and stops the three providers, concurrently, bounded by
-// ctx, then sends what the retry buffer holds. It is safe to call more
+// ctx (or, if ctx has no deadline, by the batch export timeout, as for
+// ForceFlush), then sends what the retry buffer holds. It is safe to call more
 // than once and from several goroutines: the first call that starts the
 // work does it, and every later call returns its result. With ctx already
 // done, Shutdown returns ctx's error at once and changes nothing, so it can
@@ -350,6 +365,8 @@ func (lf *Logfire) Shutdown(ctx context.Context) error {
 		return wrapErr("shutdown", fmt.Errorf("not started: %w", err))
 	}
 	lf.shutdownOnce.Do(func() {
+		ctx, cancel := lf.bounded(ctx)
+		defer cancel()
 		sctx := delivery.WithShutdown(ctx)
 		err := runConcurrently(sctx, []func(context.Context) error{
 			named("traces", lf.tp.Shutdown),
