@@ -316,9 +316,6 @@ const (
 func WithRetryBuffer(b RetryBuffer) Option {
 	return optionFunc(func(s *settings) {
 		s.retryBuffer = delivery.BufferConfig{Memory: b.Memory, Disk: b.Disk, Dir: b.Dir}
-		if b.Disk == 0 {
-			s.retryBuffer.Disk = delivery.DefaultBufferDisk
-		}
 		s.retryBufferSet = true
 	})
 }

@@ -14,8 +14,8 @@ import (
 type BufferConfig struct {
 	// Memory is the most compressed request bytes kept in memory.
 	Memory int64
-	// Disk is the most bytes written to files once memory is full; 0 or
-	// less keeps everything in memory.
+	// Disk is the most bytes written to files once memory is full; 0
+	// means DefaultBufferDisk, less than 0 keeps everything in memory.
 	Disk int64
 	// Dir is the directory of those files. Empty: a new directory under
 	// os.TempDir(), made when first needed and removed by Close. Set: the
@@ -69,6 +69,9 @@ type Buffer struct {
 func newBuffer(cfg BufferConfig, counters *Counters, key string) *Buffer {
 	if cfg.Memory <= 0 {
 		cfg.Memory = DefaultBufferMemory
+	}
+	if cfg.Disk == 0 {
+		cfg.Disk = DefaultBufferDisk
 	}
 	b := &Buffer{cfg: cfg, counters: counters, key: key, claimed: map[*entry]bool{}}
 	if cfg.Dir != "" {

@@ -75,6 +75,30 @@ func TestBufferFullDropsTheOldest(t *testing.T) {
 	}
 }
 
+// TestBufferDefaultsSpillToFiles: a zero BufferConfig, what Configure
+// passes without WithRetryBuffer, writes files under os.TempDir() once its
+// 8 MiB of memory are full, and Close removes them.
+func TestBufferDefaultsSpillToFiles(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	var c Counters
+	b := newBuffer(BufferConfig{}, &c, "k")
+	const size = 1 << 20
+	for i := 1; i <= 10; i++ { // 10 MiB: 8 in memory, 2 in files
+		b.push(testEntry(Spans, i, size))
+	}
+	if b.disk != 2*size || b.dir == "" || !strings.HasPrefix(b.dir, os.TempDir()) {
+		t.Fatalf("%d bytes in files in %q, want %d under %s", b.disk, b.dir, 2*size, os.TempDir())
+	}
+	if s := c.Snapshot(); s.Buffered[Spans] != 55 || s.Dropped[Spans][BufferFull] != 0 {
+		t.Errorf("buffered %d, dropped %d; want 55 and 0", s.Buffered[Spans], s.Dropped[Spans][BufferFull])
+	}
+	dir := b.dir
+	b.close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the buffer's directory is still there after close: %v", err)
+	}
+}
+
 // TestBufferMemoryOnly: with Disk < 0 nothing is written.
 func TestBufferMemoryOnly(t *testing.T) {
 	var c Counters
