@@ -76,7 +76,10 @@ var ErrNoTimeLeft = errors.New("otellambdaflush: no time left before the invocat
 // without a word: there is nothing to report.
 func (f *Flusher) ForceFlush(ctx context.Context) error {
 	inv := invocationFrom(ctx)
-	return f.flush(ctx, inv.timedOut(), inv.failedHard())
+	// Without Start's (or Handler's) wrapping there is no invocation in
+	// ctx: nobody would see a panic or flush at SHUTDOWN, so
+	// WithBatchedFlush does not apply and every invocation flushes.
+	return f.flush(ctx, inv.timedOut(), inv == nil || inv.failedHard())
 }
 
 // flush is ForceFlush; quiet says that running out of time is expected and

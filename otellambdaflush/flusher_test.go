@@ -371,3 +371,33 @@ func TestBatchedFlush(t *testing.T) {
 		t.Errorf("after Shutdown: %d spans (%d twice), want 100", got, rcv.Duplicates(otlptest.Traces))
 	}
 }
+
+// TestBatchedFlushWithoutStart: a Flusher used on its own (Options, an
+// otellambda setup of the user's) sees no panics and no SIGTERM, so
+// WithBatchedFlush does not hold back its flushes: every invocation's
+// spans are delivered when it ends.
+func TestBatchedFlushWithoutStart(t *testing.T) {
+	clearEnv(t)
+	rcv := otlptest.New(t)
+	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()),
+		logfire.WithBatchScheduleDelay(time.Hour)) // no export but the flushes
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Shutdown(context.Background())
+	f := NewFlusher(lf, WithBatchedFlush(time.Hour))
+	for i := range 3 {
+		_, span := lf.Span(context.Background(), "work {i}", "i", i)
+		span.End()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err := f.ForceFlush(ctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rcv.Count(otlptest.Traces); got != i+1 {
+			t.Fatalf("after invocation %d: %d spans delivered, want %d", i, got, i+1)
+		}
+	}
+}

@@ -151,7 +151,10 @@ func WithXRay(m XRayMode) Option { return func(o *options) { o.xray = m } }
 // invocation, while the function keeps being invoked) and what each
 // invocation is billed (most pay nothing for the flush). A failed
 // invocation (a panic, a timeout) is always flushed at once. The default,
-// without this option, flushes after every invocation.
+// without this option, flushes after every invocation. It applies under
+// Start and Runtime.Handler only: with Options or NewFlusher (an
+// otellambda setup of your own, where nothing sees a panic or SIGTERM)
+// every invocation still flushes.
 func WithBatchedFlush(maxAge time.Duration) Option {
 	return func(o *options) { o.batchedMaxAge = maxAge }
 }
