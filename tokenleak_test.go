@@ -15,12 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logfire-go/sdk/internal/capture"
-
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/capture"
 	"github.com/logfire-go/sdk/internal/otlptest"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfiretest"

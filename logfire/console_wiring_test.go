@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/logfire-go/sdk/internal/capture"
-
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/capture"
 )
 
 // These tests go through Configure, as a program does, and check the exact

@@ -8,12 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logfire-go/sdk/internal/capture"
-
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/logfire-go/sdk/internal/capture"
 	"github.com/logfire-go/sdk/internal/otlptest"
 	"github.com/logfire-go/sdk/internal/selflog"
 )

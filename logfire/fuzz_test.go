@@ -11,13 +11,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/logfire-go/sdk/internal/capture"
-
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/capture"
 )
 
 // FuzzTemplate checks that formatting any template with any value never

@@ -12,13 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logfire-go/sdk/internal/capture"
-
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/capture"
 	"github.com/logfire-go/sdk/internal/otlptest"
 )
 

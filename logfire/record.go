@@ -90,6 +90,9 @@ func errorDescription(err error) string {
 // ExceptionFingerprint), by which Logfire groups exceptions into issues:
 // that is the record an exception is reported on, as in the Python SDK.
 func recordError(span trace.Span, err error, ts time.Time, markFailed bool) {
+	if !span.IsRecording() {
+		return // sampled out: the stack and fingerprint would be thrown away
+	}
 	frames := userFrames(2)
 	span.AddEvent("exception", trace.WithTimestamp(ts), trace.WithAttributes(
 		attribute.String("exception.type", fmt.Sprintf("%T", err)),

@@ -3,6 +3,7 @@ package logfire
 import (
 	"container/list"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"time"
@@ -183,6 +184,9 @@ func (s *settings) validateSampling() error {
 	}
 	if o.MaxBufferBytes < 0 || o.MaxBufferBytes > maxSamplingBuffer {
 		return fail("MaxBufferBytes is %d: accepted values are 0 (the default, 16 MiB) to %d bytes", o.MaxBufferBytes, maxSamplingBuffer)
+	}
+	if p, ok := o.Tail.(*LevelOrDuration); ok && p != nil {
+		o.Tail = *p
 	}
 	if r, ok := o.Tail.(LevelOrDuration); ok {
 		if !(r.BackgroundRate >= 0 && r.BackgroundRate <= 1) {
@@ -458,7 +462,15 @@ func (t *tailSampler) decide(id trace.TraceID, info SpanInfo) (keep bool) {
 	case !(rate > 0): // also NaN
 		return false
 	}
-	return sdktrace.TraceIDRatioBased(rate).ShouldSample(sdktrace.SamplingParameters{TraceID: id}).Decision == sdktrace.RecordAndSample
+	return traceIDBelow(id, rate)
+}
+
+// traceIDBelow reports whether id falls in the first rate of the trace id
+// space, as OpenTelemetry's TraceIDRatioBased sampler decides (from the
+// id's last 8 bytes), so that both agree on a trace; it is computed here
+// rather than by building that sampler for each decision.
+func traceIDBelow(id trace.TraceID, rate float64) bool {
+	return binary.BigEndian.Uint64(id[8:16])>>1 < uint64(rate*(1<<63))
 }
 
 // finish takes an undecided trace out of the buffer, not kept: sampled out,

@@ -2,18 +2,19 @@ package logfire
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/logfire-go/sdk/internal/capture"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/capture"
 	"github.com/logfire-go/sdk/internal/otlptest"
 )
 
@@ -295,6 +296,31 @@ func TestLevelOrDurationDefaults(t *testing.T) {
 	}
 }
 
+// TestTraceIDBelowAgreesWithOpenTelemetry: the tail sampler's rate
+// decision is OpenTelemetry's TraceIDRatioBased decision, trace by trace.
+func TestTraceIDBelowAgreesWithOpenTelemetry(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, rate := range []float64{0.001, 0.1, 0.25, 0.5, 0.9, 0.999} {
+		otel := sdktrace.TraceIDRatioBased(rate)
+		kept := 0
+		for range 2000 {
+			var id trace.TraceID
+			binary.BigEndian.PutUint64(id[:8], rng.Uint64())
+			binary.BigEndian.PutUint64(id[8:], rng.Uint64())
+			want := otel.ShouldSample(sdktrace.SamplingParameters{TraceID: id}).Decision == sdktrace.RecordAndSample
+			if got := traceIDBelow(id, rate); got != want {
+				t.Fatalf("rate %v, trace %s: %v, OpenTelemetry says %v", rate, id, got, want)
+			}
+			if want {
+				kept++
+			}
+		}
+		if rate == 0.5 && (kept < 900 || kept > 1100) {
+			t.Errorf("rate 0.5 kept %d of 2000", kept)
+		}
+	}
+}
+
 func TestWithSamplingErrors(t *testing.T) {
 	clearEnv(t)
 	cases := []struct {
@@ -305,6 +331,7 @@ func TestWithSamplingErrors(t *testing.T) {
 		{[]Option{WithTraceSampleRate(0.1), WithSampling(SamplingOptions{Tail: LevelOrDuration{BackgroundRate: 0.5}})}, "above the head sample rate 0.1"},
 		{[]Option{WithSampling(SamplingOptions{Tail: LevelOrDuration{}, MaxBufferBytes: -1})}, "MaxBufferBytes is -1"},
 		{[]Option{WithSampling(SamplingOptions{Tail: LevelOrDuration{Level: 99}})}, "Level is 99"},
+		{[]Option{WithSampling(SamplingOptions{Tail: &LevelOrDuration{BackgroundRate: 2}})}, "BackgroundRate is 2: accepted values are 0 to 1"},
 	}
 	for _, c := range cases {
 		_, err := Configure(context.Background(), append([]Option{WithSetDefault(false), WithConsole(false)}, c.opts...)...)

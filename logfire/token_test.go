@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logfire-go/sdk/internal/capture"
-
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -24,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/capture"
 	"github.com/logfire-go/sdk/internal/otlptest"
 	"github.com/logfire-go/sdk/internal/redact"
 )

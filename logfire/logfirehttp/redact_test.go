@@ -8,14 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logfire-go/sdk/internal/capture"
-
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/capture"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfire/logfirehttp"
 )
