@@ -62,6 +62,10 @@ type Buffer struct {
 	made     bool   // dir was made by us and is removed by Close
 	dirErr   error  // the directory could not be made: memory only
 	uid      uint64
+	// closed: close has run. What reaches the buffer after it (exports
+	// that ended after Shutdown's context) is handled as close handled
+	// what it found (see afterClose).
+	closed bool
 }
 
 // newBuffer returns a buffer for the destination named key (a hash that
@@ -146,6 +150,10 @@ func (b *Buffer) push(e *entry) {
 	defer b.mu.Unlock()
 	b.seq++
 	e.seq = b.seq
+	if b.closed {
+		b.afterClose(e, false)
+		return
+	}
 	if !b.place(e) {
 		return
 	}
@@ -158,6 +166,10 @@ func (b *Buffer) push(e *entry) {
 func (b *Buffer) pushFront(e *entry) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		b.afterClose(e, false)
+		return
+	}
 	if !b.place(e) {
 		return
 	}
@@ -172,6 +184,10 @@ func (b *Buffer) requeue(e *entry) {
 	defer b.mu.Unlock()
 	delete(b.claimed, e)
 	// Its memory or file is still accounted for: pop kept it.
+	if b.closed {
+		b.afterClose(e, true)
+		return
+	}
 	b.lists[e.signal] = append([]*entry{e}, b.lists[e.signal]...)
 	b.counters.Buffered(e.signal, e.count)
 }
@@ -366,6 +382,33 @@ func (b *Buffer) close() {
 	if b.made {
 		os.RemoveAll(b.dir)
 		b.dir, b.made = "", false
+	}
+	b.closed = true
+}
+
+// afterClose handles an entry that reaches the buffer after close as
+// close handled those it found: with a directory of the user's, it is
+// written there for the next process; otherwise (or if it cannot be) its
+// records are dropped for Shutdown. placed says that its memory or file
+// is accounted for already (a requeued entry). b.mu is held.
+func (b *Buffer) afterClose(e *entry, placed bool) {
+	if b.cfg.Dir != "" && e.path == "" && b.cfg.Disk > 0 && b.disk+e.size <= b.cfg.Disk {
+		if placed {
+			b.spillKept(e)
+		} else {
+			b.spill(e)
+		}
+	}
+	if b.cfg.Dir != "" && e.path != "" {
+		b.lists[e.signal] = append(b.lists[e.signal], e)
+		b.counters.Buffered(e.signal, e.count)
+		return
+	}
+	b.counters.Dropped(e.signal, Shutdown, e.count, "reached the retry buffer after shutdown")
+	if placed {
+		b.release(e)
+	} else {
+		b.forget(e)
 	}
 }
 

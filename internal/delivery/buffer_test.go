@@ -171,3 +171,45 @@ func TestBufferCloseDropsWithOwnDirectory(t *testing.T) {
 		t.Errorf("directory %s still there: %v", dir, err)
 	}
 }
+
+// TestBufferAfterClose: a request that reaches the buffer after close (an
+// export that outlived Shutdown's context) is never left counted as
+// buffered with nobody to send it: with a directory of our own its
+// records are dropped for Shutdown; with one of the user's it is written
+// there for the next process.
+func TestBufferAfterClose(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	var c Counters
+	b := newBuffer(BufferConfig{Memory: 100}, &c, "k")
+	b.close()
+	b.push(testEntry(Spans, 3, 10))
+	b.pushFront(testEntry(Logs, 2, 10))
+	s := c.Snapshot()
+	if s.Buffered[Spans] != 0 || s.Buffered[Logs] != 0 || s.Dropped[Spans][Shutdown] != 3 || s.Dropped[Logs][Shutdown] != 2 {
+		t.Errorf("own directory: buffered %v, dropped spans %d logs %d; want nothing buffered, 3 and 2 dropped",
+			s.Buffered, s.Dropped[Spans][Shutdown], s.Dropped[Logs][Shutdown])
+	}
+	if !b.isEmpty() || b.memBytes != 0 {
+		t.Errorf("own directory: the buffer holds %d bytes after close", b.memBytes)
+	}
+
+	dir := t.TempDir()
+	var c2 Counters
+	b2 := newBuffer(BufferConfig{Memory: 100, Dir: dir}, &c2, "k")
+	b2.push(testEntry(Metrics, 1, 10))
+	e, _ := b2.pop(Metrics) // being sent when Shutdown closes the buffer
+	b2.close()
+	b2.requeue(e)
+	b2.push(testEntry(Spans, 4, 10))
+	if s := c2.Snapshot(); s.Buffered[Metrics] != 1 || s.Buffered[Spans] != 4 || s.Dropped[Spans][Shutdown] != 0 {
+		t.Errorf("user's directory: buffered %v, dropped %d", s.Buffered, s.Dropped[Spans][Shutdown])
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "k-*"))
+	if len(files) != 2 {
+		t.Errorf("files in the user's directory: %v, want the two late requests", files)
+	}
+	next := newBuffer(BufferConfig{Memory: 100, Dir: dir}, &Counters{}, "k")
+	if p := next.pending(); p[Metrics] != 1 || p[Spans] != 4 {
+		t.Errorf("the next process finds %v", p)
+	}
+}
