@@ -279,25 +279,19 @@ func (b *Batcher[T]) run() {
 	timer := time.NewTimer(b.cfg.ScheduleDelay)
 	defer timer.Stop()
 	for {
-		fullOnly := false
 		select {
 		case <-b.stop:
 			return
 		case <-b.wake:
-			fullOnly = true
+			// Full batches go at once; the schedule is left alone, so that
+			// under sustained load the partial batch and the pending spans
+			// of open spans still go out every ScheduleDelay.
+			b.exportQueued(true)
 		case <-timer.C:
-		}
-		b.exportQueued(fullOnly)
-		if !fullOnly {
+			b.exportQueued(false)
 			b.exportExtra(b.ctx, b.cfg.ExportTimeout)
+			timer.Reset(b.cfg.ScheduleDelay)
 		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
-		timer.Reset(b.cfg.ScheduleDelay)
 	}
 }
 

@@ -140,3 +140,29 @@ func TestBatcherForceFlushExportsExtra(t *testing.T) {
 		t.Errorf("exported %v", got)
 	}
 }
+
+// TestBatcherScheduleUnderSustainedLoad: full batches arriving faster than
+// the schedule delay do not put off the scheduled export, which also
+// exports what extra returns (the pending spans of open spans).
+func TestBatcherScheduleUnderSustainedLoad(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var c Counters
+	var extras atomic.Int64
+	b := NewBatcher(BatcherConfig{MaxQueueBytes: 100000, MaxBatchLen: 4, ScheduleDelay: 50 * time.Millisecond}, Spans, &c, itemSize,
+		func(context.Context, []int) {},
+		func() []int { extras.Add(1); return nil })
+	// A full batch every 10 ms for up to 2 s, until the scheduled export
+	// has run a few times.
+	for i := 0; i < 200 && extras.Load() < 3; i++ {
+		for j := range 4 {
+			b.Enqueue(j)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := b.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := extras.Load(); n < 3 {
+		t.Errorf("the scheduled export ran %d times under a full batch every 10 ms, want it every 50 ms", n)
+	}
+}

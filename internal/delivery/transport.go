@@ -170,14 +170,19 @@ func (t *Transport) retryLoop() {
 	defer close(t.stopped)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	running := false // timer is set; a kick then leaves it as it is
 	for {
 		select {
 		case <-t.stop:
 			timer.Stop()
 			return
 		case <-t.kick:
-			timer.Reset(retryInterval)
+			if !running {
+				timer.Reset(retryInterval)
+				running = true
+			}
 		case <-timer.C:
+			running = false
 			if t.buffer.isEmpty() {
 				continue
 			}
@@ -186,6 +191,7 @@ func (t *Transport) retryLoop() {
 			cancel()
 			if !t.buffer.isEmpty() {
 				timer.Reset(retryInterval)
+				running = true
 			}
 		}
 	}
