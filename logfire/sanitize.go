@@ -310,18 +310,14 @@ func fixMetricData(d metricdata.Aggregation) metricdata.Aggregation {
 	case metricdata.Gauge[float64]:
 		fixPoints(d.DataPoints)
 	case metricdata.Histogram[int64]:
-		for i := range d.DataPoints {
-			d.DataPoints[i].Attributes = fixSet(d.DataPoints[i].Attributes)
-		}
+		fixHistogramPoints(d.DataPoints)
 	case metricdata.Histogram[float64]:
-		for i := range d.DataPoints {
-			d.DataPoints[i].Attributes = fixSet(d.DataPoints[i].Attributes)
-		}
+		fixHistogramPoints(d.DataPoints)
 	case metricdata.ExponentialHistogram[int64]:
-		for i := range d.DataPoints {
-			d.DataPoints[i].Attributes = fixSet(d.DataPoints[i].Attributes)
-		}
+		fixExponentialPoints(d.DataPoints)
 	case metricdata.ExponentialHistogram[float64]:
+		fixExponentialPoints(d.DataPoints)
+	case metricdata.Summary:
 		for i := range d.DataPoints {
 			d.DataPoints[i].Attributes = fixSet(d.DataPoints[i].Attributes)
 		}
@@ -330,6 +326,18 @@ func fixMetricData(d metricdata.Aggregation) metricdata.Aggregation {
 }
 
 func fixPoints[N int64 | float64](dps []metricdata.DataPoint[N]) {
+	for i := range dps {
+		dps[i].Attributes = fixSet(dps[i].Attributes)
+	}
+}
+
+func fixHistogramPoints[N int64 | float64](dps []metricdata.HistogramDataPoint[N]) {
+	for i := range dps {
+		dps[i].Attributes = fixSet(dps[i].Attributes)
+	}
+}
+
+func fixExponentialPoints[N int64 | float64](dps []metricdata.ExponentialHistogramDataPoint[N]) {
 	for i := range dps {
 		dps[i].Attributes = fixSet(dps[i].Attributes)
 	}

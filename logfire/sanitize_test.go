@@ -3,6 +3,7 @@ package logfire
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/logfire-go/sdk/internal/otlptest"
@@ -177,6 +179,54 @@ func checkValid(t *testing.T, what string, v any) {
 		for k, e := range x {
 			checkValid(t, what+" key", k)
 			checkValid(t, what, e)
+		}
+	}
+}
+
+// TestFixMetricDataEveryKind: invalid UTF-8 in a data point's attributes
+// is replaced for every kind of aggregation, Summary (from metric bridges)
+// included.
+func TestFixMetricDataEveryKind(t *testing.T) {
+	set := attribute.NewSet(attribute.String("k"+bad, "v"+bad))
+	aggs := []metricdata.Aggregation{
+		metricdata.Sum[int64]{DataPoints: []metricdata.DataPoint[int64]{{Attributes: set}}},
+		metricdata.Sum[float64]{DataPoints: []metricdata.DataPoint[float64]{{Attributes: set}}},
+		metricdata.Gauge[int64]{DataPoints: []metricdata.DataPoint[int64]{{Attributes: set}}},
+		metricdata.Gauge[float64]{DataPoints: []metricdata.DataPoint[float64]{{Attributes: set}}},
+		metricdata.Histogram[int64]{DataPoints: []metricdata.HistogramDataPoint[int64]{{Attributes: set}}},
+		metricdata.Histogram[float64]{DataPoints: []metricdata.HistogramDataPoint[float64]{{Attributes: set}}},
+		metricdata.ExponentialHistogram[int64]{DataPoints: []metricdata.ExponentialHistogramDataPoint[int64]{{Attributes: set}}},
+		metricdata.ExponentialHistogram[float64]{DataPoints: []metricdata.ExponentialHistogramDataPoint[float64]{{Attributes: set}}},
+		metricdata.Summary{DataPoints: []metricdata.SummaryDataPoint{{Attributes: set}}},
+	}
+	for _, a := range aggs {
+		var got attribute.Set
+		switch d := fixMetricData(a).(type) {
+		case metricdata.Sum[int64]:
+			got = d.DataPoints[0].Attributes
+		case metricdata.Sum[float64]:
+			got = d.DataPoints[0].Attributes
+		case metricdata.Gauge[int64]:
+			got = d.DataPoints[0].Attributes
+		case metricdata.Gauge[float64]:
+			got = d.DataPoints[0].Attributes
+		case metricdata.Histogram[int64]:
+			got = d.DataPoints[0].Attributes
+		case metricdata.Histogram[float64]:
+			got = d.DataPoints[0].Attributes
+		case metricdata.ExponentialHistogram[int64]:
+			got = d.DataPoints[0].Attributes
+		case metricdata.ExponentialHistogram[float64]:
+			got = d.DataPoints[0].Attributes
+		case metricdata.Summary:
+			got = d.DataPoints[0].Attributes
+		}
+		if got.Len() != 1 {
+			t.Fatalf("%T: %d attributes after fixing, want 1", a, got.Len())
+		}
+		for _, kv := range got.ToSlice() {
+			checkValid(t, fmt.Sprintf("%T attribute", a), string(kv.Key))
+			checkValid(t, fmt.Sprintf("%T value", a), kv.Value.AsString())
 		}
 	}
 }

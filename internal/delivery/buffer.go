@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -123,7 +124,7 @@ func (b *Buffer) load() {
 		}
 		found = append(found, &entry{signal: Signal(sig), seq: seq, count: count, size: info.Size(), path: filepath.Join(b.dir, name), plain: plain})
 	}
-	slices.SortFunc(found, func(x, y *entry) int { return compareSeq(x.seq, y.seq) })
+	slices.SortFunc(found, func(x, y *entry) int { return cmp.Compare(x.seq, y.seq) })
 	for _, e := range found {
 		b.uid++
 		e.uid = b.uid
@@ -132,16 +133,6 @@ func (b *Buffer) load() {
 		b.seq = max(b.seq, e.seq)
 		b.counters.Buffered(e.signal, e.count)
 	}
-}
-
-func compareSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // push adds e at the back of its signal's line.

@@ -18,8 +18,6 @@
 package delivery
 
 import (
-	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -212,15 +210,4 @@ func (s Snapshot) DroppedTotal(sig Signal) int64 {
 		n += v
 	}
 	return n
-}
-
-// describe renders per-signal counts as "3 spans, 2 logs".
-func describe(counts [numSignals]int64) string {
-	var parts []string
-	for _, sig := range Signals {
-		if counts[sig] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[sig], sig))
-		}
-	}
-	return strings.Join(parts, ", ")
 }
