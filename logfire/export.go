@@ -105,7 +105,14 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination, 
 		for _, d := range p.dests {
 			p.tail.counters = append(p.tail.counters, d.counters)
 		}
-		logfireSpans, eager, exporters, plain = []sdktrace.SpanProcessor{p.tail}, []sdktrace.SpanProcessor{p.tail}, nil, nil
+		logfireSpans, eager, exporters, plain = []sdktrace.SpanProcessor{p.tail}, nil, nil, nil
+		if len(s.logfireProcessors) > 0 {
+			// Only processors of the user's take pending spans as they
+			// come (the exporters make theirs when they export, from the
+			// spans the sampler hands on): the sampler gets them, to hold
+			// back with their trace, only for those.
+			eager = []sdktrace.SpanProcessor{p.tail}
+		}
 	}
 	if s.cfg.Console {
 		console := newConsole(s)
