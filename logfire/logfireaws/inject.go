@@ -17,12 +17,18 @@ import (
 // the number of messages that could not take the context, and reason says
 // why (for the last one).
 func inject(ctx context.Context, p propagation.TextMapPropagator, params any) (out any, skipped int, reason string) {
+	switch params.(type) {
+	case *sqs.SendMessageInput, *sqs.SendMessageBatchInput, *sns.PublishInput, *sns.PublishBatchInput,
+		*eventbridge.PutEventsInput, *lambda.InvokeInput:
+	default:
+		return params, 0, "" // no message (S3, DynamoDB, ...): nothing to do
+	}
+	if reflect.ValueOf(params).IsNil() {
+		return params, 0, ""
+	}
 	c := propagation.MapCarrier{}
 	p.Inject(ctx, c)
 	if len(c) == 0 {
-		return params, 0, ""
-	}
-	if v := reflect.ValueOf(params); v.Kind() == reflect.Pointer && v.IsNil() {
 		return params, 0, ""
 	}
 	switch in := params.(type) {
