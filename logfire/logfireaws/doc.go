@@ -44,8 +44,8 @@
 // forwarded from another message) is sent as it is. Every other message
 // gets the context unless it cannot hold it; then it is sent without it and
 // counted (see Skipped), and a line on stderr says so (at most one a
-// minute for the clients of one AppendMiddlewares call).
-// The call never fails because of this:
+// minute for the clients of one AppendMiddlewares call). No call fails
+// because a message cannot hold the context:
 //
 //   - an SQS or SNS message may have at most 10 message attributes: one
 //     that has too many to take the context's is skipped, and so is one
@@ -55,6 +55,10 @@
 //     has an "_otel" object without a traceparent, is skipped;
 //   - an Invoke whose client context is not base64-encoded JSON, or would
 //     grow past Lambda's 3,583 bytes, is skipped.
+//
+// The context counts toward the services' message size limits (about 100
+// bytes, more with tracestate and baggage): bodies are not measured, so a
+// message that was already that close to its limit may be refused.
 //
 // The AWS requests themselves also get the traceparent header, from
 // otelaws.
