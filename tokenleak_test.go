@@ -263,7 +263,7 @@ func TestExamplesLeakNoToken(t *testing.T) {
 		rcv := otlptest.New(t)
 		for _, v := range []string{"LOGFIRE_BASE_URL", "LOGFIRE_CONSOLE_COLORS", "OTEL_BSP_EXPORT_TIMEOUT",
 			"LOGFIRE_MIN_LEVEL", "LOGFIRE_RESOURCE_ATTRIBUTES", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
-			for _, tok := range []string{leakToken, leakLegacy, "https://user:" + leakLegacy + "@example.com"} {
+			for _, tok := range []string{leakToken, leakLegacy, "https://user:" + leakLegacy + "@collector.invalid"} {
 				env := append(tokenEnv(rcv), v+"="+tok)
 				stdout, stderr, err := runExample(t, bin("basic"), time.Minute, nil, env...)
 				if err == nil {
@@ -335,7 +335,7 @@ func TestHelpersLeakNoToken(t *testing.T) {
 	}
 	noToken(t, "a destination", config.Destination{Token: leakToken, BaseURL: "https://" + leakLegacy + "@x"}.String())
 	_, err = logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithToken(leakToken),
-		logfire.WithBaseURL("https://u:"+leakLegacy+"@example.com"))
+		logfire.WithBaseURL("https://u:"+leakLegacy+"@collector.invalid"))
 	if err == nil {
 		t.Fatal("accepted")
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -40,13 +41,38 @@ func buildExample(tb testing.TB, name string) string {
 }
 
 // buildRepoPackage builds the package at pkg, relative to the repository
-// root (e.g. "./otellambdaflush/testdata/fn"), with the SDK's own go.mod as
-// a user would, the way Lambda runs a function (lambdatest.Build: static,
-// Linux, -tags lambda.norpc; the other programs run as well built so), and
-// returns the binary's path.
+// root (e.g. "./examples/basic"), with the SDK's own go.mod as a user
+// would, for this machine, and returns the binary's path.
 func buildRepoPackage(tb testing.TB, pkg string) string {
 	tb.Helper()
+	return buildProgram(tb, repoRoot(tb), pkg)
+}
+
+// buildFunction builds the Lambda function at pkg, relative to the
+// repository root, the way Lambda runs one (lambdatest.Build: static,
+// Linux, -tags lambda.norpc), and returns the binary's path. It skips the
+// test where the emulator cannot run.
+func buildFunction(tb testing.TB, pkg string) string {
+	tb.Helper()
 	return lambdatest.Build(tb, pkg, lambdatest.BuildIn(repoRoot(tb)))
+}
+
+// buildProgram builds the package pkg of the module in dir for this
+// machine into the test's temporary directory.
+func buildProgram(tb testing.TB, dir, pkg string) string {
+	tb.Helper()
+	out := filepath.Join(tb.TempDir(), filepath.Base(pkg))
+	if runtime.GOOS == "windows" {
+		out += ".exe"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return out
 }
 
 // result is what a run of an example printed and how it ended.

@@ -47,8 +47,8 @@ import (
 //	cd e2e && go test -run '^$' -bench BenchmarkLambdaLatency -benchtime 400x .
 func BenchmarkLambdaLatency(b *testing.B) {
 	const spans = "20"
-	plain := buildRepoPackage(b, "./otellambdaflush/testdata/plainotellambda")
-	fn := buildRepoPackage(b, "./otellambdaflush/testdata/fn")
+	plain := buildFunction(b, "./otellambdaflush/testdata/plainotellambda")
+	fn := buildFunction(b, "./otellambdaflush/testdata/fn")
 	for _, backend := range []struct {
 		name  string
 		delay time.Duration
@@ -135,7 +135,7 @@ func benchInvocations(b *testing.B, bin string, env []string) {
 //
 //	cd e2e && go test -run '^$' -bench BenchmarkLambdaFlushPolicy -benchtime 1x .
 func BenchmarkLambdaFlushPolicy(b *testing.B) {
-	fn := buildRepoPackage(b, "./otellambdaflush/testdata/fn")
+	fn := buildFunction(b, "./otellambdaflush/testdata/fn")
 	for _, rate := range []struct {
 		name string
 		n    int

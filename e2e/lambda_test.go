@@ -212,7 +212,7 @@ func exampleSpans(spans []collector.Span, inv *lambdatest.Invocation, command st
 func TestLambdaExample(t *testing.T) {
 	const n = 200
 	c := collector.Start(t)
-	bin := buildExample(t, "lambda")
+	bin := buildFunction(t, "./examples/lambda")
 	e := startLambda(t, bin, 3*time.Second, logfireEnv(c.Endpoint())...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -308,7 +308,7 @@ func TestLambdaExample(t *testing.T) {
 func TestLambdaPlainOTelIsLate(t *testing.T) {
 	const n = 200
 	c := collector.Start(t)
-	bin := buildRepoPackage(t, "./otellambdaflush/testdata/plainotellambda")
+	bin := buildFunction(t, "./otellambdaflush/testdata/plainotellambda")
 	e := startLambda(t, bin, 3*time.Second, "OTEL_EXPORTER_OTLP_ENDPOINT", c.Endpoint())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -415,7 +415,7 @@ func testBackendFault(t *testing.T, fault proxyMode) {
 		return nil
 	}))
 	proxy := startSwitchProxy(t, c.Endpoint())
-	bin := buildExample(t, "lambda")
+	bin := buildFunction(t, "./examples/lambda")
 	e := startLambda(t, bin, timeout, logfireEnv(proxy.URL())...)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -534,7 +534,7 @@ func testBackendFault(t *testing.T, fault proxyMode) {
 // before the error is posted).
 func TestLambdaExampleRecordsErrors(t *testing.T) {
 	c := collector.Start(t)
-	bin := buildExample(t, "lambda")
+	bin := buildFunction(t, "./examples/lambda")
 	e := startLambda(t, bin, 3*time.Second, logfireEnv(c.Endpoint())...)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -50,7 +50,7 @@ func msFind(t *testing.T, spans []collector.Span, service, name string) collecto
 // trace id of the front's request span, with the right parents.
 func TestMultiserviceOneTrace(t *testing.T) {
 	c := collector.Start(t)
-	fn := buildExample(t, "lambda")
+	fn := buildFunction(t, "./examples/lambda")
 	bin := buildExample(t, "multiservice")
 
 	run := runExample(t, bin, 2*time.Minute,
@@ -136,7 +136,7 @@ func TestMultiserviceOneTrace(t *testing.T) {
 // msLambda runs examples/lambda under the emulator, exporting to c.
 func msLambda(t *testing.T, c *collector.Collector) *lambdatest.Emulator {
 	t.Helper()
-	return lambdatest.Start(t, buildExample(t, "lambda"),
+	return lambdatest.Start(t, buildFunction(t, "./examples/lambda"),
 		lambdatest.WithFunctionName(msFunction),
 		lambdatest.WithTimeout(10*time.Second),
 		lambdatest.WithEnv("LOGFIRE_TOKEN", msToken),

@@ -183,8 +183,8 @@ func TestPipelineOneTrace(t *testing.T) {
 	sqsJSON := startSQSJSON(t, g, &sent)
 
 	ordersBin := buildRepoPackage(t, "./examples/pipeline/orders")
-	fulfilBin := buildRepoPackage(t, "./examples/pipeline/fulfil")
-	notifyBin := buildRepoPackage(t, "./examples/pipeline/notify")
+	fulfilBin := buildFunction(t, "./examples/pipeline/fulfil")
+	notifyBin := buildFunction(t, "./examples/pipeline/notify")
 
 	orders := startOrders(t, ordersBin, append(awsEnv("SQS", sqsJSON),
 		"LOGFIRE_TOKEN="+pipelineToken, "LOGFIRE_BASE_URL="+c.Endpoint(), "LOGFIRE_CONSOLE=true",
@@ -195,7 +195,8 @@ func TestPipelineOneTrace(t *testing.T) {
 
 	// A customer's request, with no trace context: the orders service's
 	// request span is the root.
-	resp, err := http.Post(orders.url+"/orders", "application/json", strings.NewReader(`{"item":"widget","quantity":2}`))
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Post(orders.url+"/orders", "application/json", strings.NewReader(`{"item":"widget","quantity":2}`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/logfire-go/sdk/e2e/collector"
-	"github.com/logfire-go/sdk/otellambdaflush/lambdatest"
 )
 
 // The load generators of scripts/bench (internal/cmd/rate and
@@ -54,7 +53,7 @@ type benchCollector struct {
 // its final counts.
 func startBenchCollector(t *testing.T) *benchCollector {
 	t.Helper()
-	bin := lambdatest.Build(t, "./cmd/benchcollector")
+	bin := buildProgram(t, ".", "./cmd/benchcollector")
 	cmd := exec.Command(bin)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -77,8 +76,20 @@ func startBenchCollector(t *testing.T) *benchCollector {
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		var final string
-		for l := range lines { // until stdout closes, at exit
-			final = l
+		timeout := time.After(10 * time.Second)
+	read:
+		for { // until stdout closes, at exit
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					break read
+				}
+				final = l
+			case <-timeout:
+				_ = cmd.Process.Kill()
+				t.Errorf("benchcollector did not exit within 10s of SIGTERM")
+				break read
+			}
 		}
 		go func() { exited <- cmd.Wait() }()
 		select {
@@ -201,17 +212,22 @@ func TestRateGenerators(t *testing.T) {
 	}
 	t.Run("refuses", func(t *testing.T) {
 		before := c.counts(t)
+		const loopbackOnly = "accepted values are http://127.0.0.1:PORT"
 		for _, tc := range []struct {
 			env  []string
 			args []string
+			want string // in its error
 		}{
-			{nil, []string{"-mode", "otel-2attrs", "-endpoint", "http://example.com:4318"}},
-			{nil, []string{"-mode", "otel-2attrs", "-endpoint", c.otlp + "/v1"}},
-			{nil, []string{"-mode", "no-such-mode", "-endpoint", c.otlp}},
-			{[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + c.otlp}, []string{"-mode", "logfire-info", "-endpoint", c.otlp}},
+			// A name that never resolves (RFC 2606), should the check
+			// ever let it through.
+			{nil, []string{"-mode", "otel-2attrs", "-endpoint", "http://collector.invalid:4318"}, loopbackOnly},
+			{nil, []string{"-mode", "otel-2attrs", "-endpoint", c.otlp + "/v1"}, loopbackOnly},
+			{nil, []string{"-mode", "no-such-mode", "-endpoint", c.otlp}, `-mode "no-such-mode": accepted values are`},
+			{[]string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + c.otlp}, []string{"-mode", "logfire-info", "-endpoint", c.otlp}, "OTEL_EXPORTER_OTLP_ENDPOINT is set"},
 		} {
-			if _, err := runGenerator(t, t.TempDir(), tc.env, rate, append(tc.args, "-duration", "100ms")...); err == nil {
-				t.Errorf("rate %q with %q ran; want an error", tc.args, tc.env)
+			_, err := runGenerator(t, t.TempDir(), tc.env, rate, append(tc.args, "-duration", "100ms")...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("rate %q with %q: %v; want an error saying %q", tc.args, tc.env, err, tc.want)
 			}
 		}
 		if got := c.counts(t).Sub(before); got != (collector.Counts{}) {
