@@ -4,8 +4,9 @@
 // Lambda freezes the process the moment an invocation is complete, so
 // telemetry still queued in a batch processor is sent minutes later, when a
 // later invocation thaws the process, or never. This package flushes the
-// traces, metrics and logs of a *logfire.Logfire after every invocation,
-// after the invocation span has ended, bounded by the invocation deadline so
+// traces, metrics and logs of a *logfire.Logfire after every invocation
+// (or, with WithBatchedFlush, once a batch is full or a given time has
+// passed), after the invocation span has ended, bounded by the invocation deadline so
 // a slow or dead backend never turns a success into a timeout.
 //
 // The one-call path wraps a handler and starts the Lambda runtime:

@@ -24,6 +24,9 @@ import (
 //     lf's propagator;
 //   - a batch of SQS or SNS records gives no parent but one link per
 //     record's context (EventLinksWith);
+//   - a direct invocation (the AWS SDK's Invoke) with no context in its
+//     event continues the one in its client context's "custom" object
+//     (see InvocationPropagator);
 //   - when the event brings no trace context of its own, the invocation's
 //     X-Ray context is a link, or the parent, or neither, as xray says
 //     (XRayMode), and its Sampled flag never decides whether spans are

@@ -245,8 +245,9 @@ func latest(a, b time.Time) time.Time {
 	return b
 }
 
-// sizeAt is sizes[n], or a size that fills any batch when there is none
-// (so a batch that took every record is not mistaken for a full one).
+// sizeAt is sizes[n], or 0 when there is none: a batch that took every
+// record then has no next record that would have overfilled it, and is
+// not mistaken for a full one.
 func sizeAt(sizes []int, n int) int {
 	if n < len(sizes) {
 		return sizes[n]

@@ -88,7 +88,7 @@ func (b *Breaker) succeeded() {
 const openAfter = 3
 
 // failed records a request that failed for cause; wait is a Retry-After
-// the backend asked for (0 if none). The breaker opens at once if now is
+// the backend asked for (0 if none). The breaker opens at once if open is
 // set (the backend is down, or an export gave up), else after openAfter
 // failures in a row.
 func (b *Breaker) failed(cause string, wait time.Duration, now time.Time, open bool) {

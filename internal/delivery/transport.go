@@ -74,8 +74,8 @@ const (
 // destination. It takes each uncompressed OTLP protobuf request an
 // exporter makes and delivers it: split if too large, gzip-compressed,
 // retried within the request's context, kept in the retry buffer when that
-// is not enough, and sent again, oldest first, before later requests of
-// the same signal. It answers the exporter 200 once the request's records
+// is not enough, and sent again, oldest first (by a flush before the
+// flush's own requests; in the background by the retry loop). It answers the exporter 200 once the request's records
 // are delivered, buffered or counted as dropped: what became of them is in
 // the Counters, not in the exporter's error.
 type Transport struct {
