@@ -151,19 +151,30 @@ func sourceLine(f runtime.Frame) string {
 }
 
 // Bounds of the source cache: files larger than maxSourceBytes are not
-// read, and past maxSourceFiles files are read again each time rather than
-// kept (the result is the same, only slower).
+// read, and past maxSourceLines cached lines a line is read again each time
+// rather than kept (the result is the same, only slower). Only the lines
+// fingerprints use are kept, not whole files.
 const (
 	maxSourceBytes = 1 << 20
-	maxSourceFiles = 256
+	maxSourceLines = 4096
 )
 
-// sources caches the lines of the source files fingerprints read.
+// sources caches the source lines fingerprints read.
 var sources sourceCache
 
 type sourceCache struct {
 	mu    sync.Mutex
-	files map[string][]string // nil value: not readable
+	lines map[sourceKey]sourceLineOf
+}
+
+type sourceKey struct {
+	file string
+	line int
+}
+
+type sourceLineOf struct {
+	text string
+	ok   bool // false: the file or the line could not be read
 }
 
 // line returns line n (1-based) of file, trimmed.
@@ -171,45 +182,41 @@ func (c *sourceCache) line(file string, n int) (string, bool) {
 	if file == "" || n <= 0 {
 		return "", false
 	}
+	k := sourceKey{file, n}
 	c.mu.Lock()
-	lines, cached := c.files[file]
+	l, cached := c.lines[k]
 	c.mu.Unlock()
 	if !cached {
-		lines = readLines(file)
+		l.text, l.ok = readLine(file, n)
 		c.mu.Lock()
-		if c.files == nil {
-			c.files = map[string][]string{}
+		if c.lines == nil {
+			c.lines = map[sourceKey]sourceLineOf{}
 		}
-		if len(c.files) < maxSourceFiles {
-			c.files[file] = lines
+		if len(c.lines) < maxSourceLines {
+			c.lines[k] = l
 		}
 		c.mu.Unlock()
 	}
-	if n > len(lines) {
-		return "", false
-	}
-	return lines[n-1], true
+	return l.text, l.ok
 }
 
-// readLines reads a source file into trimmed lines; nil if it cannot be
-// read or is too large.
-func readLines(file string) []string {
+// readLine reads line n (1-based) of a source file, trimmed; false if the
+// file cannot be read, is too large, or is shorter.
+func readLine(file string, n int) (string, bool) {
 	fh, err := os.Open(file)
 	if err != nil {
-		return nil
+		return "", false
 	}
 	defer fh.Close()
 	if st, err := fh.Stat(); err != nil || !st.Mode().IsRegular() || st.Size() > maxSourceBytes {
-		return nil
+		return "", false
 	}
-	var lines []string
 	sc := bufio.NewScanner(fh)
 	sc.Buffer(make([]byte, 0, 64<<10), maxSourceBytes)
-	for sc.Scan() {
-		lines = append(lines, strings.TrimSpace(sc.Text()))
+	for i := 1; sc.Scan(); i++ {
+		if i == n {
+			return strings.TrimSpace(sc.Text()), true
+		}
 	}
-	if sc.Err() != nil {
-		return nil
-	}
-	return lines
+	return "", false
 }
