@@ -291,7 +291,7 @@ func (sc *scrubber) stringValue(prefix []string, k string, s string, notes *[]sc
 		var inner string
 		if json.Unmarshal([]byte(t), &inner) == nil {
 			red := sc.redact(path, attribute.StringValue(inner), m, notes)
-			return attribute.StringValue(jsonStringLiteral(red.AsString())), true
+			return attribute.StringValue(quoteJSON(red.AsString())), true
 		}
 	}
 	if t := strings.TrimSpace(s); len(t) > 1 && (t[0] == '{' || t[0] == '[') {
@@ -391,14 +391,4 @@ func notesValue(existing string, notes []scrubNote) string {
 	all = append(all, notes...)
 	b, _ := json.Marshal(all)
 	return string(b)
-}
-
-// jsonStringLiteral encodes s as a JSON string, leaving <, > and & as they
-// are (as the SDK's JSON values do).
-func jsonStringLiteral(s string) string {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return strings.TrimSuffix(b.String(), "\n")
 }

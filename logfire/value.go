@@ -168,10 +168,10 @@ func reflectValue(v any) (attribute.Value, string) {
 	case reflect.Struct, reflect.Array:
 	default:
 		// Channels, functions and other values JSON cannot encode.
-		return attribute.StringValue(fmt.Sprintf("[unserializable %T]", v)), schemaPlain
+		return attribute.StringValue(unserializable(v)), schemaPlain
 	}
 	val, schema := jsonValue(v)
-	if val.AsString() == unserializable(v) && rv.Kind() == reflect.Map {
+	if rv.Kind() == reflect.Map && val.AsString() == unserializable(v) {
 		// encoding/json takes only string, integer and TextMarshaler keys;
 		// other keys are written as fmt prints them.
 		val, schema = jsonValue(stringKeys(rv))
