@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,9 +49,12 @@ func clientContextWith(cc string, c propagation.MapCarrier) (string, string) {
 		}
 	}
 	key := "custom" // aws-lambda-go matches it without regard to case
-	for k := range doc {
-		if strings.EqualFold(k, key) {
-			key = k
+	if _, exact := doc[key]; !exact {
+		for _, k := range slices.Sorted(maps.Keys(doc)) { // the same one every time
+			if strings.EqualFold(k, key) {
+				key = k
+				break
+			}
 		}
 	}
 	custom := map[string]json.RawMessage{}
