@@ -68,7 +68,8 @@ func newConsole(s *settings) *console.Processor {
 }
 
 // newPipelines builds one OTLP/HTTP exporter per signal and destination,
-// behind the pending-span processor and sc (nil: scrubbing off). Creating
+// behind the pending-span processor and sc (which, with scrubbing off,
+// still redacts tokens and URL attributes). Creating
 // an exporter opens no connection.
 func newPipelines(ctx context.Context, s *settings, dests []config.Destination, sc *scrubber, hooks deliveryHooks) (*pipelines, error) {
 	p := &pipelines{}
@@ -216,8 +217,8 @@ func newDestination(ctx context.Context, s *settings, dc config.Destination, sc 
 	}, nil
 }
 
-// withScrubbing puts sc in front of ps; with sc nil (scrubbing off) it
-// returns ps.
+// withScrubbing puts sc in front of ps (with sc nil, which Configure never
+// passes, it returns ps).
 func withScrubbing(sc *scrubber, ps []sdktrace.SpanProcessor) []sdktrace.SpanProcessor {
 	if sc == nil || len(ps) == 0 {
 		return ps

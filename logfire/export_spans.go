@@ -26,7 +26,7 @@ type spanExporter struct {
 	queue *delivery.Batcher[sdktrace.ReadOnlySpan]
 	open  openSpans
 	cnt   *delivery.Counters
-	sc    *scrubber            // nil: scrubbing off
+	sc    *scrubber            // never nil from Configure; with scrubbing off it redacts tokens and URLs
 	ids   sdktrace.IDGenerator // of pending spans' ids; nil: random
 }
 

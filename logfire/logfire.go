@@ -48,7 +48,7 @@ type Logfire struct {
 	lp       *sdklog.LoggerProvider
 	tracer   trace.Tracer
 	minLevel Level
-	scrubber *scrubber // nil with scrubbing off
+	scrubber *scrubber // tokens and URLs always; patterns with scrubbing on; nil only in a zero Logfire
 
 	propagator propagation.TextMapPropagator // see Propagator
 
