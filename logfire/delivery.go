@@ -109,6 +109,10 @@ func (s SignalStats) DroppedTotal() int64 {
 // counts once per destination. With export off (no token), everything is
 // zero.
 type DeliveryStats struct {
+	// Spans counts spans and logs of the Logfire API, and the pending
+	// spans sent for spans still open at an export (a pending span made
+	// redundant by its span's end in the same export is not sent, and not
+	// counted as delivered or dropped).
 	Spans SignalStats
 	Logs  SignalStats
 	// Metrics counts metric data points.
