@@ -139,7 +139,7 @@ type deliveryHooks struct {
 	outage *selflog.Limiter
 }
 
-func newDestination(ctx context.Context, s *settings, dc config.Destination, sc *scrubber, hooks deliveryHooks) (*destination, error) {
+func newDestination(ctx context.Context, s *settings, dc config.Destination, sc *scrubber, hooks deliveryHooks) (_ *destination, err error) {
 	counters := &delivery.Counters{OnDrop: hooks.onDrop}
 	where := redactedURL(dc.BaseURL)
 	tr, err := delivery.NewTransport(delivery.Config{
@@ -163,6 +163,11 @@ func newDestination(ctx context.Context, s *settings, dc config.Destination, sc 
 	if err != nil {
 		return nil, fmt.Errorf("logfire: the exporter for %s: %w", dc, err)
 	}
+	defer func() {
+		if err != nil {
+			tr.Close() // its retry loop, with no exporter to serve
+		}
+	}()
 	client := &http.Client{Transport: tr}
 
 	te, err := otlptracehttp.New(ctx,

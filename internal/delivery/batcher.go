@@ -85,6 +85,9 @@ type Batcher[T any] struct {
 	// extra, if set, returns records to add to an export that is not
 	// just draining full batches (pending spans of spans still open).
 	extra func() []T
+	// fullCause is the reason given for a record dropped while the queue
+	// is full, made once.
+	fullCause string
 
 	mu       sync.Mutex
 	items    []T
@@ -126,6 +129,7 @@ func NewBatcher[T any](cfg BatcherConfig, sig Signal, counters *Counters, sizeOf
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	go b.run()
+	b.fullCause = fmt.Sprintf("the export queue was full (%d bytes) and the backend did not take records fast enough", b.cfg.MaxQueueBytes)
 	return b
 }
 
@@ -170,7 +174,7 @@ func (b *Batcher[T]) Enqueue(item T) {
 				b.overflow = true
 			}
 			b.mu.Unlock()
-			b.counters.Dropped(b.signal, QueueFull, 1, b.fullCause())
+			b.counters.Dropped(b.signal, QueueFull, 1, b.fullCause)
 			return
 		}
 		space := b.space
@@ -198,10 +202,6 @@ func (b *Batcher[T]) Enqueue(item T) {
 		default:
 		}
 	}
-}
-
-func (b *Batcher[T]) fullCause() string {
-	return fmt.Sprintf("the export queue was full (%d bytes) and the backend did not take records fast enough", b.cfg.MaxQueueBytes)
 }
 
 // take removes up to one batch from the front of the queue and counts it

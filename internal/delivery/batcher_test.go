@@ -92,8 +92,9 @@ func TestBatcherDropsWhileExportStalls(t *testing.T) {
 func TestBatcherShutdownCountsWhatIsLeft(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	var c Counters
+	var taken atomic.Int64 // by exports, which account for them themselves
 	b := NewBatcher(BatcherConfig{MaxQueueBytes: 1 << 20, MaxBatchLen: 3, ScheduleDelay: time.Hour}, Logs, &c, itemSize,
-		func(ctx context.Context, batch []int) { <-ctx.Done() }, nil)
+		func(ctx context.Context, batch []int) { taken.Add(int64(len(batch))); <-ctx.Done() }, nil)
 	for i := range 10 {
 		b.Enqueue(i)
 	}
@@ -106,8 +107,9 @@ func TestBatcherShutdownCountsWhatIsLeft(t *testing.T) {
 	s := c.Snapshot()
 	// 10 records: some were taken by exports (the transport accounts for
 	// those), the rest is counted here; nothing is queued any more.
-	if s.Queued[Logs] != 0 || s.Dropped[Logs][Shutdown] == 0 {
-		t.Errorf("queued %d, dropped %d", s.Queued[Logs], s.Dropped[Logs][Shutdown])
+	if s.Queued[Logs] != 0 || s.Dropped[Logs][Shutdown] == 0 || taken.Load()+s.Dropped[Logs][Shutdown] != 10 {
+		t.Errorf("queued %d, taken by exports %d, dropped %d; want 0 queued and taken + dropped = 10",
+			s.Queued[Logs], taken.Load(), s.Dropped[Logs][Shutdown])
 	}
 	b.Enqueue(99)
 	if got := c.Snapshot().Dropped[Logs][Shutdown]; got != s.Dropped[Logs][Shutdown]+1 {
