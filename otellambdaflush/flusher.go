@@ -25,6 +25,8 @@ type Flusher struct {
 	// last is when the last flush ran (Unix nanoseconds), for
 	// WithBatchedFlush.
 	last atomic.Int64
+	// batch is a full batch of spans or logs, for WithBatchedFlush.
+	batch int64
 }
 
 // NewFlusher returns a flusher for lf.
@@ -33,7 +35,10 @@ func NewFlusher(lf *logfire.Logfire, opts ...Option) *Flusher {
 }
 
 func newFlusher(lf *logfire.Logfire, o options) *Flusher {
-	f := &Flusher{lf: lf, opts: o}
+	f := &Flusher{lf: lf, opts: o, batch: 512}
+	if lf != nil && lf.Config().BatchMaxExportSize > 0 {
+		f.batch = int64(lf.Config().BatchMaxExportSize)
+	}
 	f.last.Store(time.Now().UnixNano())
 	return f
 }
@@ -51,11 +56,7 @@ func (f *Flusher) due(now time.Time) bool {
 		return true
 	}
 	st := f.lf.DeliveryStats()
-	batch := int64(f.lf.Config().BatchMaxExportSize)
-	if batch <= 0 {
-		batch = 512
-	}
-	return st.Spans.Queued >= batch || st.Logs.Queued >= batch || st.Spans.Buffered+st.Logs.Buffered+st.Metrics.Buffered > 0
+	return st.Spans.Queued >= f.batch || st.Logs.Queued >= f.batch || st.Spans.Buffered+st.Logs.Buffered+st.Metrics.Buffered > 0
 }
 
 // ErrNoTimeLeft is returned when the deadline leaves no time to flush.

@@ -19,12 +19,9 @@ const otelField = "_otel"
 // injectPutEvents returns a copy of in whose entries' details carry c
 // under "_otel".
 func injectPutEvents(in *eventbridge.PutEventsInput, c propagation.MapCarrier) (any, int, string) {
+	ctx, _ := json.Marshal(map[string]string(c)) // a map of strings always encodes
 	out := *in
 	out.Entries = slices.Clone(in.Entries)
-	ctx, err := json.Marshal(map[string]string(c))
-	if err != nil {
-		return in, len(in.Entries), "the trace context is not JSON: " + err.Error()
-	}
 	skipped, why := 0, ""
 	for i := range out.Entries {
 		d, reason := detailWithContext(out.Entries[i].Detail, ctx)
