@@ -48,6 +48,8 @@ type bound struct {
 	duration bool
 	min, max int64
 	get      func(*Config) int64
+	// zeroInCode: code may also set 0, and what it means.
+	zeroInCode string
 }
 
 // bounds lists every numeric setting with its range.
@@ -57,7 +59,8 @@ var bounds = []bound{
 	{env: "OTEL_BSP_EXPORT_TIMEOUT", option: "logfire.WithBatchExportTimeout", duration: true,
 		min: int64(time.Millisecond), max: int64(MaxExportTimeout), get: func(c *Config) int64 { return int64(c.BatchExportTimeout) }},
 	{env: "OTEL_BSP_MAX_QUEUE_SIZE", option: "logfire.WithBatchSizes",
-		min: 1, max: MaxBatchQueueSize, get: func(c *Config) int64 { return int64(c.BatchMaxQueueSize) }},
+		min: 1, max: MaxBatchQueueSize, get: func(c *Config) int64 { return int64(c.BatchMaxQueueSize) },
+		zeroInCode: "no bound but the bytes"},
 	{env: "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", option: "logfire.WithBatchSizes",
 		min: 1, max: MaxBatchExportSize, get: func(c *Config) int64 { return int64(c.BatchMaxExportSize) }},
 	{env: "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", option: "config.Config.AttributeValueLengthLimit",
@@ -112,11 +115,10 @@ func (b bound) checkEnv(c *Config, getenv func(string) string) error {
 }
 
 // checkCode returns an error naming the code option if c's value is out
-// of range. The queue size may also be 0 (the default: no bound but the
-// bytes).
+// of range (or, where zeroInCode says so, 0).
 func (b bound) checkCode(c *Config) error {
 	v := b.get(c)
-	if v >= b.min && v <= b.max || (b.env == "OTEL_BSP_MAX_QUEUE_SIZE" && v == 0) {
+	if v >= b.min && v <= b.max || (b.zeroInCode != "" && v == 0) {
 		return nil
 	}
 	shown := fmt.Sprint(v)
@@ -124,8 +126,8 @@ func (b bound) checkCode(c *Config) error {
 		shown = time.Duration(v).String()
 	}
 	accepted := b.acceptedInCode()
-	if b.env == "OTEL_BSP_MAX_QUEUE_SIZE" {
-		accepted += ", or 0 (no bound but the bytes)"
+	if b.zeroInCode != "" {
+		accepted += ", or 0 (" + b.zeroInCode + ")"
 	}
 	return &Error{Setting: b.option, Err: fmt.Errorf("%s is out of range: %s", shown, accepted)}
 }
