@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -119,30 +118,23 @@ func Start(t testing.TB, opts ...Option) *Collector {
 	}
 	c := &Collector{reject: o.reject, changed: make(chan struct{})}
 
-	// A free port is found by binding and releasing it; another process may
-	// take it in between, so try a few times.
-	var lastErr error
-	for range 5 {
-		port, err := freePort()
-		if err != nil {
-			t.Fatalf("collector: finding a free port: %v", err)
-		}
-		stop, err := c.start(port, o)
-		if err == nil {
-			c.endpoint = "http://127.0.0.1:" + strconv.Itoa(port)
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), o.shutdownWait)
-				defer cancel()
-				if err := stop(ctx); err != nil {
-					t.Logf("collector: shutdown: %v", err)
-				}
-			})
-			return c
-		}
-		lastErr = err
+	tc, mc, lc, err := newConsumers(c.consumeTraces, c.consumeMetrics, c.consumeLogs)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("collector: starting the OTLP receiver: %v", lastErr)
-	return nil
+	endpoint, stop, err := startOn("127.0.0.1", "0", o, tc, mc, lc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.endpoint = endpoint
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), o.shutdownWait)
+		defer cancel()
+		if err := stop(ctx); err != nil {
+			t.Logf("collector: shutdown: %v", err)
+		}
+	})
+	return c
 }
 
 func freePort() (int, error) {
@@ -152,17 +144,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// start creates the three receivers (the factory shares one server between
-// them because they have the same config) and starts them. It returns the
-// function that stops them.
-func (c *Collector) start(port int, o options) (func(context.Context) error, error) {
-	tc, mc, lc, err := newConsumers(c.consumeTraces, c.consumeMetrics, c.consumeLogs)
-	if err != nil {
-		return nil, err
-	}
-	return startOTLPHTTP("127.0.0.1:"+strconv.Itoa(port), o, tc, mc, lc)
 }
 
 // Endpoint returns the base URL of the receiver, "http://127.0.0.1:PORT";

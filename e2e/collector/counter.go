@@ -83,8 +83,18 @@ func StartCounter(addr string) (*Counter, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Port 0 is replaced by a free port found by binding and releasing
-	// one; another process may take it in between, so try a few times.
+	c.endpoint, c.stop, err = startOn(host, port, options{shutdownWait: 5 * time.Second}, tc, mc, lc)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// startOn starts the OTLP/HTTP receiver on host:port and returns its base
+// URL. Port "0" is replaced by a free port, found by binding and releasing
+// one; another process may take it in between, so that is tried a few
+// times.
+func startOn(host, port string, o options, tc consumer.Traces, mc consumer.Metrics, lc consumer.Logs) (string, func(context.Context) error, error) {
 	tries := 1
 	if port == "0" {
 		tries = 5
@@ -95,19 +105,18 @@ func StartCounter(addr string) (*Counter, error) {
 		if p == "0" {
 			n, err := freePort()
 			if err != nil {
-				return nil, fmt.Errorf("collector: finding a free port: %w", err)
+				return "", nil, fmt.Errorf("collector: finding a free port: %w", err)
 			}
 			p = strconv.Itoa(n)
 		}
 		endpoint := net.JoinHostPort(host, p)
-		stop, err := startOTLPHTTP(endpoint, options{shutdownWait: 5 * time.Second}, tc, mc, lc)
+		stop, err := startOTLPHTTP(endpoint, o, tc, mc, lc)
 		if err == nil {
-			c.endpoint, c.stop = "http://"+endpoint, stop
-			return c, nil
+			return "http://" + endpoint, stop, nil
 		}
 		lastErr = err
 	}
-	return nil, fmt.Errorf("collector: starting the OTLP receiver: %w", lastErr)
+	return "", nil, fmt.Errorf("collector: starting the OTLP receiver: %w", lastErr)
 }
 
 // newConsumers wraps the three consume functions of a Collector or a
