@@ -272,6 +272,53 @@ func TestSQSOwnContextKept(t *testing.T) {
 	}
 }
 
+// TestSQSOwnBaggageWithoutTraceparentSkipped: a message with an attribute
+// of its own named like one the context writes (baggage, when the trace
+// carries some) but no traceparent is sent as it is, and counted as
+// skipped: its attribute is not overwritten.
+func TestSQSOwnBaggageWithoutTraceparentSkipped(t *testing.T) {
+	s := newSetup(t)
+	client := sqs.NewFromConfig(s.cfg)
+	newInput := func() *sqs.SendMessageInput {
+		return &sqs.SendMessageInput{QueueUrl: aws.String("http://127.0.0.1/q/orders"), MessageBody: aws.String("x"), MessageAttributes: sqsAttrs("baggage", "tenant=own")}
+	}
+	in := newInput()
+	before := logfireaws.Skipped()
+	m, _ := baggage.NewMember("tenant", "acme")
+	b, _ := baggage.New(m)
+	s.call(t, "SQS.SendMessage", func(ctx context.Context) error {
+		_, err := client.SendMessage(baggage.ContextWithBaggage(ctx, b), in)
+		return err
+	})
+	wantAttributes(t, s.ep.only(t).Messages[0].Attributes, "", "baggage", "tenant=own")
+	unchanged(t, in, newInput)
+	if n := logfireaws.Skipped() - before; n != 1 {
+		t.Errorf("Skipped grew by %d, want 1", n)
+	}
+}
+
+// TestEventBridgeOwnOtelWithoutTraceparentSkipped: an entry whose detail
+// already has an "_otel" object without a traceparent is sent as it is,
+// and counted as skipped.
+func TestEventBridgeOwnOtelWithoutTraceparentSkipped(t *testing.T) {
+	s := newSetup(t)
+	client := eventbridge.NewFromConfig(s.cfg)
+	const detail = `{"_otel":{"baggage":"tenant=own"},"order_id":7}`
+	before := logfireaws.Skipped()
+	s.call(t, "EventBridge.PutEvents", func(ctx context.Context) error {
+		_, err := client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+			{EventBusName: aws.String("orders-bus"), Source: aws.String("shop"), DetailType: aws.String("Own"), Detail: aws.String(detail)},
+		}})
+		return err
+	})
+	if got := s.ep.only(t).Messages[0].Detail; got != detail {
+		t.Errorf("detail %s, want it sent as written: %s", got, detail)
+	}
+	if n := logfireaws.Skipped() - before; n != 1 {
+		t.Errorf("Skipped grew by %d, want 1", n)
+	}
+}
+
 func TestSNSPublish(t *testing.T) {
 	s := newSetup(t)
 	client := sns.NewFromConfig(s.cfg)
