@@ -401,3 +401,42 @@ func TestBatchedFlushWithoutStart(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchedFlushMaxAge: with WithBatchedFlush, an invocation that finds
+// the last flush maxAge old flushes everything queued, a batch full or not.
+func TestBatchedFlushMaxAge(t *testing.T) {
+	clearEnv(t)
+	rcv := otlptest.New(t)
+	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()),
+		logfire.WithBatchScheduleDelay(time.Hour)) // no export but the flushes
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Shutdown(context.Background())
+	const maxAge = 300 * time.Millisecond
+	r := New(lf, WithMode(ModeInHandler), WithBatchedFlush(maxAge))
+	h := r.Handler(func(ctx context.Context) error {
+		_, span := lf.Span(ctx, "work")
+		span.End()
+		return nil
+	})
+	invoke := func(i int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprint("req-", i)})
+		if _, err := h.Invoke(ctx, []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	invoke(0)
+	if got := rcv.Count(otlptest.Traces); got != 0 {
+		t.Fatalf("%d spans delivered by an invocation within maxAge of the last flush, want 0", got)
+	}
+	time.Sleep(maxAge + 20*time.Millisecond)
+	invoke(1)
+	// Two invocations of two spans each (the invocation span and "work").
+	if got := rcv.Count(otlptest.Traces); got != 4 {
+		t.Errorf("after maxAge: %d spans delivered, want 4", got)
+	}
+}
