@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -376,3 +377,69 @@ func (discardProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 func (discardProcessor) OnEnd(sdktrace.ReadOnlySpan)                     {}
 func (discardProcessor) ForceFlush(context.Context) error                { return nil }
 func (discardProcessor) Shutdown(context.Context) error                  { return nil }
+
+// TestTailSamplingConcurrent: traces whose spans start and end on several
+// goroutines at once, some kept for an error, the others kept or not by a
+// background rate of 0.5: exactly the traces with an error or a trace id
+// below the rate are exported, each whole, and the buffer is empty after.
+func TestTailSamplingConcurrent(t *testing.T) {
+	clearEnv(t)
+	rcv := otlptest.New(t)
+	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{BackgroundRate: 0.5}}),
+		WithBatchScheduleDelay(time.Minute))
+	ctx := context.Background()
+	var mu sync.Mutex
+	want := map[string]int{} // trace id → spans it must arrive with
+	var roots sync.WaitGroup
+	for g := range 8 {
+		roots.Go(func() {
+			for i := range 25 {
+				rctx, root := lf.Span(ctx, "root {g} {i}", "g", g, "i", i)
+				failed := i%10 == 3
+				var children sync.WaitGroup
+				for c := range 4 {
+					children.Go(func() {
+						cctx, child := lf.Span(rctx, "child {c}", "c", c)
+						if failed && c == 2 {
+							lf.Error(cctx, "child {c} failed", "c", c, errors.New("boom"))
+						} else {
+							lf.Info(cctx, "child {c} working", "c", c)
+						}
+						child.End()
+					})
+				}
+				children.Wait()
+				root.End()
+				tid := root.SpanContext().TraceID()
+				if failed || traceIDBelow(tid, 0.5) {
+					mu.Lock()
+					want[tid.String()] = 1 + 4*2
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	roots.Wait()
+	if err := lf.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	real, _ := byTrace(rcv)
+	if len(real) != len(want) {
+		t.Errorf("%d traces exported, want %d (20 with an error, and those below the background rate)", len(real), len(want))
+	}
+	for tid, n := range want {
+		if got := len(real[tid]); got != n {
+			t.Errorf("trace %s: %d spans exported, want %d", tid, got, n)
+		}
+	}
+	for tid := range real {
+		if _, ok := want[tid]; !ok {
+			t.Errorf("trace %s exported, neither failed nor below the rate", tid)
+		}
+	}
+	st := lf.SamplingStats()
+	if st.BufferedTraces != 0 || st.BufferedSpans != 0 || st.BufferedBytes != 0 || st.DroppedSpans != 0 ||
+		st.KeptTraces != int64(len(want)) || st.KeptTraces+st.SampledOutTraces != 200 {
+		t.Errorf("SamplingStats %+v, want %d kept of 200, nothing buffered or dropped", st, len(want))
+	}
+}
