@@ -68,7 +68,8 @@ import (
 // example otelhttp.WithFilter to leave health checks out, or
 // otelhttp.WithPublicEndpointFn for an endpoint that untrusted clients
 // call: its spans then start a new trace that links to the caller's).
-// A nil h means http.DefaultServeMux, as for http.Server.
+// A nil h means http.DefaultServeMux, as for http.Server; so does a nil
+// *http.ServeMux, which would otherwise panic on the first request.
 func NewHandler(lf *logfire.Logfire, h http.Handler, operation string, opts ...otelhttp.Option) http.Handler {
 	if m, isMux := h.(*http.ServeMux); h == nil || (isMux && m == nil) {
 		h = http.DefaultServeMux // as http.Server does with a nil Handler

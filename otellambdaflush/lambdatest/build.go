@@ -14,11 +14,13 @@ import (
 // BuildOption changes how Build builds a function.
 type BuildOption func(*buildConfig)
 
+// buildTimeout bounds one build.
+const buildTimeout = 5 * time.Minute
+
 type buildConfig struct {
-	dir     string
-	tags    []string
-	env     []string
-	timeout time.Duration
+	dir  string
+	tags []string
+	env  []string
 }
 
 // BuildIn runs go build in dir (a directory of the module that holds the
@@ -56,7 +58,7 @@ func Build(t testing.TB, pkg string, opts ...BuildOption) string {
 	if runtime.GOOS != "linux" {
 		t.Skipf("lambdatest: a Lambda function is a Linux binary; this is %s", runtime.GOOS)
 	}
-	c := buildConfig{timeout: 5 * time.Minute}
+	c := buildConfig{}
 	for _, o := range opts {
 		if o != nil {
 			o(&c)
@@ -65,7 +67,7 @@ func Build(t testing.TB, pkg string, opts ...BuildOption) string {
 	bin := filepath.Join(t.TempDir(), "bootstrap")
 	tags := append([]string{"lambda.norpc"}, c.tags...)
 	args := []string{"build", "-tags", strings.Join(tags, ","), "-o", bin, pkg}
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = c.dir
