@@ -48,26 +48,37 @@ func newBreaker(probe time.Duration, onChange func(open bool, cause string)) *Br
 }
 
 // admit says whether an export in mode m may send now and, if the breaker
-// is open, the longest its first attempt may take (0: no limit).
+// is open, the longest its first attempt may take (0: no limit). A
+// background export it lets through while open is that interval's probe.
 func (b *Breaker) admit(m mode, now time.Time) (ok bool, limit time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	ok, probe := b.decide(m, now)
+	if !ok || !probe {
+		return ok, 0
+	}
+	if m == background {
+		// One background probe per interval, whoever comes first.
+		b.interval = min(max(b.interval*2, firstProbeInterval), maxProbeInterval)
+		b.nextProbe = now.Add(b.interval)
+	}
+	return true, b.probe
+}
+
+// decide says whether an export in mode m may send now, and whether it is
+// a probe of an open breaker (bounded by the probe timeout). b.mu is held.
+func (b *Breaker) decide(m mode, now time.Time) (ok, probe bool) {
 	switch {
 	case m == final:
-		return true, 0
+		return true, false
 	case now.Before(b.retryAfter):
-		return false, 0
+		return false, false
 	case !b.open:
-		return true, 0
+		return true, false
 	case m == flush:
-		return true, b.probe
-	case now.Before(b.nextProbe):
-		return false, 0
+		return true, true
 	}
-	// A background probe: one per interval, whoever comes first.
-	b.interval = min(max(b.interval*2, firstProbeInterval), maxProbeInterval)
-	b.nextProbe = now.Add(b.interval)
-	return true, b.probe
+	return !now.Before(b.nextProbe), true
 }
 
 // succeeded closes the breaker.
@@ -119,15 +130,8 @@ func (b *Breaker) failed(cause string, wait time.Duration, now time.Time, open b
 func (b *Breaker) allows(m mode, now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	switch {
-	case m == final:
-		return true
-	case now.Before(b.retryAfter):
-		return false
-	case !b.open || m == flush:
-		return true
-	}
-	return !now.Before(b.nextProbe)
+	ok, _ := b.decide(m, now)
+	return ok
 }
 
 // state reports whether the breaker is open and why.
