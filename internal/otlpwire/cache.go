@@ -99,6 +99,7 @@ func (c *headerCache) scope(sc instrumentation.Scope, always bool) []byte {
 	c.scopes[k] = s.b
 	return s.b
 }
+
 // The attributes that the Logfire API sets from its call site (the span
 // type, the message template, code.*, the JSON schema) are the same for
 // every record made there. The first record of a call site encodes each
@@ -165,4 +166,3 @@ func (c *siteCache) append(s *state, kv attribute.KeyValue) bool {
 	c.bytes += len(enc) + len(k.str)
 	return true
 }
-

@@ -67,7 +67,7 @@ func TestSpansDecodeAndSplit(t *testing.T) {
 	// Chunked by size.
 	big := recordSpans(t, 50, attribute.String("pad", strings.Repeat("x", 1000)))
 	total, requests := 0, 0
-	NewEncoder(8 << 10).Spans(big, func(b []byte, n int) {
+	NewEncoder(8<<10).Spans(big, func(b []byte, n int) {
 		requests++
 		total += n
 		var r coltracepb.ExportTraceServiceRequest
