@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -33,10 +34,10 @@ type OTelConfig struct {
 	TracesSamplerArg string `envconfig:"OTEL_TRACES_SAMPLER_ARG"`
 
 	// ExporterEndpoint, or a signal's own endpoint, turns on export to an
-	// extra OTLP/HTTP backend, besides Logfire. The OpenTelemetry OTLP
-	// exporters read these variables, and OTEL_EXPORTER_OTLP_HEADERS,
-	// _TIMEOUT, _COMPRESSION, _CERTIFICATE and their per-signal forms,
-	// themselves. Env: OTEL_EXPORTER_OTLP_ENDPOINT.
+	// extra OTLP/HTTP backend, besides Logfire; the fields after it say
+	// how requests are made to it, each for every signal and, in its
+	// per-signal form, for one (which wins). Env:
+	// OTEL_EXPORTER_OTLP_ENDPOINT.
 	ExporterEndpoint string `envconfig:"OTEL_EXPORTER_OTLP_ENDPOINT"`
 	// TracesEndpoint is the extra backend's URL for spans.
 	// Env: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.
@@ -47,6 +48,46 @@ type OTelConfig struct {
 	// LogsEndpoint is the extra backend's URL for log records.
 	// Env: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT.
 	LogsEndpoint string `envconfig:"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"`
+	// Headers are sent with every request to the extra backend, as
+	// key=value pairs separated by commas, values percent-encoded. Env:
+	// OTEL_EXPORTER_OTLP_HEADERS and OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_HEADERS.
+	Headers        Headers `envconfig:"OTEL_EXPORTER_OTLP_HEADERS"`
+	TracesHeaders  Headers `envconfig:"OTEL_EXPORTER_OTLP_TRACES_HEADERS"`
+	MetricsHeaders Headers `envconfig:"OTEL_EXPORTER_OTLP_METRICS_HEADERS"`
+	LogsHeaders    Headers `envconfig:"OTEL_EXPORTER_OTLP_LOGS_HEADERS"`
+	// Compression of the requests to the extra backend: gzip or none
+	// (the default). Env: OTEL_EXPORTER_OTLP_COMPRESSION and the
+	// per-signal forms.
+	Compression        Compression `envconfig:"OTEL_EXPORTER_OTLP_COMPRESSION"`
+	TracesCompression  Compression `envconfig:"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"`
+	MetricsCompression Compression `envconfig:"OTEL_EXPORTER_OTLP_METRICS_COMPRESSION"`
+	LogsCompression    Compression `envconfig:"OTEL_EXPORTER_OTLP_LOGS_COMPRESSION"`
+	// Timeout bounds one request to the extra backend, in milliseconds
+	// (default 10000). Env: OTEL_EXPORTER_OTLP_TIMEOUT and the per-signal
+	// forms.
+	Timeout        Millis `envconfig:"OTEL_EXPORTER_OTLP_TIMEOUT"`
+	TracesTimeout  Millis `envconfig:"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"`
+	MetricsTimeout Millis `envconfig:"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT"`
+	LogsTimeout    Millis `envconfig:"OTEL_EXPORTER_OTLP_LOGS_TIMEOUT"`
+	// Certificate is a PEM file of the certificate authorities the extra
+	// backend's certificate is checked against (instead of the system's).
+	// Env: OTEL_EXPORTER_OTLP_CERTIFICATE and the per-signal forms.
+	Certificate        string `envconfig:"OTEL_EXPORTER_OTLP_CERTIFICATE"`
+	TracesCertificate  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"`
+	MetricsCertificate string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE"`
+	LogsCertificate    string `envconfig:"OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE"`
+	// ClientCertificate and ClientKey are PEM files of the certificate
+	// and private key the SDK presents to the extra backend (mutual TLS).
+	// Env: OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE,
+	// OTEL_EXPORTER_OTLP_CLIENT_KEY and the per-signal forms.
+	ClientCertificate        string `envconfig:"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"`
+	TracesClientCertificate  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE"`
+	MetricsClientCertificate string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE"`
+	LogsClientCertificate    string `envconfig:"OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE"`
+	ClientKey                string `envconfig:"OTEL_EXPORTER_OTLP_CLIENT_KEY"`
+	TracesClientKey          string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY"`
+	MetricsClientKey         string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY"`
+	LogsClientKey            string `envconfig:"OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY"`
 	// Protocol is the extra backend's protocol; only http/protobuf is
 	// supported. Env: OTEL_EXPORTER_OTLP_PROTOCOL.
 	Protocol string `envconfig:"OTEL_EXPORTER_OTLP_PROTOCOL"`
@@ -56,6 +97,51 @@ type OTelConfig struct {
 	TracesExporter  Exporter `envconfig:"OTEL_TRACES_EXPORTER"`
 	MetricsExporter Exporter `envconfig:"OTEL_METRICS_EXPORTER"`
 	LogsExporter    Exporter `envconfig:"OTEL_LOGS_EXPORTER"`
+}
+
+// Headers are the headers of OTEL_EXPORTER_OTLP_HEADERS:
+// key=value pairs separated by commas, with percent-encoded values.
+type Headers map[string]string
+
+// Decode implements envconfig.Decoder.
+func (h *Headers) Decode(value string) error {
+	if h == nil {
+		return errNilDecode
+	}
+	out := Headers{}
+	for part := range strings.SplitSeq(value, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return badValue("%s is not a list of headers: accepted values are key=value pairs separated by commas, such as api-key=abc,team=x", value)
+		}
+		dv, err := url.PathUnescape(strings.TrimSpace(v))
+		if err != nil {
+			return badValue("%s is not a list of headers: a value is not percent-encoded correctly", value)
+		}
+		out[k] = dv
+	}
+	*h = out
+	return nil
+}
+
+// Compression is the compression of OTEL_EXPORTER_OTLP_COMPRESSION.
+type Compression string
+
+// Decode implements envconfig.Decoder.
+func (c *Compression) Decode(value string) error {
+	if c == nil {
+		return errNilDecode
+	}
+	switch v := strings.ToLower(strings.TrimSpace(value)); v {
+	case "", "gzip", "none":
+		*c = Compression(v)
+		return nil
+	}
+	return badValue("%s is not a compression: accepted values are gzip and none", value)
 }
 
 // Names is a comma-separated list of names, such as propagators.
@@ -173,6 +259,27 @@ func (c *Config) loadOTel(tokens *redact.Tokens) error {
 	if p := strings.ToLower(strings.TrimSpace(o.Protocol)); p != "" && p != "http/protobuf" && o.OTLPEndpoints().Any() {
 		errs = append(errs, &Error{Setting: "OTEL_EXPORTER_OTLP_PROTOCOL",
 			Err: badValue("%s is not supported for the extra OTLP backend: accepted values are http/protobuf", o.Protocol)})
+	}
+	for _, f := range []struct{ name, value string }{
+		{"OTEL_EXPORTER_OTLP_CERTIFICATE", o.Certificate},
+		{"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", o.TracesCertificate},
+		{"OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", o.MetricsCertificate},
+		{"OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE", o.LogsCertificate},
+		{"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", o.ClientCertificate},
+		{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", o.TracesClientCertificate},
+		{"OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE", o.MetricsClientCertificate},
+		{"OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE", o.LogsClientCertificate},
+		{"OTEL_EXPORTER_OTLP_CLIENT_KEY", o.ClientKey},
+		{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", o.TracesClientKey},
+		{"OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY", o.MetricsClientKey},
+		{"OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY", o.LogsClientKey},
+	} {
+		if f.value == "" || !o.OTLPEndpoints().Any() {
+			continue
+		}
+		if _, err := os.Stat(f.value); err != nil {
+			errs = append(errs, &Error{Setting: f.name, Err: fmt.Errorf("%s cannot be read (%v): accepted values are paths of PEM files", quote(f.value, tokens), errors.Unwrap(err))})
+		}
 	}
 	for _, e := range []struct{ name, value string }{
 		{"OTEL_EXPORTER_OTLP_ENDPOINT", o.ExporterEndpoint},

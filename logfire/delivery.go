@@ -151,7 +151,7 @@ func (lf *Logfire) DeliveryStats() DeliveryStats {
 		}
 	}
 	for _, d := range lf.dests {
-		if open, cause := d.transport.Outage(); open {
+		if open, cause := d.sender.Outage(); open {
 			st.Outage = cause
 		}
 	}
@@ -240,7 +240,7 @@ func (lf *Logfire) deliveryError(op string) error {
 	snap := lf.snapshot()
 	var buffered [3]int64
 	for _, d := range lf.dests {
-		b := d.transport.Buffered()
+		b := d.sender.Buffered()
 		for _, sig := range delivery.Signals {
 			buffered[sig] += b[sig]
 		}
@@ -265,7 +265,7 @@ func (lf *Logfire) deliveryError(op string) error {
 	}
 	if e.Buffered.total() > 0 {
 		for _, d := range lf.dests {
-			if open, cause := d.transport.Outage(); open && !slices.Contains(e.Causes, cause) {
+			if open, cause := d.sender.Outage(); open && !slices.Contains(e.Causes, cause) {
 				e.Causes = append([]string{cause}, e.Causes...)
 			}
 		}

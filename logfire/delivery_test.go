@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -275,5 +276,100 @@ func TestFlushWithoutDeadlineDuringOutage(t *testing.T) {
 	}
 	if n := realSpans(rcv); n != 0 {
 		t.Errorf("%d spans accepted by a backend that never answers", n)
+	}
+}
+
+// TestSmallRecordsAnswered413AreKept: a backend that answers 413 ("too
+// large") to every request, down to a single small record, is failing,
+// not saying the records are too large: they are kept in the retry buffer,
+// as for a 5xx, and arrive, once each, after it recovers.
+func TestSmallRecordsAnswered413AreKept(t *testing.T) {
+	clearEnv(t)
+	quietSelflog(t)
+	rcv := otlptest.New(t)
+	lf := deliveryInstance(t, rcv.URL())
+	rcv.SetFault(otlptest.Status(http.StatusRequestEntityTooLarge, 0))
+	ctx := context.Background()
+	const n = 220
+	for i := range n {
+		lf.Info(ctx, "record {i}", "i", i)
+	}
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := lf.ForceFlush(fctx)
+	if !errors.Is(err, ErrBuffered) || errors.Is(err, ErrDropped) {
+		t.Fatalf("ForceFlush against 413: %v, want buffered records only", err)
+	}
+	if st := lf.DeliveryStats().Spans; st.Buffered != n || st.DroppedTotal() != 0 {
+		t.Fatalf("buffered %d, dropped %v; want %d buffered, none dropped", st.Buffered, st.Dropped, n)
+	}
+	rcv.SetFault(otlptest.OK)
+	if err := lf.ForceFlush(fctx); err != nil {
+		t.Fatalf("ForceFlush after recovery: %v", err)
+	}
+	if got := realSpans(rcv); got != n {
+		t.Errorf("received %d, want %d", got, n)
+	}
+	if d := rcv.Duplicates(otlptest.Traces); d != 0 {
+		t.Errorf("%d duplicates", d)
+	}
+	if err := lf.Shutdown(fctx); err != nil {
+		t.Fatal(err)
+	}
+	checkStats(t, lf, emitted{spans: n})
+}
+
+// TestFlushStopsRetryingSoon: against a backend that fails at once
+// (connection refused, 503), a flush with all the time in the world stops
+// retrying once the outage probe's budget (250 ms) is spent and keeps the
+// records, instead of spending its whole context — on Lambda, the first
+// invocation of an outage is billed for it. They arrive after recovery.
+func TestFlushStopsRetryingSoon(t *testing.T) {
+	clearEnv(t)
+	quietSelflog(t)
+	for _, tc := range []struct {
+		name  string
+		fault otlptest.Fault
+	}{
+		{"refused", otlptest.Refuse},
+		{"503", otlptest.Status(503, 0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rcv := otlptest.New(t)
+			lf := deliveryInstance(t, rcv.URL())
+			rcv.SetFault(tc.fault)
+			first := emit(t, lf, 1)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			start := time.Now()
+			err := lf.ForceFlush(ctx)
+			// Far less than the context: the budget is 250 ms, the rest is
+			// slack for a loaded machine, not a speed target.
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("ForceFlush took %v against a backend that fails at once", took)
+			}
+			if !errors.Is(err, ErrBuffered) || errors.Is(err, ErrDropped) {
+				t.Fatalf("ForceFlush: %v, want buffered records only", err)
+			}
+			if tc.fault != otlptest.Refuse {
+				// Retries within 250 ms of back-off (50–100 ms, then
+				// 100–200 ms): at most three requests per signal (the
+				// signals are flushed at once).
+				for _, sig := range []otlptest.Signal{otlptest.Traces, otlptest.Logs, otlptest.Metrics} {
+					if n := rcv.Requests(sig); n > 3 {
+						t.Errorf("the flush made %d %v requests to a backend that answers 503", n, sig)
+					}
+				}
+			}
+			rcv.SetFault(otlptest.OK)
+			if err := lf.ForceFlush(ctx); err != nil {
+				t.Fatalf("ForceFlush after recovery: %v", err)
+			}
+			checkArrived(t, rcv, first)
+			if err := lf.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			checkStats(t, lf, first)
+		})
 	}
 }

@@ -1,16 +1,12 @@
 package logfire
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -19,6 +15,7 @@ import (
 	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/detect"
 	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/otlpwire"
 	"github.com/logfire-go/sdk/internal/redact"
 	"github.com/logfire-go/sdk/internal/selflog"
 )
@@ -32,24 +29,32 @@ type pipelines struct {
 	tail           *tailSampler // WithSampling's; nil without it
 }
 
-// destination is one backend the instance exports to, with a token: its
-// delivery transport (retries, retry buffer, outage breaker), shared by
-// the exporters of the three signals, and their export queues.
+// destination is one backend the instance exports to: its sender
+// (retries, retry buffer, outage breaker), shared by the exporters of the
+// three signals, and those exporters, each with its export queue. An
+// exporter is nil for a signal the destination does not take (the extra
+// OTLP backend can take only some).
 type destination struct {
-	transport *delivery.Transport
-	counters  *delivery.Counters
-	spans     *spanExporter
-	logs      *logExporter
-	metrics   *metricExporter
+	sender   *delivery.Sender
+	counters *delivery.Counters
+	spans    *spanExporter
+	logs     *logExporter
+	metrics  *metricExporter
 }
 
 // stop aborts whatever the destination is still doing and closes its
-// transport: after it, none of its goroutines is exporting.
+// sender: after it, none of its goroutines is exporting.
 func (d *destination) stop() {
-	d.spans.queue.Abort()
-	d.logs.queue.Abort()
-	d.metrics.abort()
-	d.transport.Close()
+	if d.spans != nil {
+		d.spans.queue.Abort()
+	}
+	if d.logs != nil {
+		d.logs.queue.Abort()
+	}
+	if d.metrics != nil {
+		d.metrics.abort()
+	}
+	d.sender.Close()
 }
 
 // newConsole builds the console processor from the settings.
@@ -67,16 +72,16 @@ func newConsole(s *settings) *console.Processor {
 	return console.New(opts...)
 }
 
-// newPipelines builds one OTLP/HTTP exporter per signal and destination,
-// behind the pending-span processor and sc (which, with scrubbing off,
-// still redacts tokens and URL attributes). Creating
-// an exporter opens no connection.
-func newPipelines(ctx context.Context, s *settings, dests []config.Destination, sc *scrubber, hooks deliveryHooks) (*pipelines, error) {
+// newPipelines builds one exporter per signal and destination (the
+// Logfire projects of dests and the extra OTLP backend), behind the
+// pending-span processor and sc (which, with scrubbing off, still redacts
+// tokens and URL attributes). Creating an exporter opens no connection.
+func newPipelines(s *settings, dests []config.Destination, sc *scrubber, hooks deliveryHooks) (*pipelines, error) {
 	p := &pipelines{}
 	var logfireSpans, eager []sdktrace.SpanProcessor
 	var exporters []*spanExporter
 	for _, dc := range dests {
-		d, err := newDestination(ctx, s, dc, sc, hooks)
+		d, err := newDestination(s, dc, sc, hooks)
 		if err != nil {
 			for _, made := range p.dests {
 				made.stop()
@@ -89,14 +94,26 @@ func newPipelines(ctx context.Context, s *settings, dests []config.Destination, 
 		p.metricReaders = append(p.metricReaders, d.metrics.reader)
 		p.logProcessors = append(p.logProcessors, d.logs)
 	}
-	extra, err := newOTLPBackend(ctx, s.cfg, dests)
+	extra, err := newOTLPBackend(s, dests, sc, hooks)
 	if err != nil {
 		for _, made := range p.dests {
 			made.stop()
 		}
 		return nil, err
 	}
-	plain := extra.addTo(p) // real spans only, as in the Python SDK
+	var plain []sdktrace.SpanProcessor // real spans only, as in the Python SDK
+	if extra != nil {
+		p.dests = append(p.dests, extra)
+		if extra.spans != nil {
+			plain = append(plain, extra.spans)
+		}
+		if extra.metrics != nil {
+			p.metricReaders = append(p.metricReaders, extra.metrics.reader)
+		}
+		if extra.logs != nil {
+			p.logProcessors = append(p.logProcessors, extra.logs)
+		}
+	}
 	eager = append(eager, s.logfireProcessors...)
 	logfireSpans = append(logfireSpans, eager...)
 	if s.sampling.Tail != nil {
@@ -139,15 +156,29 @@ type deliveryHooks struct {
 	outage *selflog.Limiter
 }
 
-func newDestination(ctx context.Context, s *settings, dc config.Destination, sc *scrubber, hooks deliveryHooks) (_ *destination, err error) {
+func newDestination(s *settings, dc config.Destination, sc *scrubber, hooks deliveryHooks) (*destination, error) {
+	headers := map[string]string{
+		"Authorization": dc.Token,
+		"User-Agent":    userAgent,
+	}
+	var eps [3]delivery.Endpoint
+	for _, sig := range delivery.Signals {
+		eps[sig] = delivery.Endpoint{URL: strings.TrimRight(dc.BaseURL, "/") + sig.Path(), Headers: headers}
+	}
+	d, err := newSender(s, eps, hooks, redactedURL(dc.BaseURL))
+	if err != nil {
+		return nil, fmt.Errorf("logfire: the exporter for %s: %w", dc, err)
+	}
+	d.addExporters(s, sc, true)
+	return d, nil
+}
+
+// newSender makes a destination that sends to eps, without exporters yet.
+// where names it in the lines written when it fails and recovers.
+func newSender(s *settings, eps [3]delivery.Endpoint, hooks deliveryHooks, where string) (*destination, error) {
 	counters := &delivery.Counters{OnDrop: hooks.onDrop}
-	where := redactedURL(dc.BaseURL)
-	tr, err := delivery.NewTransport(delivery.Config{
-		BaseURL: dc.BaseURL,
-		Headers: map[string]string{
-			"Authorization": dc.Token,
-			"User-Agent":    userAgent,
-		},
+	snd, err := delivery.NewSender(delivery.Config{
+		Endpoints:    eps,
 		Counters:     counters,
 		Buffer:       s.retryBuffer,
 		ProbeTimeout: s.probeTimeout,
@@ -161,48 +192,14 @@ func newDestination(ctx context.Context, s *settings, dc config.Destination, sc 
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("logfire: the exporter for %s: %w", dc, err)
+		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			tr.Close() // its retry loop, with no exporter to serve
-		}
-	}()
-	client := &http.Client{Transport: tr}
+	return &destination{sender: snd, counters: counters}, nil
+}
 
-	te, err := otlptracehttp.New(ctx,
-		otlptracehttp.WithEndpointURL(dc.BaseURL+"/v1/traces"),
-		otlptracehttp.WithCompression(otlptracehttp.NoCompression), // the transport compresses
-		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}),
-		otlptracehttp.WithMaxRequestSize(0), // the transport splits
-		otlptracehttp.WithHTTPClient(client),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("logfire: creating the span exporter for %s: %w", dc, err)
-	}
-	me, err := otlpmetrichttp.New(ctx,
-		otlpmetrichttp.WithEndpointURL(dc.BaseURL+"/v1/metrics"),
-		otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression),
-		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: false}),
-		otlpmetrichttp.WithMaxRequestSize(0),
-		otlpmetrichttp.WithHTTPClient(client),
-		otlpmetrichttp.WithTemporalitySelector(temporality),
-		otlpmetrichttp.WithAggregationSelector(aggregation),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("logfire: creating the metric exporter for %s: %w", dc, err)
-	}
-	le, err := otlploghttp.New(ctx,
-		otlploghttp.WithEndpointURL(dc.BaseURL+"/v1/logs"),
-		otlploghttp.WithCompression(otlploghttp.NoCompression),
-		otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: false}),
-		otlploghttp.WithMaxRequestSize(0),
-		otlploghttp.WithHTTPClient(client),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("logfire: creating the log exporter for %s: %w", dc, err)
-	}
-
+// addExporters makes the exporters of the signals d sends, with their
+// export queues; pending says whether its spans include pending spans.
+func (d *destination) addExporters(s *settings, sc *scrubber, pending bool) {
 	queue := delivery.BatcherConfig{
 		MaxQueueBytes: s.maxQueueBytes,
 		MaxQueueLen:   int(s.cfg.BatchMaxQueueSize),
@@ -213,13 +210,16 @@ func newDestination(ctx context.Context, s *settings, dc config.Destination, sc 
 	if queue.ScheduleDelay == 0 {
 		queue.ScheduleDelay = time.Millisecond // OTEL_BSP_SCHEDULE_DELAY=0: export at once
 	}
-	return &destination{
-		transport: tr,
-		counters:  counters,
-		spans:     newSpanExporter(te, queue, counters, sc, s.idGenerator),
-		logs:      newLogExporter(le, queue, counters),
-		metrics:   newMetricExporter(me, s.cfg.MetricExportInterval.Duration(), s.cfg.MetricExportTimeout.Duration(), counters, scrubberTokens(sc)),
-	}, nil
+	newEncoder := func() *otlpwire.Encoder { return otlpwire.NewEncoder(delivery.DefaultMaxRequestBytes) }
+	if d.sender.Sends(delivery.Spans) {
+		d.spans = newSpanExporter(d.sender, newEncoder(), queue, d.counters, sc, s.idGenerator, pending)
+	}
+	if d.sender.Sends(delivery.Logs) {
+		d.logs = newLogExporter(d.sender, newEncoder(), queue, d.counters)
+	}
+	if d.sender.Sends(delivery.Metrics) {
+		d.metrics = newMetricExporter(d.sender, newEncoder(), s.cfg.MetricExportInterval.Duration(), s.cfg.MetricExportTimeout.Duration(), d.counters, scrubberTokens(sc))
+	}
 }
 
 // withScrubbing puts sc in front of ps (with sc nil, which Configure never

@@ -7,20 +7,21 @@ import (
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 
 	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/otlpwire"
 )
 
-// logExporter is the log processor in front of one destination's OTLP log
-// exporter: the OpenTelemetry log records of the instance's
-// LoggerProvider (from log bridges) wait in an export queue bounded by
-// bytes, as spans do (see spanExporter).
+// logExporter is the log exporter of one destination, as a log processor:
+// the OpenTelemetry log records of the instance's LoggerProvider (from log
+// bridges) wait in an export queue bounded by bytes, as spans do (see
+// spanExporter), and go, encoded by otlpwire, to the destination's sender.
 type logExporter struct {
-	exp   sdklog.Exporter
-	queue *delivery.Batcher[sdklog.Record]
-	cnt   *delivery.Counters
+	sender *delivery.Sender
+	enc    *otlpwire.Encoder
+	queue  *delivery.Batcher[sdklog.Record]
 }
 
-func newLogExporter(exp sdklog.Exporter, cfg delivery.BatcherConfig, cnt *delivery.Counters) *logExporter {
-	p := &logExporter{exp: exp, cnt: cnt}
+func newLogExporter(sender *delivery.Sender, enc *otlpwire.Encoder, cfg delivery.BatcherConfig, cnt *delivery.Counters) *logExporter {
+	p := &logExporter{sender: sender, enc: enc}
 	p.queue = delivery.NewBatcher(cfg, delivery.Logs, cnt, logSize, p.export, nil)
 	return p
 }
@@ -35,44 +36,13 @@ func (p *logExporter) OnEmit(_ context.Context, r *sdklog.Record) error {
 
 func (p *logExporter) ForceFlush(ctx context.Context) error { return p.queue.ForceFlush(ctx) }
 
-func (p *logExporter) Shutdown(ctx context.Context) error {
-	err := p.queue.Shutdown(ctx)
-	return joinErr(err, p.exp.Shutdown(ctx))
-}
+func (p *logExporter) Shutdown(ctx context.Context) error { return p.queue.Shutdown(ctx) }
 
-func (p *logExporter) export(ctx context.Context, batch []sdklog.Record) {
-	for i := range batch {
-		exportLog(&batch[i])
-	}
-	p.exportChecked(ctx, batch)
-}
-
-// exportChecked is spanExporter.exportChecked for log records.
-func (p *logExporter) exportChecked(ctx context.Context, batch []sdklog.Record) {
-	if len(batch) == 0 {
-		return
-	}
-	if ctx.Err() != nil {
-		ctx = delivery.KeepOnly(ctx)
-	}
-	cctx, seen := delivery.WithCall(ctx, delivery.Logs, len(batch))
-	err := p.exp.Export(cctx, batch)
-	if err == nil || seen() {
-		return
-	}
-	if ctx.Err() != nil {
-		cctx, seen = delivery.WithCall(delivery.KeepOnly(ctx), delivery.Logs, len(batch))
-		if err = p.exp.Export(cctx, batch); err == nil || seen() {
-			return
-		}
-	}
-	if len(batch) == 1 {
-		p.cnt.Dropped(delivery.Logs, delivery.Encoding, 1, err.Error())
-		return
-	}
-	half := len(batch) / 2
-	p.exportChecked(ctx, batch[:half])
-	p.exportChecked(ctx, batch[half:])
+// export encodes one batch and sends it.
+func (p *logExporter) export(ctx context.Context, mode delivery.Mode, batch []sdklog.Record) {
+	p.enc.Logs(batch, func(body []byte, n int) {
+		p.sender.Send(ctx, mode, delivery.Logs, body, n)
+	})
 }
 
 // logSize estimates the memory a log record holds while it waits.

@@ -9,12 +9,14 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/otlpwire"
 	"github.com/logfire-go/sdk/internal/redact"
 )
 
 // metricExporter collects the instance's metrics through a manual reader
-// and exports them to one destination every interval, and on ForceFlush
-// and Shutdown in the caller's goroutine, within the caller's context.
+// and exports them to one destination (encoded by otlpwire, to its sender)
+// every interval, and on ForceFlush and Shutdown in the caller's
+// goroutine, within the caller's context.
 //
 // It stands in for sdkmetric.PeriodicReader, whose ForceFlush exports
 // from the reader's own goroutine, with the reader's context: a flush
@@ -22,7 +24,8 @@ import (
 // went on, and the process would freeze mid-request.
 type metricExporter struct {
 	reader   *sdkmetric.ManualReader
-	exp      sdkmetric.Exporter
+	sender   *delivery.Sender
+	enc      *otlpwire.Encoder
 	cnt      *delivery.Counters
 	tokens   *redact.Tokens // redacted from names and attributes; nil: none
 	interval time.Duration
@@ -36,13 +39,14 @@ type metricExporter struct {
 	cancel   context.CancelFunc
 }
 
-func newMetricExporter(exp sdkmetric.Exporter, interval, timeout time.Duration, cnt *delivery.Counters, tokens *redact.Tokens) *metricExporter {
+func newMetricExporter(sender *delivery.Sender, enc *otlpwire.Encoder, interval, timeout time.Duration, cnt *delivery.Counters, tokens *redact.Tokens) *metricExporter {
 	m := &metricExporter{
 		reader: sdkmetric.NewManualReader(
 			sdkmetric.WithTemporalitySelector(temporality),
 			sdkmetric.WithAggregationSelector(aggregation),
 		),
-		exp:      exp,
+		sender:   sender,
+		enc:      enc,
 		cnt:      cnt,
 		tokens:   tokens,
 		interval: interval,
@@ -65,25 +69,25 @@ func (m *metricExporter) run() {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(m.ctx, m.timeout)
-			_ = m.export(ctx)
+			_ = m.export(ctx, delivery.Background)
 			cancel()
 		}
 	}
 }
 
 // ForceFlush collects and exports now.
-func (m *metricExporter) ForceFlush(ctx context.Context) error { return m.export(ctx) }
+func (m *metricExporter) ForceFlush(ctx context.Context) error {
+	return m.export(ctx, delivery.Flush)
+}
 
-// Shutdown stops the periodic export, exports a last time and shuts the
-// reader and the exporter down.
+// Shutdown stops the periodic export and exports a last time.
 func (m *metricExporter) Shutdown(ctx context.Context) error {
 	var err error
 	m.stopOnce.Do(func() {
 		close(m.stop)
 		<-m.done
 		// The meter provider shuts the reader down.
-		err = m.export(ctx)
-		err = joinErr(err, m.exp.Shutdown(ctx))
+		err = m.export(ctx, delivery.Final)
 	})
 	m.cancel()
 	return err
@@ -96,40 +100,31 @@ func (m *metricExporter) abort() {
 	m.stopOnce.Do(func() {
 		close(m.stop)
 		<-m.done
-		_ = m.exp.Shutdown(context.Background())
 	})
 	m.collect.Lock()
 	m.collect.Unlock() //nolint:staticcheck // waits for an export under way
 }
 
-// export collects and exports what was recorded since the last export;
-// with no data points it sends nothing.
-func (m *metricExporter) export(ctx context.Context) error {
+// export collects and exports, in mode, what was recorded since the last
+// export; with no data points it sends nothing.
+func (m *metricExporter) export(ctx context.Context, mode delivery.Mode) error {
 	m.collect.Lock()
 	defer m.collect.Unlock()
 	var rm metricdata.ResourceMetrics
 	if err := m.reader.Collect(context.WithoutCancel(ctx), &rm); err != nil {
 		return err
 	}
-	n := dataPoints(&rm)
-	if n == 0 {
+	if dataPoints(&rm) == 0 {
 		return nil
 	}
-	exportMetrics(&rm)
 	if m.tokens != nil {
 		redactMetrics(m.tokens, &rm)
 	}
-	if ctx.Err() != nil {
-		ctx = delivery.KeepOnly(ctx)
-	}
-	cctx, seen := delivery.WithCall(ctx, delivery.Metrics, n)
-	err := m.exp.Export(cctx, &rm)
-	if err != nil && !seen() && ctx.Err() != nil {
-		cctx, seen = delivery.WithCall(delivery.KeepOnly(ctx), delivery.Metrics, n)
-		err = m.exp.Export(cctx, &rm)
-	}
-	if err != nil && !seen() {
-		m.cnt.Dropped(delivery.Metrics, delivery.Encoding, n, err.Error())
+	dropped, err := m.enc.Metrics(&rm, func(body []byte, n int) {
+		m.sender.Send(ctx, mode, delivery.Metrics, body, n)
+	})
+	if dropped > 0 {
+		m.cnt.Dropped(delivery.Metrics, delivery.Encoding, dropped, err.Error())
 	}
 	return nil
 }

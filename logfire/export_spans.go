@@ -4,15 +4,18 @@ import (
 	"context"
 	"sync"
 
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/otlpwire"
 )
 
-// spanExporter is the span processor in front of one destination's OTLP
-// span exporter: an export queue bounded by bytes (see delivery.Batcher)
-// whose batches also carry the pending spans of the spans still open.
+// spanExporter is the span exporter of one destination, as a span
+// processor: an export queue bounded by bytes (see delivery.Batcher) whose
+// batches, encoded by otlpwire, go to the destination's sender, with the
+// pending spans of the spans still open.
 //
 // A pending span only matters for a span that is still open when a batch
 // leaves: one that ended by then is in the batch itself, complete. So the
@@ -22,18 +25,24 @@ import (
 // (scrubbed) and send it, once. A burst of short spans costs one queue slot
 // each, and no pending span is ever made for them.
 type spanExporter struct {
-	exp   sdktrace.SpanExporter
-	queue *delivery.Batcher[sdktrace.ReadOnlySpan]
-	open  openSpans
-	cnt   *delivery.Counters
-	sc    *scrubber            // never nil from Configure; with scrubbing off it redacts tokens and URLs
-	ids   sdktrace.IDGenerator // of pending spans' ids; nil: random
+	sender *delivery.Sender
+	enc    *otlpwire.Encoder
+	queue  *delivery.Batcher[sdktrace.ReadOnlySpan]
+	open   openSpans
+	sc     *scrubber            // never nil from Configure; with scrubbing off it redacts tokens and URLs
+	ids    sdktrace.IDGenerator // of pending spans' ids; nil: random
 }
 
-func newSpanExporter(exp sdktrace.SpanExporter, cfg delivery.BatcherConfig, cnt *delivery.Counters, sc *scrubber, ids sdktrace.IDGenerator) *spanExporter {
-	p := &spanExporter{exp: exp, cnt: cnt, sc: sc, ids: ids}
+// newSpanExporter returns the span exporter of sender; with pending, its
+// batches carry the pending spans of open spans (see spanStarted).
+func newSpanExporter(sender *delivery.Sender, enc *otlpwire.Encoder, cfg delivery.BatcherConfig, cnt *delivery.Counters, sc *scrubber, ids sdktrace.IDGenerator, pending bool) *spanExporter {
+	p := &spanExporter{sender: sender, enc: enc, sc: sc, ids: ids}
 	p.open.spans = map[trace.SpanID]sdktrace.ReadWriteSpan{}
-	p.queue = delivery.NewBatcher(cfg, delivery.Spans, cnt, spanSize, p.export, p.pendingSpans)
+	var extra func() []sdktrace.ReadOnlySpan
+	if pending {
+		extra = p.pendingSpans
+	}
+	p.queue = delivery.NewBatcher(cfg, delivery.Spans, cnt, spanSize, p.export, extra)
 	return p
 }
 
@@ -80,50 +89,13 @@ func (p *spanExporter) pendingSpans() []sdktrace.ReadOnlySpan {
 
 func (p *spanExporter) ForceFlush(ctx context.Context) error { return p.queue.ForceFlush(ctx) }
 
-func (p *spanExporter) Shutdown(ctx context.Context) error {
-	err := p.queue.Shutdown(ctx)
-	return joinErr(err, p.exp.Shutdown(ctx))
-}
+func (p *spanExporter) Shutdown(ctx context.Context) error { return p.queue.Shutdown(ctx) }
 
-// export sends one batch, fixed for export (see exportSpan).
-func (p *spanExporter) export(ctx context.Context, batch []sdktrace.ReadOnlySpan) {
-	batch = withoutRedundantPending(batch)
-	for i, s := range batch {
-		batch[i] = exportSpan(s)
-	}
-	p.exportChecked(ctx, batch)
-}
-
-// exportChecked hands batch to the exporter. If the exporter fails without
-// making a request, it could not encode the batch: each half is tried on
-// its own, down to the one record that cannot be encoded, which is
-// dropped, so that it cannot take its neighbours with it.
-func (p *spanExporter) exportChecked(ctx context.Context, batch []sdktrace.ReadOnlySpan) {
-	if len(batch) == 0 {
-		return
-	}
-	if ctx.Err() != nil {
-		ctx = delivery.KeepOnly(ctx)
-	}
-	cctx, seen := delivery.WithCall(ctx, delivery.Spans, len(batch))
-	err := p.exp.ExportSpans(cctx, batch)
-	if err == nil || seen() {
-		return
-	}
-	if ctx.Err() != nil {
-		// The context ended between the check and the exporter's own.
-		cctx, seen = delivery.WithCall(delivery.KeepOnly(ctx), delivery.Spans, len(batch))
-		if err = p.exp.ExportSpans(cctx, batch); err == nil || seen() {
-			return
-		}
-	}
-	if len(batch) == 1 {
-		p.cnt.Dropped(delivery.Spans, delivery.Encoding, 1, err.Error())
-		return
-	}
-	half := len(batch) / 2
-	p.exportChecked(ctx, batch[:half])
-	p.exportChecked(ctx, batch[half:])
+// export encodes one batch and sends it.
+func (p *spanExporter) export(ctx context.Context, mode delivery.Mode, batch []sdktrace.ReadOnlySpan) {
+	p.enc.Spans(withoutRedundantPending(batch), func(body []byte, n int) {
+		p.sender.Send(ctx, mode, delivery.Spans, body, n)
+	})
 }
 
 // withoutRedundantPending drops from batch the pending spans whose real
@@ -222,4 +194,32 @@ func (o *openSpans) take() []sdktrace.ReadWriteSpan {
 		delete(o.spans, id)
 	}
 	return out
+}
+
+// valueSize estimates the bytes of v (no validation: it runs on the hot
+// path, as a record is queued).
+func valueSize(v attribute.Value) int {
+	switch v.Type() {
+	case attribute.STRING, attribute.BYTESLICE:
+		return len(v.AsString())
+	case attribute.STRINGSLICE:
+		n := 0
+		for _, s := range v.AsStringSlice() {
+			n += len(s) + 16
+		}
+		return n
+	case attribute.SLICE:
+		n := 0
+		for _, e := range v.AsSlice() {
+			n += valueSize(e) + 16
+		}
+		return n
+	case attribute.MAP:
+		n := 0
+		for _, kv := range v.AsMap() {
+			n += valueSize(kv.Value) + len(kv.Key) + 32
+		}
+		return n
+	}
+	return 8
 }

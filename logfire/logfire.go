@@ -156,10 +156,10 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		tokens = append(tokens, d.Token)
 	}
 	sc.tokens = redact.NewTokens(append(tokens, s.cfg.Tokens...)...)
-	res = redactResource(sc.tokens, exportResource(res))
+	res = redactResource(sc.tokens, validResource(res))
 	redact := sc.tokens.String
 	drops := &dropReporter{every: dropReportInterval}
-	p, err := newPipelines(ctx, s, dests, sc, deliveryHooks{
+	p, err := newPipelines(s, dests, sc, deliveryHooks{
 		redact: redact,
 		onDrop: drops.add,
 		outage: &selflog.Limiter{Every: time.Minute},
@@ -304,17 +304,23 @@ func (lf *Logfire) ForceFlush(ctx context.Context) error {
 	}
 	ctx, cancel := lf.bounded(ctx)
 	defer cancel()
-	fctx := delivery.WithFlush(ctx)
-	err := runConcurrently(fctx, []func(context.Context) error{
+	// The exports of the three providers and the drain of the retry
+	// buffer are one flush for each destination: one retry budget, at most
+	// one probe of a failing backend.
+	for _, d := range lf.dests {
+		end := d.sender.BeginFlush()
+		defer end()
+	}
+	err := runConcurrently(ctx, []func(context.Context) error{
 		named("traces", lf.tp.ForceFlush),
 		named("metrics", lf.flushMetrics),
 		named("logs", lf.lp.ForceFlush),
 	})
 	for _, d := range lf.dests {
-		if fctx.Err() != nil {
+		if ctx.Err() != nil {
 			break
 		}
-		d.transport.Drain(fctx)
+		d.sender.Drain(ctx, delivery.Flush)
 	}
 	return lf.redactError(joinErr(wrapErr("flush", err), lf.deliveryError("flush")))
 }
@@ -334,7 +340,9 @@ func (lf *Logfire) bounded(ctx context.Context) (context.Context, context.Cancel
 func (lf *Logfire) flushMetrics(ctx context.Context) error {
 	err := lf.mp.ForceFlush(ctx)
 	for _, d := range lf.dests {
-		err = joinErr(err, d.metrics.ForceFlush(ctx))
+		if d.metrics != nil {
+			err = joinErr(err, d.metrics.ForceFlush(ctx))
+		}
 	}
 	return err
 }
@@ -367,14 +375,13 @@ func (lf *Logfire) Shutdown(ctx context.Context) error {
 	lf.shutdownOnce.Do(func() {
 		ctx, cancel := lf.bounded(ctx)
 		defer cancel()
-		sctx := delivery.WithShutdown(ctx)
-		err := runConcurrently(sctx, []func(context.Context) error{
+		err := runConcurrently(ctx, []func(context.Context) error{
 			named("traces", lf.tp.Shutdown),
 			named("metrics", lf.shutdownMetrics),
 			named("logs", lf.lp.Shutdown),
 		})
 		for _, d := range lf.dests {
-			d.transport.Shutdown(sctx)
+			d.sender.Shutdown(ctx)
 			d.stop()
 		}
 		lf.drops.stop()
@@ -392,7 +399,9 @@ func (lf *Logfire) Shutdown(ctx context.Context) error {
 func (lf *Logfire) shutdownMetrics(ctx context.Context) error {
 	var err error
 	for _, d := range lf.dests {
-		err = joinErr(err, d.metrics.Shutdown(ctx))
+		if d.metrics != nil {
+			err = joinErr(err, d.metrics.Shutdown(ctx))
+		}
 	}
 	return joinErr(err, lf.mp.Shutdown(ctx))
 }

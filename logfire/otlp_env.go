@@ -1,53 +1,41 @@
 package logfire
 
 import (
-	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"net/http"
+	"os"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	sdklog "go.opentelemetry.io/otel/sdk/log"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/delivery"
 	"github.com/logfire-go/sdk/internal/selflog"
 )
 
 // The extra OTLP backend: when OTEL_EXPORTER_OTLP_ENDPOINT (or a signal's
 // own OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT) is set, the SDK also exports to
-// it, as the Python SDK does, with OpenTelemetry's own OTLP/HTTP exporters
-// and batch processors, which read that variable and the other
-// OTEL_EXPORTER_OTLP_* ones (headers, timeout, compression, certificate)
-// themselves. It is a plain OpenTelemetry export: real spans and logs
-// without pending spans, no retry buffer. Its failures are reported on
-// standard error (at most one line a minute), and so are spans its queue
-// had no room for, at Shutdown.
+// it, as the Python SDK does: real spans (no pending spans), log records
+// and metrics, with the headers, compression, timeout and certificates of
+// the other OTEL_EXPORTER_OTLP_* variables. It is a destination like a
+// Logfire project: the same exporters and delivery (retries, retry
+// buffer, breaker), and its records are counted in DeliveryStats.
 
-// otlpBackend is the extra backend's processors and reader; nil fields
-// are signals it does not take.
-type otlpBackend struct {
-	spans   sdktrace.SpanProcessor
-	reader  sdkmetric.Reader
-	logs    sdklog.Processor
-	limiter *selflog.Limiter
-}
+// defaultOTLPTimeout is OTEL_EXPORTER_OTLP_TIMEOUT's default.
+const defaultOTLPTimeout = 10 * time.Second
 
-// newOTLPBackend makes the extra backend the OTEL_EXPORTER_OTLP_*
-// variables describe, or returns nil when they name none. An endpoint that
-// is one of the destinations' (Logfire's own, set in both places) is not
-// exported to twice.
-func newOTLPBackend(ctx context.Context, cfg config.Config, dests []config.Destination) (*otlpBackend, error) {
-	on := cfg.OTel.OTLPEndpoints()
+// newOTLPBackend makes the destination the OTEL_EXPORTER_OTLP_* variables
+// describe, or returns nil when they name none. An endpoint that is one of
+// the destinations' (Logfire's own, set in both places) is not exported to
+// twice.
+func newOTLPBackend(s *settings, dests []config.Destination, sc *scrubber, hooks deliveryHooks) (*destination, error) {
+	o := s.cfg.OTel
+	on := o.OTLPEndpoints()
 	if !on.Any() {
 		return nil, nil
 	}
-	if ep := strings.TrimSuffix(cfg.OTel.ExporterEndpoint, "/"); ep != "" && cfg.OTel.TracesEndpoint == "" {
+	if ep := strings.TrimSuffix(o.ExporterEndpoint, "/"); ep != "" && o.TracesEndpoint == "" {
 		for _, d := range dests {
 			if strings.TrimSuffix(d.BaseURL, "/") == ep {
 				selflog.Printf("OTEL_EXPORTER_OTLP_ENDPOINT is %s, where the SDK exports already: not sending everything there twice", redactedURL(ep))
@@ -55,139 +43,111 @@ func newOTLPBackend(ctx context.Context, cfg config.Config, dests []config.Desti
 			}
 		}
 	}
-	b := &otlpBackend{limiter: &selflog.Limiter{Every: time.Minute}}
-	fail := func(signal string, err error) (*otlpBackend, error) {
-		return nil, &config.Error{Setting: "OTEL_EXPORTER_OTLP_ENDPOINT", Err: fmt.Errorf("creating the %s exporter: %w", signal, err)}
+	type signal struct {
+		on                        bool
+		sig                       delivery.Signal
+		name                      string // in the variables' names
+		endpoint                  string
+		headers                   config.Headers
+		compression               config.Compression
+		timeout                   config.Millis
+		ca, clientCert, clientKey string
 	}
-	if on.Traces {
-		exp, err := otlptracehttp.New(ctx)
-		if err != nil {
-			return fail("span", err)
+	signals := []signal{
+		{on.Traces, delivery.Spans, "TRACES", o.TracesEndpoint, o.TracesHeaders, o.TracesCompression, o.TracesTimeout, o.TracesCertificate, o.TracesClientCertificate, o.TracesClientKey},
+		{on.Metrics, delivery.Metrics, "METRICS", o.MetricsEndpoint, o.MetricsHeaders, o.MetricsCompression, o.MetricsTimeout, o.MetricsCertificate, o.MetricsClientCertificate, o.MetricsClientKey},
+		{on.Logs, delivery.Logs, "LOGS", o.LogsEndpoint, o.LogsHeaders, o.LogsCompression, o.LogsTimeout, o.LogsCertificate, o.LogsClientCertificate, o.LogsClientKey},
+	}
+	var eps [3]delivery.Endpoint
+	clients := map[[3]string]*http.Client{} // one per set of certificates
+	where := ""
+	for _, sg := range signals {
+		if !sg.on {
+			continue
 		}
-		opts := []sdktrace.BatchSpanProcessorOption{
-			sdktrace.WithBatchTimeout(max(cfg.BatchScheduleDelay.Duration(), time.Millisecond)),
-			sdktrace.WithExportTimeout(cfg.BatchExportTimeout.Duration()),
-			sdktrace.WithMaxExportBatchSize(int(cfg.BatchMaxExportSize)),
+		ep := delivery.Endpoint{URL: sg.endpoint, Headers: map[string]string{"User-Agent": userAgent}}
+		if ep.URL == "" {
+			ep.URL = strings.TrimSuffix(o.ExporterEndpoint, "/") + sg.sig.Path()
 		}
-		if cfg.BatchMaxQueueSize > 0 {
-			opts = append(opts, sdktrace.WithMaxQueueSize(int(cfg.BatchMaxQueueSize)))
+		headers := o.Headers
+		if sg.headers != nil {
+			headers = sg.headers
 		}
-		re := &reportingSpanExporter{SpanExporter: exp, b: b}
-		b.spans = &countingSpanProcessor{SpanProcessor: sdktrace.NewBatchSpanProcessor(re, opts...), exp: re}
-	}
-	if on.Metrics {
-		exp, err := otlpmetrichttp.New(ctx)
-		if err != nil {
-			return fail("metric", err)
+		for k, v := range headers {
+			ep.Headers[k] = v
 		}
-		b.reader = sdkmetric.NewPeriodicReader(&reportingMetricExporter{Exporter: exp, b: b},
-			sdkmetric.WithInterval(cfg.MetricExportInterval.Duration()), sdkmetric.WithTimeout(cfg.MetricExportTimeout.Duration()))
-	}
-	if on.Logs {
-		exp, err := otlploghttp.New(ctx)
-		if err != nil {
-			return fail("log", err)
+		compression := or(sg.compression, o.Compression)
+		ep.NoCompression = compression != "gzip"
+		ep.AttemptTimeout = or(sg.timeout, o.Timeout).Duration()
+		if ep.AttemptTimeout <= 0 {
+			ep.AttemptTimeout = defaultOTLPTimeout
 		}
-		b.logs = sdklog.NewBatchProcessor(&reportingLogExporter{Exporter: exp, b: b})
+		certs := [3]string{or(sg.ca, o.Certificate), or(sg.clientCert, o.ClientCertificate), or(sg.clientKey, o.ClientKey)}
+		if certs != [3]string{} {
+			c, ok := clients[certs]
+			if !ok {
+				tc, err := tlsConfig(sg.name, certs)
+				if err != nil {
+					return nil, err
+				}
+				tr := http.DefaultTransport.(*http.Transport).Clone()
+				tr.TLSClientConfig = tc
+				c = &http.Client{Transport: tr}
+				clients[certs] = c
+			}
+			ep.Client = c
+		}
+		eps[sg.sig] = ep
+		if where == "" {
+			where = redactedURL(ep.URL)
+		}
 	}
-	return b, nil
-}
-
-// addTo adds the backend's metric reader and log processor to p and
-// returns its span processors, which see real spans only.
-func (b *otlpBackend) addTo(p *pipelines) []sdktrace.SpanProcessor {
-	if b == nil {
-		return nil
-	}
-	if b.reader != nil {
-		p.metricReaders = append(p.metricReaders, b.reader)
-	}
-	if b.logs != nil {
-		p.logProcessors = append(p.logProcessors, b.logs)
-	}
-	if b.spans == nil {
-		return nil
-	}
-	return []sdktrace.SpanProcessor{b.spans}
-}
-
-// report writes the line for records the backend did not take.
-func (b *otlpBackend) report(n int, what string, err error) {
-	b.limiter.Printf("the OTLP endpoint of OTEL_EXPORTER_OTLP_ENDPOINT did not take %d %s: %v", n, what, err)
-}
-
-// reportingSpanExporter reports failed exports and counts the spans it is
-// given.
-type reportingSpanExporter struct {
-	sdktrace.SpanExporter
-	b       *otlpBackend
-	handled atomic.Int64
-}
-
-func (e *reportingSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	e.handled.Add(int64(len(spans)))
-	err := e.SpanExporter.ExportSpans(ctx, spans)
+	d, err := newSender(s, eps, hooks, "the OTLP endpoint "+where)
 	if err != nil {
-		e.b.report(len(spans), "spans", err)
+		return nil, &config.Error{Setting: "OTEL_EXPORTER_OTLP_ENDPOINT", Err: err}
 	}
-	return err
+	d.addExporters(s, sc, false)
+	return d, nil
 }
 
-// countingSpanProcessor counts the spans handed to the batch processor,
-// so that Shutdown can tell how many its queue dropped (OpenTelemetry's
-// batch processor drops silently when its queue is full).
-type countingSpanProcessor struct {
-	sdktrace.SpanProcessor
-	exp   *reportingSpanExporter
-	ended atomic.Int64
-}
-
-func (p *countingSpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
-	if IsPendingSpan(s) {
-		return // a plain exporter: no pending spans, as in the Python SDK
+// or is v, or else, when v is the zero value, def.
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
 	}
-	if s.SpanContext().IsSampled() {
-		p.ended.Add(1)
-	}
-	p.SpanProcessor.OnEnd(s)
+	return v
 }
 
-func (p *countingSpanProcessor) Shutdown(ctx context.Context) error {
-	err := p.SpanProcessor.Shutdown(ctx)
-	if lost := p.ended.Load() - p.exp.handled.Load(); lost > 0 {
-		selflog.Printf("dropped %d spans for the OTLP endpoint of OTEL_EXPORTER_OTLP_ENDPOINT: its export queue was full, or Shutdown ended first", lost)
-	}
-	return err
-}
-
-// reportingMetricExporter reports failed exports.
-type reportingMetricExporter struct {
-	sdkmetric.Exporter
-	b *otlpBackend
-}
-
-func (e *reportingMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
-	err := e.Exporter.Export(ctx, rm)
-	if err != nil {
-		n := 0
-		for _, sm := range rm.ScopeMetrics {
-			n += len(sm.Metrics)
+// tlsConfig is the TLS configuration of the extra backend's requests of a
+// signal: the certificate authorities of the PEM file certs[0] (the
+// system's when empty) and the client certificate and key of certs[1] and
+// certs[2].
+func tlsConfig(signal string, certs [3]string) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if certs[0] != "" {
+		pem, err := os.ReadFile(certs[0])
+		if err != nil {
+			return nil, &config.Error{Setting: "OTEL_EXPORTER_OTLP_" + signal + "_CERTIFICATE", Err: err}
 		}
-		e.b.report(n, "metrics", err)
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, &config.Error{Setting: "OTEL_EXPORTER_OTLP_" + signal + "_CERTIFICATE",
+				Err: fmt.Errorf("%s holds no PEM certificate: accepted values are paths of PEM files of CA certificates", certs[0])}
+		}
+		tc.RootCAs = pool
 	}
-	return err
-}
-
-// reportingLogExporter reports failed exports.
-type reportingLogExporter struct {
-	sdklog.Exporter
-	b *otlpBackend
-}
-
-func (e *reportingLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
-	err := e.Exporter.Export(ctx, records)
-	if err != nil {
-		e.b.report(len(records), "log records", err)
+	if (certs[1] == "") != (certs[2] == "") {
+		return nil, &config.Error{Setting: "OTEL_EXPORTER_OTLP_" + signal + "_CLIENT_CERTIFICATE",
+			Err: fmt.Errorf("a client certificate needs its key, and a key its certificate: set both OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and OTEL_EXPORTER_OTLP_CLIENT_KEY (or their %s forms)", signal)}
 	}
-	return err
+	if certs[1] != "" {
+		cert, err := tls.LoadX509KeyPair(certs[1], certs[2])
+		if err != nil {
+			return nil, &config.Error{Setting: "OTEL_EXPORTER_OTLP_" + signal + "_CLIENT_CERTIFICATE",
+				Err: fmt.Errorf("loading the client certificate and key: %w: accepted values are paths of PEM files", err)}
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
 }

@@ -1,7 +1,9 @@
 package logfire
 
 import (
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -11,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/logfire-go/sdk/internal/otlpwire"
 	"github.com/logfire-go/sdk/internal/redact"
 )
 
@@ -349,4 +352,17 @@ func redactMetricData(t *redact.Tokens, d metricdata.Aggregation) {
 			d.DataPoints[i].Attributes = redactSet(t, d.DataPoints[i].Attributes)
 		}
 	}
+}
+
+// validResource returns r with its strings made valid UTF-8, so that
+// every exporter, the user's included, can encode it.
+func validResource(r *resource.Resource) *resource.Resource {
+	if r == nil {
+		return r
+	}
+	kvs, changed := otlpwire.ValidAttributes(r.Attributes())
+	if !changed && utf8.ValidString(r.SchemaURL()) {
+		return r
+	}
+	return resource.NewWithAttributes(strings.ToValidUTF8(r.SchemaURL(), "\uFFFD"), kvs...)
 }

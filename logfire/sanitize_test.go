@@ -14,8 +14,16 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/logfire-go/sdk/internal/otlptest"
+	"github.com/logfire-go/sdk/internal/otlpwire"
 )
 
 // bad is a string that is not valid UTF-8.
@@ -130,38 +138,74 @@ func TestHugeValueIsTruncatedNotFatal(t *testing.T) {
 // what one record may carry has its strings shortened, still valid.
 func TestRecordsStringsAreBounded(t *testing.T) {
 	clearEnv(t)
-	lf, capture := newTestInstance(t)
+	quietSelflog(t)
+	rcv := otlptest.New(t)
+	lf := deliveryInstance(t, rcv.URL())
 	ctx := context.Background()
 	var args []any
 	for i := range 8 {
 		args = append(args, strings.Repeat("k", i+1), strings.Repeat("é", 600<<10)) // 1.2 MB each
 	}
 	lf.Info(ctx, "wide", args...)
-	spans := capture.GetSpans().Snapshots()
+	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := lf.Shutdown(fctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	spans := rcv.Spans()
 	if len(spans) != 1 {
 		t.Fatalf("%d spans", len(spans))
 	}
-	out := exportSpan(spans[0])
-	total, ok := attrsBytes(out.Attributes())
-	if !ok || total > maxRecordBytes+64<<10 {
-		t.Errorf("exported strings: %d bytes (valid %v), want at most about %d", total, ok, maxRecordBytes)
-	}
-	for _, kv := range out.Attributes() {
-		if s := kv.Value.AsString(); strings.HasPrefix(string(kv.Key), "k") && !strings.HasSuffix(s, truncatedMark) {
+	total := 0
+	for _, kv := range spans[0].Raw.Attributes {
+		v := kv.Value.GetStringValue()
+		total += len(kv.Key) + len(v)
+		checkValid(t, kv.Key, v)
+		if strings.HasPrefix(kv.Key, "k") && !strings.HasSuffix(v, otlpwire.TruncatedMark) {
 			t.Errorf("%s was not shortened", kv.Key)
 		}
 	}
+	if total > otlpwire.MaxRecordBytes+64<<10 {
+		t.Errorf("exported strings: %d bytes, want at most about %d", total, otlpwire.MaxRecordBytes)
+	}
 }
 
+// TestExportResourceFixesStrings: the resource's strings are exported
+// valid, and a valid resource is exported as it is.
 func TestExportResourceFixesStrings(t *testing.T) {
-	r := resource.NewSchemaless(attribute.String("process.executable.name", "bin\xff"), attribute.String("ok", "fine"))
-	out := exportResource(r)
-	for _, kv := range out.Attributes() {
-		checkValid(t, string(kv.Key), kv.Value.AsString())
+	enc := otlpwire.NewEncoder(0)
+	for _, r := range []*resource.Resource{
+		resource.NewSchemaless(attribute.String("process.executable.name", "bin\xff"), attribute.String("ok", "fine")),
+		resource.NewSchemaless(attribute.String("ok", "fine")),
+	} {
+		spans := spansWithResource(t, r)
+		enc.Spans(spans, func(body []byte, _ int) {
+			var req coltracepb.ExportTraceServiceRequest
+			if err := proto.Unmarshal(body, &req); err != nil {
+				t.Fatalf("the request does not decode: %v", err)
+			}
+			attrs := req.ResourceSpans[0].Resource.Attributes
+			if len(attrs) != r.Len() {
+				t.Errorf("%d resource attributes, want %d", len(attrs), r.Len())
+			}
+			for _, kv := range attrs {
+				checkValid(t, kv.Key, kv.Value.GetStringValue())
+				if kv.Key == "ok" && kv.Value.GetStringValue() != "fine" {
+					t.Errorf("a valid value changed: %q", kv.Value.GetStringValue())
+				}
+			}
+		})
 	}
-	if exportResource(resource.NewSchemaless(attribute.String("ok", "fine"))).Len() != 1 {
-		t.Error("a valid resource changed")
-	}
+}
+
+// spansWithResource returns one finished span of a provider with r.
+func spansWithResource(t *testing.T, r *resource.Resource) []sdktrace.ReadOnlySpan {
+	t.Helper()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec), sdktrace.WithResource(r))
+	_, s := tp.Tracer("t").Start(context.Background(), "s")
+	s.End()
+	return rec.Ended()
 }
 
 func checkValid(t *testing.T, what string, v any) {
@@ -189,44 +233,48 @@ func checkValid(t *testing.T, what string, v any) {
 func TestFixMetricDataEveryKind(t *testing.T) {
 	set := attribute.NewSet(attribute.String("k"+bad, "v"+bad))
 	aggs := []metricdata.Aggregation{
-		metricdata.Sum[int64]{DataPoints: []metricdata.DataPoint[int64]{{Attributes: set}}},
-		metricdata.Sum[float64]{DataPoints: []metricdata.DataPoint[float64]{{Attributes: set}}},
+		metricdata.Sum[int64]{Temporality: metricdata.DeltaTemporality, DataPoints: []metricdata.DataPoint[int64]{{Attributes: set}}},
+		metricdata.Sum[float64]{Temporality: metricdata.DeltaTemporality, DataPoints: []metricdata.DataPoint[float64]{{Attributes: set}}},
 		metricdata.Gauge[int64]{DataPoints: []metricdata.DataPoint[int64]{{Attributes: set}}},
 		metricdata.Gauge[float64]{DataPoints: []metricdata.DataPoint[float64]{{Attributes: set}}},
-		metricdata.Histogram[int64]{DataPoints: []metricdata.HistogramDataPoint[int64]{{Attributes: set}}},
-		metricdata.Histogram[float64]{DataPoints: []metricdata.HistogramDataPoint[float64]{{Attributes: set}}},
-		metricdata.ExponentialHistogram[int64]{DataPoints: []metricdata.ExponentialHistogramDataPoint[int64]{{Attributes: set}}},
-		metricdata.ExponentialHistogram[float64]{DataPoints: []metricdata.ExponentialHistogramDataPoint[float64]{{Attributes: set}}},
+		metricdata.Histogram[int64]{Temporality: metricdata.DeltaTemporality, DataPoints: []metricdata.HistogramDataPoint[int64]{{Attributes: set}}},
+		metricdata.Histogram[float64]{Temporality: metricdata.DeltaTemporality, DataPoints: []metricdata.HistogramDataPoint[float64]{{Attributes: set}}},
+		metricdata.ExponentialHistogram[int64]{Temporality: metricdata.DeltaTemporality, DataPoints: []metricdata.ExponentialHistogramDataPoint[int64]{{Attributes: set}}},
+		metricdata.ExponentialHistogram[float64]{Temporality: metricdata.DeltaTemporality, DataPoints: []metricdata.ExponentialHistogramDataPoint[float64]{{Attributes: set}}},
 		metricdata.Summary{DataPoints: []metricdata.SummaryDataPoint{{Attributes: set}}},
 	}
+	enc := otlpwire.NewEncoder(0)
 	for _, a := range aggs {
-		var got attribute.Set
-		switch d := fixMetricData(a).(type) {
-		case metricdata.Sum[int64]:
-			got = d.DataPoints[0].Attributes
-		case metricdata.Sum[float64]:
-			got = d.DataPoints[0].Attributes
-		case metricdata.Gauge[int64]:
-			got = d.DataPoints[0].Attributes
-		case metricdata.Gauge[float64]:
-			got = d.DataPoints[0].Attributes
-		case metricdata.Histogram[int64]:
-			got = d.DataPoints[0].Attributes
-		case metricdata.Histogram[float64]:
-			got = d.DataPoints[0].Attributes
-		case metricdata.ExponentialHistogram[int64]:
-			got = d.DataPoints[0].Attributes
-		case metricdata.ExponentialHistogram[float64]:
-			got = d.DataPoints[0].Attributes
-		case metricdata.Summary:
-			got = d.DataPoints[0].Attributes
-		}
-		if got.Len() != 1 {
-			t.Fatalf("%T: %d attributes after fixing, want 1", a, got.Len())
-		}
-		for _, kv := range got.ToSlice() {
-			checkValid(t, fmt.Sprintf("%T attribute", a), string(kv.Key))
-			checkValid(t, fmt.Sprintf("%T value", a), kv.Value.AsString())
+		rm := &metricdata.ResourceMetrics{Resource: resource.Empty(), ScopeMetrics: []metricdata.ScopeMetrics{{Metrics: []metricdata.Metrics{{Name: "m", Data: a}}}}}
+		requests := 0
+		dropped, err := enc.Metrics(rm, func(body []byte, n int) {
+			requests++
+			var req colmetricpb.ExportMetricsServiceRequest
+			if err := proto.Unmarshal(body, &req); err != nil {
+				t.Fatalf("%T: the request does not decode: %v", a, err)
+			}
+			m := req.ResourceMetrics[0].ScopeMetrics[0].Metrics[0]
+			var attrs []*commonpb.KeyValue
+			switch d := m.Data.(type) {
+			case *metricpb.Metric_Sum:
+				attrs = d.Sum.DataPoints[0].Attributes
+			case *metricpb.Metric_Gauge:
+				attrs = d.Gauge.DataPoints[0].Attributes
+			case *metricpb.Metric_Histogram:
+				attrs = d.Histogram.DataPoints[0].Attributes
+			case *metricpb.Metric_ExponentialHistogram:
+				attrs = d.ExponentialHistogram.DataPoints[0].Attributes
+			case *metricpb.Metric_Summary:
+				attrs = d.Summary.DataPoints[0].Attributes
+			}
+			if len(attrs) != 1 || n != 1 {
+				t.Fatalf("%T: %d attributes after fixing (want 1), %d points", a, len(attrs), n)
+			}
+			checkValid(t, fmt.Sprintf("%T attribute", a), attrs[0].Key)
+			checkValid(t, fmt.Sprintf("%T value", a), attrs[0].Value.GetStringValue())
+		})
+		if dropped != 0 || err != nil || requests != 1 {
+			t.Errorf("%T: dropped %d (%v), %d requests", a, dropped, err, requests)
 		}
 	}
 }

@@ -75,13 +75,14 @@ func (c BatcherConfig) withDefaults() BatcherConfig {
 // stalled export costs a producer at most one wait.
 //
 // The export function delivers a batch; what became of its records is
-// accounted for by the Transport behind it.
+// accounted for by the Sender behind it; it is told the Mode of the
+// export (Background for the queue's own, Flush, Final for Shutdown).
 type Batcher[T any] struct {
 	cfg      BatcherConfig
 	signal   Signal
 	counters *Counters
 	sizeOf   func(T) int
-	export   func(ctx context.Context, batch []T)
+	export   func(ctx context.Context, mode Mode, batch []T)
 	// extra, if set, returns records to add to an export that is not
 	// just draining full batches (pending spans of spans still open).
 	extra func() []T
@@ -112,7 +113,7 @@ type Batcher[T any] struct {
 
 // NewBatcher returns a running export queue for sig that exports with
 // export and estimates a record's size with sizeOf.
-func NewBatcher[T any](cfg BatcherConfig, sig Signal, counters *Counters, sizeOf func(T) int, export func(context.Context, []T), extra func() []T) *Batcher[T] {
+func NewBatcher[T any](cfg BatcherConfig, sig Signal, counters *Counters, sizeOf func(T) int, export func(context.Context, Mode, []T), extra func() []T) *Batcher[T] {
 	b := &Batcher[T]{
 		cfg:      cfg.withDefaults(),
 		signal:   sig,
@@ -264,11 +265,11 @@ func (b *Batcher[T]) finished() {
 	}
 }
 
-func (b *Batcher[T]) exportBatch(ctx context.Context, batch []T) {
+func (b *Batcher[T]) exportBatch(ctx context.Context, mode Mode, batch []T) {
 	// The records count as queued until their export has returned: an
 	// export under way still holds them (and a flush waits for it).
 	defer b.counters.Queued(b.signal, -len(batch))
-	b.export(ctx, batch)
+	b.export(ctx, mode, batch)
 	b.mu.Lock()
 	b.finished()
 	b.mu.Unlock()
@@ -290,7 +291,7 @@ func (b *Batcher[T]) run() {
 			b.exportQueued(true)
 		case <-timer.C:
 			b.exportQueued(false)
-			b.exportExtra(b.ctx, b.cfg.ExportTimeout)
+			b.exportExtra(b.ctx, Background, b.cfg.ExportTimeout)
 			timer.Reset(b.cfg.ScheduleDelay)
 		}
 	}
@@ -307,7 +308,7 @@ func (b *Batcher[T]) exportQueued(fullOnly bool) {
 			return
 		}
 		ctx, cancel := context.WithTimeout(b.ctx, b.cfg.ExportTimeout)
-		b.exportBatch(ctx, batch)
+		b.exportBatch(ctx, Background, batch)
 		cancel()
 		select {
 		case <-b.stop:
@@ -318,7 +319,7 @@ func (b *Batcher[T]) exportQueued(fullOnly bool) {
 }
 
 // exportExtra exports the records extra returns, if any.
-func (b *Batcher[T]) exportExtra(parent context.Context, timeout time.Duration) {
+func (b *Batcher[T]) exportExtra(parent context.Context, mode Mode, timeout time.Duration) {
 	if b.extra == nil {
 		return
 	}
@@ -334,14 +335,18 @@ func (b *Batcher[T]) exportExtra(parent context.Context, timeout time.Duration) 
 	if timeout > 0 {
 		ctx, cancel = context.WithTimeout(parent, timeout)
 	}
-	b.exportBatch(ctx, more)
+	b.exportBatch(ctx, mode, more)
 	cancel()
 }
 
 // ForceFlush exports, within ctx and in the caller's goroutine, the
-// records queued when it was called, then waits for the exports already
-// under way to finish. It returns ctx's error if ctx ended first.
-func (b *Batcher[T]) ForceFlush(ctx context.Context) error {
+// records queued when it was called (in Flush mode), then waits for the
+// exports already under way to finish. It returns ctx's error if ctx
+// ended first.
+func (b *Batcher[T]) ForceFlush(ctx context.Context) error { return b.flush(ctx, Flush) }
+
+// flush is ForceFlush in mode.
+func (b *Batcher[T]) flush(ctx context.Context, mode Mode) error {
 	b.mu.Lock()
 	left := len(b.items)
 	b.mu.Unlock()
@@ -356,9 +361,9 @@ func (b *Batcher[T]) ForceFlush(ctx context.Context) error {
 			break
 		}
 		left -= len(batch)
-		b.exportBatch(ctx, batch)
+		b.exportBatch(ctx, mode, batch)
 	}
-	b.exportExtra(ctx, 0)
+	b.exportExtra(ctx, mode, 0)
 	return b.waitIdle(ctx)
 }
 
@@ -382,7 +387,8 @@ func (b *Batcher[T]) waitIdle(ctx context.Context) error {
 
 // Shutdown stops the queue: it stops taking records, stops its goroutine
 // (aborting its export under way if ctx ends first), exports what is left
-// within ctx, and counts what it could not export as dropped (Shutdown).
+// within ctx (in Final mode), and counts what it could not export as
+// dropped (Shutdown).
 // A second call waits for the first (or for its own ctx).
 func (b *Batcher[T]) Shutdown(ctx context.Context) error {
 	b.mu.Lock()
@@ -407,7 +413,7 @@ func (b *Batcher[T]) Shutdown(ctx context.Context) error {
 		b.cancel()
 		<-b.done
 	}
-	err := b.ForceFlush(ctx)
+	err := b.flush(ctx, Final)
 	if err != nil {
 		b.cancel()
 		b.dropQueued()

@@ -19,7 +19,7 @@ func TestBatcherWaitsForRoom(t *testing.T) {
 	var c Counters
 	var got atomic.Int64
 	b := NewBatcher(BatcherConfig{MaxQueueBytes: 1000, MaxBatchLen: 5, ScheduleDelay: time.Hour}, Spans, &c, itemSize,
-		func(ctx context.Context, batch []int) {
+		func(ctx context.Context, _ Mode, batch []int) {
 			time.Sleep(time.Millisecond)
 			got.Add(int64(len(batch)))
 		}, nil)
@@ -45,7 +45,7 @@ func TestBatcherDropsWhileExportStalls(t *testing.T) {
 	started := make(chan struct{}, 1)
 	var exported atomic.Int64
 	b := NewBatcher(BatcherConfig{MaxQueueBytes: 1000, MaxBatchLen: 2, MaxBlock: 30 * time.Millisecond, ScheduleDelay: time.Hour}, Spans, &c, itemSize,
-		func(ctx context.Context, batch []int) {
+		func(ctx context.Context, _ Mode, batch []int) {
 			select {
 			case started <- struct{}{}:
 			default:
@@ -94,7 +94,7 @@ func TestBatcherShutdownCountsWhatIsLeft(t *testing.T) {
 	var c Counters
 	var taken atomic.Int64 // by exports, which account for them themselves
 	b := NewBatcher(BatcherConfig{MaxQueueBytes: 1 << 20, MaxBatchLen: 3, ScheduleDelay: time.Hour}, Logs, &c, itemSize,
-		func(ctx context.Context, batch []int) { taken.Add(int64(len(batch))); <-ctx.Done() }, nil)
+		func(ctx context.Context, _ Mode, batch []int) { taken.Add(int64(len(batch))); <-ctx.Done() }, nil)
 	for i := range 10 {
 		b.Enqueue(i)
 	}
@@ -126,7 +126,7 @@ func TestBatcherForceFlushExportsExtra(t *testing.T) {
 	var got []int
 	extra := []int{100, 101}
 	b := NewBatcher(BatcherConfig{ScheduleDelay: time.Hour}, Spans, &c, itemSize,
-		func(ctx context.Context, batch []int) {
+		func(ctx context.Context, _ Mode, batch []int) {
 			mu.Lock()
 			got = append(got, batch...)
 			mu.Unlock()
@@ -151,7 +151,7 @@ func TestBatcherScheduleUnderSustainedLoad(t *testing.T) {
 	var c Counters
 	var extras atomic.Int64
 	b := NewBatcher(BatcherConfig{MaxQueueBytes: 100000, MaxBatchLen: 4, ScheduleDelay: 50 * time.Millisecond}, Spans, &c, itemSize,
-		func(context.Context, []int) {},
+		func(context.Context, Mode, []int) {},
 		func() []int { extras.Add(1); return nil })
 	// A full batch every 10 ms for up to 2 s, until the scheduled export
 	// has run a few times.

@@ -50,14 +50,14 @@ func newBreaker(probe time.Duration, onChange func(open bool, cause string)) *Br
 // admit says whether an export in mode m may send now and, if the breaker
 // is open, the longest its first attempt may take (0: no limit). A
 // background export it lets through while open is that interval's probe.
-func (b *Breaker) admit(m mode, now time.Time) (ok bool, limit time.Duration) {
+func (b *Breaker) admit(m Mode, now time.Time) (ok bool, limit time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	ok, probe := b.decide(m, now)
 	if !ok || !probe {
 		return ok, 0
 	}
-	if m == background {
+	if m == Background {
 		// One background probe per interval, whoever comes first.
 		b.interval = min(max(b.interval*2, firstProbeInterval), maxProbeInterval)
 		b.nextProbe = now.Add(b.interval)
@@ -67,15 +67,15 @@ func (b *Breaker) admit(m mode, now time.Time) (ok bool, limit time.Duration) {
 
 // decide says whether an export in mode m may send now, and whether it is
 // a probe of an open breaker (bounded by the probe timeout). b.mu is held.
-func (b *Breaker) decide(m mode, now time.Time) (ok, probe bool) {
+func (b *Breaker) decide(m Mode, now time.Time) (ok, probe bool) {
 	switch {
-	case m == final:
+	case m == Final:
 		return true, false
 	case now.Before(b.retryAfter):
 		return false, false
 	case !b.open:
 		return true, false
-	case m == flush:
+	case m == Flush:
 		return true, true
 	}
 	return !now.Before(b.nextProbe), true
@@ -127,7 +127,7 @@ func (b *Breaker) failed(cause string, wait time.Duration, now time.Time, open b
 
 // allows reports whether admit would let an export in mode m send now
 // (without counting a probe).
-func (b *Breaker) allows(m mode, now time.Time) bool {
+func (b *Breaker) allows(m Mode, now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	ok, _ := b.decide(m, now)

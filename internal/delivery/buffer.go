@@ -39,9 +39,12 @@ type entry struct {
 	seq    uint64 // order of arrival, across signals
 	uid    uint64 // tells apart the files of entries of one seq
 	size   int64  // len of the compressed body
+	raw    int64  // len of the body uncompressed; 0 if unknown (a file of an earlier process)
 	gz     []byte // the body when in memory
 	plain  bool   // the body is not compressed
-	path   string // its file when on disk
+	// borrowed: gz is the caller's body, to be copied before it is kept.
+	borrowed bool
+	path     string // its file when on disk
 }
 
 // Buffer holds the requests a Transport could not deliver, per signal, in

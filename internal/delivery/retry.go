@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // result is what one attempt to send a request came to.
@@ -29,8 +31,10 @@ const (
 type attempt struct {
 	result     result
 	retryAfter time.Duration // from a Retry-After header; 0 if none
-	body       []byte        // the answer's body, for a 2xx (partial success)
-	cause      string        // what went wrong, in words, for anything but sent
+	// rejected counts the records a 2xx answer says the backend did not
+	// take (a partial success), with its message in cause.
+	rejected int64
+	cause    string // what went wrong, in words
 	// down says the backend is plainly unreachable (refused, or no answer
 	// in time), not just failing this request.
 	down bool
@@ -46,6 +50,66 @@ const (
 	initialBackoff = 100 * time.Millisecond
 	maxBackoff     = 5 * time.Second
 )
+
+// partialSuccess reads the partial success of an OTLP answer (every
+// signal's Export*ServiceResponse has it as field 1, with the rejected
+// count as field 1 and a message as field 2): the records the backend did
+// not take, and why. An answer that is not one reads as none.
+func partialSuccess(body []byte) (rejected int64, msg string) {
+	for len(body) > 0 {
+		num, typ, n := protowire.ConsumeTag(body)
+		if n < 0 {
+			return 0, ""
+		}
+		body = body[n:]
+		if num == 1 && typ == protowire.BytesType {
+			ps, m := protowire.ConsumeBytes(body)
+			if m < 0 {
+				return 0, ""
+			}
+			rejected, msg = readPartialSuccess(ps)
+			body = body[m:]
+			continue
+		}
+		if m := protowire.ConsumeFieldValue(num, typ, body); m >= 0 {
+			body = body[m:]
+			continue
+		}
+		return 0, ""
+	}
+	return rejected, msg
+}
+
+func readPartialSuccess(b []byte) (rejected int64, msg string) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return 0, ""
+		}
+		b = b[n:]
+		switch {
+		case num == 1 && typ == protowire.VarintType:
+			v, m := protowire.ConsumeVarint(b)
+			if m < 0 {
+				return 0, ""
+			}
+			rejected, b = int64(v), b[m:]
+		case num == 2 && typ == protowire.BytesType:
+			v, m := protowire.ConsumeBytes(b)
+			if m < 0 {
+				return 0, ""
+			}
+			msg, b = strings.ToValidUTF8(string(v), "\uFFFD"), b[m:]
+		default:
+			m := protowire.ConsumeFieldValue(num, typ, b)
+			if m < 0 {
+				return 0, ""
+			}
+			b = b[m:]
+		}
+	}
+	return rejected, msg
+}
 
 // classify reads resp (which it closes) or err into an attempt. where
 // names the request in messages ("http://host/v1/traces").
@@ -69,7 +133,8 @@ func classify(resp *http.Response, err error, where string) attempt {
 			// is treated as having failed.
 			return attempt{result: retryable, cause: fmt.Sprintf("reading the answer of %s: %s", where, networkCause(rerr))}
 		}
-		return attempt{result: sent, body: body}
+		rejected, msg := partialSuccess(body)
+		return attempt{result: sent, rejected: rejected, cause: msg}
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	a := attempt{cause: fmt.Sprintf("%s answered HTTP %s%s", where, statusText(resp), quoteBody(msg))}

@@ -8,12 +8,16 @@
 //   - Batcher (batcher.go): the export queue behind a span or log
 //     processor, bounded by bytes, exporting full batches as it fills and
 //     blocking producers only briefly, and only while the backend keeps up.
-//   - Transport (transport.go): the http.RoundTripper given to the
-//     OpenTelemetry OTLP/HTTP exporters. It compresses, splits what is too
-//     large, retries what can be retried within the caller's context, keeps
-//     what could not be sent in a Buffer (buffer.go) and sends it again
-//     first, oldest first; a Breaker (breaker.go) keeps an outage from
-//     costing every export its whole deadline.
+//     It tells each export its Mode (mode.go): the queue's own, a flush, or
+//     Shutdown.
+//   - Sender (sender.go): posts the requests the exporters encode (with
+//     internal/otlpwire), compressed (compress.go), with a plain
+//     *http.Client, and reads the real answer (retry.go). It retries what
+//     can be retried as the Mode allows, splits by records what the backend
+//     says is too large, keeps what could not be sent in a Buffer
+//     (buffer.go) and sends it again first, oldest first; a Breaker
+//     (breaker.go) keeps an outage from costing every export its whole
+//     deadline.
 //   - Counters (this file): what happened to every record, per signal.
 package delivery
 
@@ -48,8 +52,8 @@ func (s Signal) String() string {
 	return "records"
 }
 
-// path is the OTLP/HTTP path the signal is sent to.
-func (s Signal) path() string {
+// Path is the OTLP/HTTP path the signal is sent to under a base URL.
+func (s Signal) Path() string {
 	switch s {
 	case Spans:
 		return "/v1/traces"

@@ -1,6 +1,7 @@
 package otlpwire
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -96,4 +97,76 @@ func attrsStringBytes(kvs []attribute.KeyValue, total, count *int) {
 		*total += len(kv.Key)
 		stringBytes(kv.Value, total, count)
 	}
+}
+
+// ValidAttributes returns kvs with every string (keys included) made
+// valid UTF-8, and whether any had to change; kvs itself when none did.
+// It is for what the SDK hands to other processors as well as to its own
+// exporters, such as the resource.
+func ValidAttributes(kvs []attribute.KeyValue) ([]attribute.KeyValue, bool) {
+	changed := false
+	var out []attribute.KeyValue
+	for i, kv := range kvs {
+		v, vc := validValue(kv.Value)
+		k := valid(string(kv.Key))
+		if !vc && k == string(kv.Key) {
+			if out != nil {
+				out = append(out, kv)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]attribute.KeyValue, 0, len(kvs)), kvs[:i]...)
+		}
+		changed = true
+		out = append(out, attribute.KeyValue{Key: attribute.Key(k), Value: v})
+	}
+	if !changed {
+		return kvs, false
+	}
+	return out, true
+}
+
+// validValue returns v with its strings made valid, and whether any had
+// to change.
+func validValue(v attribute.Value) (attribute.Value, bool) {
+	switch v.Type() {
+	case attribute.STRING:
+		if s := v.AsString(); !utf8.ValidString(s) {
+			return attribute.StringValue(valid(s)), true
+		}
+	case attribute.STRINGSLICE:
+		ss := v.AsStringSlice()
+		changed := false
+		for i, s := range ss {
+			if !utf8.ValidString(s) {
+				if !changed {
+					ss = slices.Clone(ss)
+				}
+				ss[i], changed = valid(s), true
+			}
+		}
+		if changed {
+			return attribute.StringSliceValue(ss), true
+		}
+	case attribute.SLICE:
+		vs := v.AsSlice()
+		changed := false
+		for i, e := range vs {
+			if f, c := validValue(e); c {
+				if !changed {
+					vs = slices.Clone(vs)
+				}
+				vs[i], changed = f, true
+			}
+		}
+		if changed {
+			return attribute.SliceValue(vs...), true
+		}
+	case attribute.MAP:
+		if kvs, c := ValidAttributes(v.AsMap()); c {
+			return attribute.MapValue(kvs...), true
+		}
+	}
+	return v, false
 }

@@ -3,15 +3,12 @@ package delivery
 import (
 	"bytes"
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
@@ -38,60 +35,22 @@ func traceRequest(t testing.TB, n int) []byte {
 	return b
 }
 
-// post sends raw to tr as an OTel exporter would, with n records.
-func post(t testing.TB, tr *Transport, ctx context.Context, path string, raw []byte, n int) {
-	t.Helper()
-	ctx, seen := WithCall(ctx, Spans, n)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://ignored"+path, bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := tr.RoundTrip(req)
-	if err != nil || resp.StatusCode != 200 || !seen() {
-		t.Fatalf("RoundTrip: %v %v (seen %v)", resp, err, seen())
-	}
+// post sends raw, n spans, through tr in mode.
+func post(tr *Sender, ctx context.Context, mode Mode, raw []byte, n int) {
+	tr.Send(ctx, mode, Spans, raw, n)
 }
 
-func newTestTransport(t testing.TB, url string, cfg Config) *Transport {
+func newTestSender(t testing.TB, base string, cfg Config) *Sender {
 	t.Helper()
-	cfg.BaseURL = url
-	cfg.Headers = map[string]string{"Authorization": "tok"}
-	tr, err := NewTransport(cfg)
+	for _, sig := range Signals {
+		cfg.Endpoints[sig] = Endpoint{URL: base + sig.Path(), Headers: map[string]string{"Authorization": "tok"}}
+	}
+	tr, err := NewSender(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(tr.Close)
 	return tr
-}
-
-func TestSplitKeepsEveryRecord(t *testing.T) {
-	raw := traceRequest(t, 7)
-	halves, counts, err := split(Spans, raw)
-	if err != nil || counts != [2]int{3, 4} {
-		t.Fatalf("split: %v %v", counts, err)
-	}
-	if countRecords(Spans, halves[0])+countRecords(Spans, halves[1]) != 7 {
-		t.Errorf("records lost")
-	}
-	if _, _, err := split(Spans, traceRequest(t, 1)); err == nil {
-		t.Error("one record split")
-	}
-	m := &colmetricpb.ExportMetricsServiceRequest{ResourceMetrics: []*metricpb.ResourceMetrics{{ScopeMetrics: []*metricpb.ScopeMetrics{{Metrics: []*metricpb.Metric{
-		{Name: "a", Data: &metricpb.Metric_Sum{Sum: &metricpb.Sum{DataPoints: make([]*metricpb.NumberDataPoint, 3), IsMonotonic: true}}},
-		{Name: "b", Data: &metricpb.Metric_Gauge{Gauge: &metricpb.Gauge{DataPoints: make([]*metricpb.NumberDataPoint, 2)}}},
-	}}}}}}
-	fill := func(dps []*metricpb.NumberDataPoint) {
-		for i := range dps {
-			dps[i] = &metricpb.NumberDataPoint{Value: &metricpb.NumberDataPoint_AsInt{AsInt: int64(i)}}
-		}
-	}
-	fill(m.ResourceMetrics[0].ScopeMetrics[0].Metrics[0].GetSum().DataPoints)
-	fill(m.ResourceMetrics[0].ScopeMetrics[0].Metrics[1].GetGauge().DataPoints)
-	mraw, _ := proto.Marshal(m)
-	mh, mc, err := split(Metrics, mraw)
-	if err != nil || mc != [2]int{2, 3} || countRecords(Metrics, mh[0]) != 2 || countRecords(Metrics, mh[1]) != 3 {
-		t.Errorf("metric split: %v %v", mc, err)
-	}
 }
 
 func TestRetryAfter(t *testing.T) {
@@ -121,23 +80,23 @@ func TestRetryAfter(t *testing.T) {
 func TestRetryAfterIsHonoured(t *testing.T) {
 	rcv := otlptest.New(t)
 	rcv.SetFault(otlptest.Status(503, 30*time.Second))
-	tr := newTestTransport(t, rcv.URL(), Config{})
-	post(t, tr, context.Background(), "/v1/traces", traceRequest(t, 4), 4)
+	tr := newTestSender(t, rcv.URL(), Config{})
+	post(tr, context.Background(), Background, traceRequest(t, 4), 4)
 	if n := rcv.Requests(otlptest.Traces); n != 1 {
 		t.Fatalf("%d requests, want 1", n)
 	}
 	rcv.SetFault(otlptest.OK)
-	ctx, cancel := context.WithTimeout(WithFlush(context.Background()), time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	post(t, tr, ctx, "/v1/traces", traceRequest(t, 2), 2)
-	tr.Drain(ctx)
+	post(tr, ctx, Flush, traceRequest(t, 2), 2)
+	tr.Drain(ctx, Flush)
 	if n := rcv.Requests(otlptest.Traces); n != 1 {
 		t.Errorf("%d requests before the Retry-After passed, want 1", n)
 	}
 	if got := tr.Buffered()[Spans]; got != 6 {
 		t.Errorf("buffered %d", got)
 	}
-	tr.Shutdown(WithShutdown(ctx))
+	tr.Shutdown(ctx)
 	if got := rcv.Count(otlptest.Traces); got != 6 {
 		t.Errorf("Shutdown delivered %d of 6", got)
 	}
@@ -148,21 +107,21 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 func TestPartialSuccessIsCounted(t *testing.T) {
 	rcv := otlptest.New(t)
 	rcv.SetFault(otlptest.PartialSuccess(2))
-	tr := newTestTransport(t, rcv.URL(), Config{})
-	post(t, tr, WithFlush(context.Background()), "/v1/traces", traceRequest(t, 5), 5)
+	tr := newTestSender(t, rcv.URL(), Config{})
+	post(tr, context.Background(), Flush, traceRequest(t, 5), 5)
 	s := tr.Counters().Snapshot()
 	if s.Delivered[Spans] != 3 || s.Dropped[Spans][Rejected] != 2 || !strings.Contains(s.Cause[Spans][Rejected], "rejected 2 of its 5 spans") {
 		t.Errorf("delivered %d, rejected %d (%s)", s.Delivered[Spans], s.Dropped[Spans][Rejected], s.Cause[Spans][Rejected])
 	}
 }
 
-// TestLargeRequestsAreSplitBeforeSending: a request over the limit goes
-// out in parts, each under it.
-func TestLargeRequestsAreSplitBeforeSending(t *testing.T) {
+// TestTooLargeRequestsAreSplitByRecords: a request the backend refuses as
+// too large (413) goes out again in parts, by records, until each fits.
+func TestTooLargeRequestsAreSplitByRecords(t *testing.T) {
 	raw := traceRequest(t, 64)
 	rcv := otlptest.New(t, otlptest.WithMaxBodyBytes(int64(len(raw)/3)))
-	tr := newTestTransport(t, rcv.URL(), Config{MaxRequestBytes: len(raw) / 4})
-	post(t, tr, WithFlush(context.Background()), "/v1/traces", raw, 64)
+	tr := newTestSender(t, rcv.URL(), Config{})
+	post(tr, context.Background(), Flush, raw, 64)
 	if got := rcv.Count(otlptest.Traces); got != 64 {
 		t.Errorf("delivered %d of 64", got)
 	}
@@ -171,13 +130,13 @@ func TestLargeRequestsAreSplitBeforeSending(t *testing.T) {
 	}
 }
 
-// TestKeepOnlySendsNothing: an export whose context had ended is kept.
-func TestKeepOnlySendsNothing(t *testing.T) {
+// TestDoneContextSendsNothing: a request whose context had ended is kept.
+func TestDoneContextSendsNothing(t *testing.T) {
 	rcv := otlptest.New(t)
-	tr := newTestTransport(t, rcv.URL(), Config{})
+	tr := newTestSender(t, rcv.URL(), Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	post(t, tr, KeepOnly(ctx), "/v1/traces", traceRequest(t, 3), 3)
+	post(tr, ctx, Flush, traceRequest(t, 3), 3)
 	if rcv.Requests(otlptest.Traces) != 0 || tr.Buffered()[Spans] != 3 {
 		t.Errorf("requests %d, buffered %d", rcv.Requests(otlptest.Traces), tr.Buffered()[Spans])
 	}
@@ -189,19 +148,21 @@ func TestKeepOnlySendsNothing(t *testing.T) {
 func TestBreakerProbesOncePerFlush(t *testing.T) {
 	rcv := otlptest.New(t)
 	rcv.SetFault(otlptest.Hang)
-	tr := newTestTransport(t, rcv.URL(), Config{ProbeTimeout: 100 * time.Millisecond})
-	ctx, cancel := context.WithTimeout(WithFlush(context.Background()), 300*time.Millisecond)
-	post(t, tr, ctx, "/v1/traces", traceRequest(t, 2), 2)
+	tr := newTestSender(t, rcv.URL(), Config{ProbeTimeout: 100 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	post(tr, ctx, Flush, traceRequest(t, 2), 2)
 	cancel()
 	if open, cause := tr.Outage(); !open || !strings.Contains(cause, "no answer") {
 		t.Fatalf("outage %v %q", open, cause)
 	}
 	before := rcv.Requests(otlptest.Traces)
-	ctx2, cancel2 := context.WithTimeout(WithFlush(context.Background()), 5*time.Second)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel2()
-	post(t, tr, ctx2, "/v1/traces", traceRequest(t, 2), 2)
-	post(t, tr, ctx2, "/v1/traces", traceRequest(t, 2), 2)
-	tr.Drain(ctx2)
+	end := tr.BeginFlush()
+	post(tr, ctx2, Flush, traceRequest(t, 2), 2)
+	post(tr, ctx2, Flush, traceRequest(t, 2), 2)
+	tr.Drain(ctx2, Flush)
+	end()
 	if n := rcv.Requests(otlptest.Traces) - before; n != 1 {
 		t.Errorf("the flush sent %d requests to a failing backend, want one probe", n)
 	}
@@ -217,18 +178,20 @@ func TestBreakerProbeBoundsTheWholeFlush(t *testing.T) {
 	rcv := otlptest.New(t)
 	rcv.SetFault(otlptest.Hang)
 	const probe = 50 * time.Millisecond
-	tr := newTestTransport(t, rcv.URL(), Config{ProbeTimeout: probe})
-	ctx, cancel := context.WithTimeout(WithFlush(context.Background()), 200*time.Millisecond)
-	post(t, tr, ctx, "/v1/traces", traceRequest(t, 2), 2)
+	tr := newTestSender(t, rcv.URL(), Config{ProbeTimeout: probe})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	post(tr, ctx, Flush, traceRequest(t, 2), 2)
 	cancel()
 	if open, _ := tr.Outage(); !open {
 		t.Fatal("the breaker did not open")
 	}
 	before := rcv.Requests(otlptest.Traces)
-	ctx2, cancel2 := context.WithTimeout(WithFlush(context.Background()), 5*time.Second)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel2()
+	end := tr.BeginFlush()
+	defer end()
 	time.Sleep(probe + 10*time.Millisecond) // the flush's own work took the whole probe
-	post(t, tr, ctx2, "/v1/traces", traceRequest(t, 3), 3)
+	post(tr, ctx2, Flush, traceRequest(t, 3), 3)
 	if n := rcv.Requests(otlptest.Traces) - before; n != 0 {
 		t.Errorf("the flush sent %d requests after its probe time was spent, want none", n)
 	}

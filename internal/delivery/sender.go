@@ -1,0 +1,654 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/logfire-go/sdk/internal/otlpwire"
+)
+
+// Endpoint is where one signal of a destination is sent, and how.
+type Endpoint struct {
+	// URL is where the requests are posted ({base}/v1/traces, ...); a
+	// signal without one is not sent.
+	URL string
+	// Headers are sent with every request (Authorization, User-Agent).
+	Headers map[string]string
+	// NoCompression sends every request as it is; else requests from
+	// CompressFrom bytes on are gzip-compressed.
+	NoCompression bool
+	// Client sends the requests; nil means the Sender's own client, with a
+	// transport like http.DefaultTransport's.
+	Client *http.Client
+	// AttemptTimeout bounds one try of an export of the queue's own
+	// (flushes are bounded by their context); 0 means
+	// DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
+}
+
+// Config configures a Sender: one destination (a backend and its
+// credentials), shared by the exporters of the three signals.
+type Config struct {
+	// Endpoints says where each signal goes.
+	Endpoints [numSignals]Endpoint
+	// Counters receives the accounting; nil makes one.
+	Counters *Counters
+	// Buffer bounds the retry buffer.
+	Buffer BufferConfig
+	// ProbeTimeout bounds an export while the backend is failing, and the
+	// retries of a flush (see Breaker and Flush); 0 means
+	// DefaultProbeTimeout.
+	ProbeTimeout time.Duration
+	// CompressFrom is the smallest request that is compressed; smaller ones
+	// go as they are. 0 means DefaultCompressFrom, a negative value
+	// compresses everything.
+	CompressFrom int
+	// Redact rewrites every message before it is kept or returned, so
+	// that no credential echoed by a backend leaves the process.
+	Redact func(string) string
+	// OnOutage is called when the backend starts failing (open, with the
+	// cause) and when it answers again.
+	OnOutage func(open bool, cause string)
+}
+
+// Defaults of a Sender.
+const (
+	// DefaultCompressFrom: below 16 KiB a request fits in the first round
+	// trip of a new TCP connection whether compressed or not (an initial
+	// window is ten segments), and compressing it costs more CPU than
+	// sending the bytes.
+	DefaultCompressFrom = 16 << 10
+	// DefaultMaxRequestBytes is the largest request the exporters make
+	// (uncompressed); larger batches are cut into several requests.
+	DefaultMaxRequestBytes = 5 << 20
+	DefaultAttemptTimeout  = 10 * time.Second
+)
+
+// smallRecord is the size (uncompressed) under which a request of one
+// record answered 413 is taken for a failure of the backend rather than a
+// record that is truly too large: an OTLP backend whose requests may not
+// hold even that is not one a batch of records could be sent to (the
+// OpenTelemetry Collector takes 20 MiB by default; nginx in front of one,
+// 1 MiB).
+const smallRecord = 64 << 10
+
+// Sender delivers the encoded requests of one destination: it posts them
+// (gzip-compressed from CompressFrom bytes on) with a plain *http.Client,
+// reads the answer, retries what can be retried as its Mode allows, splits
+// by records what the backend says is too large, keeps what it could not
+// deliver in a Buffer and sends that again first, oldest first (a flush
+// before its own requests; in the background, the retry loop). A Breaker
+// keeps an outage from costing every export its whole deadline. What
+// became of every record is in its Counters.
+type Sender struct {
+	cfg      Config
+	where    [numSignals]string // each signal's URL, for messages
+	client   [numSignals]*http.Client
+	own      *http.Transport // the transport of a client we made (closed by Close)
+	counters *Counters
+	buffer   *Buffer
+	breaker  *Breaker
+	flushes  flushes
+	redact   func(string) string
+
+	mu     sync.Mutex
+	closed bool
+
+	// The retry loop sends what the buffer holds while nothing else is
+	// exported (see retryLoop).
+	kick     chan struct{}
+	draining chan struct{} // held by a drain: one at a time
+	stopOnce sync.Once
+	stop     chan struct{}
+	stopped  chan struct{}
+	ctx      context.Context // of the retry loop; cancelled by Close
+	cancel   context.CancelFunc
+}
+
+// NewSender returns a Sender for cfg.
+func NewSender(cfg Config) (*Sender, error) {
+	t := &Sender{cfg: cfg, counters: cfg.Counters, redact: cfg.Redact}
+	any := false
+	for sig, ep := range cfg.Endpoints {
+		if ep.URL == "" {
+			continue
+		}
+		p, err := url.Parse(ep.URL)
+		if err != nil || p.Host == "" || (p.Scheme != "http" && p.Scheme != "https") {
+			return nil, fmt.Errorf("delivery: the %s endpoint is not an absolute http(s) URL", Signal(sig))
+		}
+		t.where[sig] = p.Redacted()
+		any = true
+	}
+	if !any {
+		return nil, errors.New("delivery: no endpoint")
+	}
+	if t.counters == nil {
+		t.counters = &Counters{}
+	}
+	if t.redact == nil {
+		t.redact = func(s string) string { return s }
+	}
+	if t.cfg.CompressFrom == 0 {
+		t.cfg.CompressFrom = DefaultCompressFrom
+	}
+	for sig := range t.cfg.Endpoints {
+		ep := &t.cfg.Endpoints[sig]
+		if ep.AttemptTimeout <= 0 {
+			ep.AttemptTimeout = DefaultAttemptTimeout
+		}
+		t.client[sig] = ep.Client
+		if ep.Client == nil {
+			if t.own == nil {
+				t.own = http.DefaultTransport.(*http.Transport).Clone()
+			}
+			t.client[sig] = &http.Client{Transport: t.own}
+		}
+	}
+	t.breaker = newBreaker(cfg.ProbeTimeout, func(open bool, cause string) {
+		if cfg.OnOutage != nil {
+			cfg.OnOutage(open, cause)
+		}
+	})
+	key := ""
+	for _, ep := range cfg.Endpoints {
+		key += ep.URL + "\x00" + ep.Headers["Authorization"] + "\x00"
+	}
+	t.buffer = newBuffer(cfg.Buffer, t.counters, destinationKey(key))
+	t.kick = make(chan struct{}, 1)
+	t.draining = make(chan struct{}, 1)
+	t.stop = make(chan struct{})
+	t.stopped = make(chan struct{})
+	t.ctx, t.cancel = context.WithCancel(context.Background())
+	go t.retryLoop()
+	if !t.buffer.isEmpty() {
+		t.wake() // files an earlier process left
+	}
+	return t, nil
+}
+
+// Sends reports whether the sender has an endpoint for sig.
+func (t *Sender) Sends(sig Signal) bool { return t.cfg.Endpoints[sig].URL != "" }
+
+// retryInterval is how often the retry loop looks at a buffer that is not
+// empty; the breaker decides whether it sends.
+const retryInterval = 250 * time.Millisecond
+
+// retryLoop sends, in the background, what the buffer holds, so that it
+// goes out once the backend answers again even if nothing else is
+// exported. It only runs its timer while the buffer is not empty.
+func (t *Sender) retryLoop() {
+	defer close(t.stopped)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	running := false // timer is set; a kick then leaves it as it is
+	for {
+		select {
+		case <-t.stop:
+			timer.Stop()
+			return
+		case <-t.kick:
+			if !running {
+				timer.Reset(retryInterval)
+				running = true
+			}
+		case <-timer.C:
+			running = false
+			if t.buffer.isEmpty() {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(t.ctx, t.longestAttempt())
+			t.drain(ctx, how{mode: Background})
+			cancel()
+			if !t.buffer.isEmpty() {
+				timer.Reset(retryInterval)
+				running = true
+			}
+		}
+	}
+}
+
+// wake starts the retry loop's timer.
+func (t *Sender) wake() {
+	select {
+	case t.kick <- struct{}{}:
+	default:
+	}
+}
+
+// longestAttempt is the longest attempt timeout of the endpoints: the
+// bound of a background drain of every signal.
+func (t *Sender) longestAttempt() time.Duration {
+	var d time.Duration
+	for _, ep := range t.cfg.Endpoints {
+		d = max(d, ep.AttemptTimeout)
+	}
+	return d
+}
+
+// destinationKey names a destination in file names without revealing its
+// credentials: a hash of its URLs and tokens.
+func destinationKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Counters returns the sender's counters.
+func (t *Sender) Counters() *Counters { return t.counters }
+
+// Outage reports whether the backend is failing and, if so, why.
+func (t *Sender) Outage() (bool, string) { return t.breaker.state() }
+
+// Buffered reports the records of each signal in the retry buffer.
+func (t *Sender) Buffered() [numSignals]int64 { return t.buffer.pending() }
+
+// BeginFlush opens a flush: until the returned function is called, the
+// Flush-mode deliveries of the sender share one retry budget and one probe
+// of a failing backend (see Flush). Flushes under way at once share it.
+func (t *Sender) BeginFlush() (end func()) {
+	t.flushes.enter()
+	return t.flushes.leave
+}
+
+// how is what a delivery is told: its mode and, for a flush, the window
+// it shares with the rest of the flush.
+type how struct {
+	mode   Mode
+	window *flushWindow // Flush only
+}
+
+// with returns the how of a delivery in mode m, and the function that
+// ends it.
+func (t *Sender) with(m Mode) (how, func()) {
+	if m != Flush {
+		return how{mode: m}, func() {}
+	}
+	return how{mode: m, window: t.flushes.enter()}, t.flushes.leave
+}
+
+// Send delivers the encoded request body of count records of sig within
+// ctx, as mode allows: what it cannot deliver now is kept in the retry
+// buffer (or, if it cannot be kept, counted as dropped). With ctx already
+// done, it keeps the request without sending it. Send does not keep body
+// after it returns.
+func (t *Sender) Send(ctx context.Context, mode Mode, sig Signal, body []byte, count int) {
+	if count <= 0 || len(body) == 0 {
+		return
+	}
+	if !t.Sends(sig) {
+		t.counters.Dropped(sig, Rejected, count, "the destination takes no "+sig.String())
+		return
+	}
+	e, err := t.newEntry(sig, body, count)
+	if err != nil {
+		t.counters.Dropped(sig, Encoding, count, t.redact(err.Error()))
+		return
+	}
+	h, end := t.with(mode)
+	defer end()
+	t.deliver(ctx, h, sig, e)
+}
+
+// deliver sends e (a flush sends what the buffer holds for sig first);
+// what it cannot send joins the buffer.
+func (t *Sender) deliver(ctx context.Context, h how, sig Signal, e *entry) {
+	// A flush sends the buffer first, oldest first. An export of the
+	// queue's own leaves the buffer to the retry loop, so that the queue
+	// keeps moving at the backend's pace while the backlog drains.
+	if ctx.Err() != nil || (h.mode != Background && !t.drainSignal(ctx, h, sig)) {
+		t.keep(e)
+		t.wake()
+		return
+	}
+	left := t.send(ctx, h, e)
+	for _, l := range left {
+		t.keep(l)
+	}
+	if len(left) > 0 {
+		t.wake()
+	}
+}
+
+// keep puts e in the retry buffer, copying a body it borrowed.
+func (t *Sender) keep(e *entry) {
+	if e.borrowed {
+		e.gz = bytes.Clone(e.gz)
+		e.borrowed = false
+	}
+	t.buffer.push(e)
+}
+
+// newEntry makes the entry of the request body: compressed, unless it is
+// smaller than CompressFrom or compression is off (then body itself,
+// borrowed until it must be kept).
+func (t *Sender) newEntry(sig Signal, body []byte, count int) (*entry, error) {
+	if t.cfg.Endpoints[sig].NoCompression || len(body) < t.cfg.CompressFrom {
+		return &entry{signal: sig, count: count, gz: body, plain: true, borrowed: true, size: int64(len(body)), raw: int64(len(body))}, nil
+	}
+	gz, err := compress(body)
+	if err != nil {
+		return nil, err
+	}
+	return &entry{signal: sig, count: count, gz: gz, size: int64(len(gz)), raw: int64(len(body))}, nil
+}
+
+// Drain sends everything the retry buffer holds within ctx, as mode
+// allows, and reports whether the buffer is empty after.
+func (t *Sender) Drain(ctx context.Context, mode Mode) bool {
+	h, end := t.with(mode)
+	defer end()
+	return t.drain(ctx, h)
+}
+
+// drain is Drain. Drains take turns: one that finds another under way
+// (the retry loop's) waits for it first.
+func (t *Sender) drain(ctx context.Context, h how) bool {
+	if h.mode == Flush {
+		// While the backend is failing, a flush does not wait for the
+		// retry loop's probe, nor probe again once it has in vain.
+		if open, _ := t.breaker.state(); open && (h.window.probed.Load() || len(t.draining) > 0) {
+			return t.buffer.isEmpty()
+		}
+	}
+	select {
+	case t.draining <- struct{}{}:
+		defer func() { <-t.draining }()
+	case <-ctx.Done():
+		return false
+	}
+	all := true
+	for _, sig := range Signals {
+		if !t.drainSignal(ctx, h, sig) {
+			all = false
+		}
+	}
+	return all
+}
+
+// drainSignal sends the buffered requests of sig, oldest first, until
+// none is left (true) or it must stop (false): a flush or Shutdown stops
+// at the first request it could not send, which stays first; a background
+// drain goes on past a failed request (it is tried again at once) until
+// the breaker opens or asks it to wait.
+func (t *Sender) drainSignal(ctx context.Context, h how, sig Signal) bool {
+	failures := 0
+	for {
+		e, body := t.buffer.pop(sig)
+		if e == nil {
+			return true
+		}
+		e.gz = body
+		left := t.send(ctx, h, e)
+		switch {
+		case len(left) == 0:
+			t.buffer.done(e)
+			failures = 0
+			continue
+		case len(left) == 1 && left[0] == e:
+			if e.path != "" {
+				e.gz = nil // it is on disk
+			}
+			t.buffer.requeue(e)
+		default:
+			// e was split and only some of it went: its parts replace it.
+			t.buffer.done(e)
+			for i := len(left) - 1; i >= 0; i-- {
+				left[i].seq = e.seq
+				t.buffer.pushFront(left[i])
+			}
+		}
+		failures++
+		if h.mode != Background || failures >= maxDrainFailures || ctx.Err() != nil || !t.breaker.allows(h.mode, time.Now()) {
+			return false
+		}
+	}
+}
+
+// maxDrainFailures bounds the failed requests in a row of one background
+// drain.
+const maxDrainFailures = 3
+
+// send delivers e within ctx, splitting it if the backend says it is too
+// large. It returns what is left to send: nothing when every record was
+// delivered or dropped, e itself when nothing could be sent.
+//
+// Shutdown retries with back-off (honouring Retry-After) until its
+// context ends; a flush retries for at most the probe timeout from the
+// flush's start; an export of the queue's own, or of the retry loop, tries
+// once and leaves the retrying to the retry loop, so that the export queue
+// keeps moving.
+func (t *Sender) send(ctx context.Context, h how, e *entry) []*entry {
+	m := h.mode
+	if dl, ok := ctx.Deadline(); ok {
+		// Give up a little before the deadline, so that what could not be
+		// sent is in the buffer (and counted) when the caller's context
+		// ends, not just after.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-deadlineReserve(time.Until(dl))))
+		defer cancel()
+	}
+	w := h.window
+	if m == Flush && w.probed.Load() {
+		if open, _ := t.breaker.state(); open {
+			return []*entry{e} // this flush has probed in vain already
+		}
+	}
+	ok, limit := t.breaker.admit(m, time.Now())
+	if !ok {
+		return []*entry{e}
+	}
+	if limit > 0 && m == Flush {
+		// The probe bounds the whole flush: what its start left of it.
+		if limit -= time.Since(w.start); limit <= 0 {
+			w.probed.Store(true)
+			return []*entry{e}
+		}
+	}
+	for n := 1; ; n++ {
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		switch {
+		case limit > 0:
+			actx, cancel = context.WithTimeout(ctx, limit)
+		case m == Background:
+			actx, cancel = context.WithTimeout(ctx, t.cfg.Endpoints[e.signal].AttemptTimeout)
+		}
+		a := t.try(actx, e)
+		cancel()
+		switch a.result {
+		case sent:
+			t.breaker.succeeded()
+			rejected := int(min(max(a.rejected, 0), int64(e.count)))
+			t.counters.Delivered(e.signal, e.count-rejected)
+			if rejected > 0 {
+				cause := fmt.Sprintf("%s accepted the request but rejected %d of its %d %s", t.where[e.signal], rejected, e.count, e.signal)
+				if a.cause != "" {
+					cause += ": " + a.cause
+				}
+				t.counters.Dropped(e.signal, Rejected, rejected, t.redact(cause))
+			}
+			return nil
+		case refused:
+			// The backend answered: it is up, and will not take these.
+			t.breaker.succeeded()
+			t.counters.Dropped(e.signal, Rejected, e.count, t.redact(a.cause))
+			return nil
+		case tooLarge:
+			if e.count > 1 {
+				t.breaker.succeeded()
+				return t.sendSplit(ctx, h, e, a.cause)
+			}
+			if t.rawSize(e) >= smallRecord {
+				t.breaker.succeeded()
+				t.counters.Dropped(e.signal, TooLarge, e.count, t.redact(a.cause))
+				return nil
+			}
+			// A backend that refuses one small record as too large is
+			// failing, not telling the truth: the record is kept, as for a
+			// 5xx.
+			a.result = retryable
+			a.cause = fmt.Sprintf("%s (for a single record of %d bytes: taken for a failure of the backend)", a.cause, t.rawSize(e))
+		}
+		cause, now := t.redact(a.cause), time.Now()
+		if limit > 0 || m == Background {
+			t.breaker.failed(cause, a.retryAfter, now, limit > 0 || a.down)
+			if limit > 0 && w != nil {
+				w.probed.Store(true)
+			}
+			return []*entry{e}
+		}
+		wait := max(backoff(n), a.retryAfter)
+		dl, has := ctx.Deadline()
+		outOfBudget := m == Flush && time.Since(w.start)+wait > t.breaker.probe
+		if ctx.Err() != nil || (has && time.Until(dl) < wait) || outOfBudget {
+			// A flush that spent its retry budget keeps the records: the
+			// backend failed at once, and the next flush (or the retry
+			// loop) will try again without costing this one more time.
+			t.breaker.failed(cause, a.retryAfter, now, true)
+			if w != nil {
+				w.probed.Store(true)
+			}
+			return []*entry{e}
+		}
+		t.breaker.failed(cause, 0, now, false)
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			t.breaker.failed(cause, a.retryAfter, time.Now(), true)
+			return []*entry{e}
+		}
+	}
+}
+
+// deadlineReserve is the time kept before a deadline of which left
+// remains: a twentieth, between 2 and 50 ms.
+func deadlineReserve(left time.Duration) time.Duration {
+	return min(max(left/20, 2*time.Millisecond), 50*time.Millisecond)
+}
+
+// rawSize is the uncompressed size of e's body.
+func (t *Sender) rawSize(e *entry) int64 {
+	if e.raw == 0 && !e.plain {
+		// Read back from a file an earlier process left: measure it.
+		if raw, err := decompress(e.gz); err == nil {
+			e.raw = int64(len(raw))
+		}
+	}
+	return max(e.raw, e.size)
+}
+
+// sendSplit sends e in two halves by records after the backend said it
+// was too large.
+func (t *Sender) sendSplit(ctx context.Context, h how, e *entry, cause string) []*entry {
+	raw := e.gz
+	if !e.plain {
+		var err error
+		if raw, err = decompress(e.gz); err != nil {
+			t.counters.Dropped(e.signal, Encoding, e.count, t.redact("a buffered request could not be read back: "+err.Error()))
+			return nil
+		}
+	}
+	halves, counts, err := otlpwire.Split(otlpwire.Signal(e.signal), raw)
+	if err != nil {
+		t.counters.Dropped(e.signal, TooLarge, e.count, t.redact(cause))
+		return nil
+	}
+	var left []*entry
+	for i := range halves {
+		part, err := t.newEntry(e.signal, halves[i], counts[i])
+		if err != nil {
+			t.counters.Dropped(e.signal, Encoding, counts[i], t.redact(err.Error()))
+			continue
+		}
+		part.borrowed = false // the half is ours
+		if len(left) > 0 {
+			left = append(left, part)
+			continue
+		}
+		left = append(left, t.send(ctx, h, part)...)
+	}
+	return left
+}
+
+// try makes one request for e and reads its answer.
+func (t *Sender) try(ctx context.Context, e *entry) attempt {
+	ep := &t.cfg.Endpoints[e.signal]
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(e.gz))
+	if err != nil {
+		return attempt{result: refused, cause: err.Error()}
+	}
+	for k, v := range ep.Headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	if !e.plain {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	resp, err := t.client[e.signal].Do(req)
+	if err != nil && ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = errNoAnswer
+		} else {
+			err = errors.New("the export was cancelled")
+		}
+	}
+	return classify(resp, err, t.where[e.signal])
+}
+
+// Shutdown stops the retry loop, sends what the buffer holds within ctx
+// and closes the sender (see Close).
+func (t *Sender) Shutdown(ctx context.Context) {
+	// Let a send of the retry loop under way finish (cancelling it could
+	// lose the answer to a request the backend took, and the request
+	// would be sent twice), unless ctx ends first.
+	t.stopOnce.Do(func() { close(t.stop) })
+	select {
+	case <-t.stopped:
+	case <-ctx.Done():
+	}
+	t.stopRetries()
+	if ctx.Err() == nil {
+		t.drain(ctx, how{mode: Final})
+	}
+	t.Close()
+}
+
+// stopRetries stops the retry loop, aborting its drain under way, and
+// waits for it to end.
+func (t *Sender) stopRetries() {
+	t.cancel()
+	t.stopOnce.Do(func() { close(t.stop) })
+	<-t.stopped
+}
+
+// Close ends the sender: it stops the retry loop; what the buffer still
+// holds is counted as dropped (Shutdown), or left in the buffer's
+// directory if it is the user's; idle connections are closed.
+func (t *Sender) Close() {
+	t.stopRetries()
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return
+	}
+	t.closed = true
+	t.mu.Unlock()
+	t.buffer.close()
+	if t.own != nil {
+		t.own.CloseIdleConnections()
+	}
+	for _, c := range t.client {
+		if c != nil {
+			c.CloseIdleConnections()
+		}
+	}
+}
