@@ -77,7 +77,9 @@ func newOTLPBackend(s *settings, dests []config.Destination, sc *scrubber, hooks
 			ep.Headers[k] = v
 		}
 		compression := or(sg.compression, o.Compression)
-		ep.NoCompression = compression != "gzip"
+		// As OpenTelemetry's exporters do: gzip asks for every request
+		// compressed, anything else for none.
+		ep.NoCompression, ep.CompressAll = compression != "gzip", compression == "gzip"
 		ep.AttemptTimeout = or(sg.timeout, o.Timeout).Duration()
 		if ep.AttemptTimeout <= 0 {
 			ep.AttemptTimeout = defaultOTLPTimeout

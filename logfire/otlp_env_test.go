@@ -1,11 +1,21 @@
 package logfire
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/pem"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
@@ -15,6 +25,9 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/logfire-go/sdk/config"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/logfire-go/sdk/internal/otlptest"
 )
 
@@ -244,5 +257,117 @@ func BenchmarkRuntimeMetricsCollect(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestOTLPEndpointSettings: the extra backend's requests carry the
+// headers (a signal's own winning over the general ones) and compression
+// its variables name, and its records are counted in DeliveryStats like
+// Logfire's: what it could not take is kept and reported.
+func TestOTLPEndpointSettings(t *testing.T) {
+	clearEnv(t)
+	quietSelflog(t)
+	logfireRcv, extra := otlptest.New(t), otlptest.New(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", extra.URL())
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-team=all,x-both=general")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-both=traces%20only")
+	t.Setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
+	t.Setenv("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", "none")
+	lf := deliveryInstance(t, logfireRcv.URL())
+	ctx := context.Background()
+	extra.SetFault(otlptest.Status(503, 0))
+	first := emit(t, lf, 1)
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := lf.ForceFlush(fctx)
+	var de *DeliveryError
+	if !errors.As(err, &de) || de.Buffered != (SignalCounts{Spans: 22, Logs: 3, MetricPoints: 2}) {
+		t.Fatalf("ForceFlush with the extra backend failing: %v, want its records buffered", err)
+	}
+	if !strings.Contains(err.Error(), extra.URL()) {
+		t.Errorf("the error does not name the extra backend: %v", err)
+	}
+	extra.SetFault(otlptest.OK)
+	if err := lf.Shutdown(fctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	checkArrived(t, extra, first)
+	st := lf.DeliveryStats()
+	// Each record counts once per destination: Logfire's and the extra's.
+	if st.Logs.Delivered != 2*3 || st.Metrics.Delivered != 2*2 || st.Spans.Buffered != 0 {
+		t.Errorf("stats: %+v", st)
+	}
+	seen := map[string]bool{}
+	for _, h := range extra.Headers() {
+		// A signal's own headers replace the general ones, as in
+		// OpenTelemetry's exporters.
+		if (h.Get("x-both") == "traces only") != (h.Get("x-team") == "") {
+			t.Errorf("headers %v", h)
+		}
+		seen[h.Get("x-both")+"|"+h.Get("Content-Encoding")] = true
+	}
+	if !seen["traces only|gzip"] || !seen["general|"] || !seen["general|gzip"] {
+		t.Errorf("headers and compression seen by the extra backend: %v; want traces with their own header and gzip, logs gzip, metrics uncompressed", seen)
+	}
+}
+
+// TestOTLPEndpointCertificate: an https extra backend whose certificate
+// OTEL_EXPORTER_OTLP_CERTIFICATE names is trusted, and gets every span; a
+// client certificate without its key is an error that names the variable.
+func TestOTLPEndpointCertificate(t *testing.T) {
+	clearEnv(t)
+	quietSelflog(t)
+	var mu sync.Mutex
+	spans := 0
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err == nil && r.Header.Get("Content-Encoding") == "gzip" {
+			var zr *gzip.Reader
+			if zr, err = gzip.NewReader(bytes.NewReader(body)); err == nil {
+				body, err = io.ReadAll(zr)
+			}
+		}
+		var req coltracepb.ExportTraceServiceRequest
+		if err == nil {
+			err = proto.Unmarshal(body, &req)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				spans += len(ss.Spans)
+			}
+		}
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", srv.URL+"/v1/traces")
+	t.Setenv("OTEL_EXPORTER_OTLP_CERTIFICATE", ca)
+	lf := deliveryInstance(t, otlptest.New(t).URL())
+	for i := range 3 {
+		lf.Info(context.Background(), "over TLS {i}", "i", i)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := lf.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if spans != 3 {
+		t.Errorf("the https backend received %d spans, want 3", spans)
+	}
+
+	t.Setenv("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", ca)
+	_, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false))
+	if err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_CLIENT_KEY") {
+		t.Errorf("a client certificate without a key: %v", err)
 	}
 }

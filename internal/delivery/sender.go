@@ -23,8 +23,10 @@ type Endpoint struct {
 	// Headers are sent with every request (Authorization, User-Agent).
 	Headers map[string]string
 	// NoCompression sends every request as it is; else requests from
-	// CompressFrom bytes on are gzip-compressed.
+	// CompressFrom bytes on are gzip-compressed, or every request with
+	// CompressAll.
 	NoCompression bool
+	CompressAll   bool
 	// Client sends the requests; nil means the Sender's own client, with a
 	// transport like http.DefaultTransport's.
 	Client *http.Client
@@ -330,7 +332,8 @@ func (t *Sender) keep(e *entry) {
 // smaller than CompressFrom or compression is off (then body itself,
 // borrowed until it must be kept).
 func (t *Sender) newEntry(sig Signal, body []byte, count int) (*entry, error) {
-	if t.cfg.Endpoints[sig].NoCompression || len(body) < t.cfg.CompressFrom {
+	ep := &t.cfg.Endpoints[sig]
+	if ep.NoCompression || (!ep.CompressAll && len(body) < t.cfg.CompressFrom) {
 		return &entry{signal: sig, count: count, gz: body, plain: true, borrowed: true, size: int64(len(body)), raw: int64(len(body))}, nil
 	}
 	gz, err := compress(body)
