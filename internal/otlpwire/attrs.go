@@ -29,40 +29,41 @@ const (
 
 // attrs appends each of kvs as the KeyValue field num.
 func (s *state) attrs(num protowire.Number, kvs []attribute.KeyValue) {
-	for _, kv := range kvs {
-		s.keyValue(num, kv)
+	for i := range kvs {
+		s.keyValue(num, &kvs[i])
 	}
 }
 
 // iter appends each attribute of it as the KeyValue field num.
 func (s *state) iter(num protowire.Number, it attribute.Iterator) {
 	for it.Next() {
-		s.keyValue(num, it.Attribute())
+		kv := it.Attribute()
+		s.keyValue(num, &kv)
 	}
 }
 
 // keyValue appends kv as the KeyValue field num: from the call-site cache
 // when its key is one whose values are constant per call site.
-func (s *state) keyValue(num protowire.Number, kv attribute.KeyValue) {
-	if s.limit < 0 && num == s.siteField && s.sites.append(s, kv) {
+func (s *state) keyValue(num protowire.Number, kv *attribute.KeyValue) {
+	if s.limit < 0 && num == s.siteField && s.sites.append(s, num, kv) {
 		return
 	}
 	s.encodeKeyValue(num, kv)
 }
 
 // encodeKeyValue appends kv as the KeyValue field num.
-func (s *state) encodeKeyValue(num protowire.Number, kv attribute.KeyValue) {
+func (s *state) encodeKeyValue(num protowire.Number, kv *attribute.KeyValue) {
 	var m int
 	s.b, m = openMsg(s.b, num, smallMsg)
-	s.name(kvKey, string(kv.Key))
-	s.value(kvValue, kv.Value)
+	s.sites.appendKey(s, string(kv.Key))
+	s.value(kvValue, &kv.Value)
 	s.b = closeMsg(s.b, m)
 }
 
 // value appends v as the AnyValue field num. The message is always
 // there, empty for an EMPTY value, as OpenTelemetry's exporters send it; a
 // member of the oneof is written even when it is a zero value.
-func (s *state) value(num protowire.Number, v attribute.Value) {
+func (s *state) value(num protowire.Number, v *attribute.Value) {
 	var m int
 	s.b, m = openMsg(s.b, num, smallMsg)
 	switch v.Type() {
@@ -125,15 +126,17 @@ func (s *state) value(num protowire.Number, v attribute.Value) {
 		s.b = closeMsg(s.b, a)
 	case attribute.SLICE:
 		a := s.openArray()
-		for _, e := range v.AsSlice() {
-			s.value(listValues, e)
+		vs := v.AsSlice()
+		for i := range vs {
+			s.value(listValues, &vs[i])
 		}
 		s.b = closeMsg(s.b, a)
 	case attribute.MAP:
 		var l int
 		s.b, l = openMsg(s.b, anyKVList, smallMsg)
-		for _, kv := range v.AsMap() {
-			s.encodeKeyValue(listValues, kv)
+		kvs := v.AsMap()
+		for i := range kvs {
+			s.encodeKeyValue(listValues, &kvs[i])
 		}
 		s.b = closeMsg(s.b, l)
 	case attribute.EMPTY:

@@ -2,6 +2,7 @@ package otlpwire
 
 import (
 	"sync"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -102,11 +103,50 @@ func (c *headerCache) scope(sc instrumentation.Scope, always bool) []byte {
 
 // The attributes that the Logfire API sets from its call site (the span
 // type, the message template, code.*, the JSON schema) are the same for
-// every record made there. The first record of a call site encodes each
-// of them; the others copy the bytes.
+// every record made there, and are the very same strings: the API builds
+// them once per call site. So the first record of a call site encodes each
+// of them, and the others copy the bytes, found by the address of the
+// strings rather than by their content (hashing the content would cost
+// about what encoding it does). The keys of all attributes are cached the
+// same way.
 
-// isSiteKey reports whether k is an attribute whose values are constant per
-// call site.
+// siteSlots is the size of a site cache: a direct-mapped table, where a
+// string that maps to a taken slot replaces what is there.
+const siteSlots = 512
+
+// siteEntry is one cached KeyValue field (or, with value empty, the key
+// field of a KeyValue). It holds the strings, so that their memory cannot
+// be reused for other strings while the entry is there: the same address
+// and length then mean the same content.
+type siteEntry struct {
+	key, value string
+	num        int64 // an int value (code.lineno)
+	field      protowire.Number
+	enc        []byte
+}
+
+// siteCache is the per-state cache of encoded call-site attributes and
+// keys. Each encoding state has its own, so that it is read without a
+// lock.
+type siteCache struct {
+	attrs [siteSlots]siteEntry
+	keys  [siteSlots]siteEntry
+}
+
+// slot is where the string s goes in a table.
+func slot(s string) int {
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	return int((p>>3)^(p>>12)^uintptr(len(s))) & (siteSlots - 1)
+}
+
+// same reports whether a and b are the same string: the same bytes at the
+// same address.
+func same(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
+}
+
+// isSiteKey reports whether k is an attribute whose values are constant
+// per call site.
 func isSiteKey(k attribute.Key) bool {
 	switch k {
 	case keys.SpanType, keys.MsgTemplate, keys.CodeFilepath, keys.CodeLineno, keys.CodeFunction, keys.JSONSchema:
@@ -115,54 +155,51 @@ func isSiteKey(k attribute.Key) bool {
 	return false
 }
 
-// Bounds of a site cache: past them it starts again empty (a program that
-// builds templates at run time would otherwise fill it).
-const (
-	maxSiteEntries = 4096
-	maxSiteBytes   = 1 << 20
-)
-
-// siteKey is one attribute of a call site.
-type siteKey struct {
-	key attribute.Key
-	str string
-	num int64
-}
-
-// siteCache maps an attribute of a call site to its encoded KeyValue field
-// (tag, length and message). Each encoding state has its own, so that it
-// is read without a lock.
-type siteCache struct {
-	entries map[siteKey][]byte
-	bytes   int
-}
-
-// append appends kv, encoded as the field s.siteField, from the cache, and
-// reports whether kv is an attribute of a call site (and so was written).
-func (c *siteCache) append(s *state, kv attribute.KeyValue) bool {
+// append appends kv, encoded as the KeyValue field num, from the cache,
+// and reports whether kv is an attribute of a call site (and so was
+// written).
+func (c *siteCache) append(s *state, num protowire.Number, kv *attribute.KeyValue) bool {
 	if !isSiteKey(kv.Key) {
 		return false
 	}
-	k := siteKey{key: kv.Key}
+	var str string
+	var n int64
 	switch kv.Value.Type() {
 	case attribute.STRING:
-		k.str = kv.Value.AsString()
+		str = kv.Value.AsString()
 	case attribute.INT64:
-		k.num = kv.Value.AsInt64()
+		n = kv.Value.AsInt64()
 	default:
 		return false
 	}
-	if b, ok := c.entries[k]; ok {
-		s.b = append(s.b, b...)
+	key := string(kv.Key)
+	e := &c.attrs[(slot(key)^slotOf(str, n))]
+	if e.field == num && same(e.key, key) && same(e.value, str) && e.num == n {
+		s.b = append(s.b, e.enc...)
 		return true
 	}
 	start := len(s.b)
-	s.encodeKeyValue(s.siteField, kv)
-	enc := s.b[start:]
-	if c.entries == nil || len(c.entries) >= maxSiteEntries || c.bytes+len(enc) > maxSiteBytes {
-		c.entries, c.bytes = map[siteKey][]byte{}, 0
-	}
-	c.entries[k] = append([]byte(nil), enc...)
-	c.bytes += len(enc) + len(k.str)
+	s.encodeKeyValue(num, kv)
+	*e = siteEntry{key: key, value: str, num: n, field: num, enc: append(e.enc[:0], s.b[start:]...)}
 	return true
+}
+
+// slotOf is the slot of a value: its string's, or its number's.
+func slotOf(str string, n int64) int {
+	if str != "" {
+		return slot(str)
+	}
+	return int(uint64(n)*0x9E3779B97F4A7C15>>55) & (siteSlots - 1)
+}
+
+// appendKey appends the key field of a KeyValue, from the cache.
+func (c *siteCache) appendKey(s *state, key string) {
+	e := &c.keys[slot(key)]
+	if same(e.key, key) {
+		s.b = append(s.b, e.enc...)
+		return
+	}
+	start := len(s.b)
+	s.name(kvKey, key)
+	*e = siteEntry{key: key, enc: append(e.enc[:0], s.b[start:]...)}
 }

@@ -78,9 +78,10 @@ func (s *state) log(r *sdklog.Record) {
 	s.b = appendFixed64(s.b, logObserved, unixNano(r.ObservedTimestamp().UnixNano()))
 	s.b = appendVarint(s.b, logSeverity, severity(r.Severity()))
 	s.text(logSeverityText, r.SeverityText())
-	s.value(logBody, r.Body()) // always there, empty for an empty body
+	body := r.Body()
+	s.value(logBody, &body) // always there, empty for an empty body
 	r.WalkAttributes(func(kv attribute.KeyValue) bool {
-		s.encodeKeyValue(logAttrs, kv)
+		s.encodeKeyValue(logAttrs, &kv)
 		return true
 	})
 	s.b = appendVarint(s.b, logDroppedAttrs, clampUint32(r.DroppedAttributes()))
