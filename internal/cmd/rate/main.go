@@ -23,7 +23,12 @@
 //
 // Usage:
 //
-//	rate -mode logfire-info -endpoint http://127.0.0.1:4318 [-rate 5000] [-duration 10s] [-name NAME]
+//	rate -mode logfire-info -endpoint http://127.0.0.1:4318 [-rate 5000] [-duration 10s] [-name NAME] [-cpuprofile FILE]
+//
+// With -rate 0 it records as fast as the pipeline takes records, for the
+// duration, and the plain OpenTelemetry modes wait for room in their queue
+// instead of dropping (WithBlocking): the records the collector received
+// divided by wall_seconds is the pipeline's sustained throughput.
 package main
 
 import (
@@ -33,6 +38,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -55,16 +61,26 @@ type result struct {
 func main() {
 	mode := flag.String("mode", "", "logfire-info, otel-2attrs or otel-logfire-attrs")
 	endpoint := flag.String("endpoint", "", "the OTLP/HTTP base URL, http://127.0.0.1:PORT (loopback only)")
-	rate := flag.Int("rate", 5000, "records a second")
+	rate := flag.Int("rate", 5000, "records a second; 0: as many as the pipeline takes (throughput)")
 	duration := flag.Duration("duration", 10*time.Second, "how long to record")
 	name := flag.String("name", "", "the name in the JSON line (default: the mode)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the recording and the shutdown to this file")
 	flag.Parse()
 	if *name == "" {
 		*name = *mode
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	r, err := run(ctx, *mode, *endpoint, *rate, *duration)
+	var profile *os.File
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "rate:", err)
+			os.Exit(1)
+		}
+		profile = f
+	}
+	r, err := run(ctx, *mode, *endpoint, *rate, *duration, profile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rate:", err)
 		os.Exit(1)
@@ -78,24 +94,31 @@ func main() {
 	fmt.Println(string(line))
 }
 
-func run(ctx context.Context, mode, endpoint string, rate int, d time.Duration) (result, error) {
+func run(ctx context.Context, mode, endpoint string, rate int, d time.Duration, profile *os.File) (result, error) {
 	if err := checkEndpoint(endpoint); err != nil {
 		return result{}, err
 	}
-	if rate <= 0 || d <= 0 {
-		return result{}, fmt.Errorf("-rate %d and -duration %v must be positive", rate, d)
+	if rate < 0 || d <= 0 {
+		return result{}, fmt.Errorf("-rate %d must be 0 (flat out) or more, and -duration %v positive", rate, d)
 	}
 	setup, ok := modes[mode]
 	if !ok {
 		return result{}, fmt.Errorf("-mode %q: accepted values are logfire-info, otel-2attrs, otel-logfire-attrs", mode)
 	}
-	p, err := setup(ctx, endpoint)
+	p, err := setup(ctx, endpoint, rate == 0)
 	if err != nil {
 		return result{}, err
 	}
 	before, err := readUsage()
 	if err != nil {
 		return result{}, err
+	}
+	if profile != nil {
+		if err := pprof.StartCPUProfile(profile); err != nil {
+			return result{}, err
+		}
+		defer profile.Close()
+		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
 	n, err := pace(ctx, rate, d, func() { p.record(ctx) })

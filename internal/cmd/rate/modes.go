@@ -19,8 +19,10 @@ type pipeline struct {
 	shutdown func(ctx context.Context) error
 }
 
-// modes configures each mode's pipeline to export to endpoint.
-var modes = map[string]func(ctx context.Context, endpoint string) (pipeline, error){
+// modes configures each mode's pipeline to export to endpoint; with
+// flatOut (-rate 0), the pipeline must not drop what it cannot export in
+// time, so that what it delivers measures its throughput.
+var modes = map[string]func(ctx context.Context, endpoint string, flatOut bool) (pipeline, error){
 	"logfire-info":       logfireInfo,
 	"otel-2attrs":        plainOTel(span2Attrs),
 	"otel-logfire-attrs": plainOTel(spanLogfireAttrs),
@@ -28,7 +30,9 @@ var modes = map[string]func(ctx context.Context, endpoint string) (pipeline, err
 
 // logfireInfo is the SDK as a user configures it to send to a Logfire
 // endpoint, without a console, writing a log with 2 attributes.
-func logfireInfo(ctx context.Context, endpoint string) (pipeline, error) {
+// Its export queue makes the caller wait rather than drop while the backend
+// keeps up, flat out or not.
+func logfireInfo(ctx context.Context, endpoint string, _ bool) (pipeline, error) {
 	lf, err := logfire.Configure(ctx, logfire.WithToken("rate-bench-token"), logfire.WithBaseURL(endpoint), logfire.WithConsole(false))
 	if err != nil {
 		return pipeline{}, err
@@ -43,15 +47,20 @@ func logfireInfo(ctx context.Context, endpoint string) (pipeline, error) {
 
 // plainOTel returns a mode that records with OpenTelemetry Go as its
 // documentation configures it: the OTLP/HTTP trace exporter with gzip and
-// a batch span processor, their defaults otherwise.
-func plainOTel(record func(ctx context.Context, tr trace.Tracer)) func(context.Context, string) (pipeline, error) {
-	return func(ctx context.Context, endpoint string) (pipeline, error) {
+// a batch span processor, their defaults otherwise (flat out, the batch
+// processor waits for room instead of dropping: WithBlocking).
+func plainOTel(record func(ctx context.Context, tr trace.Tracer)) func(context.Context, string, bool) (pipeline, error) {
+	return func(ctx context.Context, endpoint string, flatOut bool) (pipeline, error) {
 		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(endpoint+"/v1/traces"),
 			otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
 		if err != nil {
 			return pipeline{}, err
 		}
-		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
+		var opts []sdktrace.BatchSpanProcessorOption
+		if flatOut {
+			opts = append(opts, sdktrace.WithBlocking())
+		}
+		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, opts...))
 		tr := tp.Tracer("rate")
 		return pipeline{record: func(ctx context.Context) { record(ctx, tr) }, shutdown: tp.Shutdown}, nil
 	}
