@@ -30,16 +30,24 @@ const (
 const maxCached = 64
 
 type resourceKey struct {
-	r *resource.Resource
-	// always: the Resource field is there even for an empty resource
-	// (spans and metrics); else only when it has attributes (logs).
-	always bool
+	r    *resource.Resource
+	when presence
 }
+
+// presence says when a group has its Resource field, as OpenTelemetry's
+// exporter of each signal sends it.
+type presence int
+
+const (
+	ifNotNil   presence = iota // spans: unless the resource is nil
+	ifNotEmpty                 // logs: when it has attributes
+	always                     // metrics: always, empty for none
+)
 
 type scopeKey struct {
 	sc instrumentation.Scope
-	// always: the scope field is there even for the zero scope (metrics).
-	always bool
+	// all: the scope field is there even for the zero scope (metrics).
+	all bool
 }
 
 // headerCache keeps the encoded starts of the resource and scope groups
@@ -51,16 +59,16 @@ type headerCache struct {
 }
 
 // resource returns the start of the resource group of r: its Resource
-// field (see resourceKey) and its schema URL.
-func (c *headerCache) resource(r *resource.Resource, always bool) []byte {
-	k := resourceKey{r, always}
+// field (see presence) and its schema URL.
+func (c *headerCache) resource(r *resource.Resource, when presence) []byte {
+	k := resourceKey{r, when}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if b, ok := c.resources[k]; ok {
 		return b
 	}
 	s := state{limit: -1}
-	if r != nil && (always || r.Len() > 0) {
+	if when == always || (when == ifNotNil && r != nil) || (when == ifNotEmpty && r.Len() > 0) {
 		var m int
 		s.b, m = openMsg(s.b, groupHead, groupMsg)
 		s.iter(resourceAttrs, r.Iter())
@@ -76,16 +84,16 @@ func (c *headerCache) resource(r *resource.Resource, always bool) []byte {
 
 // scope returns the start of the scope group of sc: its
 // InstrumentationScope field and schema URL, or nothing for the zero
-// scope unless always.
-func (c *headerCache) scope(sc instrumentation.Scope, always bool) []byte {
-	k := scopeKey{sc, always}
+// scope unless all.
+func (c *headerCache) scope(sc instrumentation.Scope, all bool) []byte {
+	k := scopeKey{sc, all}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if b, ok := c.scopes[k]; ok {
 		return b
 	}
 	s := state{limit: -1}
-	if always || sc != (instrumentation.Scope{}) {
+	if all || sc != (instrumentation.Scope{}) {
 		var m int
 		s.b, m = openMsg(s.b, groupHead, smallMsg)
 		s.name(scopeName, sc.Name)
@@ -121,6 +129,7 @@ const siteSlots = 512
 type siteEntry struct {
 	key, value string
 	num        int64 // an int value (code.lineno)
+	typ        attribute.Type
 	field      protowire.Number
 	enc        []byte
 }
@@ -172,15 +181,15 @@ func (c *siteCache) append(s *state, num protowire.Number, kv *attribute.KeyValu
 	default:
 		return false
 	}
-	key := string(kv.Key)
-	e := &c.attrs[(slot(key)^slotOf(str, n))]
-	if e.field == num && same(e.key, key) && same(e.value, str) && e.num == n {
+	key, typ := string(kv.Key), kv.Value.Type()
+	e := &c.attrs[slot(key)^slotOf(str, n)]
+	if e.field == num && e.typ == typ && same(e.key, key) && same(e.value, str) && e.num == n {
 		s.b = append(s.b, e.enc...)
 		return true
 	}
 	start := len(s.b)
 	s.encodeKeyValue(num, kv)
-	*e = siteEntry{key: key, value: str, num: n, field: num, enc: append(e.enc[:0], s.b[start:]...)}
+	*e = siteEntry{key: key, value: str, num: n, typ: typ, field: num, enc: append(e.enc[:0], s.b[start:]...)}
 	return true
 }
 

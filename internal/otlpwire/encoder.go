@@ -104,6 +104,7 @@ type request struct {
 	levels  [maxDepth]level
 	depth   int
 	records int
+	sent    int // requests emitted so far
 	emit    func([]byte, int)
 }
 
@@ -137,13 +138,19 @@ func (s *state) popLevel(dropEmpty bool) {
 // if it made the request too large, the request is sent without it and
 // the record begins the next one.
 func (s *state) recorded(start int) {
+	s.fit(start)
+	s.req.records++
+}
+
+// fit moves what starts at start and ends the buffer to a new request if
+// it made this one, which holds records, larger than the limit.
+func (s *state) fit(start int) {
 	if len(s.b) > s.e.maxRequest && s.req.records > 0 {
 		s.spill = append(s.spill[:0], s.b[start:]...)
 		s.b = s.b[:start]
 		s.send()
 		s.b = append(s.b, s.spill...)
 	}
-	s.req.records++
 }
 
 // send closes the messages open, emits the request and opens them again
@@ -155,6 +162,7 @@ func (s *state) send() {
 	}
 	if s.req.records > 0 {
 		s.req.emit(s.b, s.req.records)
+		s.req.sent++
 	}
 	s.b = s.b[:0]
 	s.req.records = 0

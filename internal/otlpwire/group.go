@@ -21,9 +21,10 @@ type group struct {
 }
 
 // sameResource reports whether a and b are the same resource: the same
-// pointer (every record of a provider), or equal attributes.
+// pointer (every record of a provider), or equal attributes (a nil
+// resource is the empty one, as for OpenTelemetry's exporters).
 func sameResource(a, b *resource.Resource) bool {
-	return a == b || (a != nil && b != nil && a.Equivalent() == b.Equivalent())
+	return a == b || a.Equivalent() == b.Equivalent()
 }
 
 // groupBy sorts the records 0..n-1, whose resource and scope key gives,

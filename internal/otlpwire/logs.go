@@ -35,7 +35,7 @@ func (e *Encoder) Logs(records []sdklog.Record, emit func(body []byte, records i
 		return records[i].Resource(), records[i].InstrumentationScope()
 	})
 	s.eachGroup(
-		func(r *resource.Resource) []byte { return e.headers.resource(r, false) },
+		func(r *resource.Resource) []byte { return e.headers.resource(r, ifNotEmpty) },
 		func(sc instrumentation.Scope) []byte { return e.headers.scope(sc, false) },
 		func(i int) { s.logRecord(&records[i]) },
 	)

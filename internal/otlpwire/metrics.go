@@ -90,8 +90,7 @@ func (e *Encoder) Metrics(rm *metricdata.ResourceMetrics, emit func(body []byte,
 	defer e.put(s)
 	s.req.emit = emit
 	var errs []error
-	wrote := false
-	s.push(groupHead, groupMsg, e.headers.resource(rm.Resource, true))
+	s.push(groupHead, groupMsg, e.headers.resource(rm.Resource, always))
 	for _, sm := range rm.ScopeMetrics {
 		s.push(groupRecords, groupMsg, e.headers.scope(sm.Scope, true))
 		for _, m := range sm.Metrics {
@@ -99,16 +98,16 @@ func (e *Encoder) Metrics(rm *metricdata.ResourceMetrics, emit func(body []byte,
 			if err != nil {
 				dropped += n
 				errs = append(errs, fmt.Errorf("%w: %s: %w", ErrUnknownMetric, valid(m.Name), err))
-				continue
 			}
-			wrote = true
 		}
 		s.pop()
 	}
 	s.pop()
-	if s.req.records == 0 && wrote {
-		// Metrics without data points, as OpenTelemetry's exporter sends
-		// them.
+	if s.req.records == 0 && s.req.sent == 0 {
+		// No data points at all: OpenTelemetry's exporter still sends the
+		// request (the resource, the scopes, metrics without points).
+		// After a cut, metrics without points left over carry no data and
+		// are not sent on their own.
 		s.req.emit(s.b, 0)
 		s.b = s.b[:0]
 	}
@@ -119,6 +118,7 @@ func (e *Encoder) Metrics(rm *metricdata.ResourceMetrics, emit func(body []byte,
 // metric writes m; for one it cannot encode it writes nothing and returns
 // its data points.
 func (s *state) metric(m metricdata.Metrics) (int, error) {
+	start, records, requests := len(s.b), s.req.records, s.req.sent
 	switch d := m.Data.(type) {
 	case metricdata.Gauge[int64]:
 		s.openMetric(m, metricGauge, 0, false)
@@ -178,6 +178,11 @@ func (s *state) metric(m metricdata.Metrics) (int, error) {
 	}
 	s.pop() // the data
 	s.pop() // the metric
+	if s.req.records == records && s.req.sent == requests {
+		// A metric without data points counts no record: it goes to the
+		// next request if it made this one too large.
+		s.fit(start)
+	}
 	return 0, nil
 }
 

@@ -69,7 +69,7 @@ func (e *Encoder) Spans(spans []sdktrace.ReadOnlySpan, emit func(body []byte, re
 		return kept[i].Resource(), kept[i].InstrumentationScope()
 	})
 	s.eachGroup(
-		func(r *resource.Resource) []byte { return e.headers.resource(r, true) },
+		func(r *resource.Resource) []byte { return e.headers.resource(r, ifNotNil) },
 		func(sc instrumentation.Scope) []byte { return e.headers.scope(sc, false) },
 		func(i int) { s.spanRecord(kept[i]) },
 	)
