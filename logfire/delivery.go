@@ -105,9 +105,10 @@ func (s SignalStats) DroppedTotal() int64 {
 }
 
 // DeliveryStats counts what happened to the records the instance
-// exported, since Configure. With several destinations (tokens), a record
-// counts once per destination. With export off (no token), everything is
-// zero.
+// exported, since Configure. With several destinations (several tokens,
+// or the OTLP endpoint of OTEL_EXPORTER_OTLP_ENDPOINT besides Logfire), a
+// record counts once per destination. With export off (no token and no
+// such endpoint), everything is zero.
 type DeliveryStats struct {
 	// Spans counts spans and logs of the Logfire API, and the pending
 	// spans sent for spans still open at an export (a pending span made
