@@ -54,7 +54,7 @@ func buildRepoPackage(tb testing.TB, pkg string) string {
 // test where the emulator cannot run.
 func buildFunction(tb testing.TB, pkg string) string {
 	tb.Helper()
-	return lambdatest.Build(tb, pkg, lambdatest.BuildIn(repoRoot(tb)))
+	return lambdatest.Build(tb, filepath.Join(repoRoot(tb), pkg))
 }
 
 // buildProgram builds the package pkg of the module in dir for this

@@ -8,11 +8,18 @@
 // function, observe that the process is stopped, and check what reached a
 // fake backend before the freeze.
 //
-//	e := lambdatest.Start(t, "/path/to/bootstrap", lambdatest.WithTimeout(2*time.Second))
+//	bin := lambdatest.Build(t, ".") // the function's package, built as Lambda runs it
+//	e := lambdatest.Start(t, bin, lambdatest.WithTimeout(2*time.Second))
 //	inv, err := e.Invoke(ctx, []byte(`{"name":"x"}`))
 //	// inv.Response, inv.Responded, inv.Completed, inv.FreezeSent, inv.TimedOut, ...
 //	rep, err := e.Shutdown(ctx)
 //	// rep.SIGTERMSent, rep.ExitedWithinGrace, rep.Killed, ...
+//
+// Invoke runs one invocation to its end and returns its record. Send starts
+// one and returns at once, for the two things Invoke cannot show: what the
+// caller sees when the response is posted, while extensions may still run
+// and before the freeze (Pending.Response), and invocations in flight at
+// the same time on managed instances (WithManagedInstances).
 //
 // # Checking what arrived before the freeze
 //

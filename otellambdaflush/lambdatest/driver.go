@@ -80,7 +80,7 @@ func (e *Emulator) awaitInit(g *generation) initOutcome {
 // abortInit records a failed INIT on inv and resets the environment.
 func (e *Emulator) abortInit(g *generation, inv *invState, outcome initOutcome) {
 	if outcome == initClosed {
-		e.setErr(inv, ErrClosed)
+		e.setErr(inv, errClosed)
 		return
 	}
 	e.mu.Lock()
@@ -157,7 +157,7 @@ func (e *Emulator) run(g *generation, inv *invState) {
 		e.crash(g, inv)
 		return
 	case <-e.closed:
-		e.setErr(inv, ErrClosed)
+		e.setErr(inv, errClosed)
 		return
 	}
 	select {
@@ -170,7 +170,7 @@ func (e *Emulator) run(g *generation, inv *invState) {
 	case <-g.proc.exited:
 		e.crash(g, inv)
 	case <-e.closed:
-		e.setErr(inv, ErrClosed)
+		e.setErr(inv, errClosed)
 	}
 }
 
@@ -292,11 +292,11 @@ func (e *Emulator) Init(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-e.closed:
-		return ErrClosed
+		return errClosed
 	}
 	defer func() { <-e.slots }()
 	if !e.work.begin() {
-		return ErrClosed
+		return errClosed
 	}
 	defer e.work.end()
 
@@ -312,7 +312,7 @@ func (e *Emulator) Init(ctx context.Context) error {
 		}
 		return nil
 	case initClosed:
-		return ErrClosed
+		return errClosed
 	}
 	msg, _ := e.resetAfterInit(g, outcome)
 	return fmt.Errorf("lambdatest: INIT failed: %s", msg)

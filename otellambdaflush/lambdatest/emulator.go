@@ -10,15 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// ErrClosed is returned by operations on an Emulator that has been closed.
-var ErrClosed = errors.New("lambdatest: emulator closed")
+// errClosed is returned by operations on an Emulator that has been closed.
+var errClosed = errors.New("lambdatest: the emulator is closed")
 
 // Bounds on the emulator's own waits.
 const (
@@ -59,20 +58,15 @@ type Emulator struct {
 	invs      map[string]*invState  // handed-out invocations by request id
 	expired   []string              // request ids of timed-out invocations kept in invs (managed mode)
 	exts      map[string]*extension // registered extensions by identifier
-	extErrors []ExtensionError
+	extErrors []extensionError      // errors extensions posted, across all processes
 }
 
 // New starts the Runtime/Extensions API server for the function binary at
 // path and returns the emulator. The function process itself is started by
 // the first Invoke or Init. Use Start in tests.
 func New(path string, opts ...Option) (*Emulator, error) {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
-	if err := cfg.validate(); err != nil {
+	cfg, err := newConfig(opts)
+	if err != nil {
 		return nil, fmt.Errorf("lambdatest: invalid options: %w", err)
 	}
 	abs, err := filepath.Abs(path)
@@ -136,29 +130,6 @@ func Start(tb testing.TB, path string, opts ...Option) *Emulator {
 	return e
 }
 
-// Addr returns the host:port of the API server, the value given to the
-// function as AWS_LAMBDA_RUNTIME_API.
-func (e *Emulator) Addr() string { return e.addr }
-
-// PID returns the process id of the running function process, or 0 if no
-// process is running.
-func (e *Emulator) PID() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.gen == nil {
-		return 0
-	}
-	return e.gen.proc.pid
-}
-
-// Frozen reports whether the function process is currently stopped by the
-// emulator.
-func (e *Emulator) Frozen() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.gen != nil && e.gen.frozen
-}
-
 // Starts returns how many times the function process has been started
 // (cold starts).
 func (e *Emulator) Starts() int {
@@ -218,15 +189,7 @@ func (w logWriter) Write(p []byte) (int, error) {
 // environment returns the function process's environment.
 func (e *Emulator) environment(logStream string) []string {
 	var env []string
-	if e.cfg.inheritEnv {
-		for _, kv := range os.Environ() {
-			// _LAMBDA_SERVER_PORT would switch aws-lambda-go to the legacy RPC mode.
-			if strings.HasPrefix(kv, "_LAMBDA_SERVER_PORT=") {
-				continue
-			}
-			env = append(env, kv)
-		}
-	} else if p, ok := os.LookupEnv("PATH"); ok {
+	if p, ok := os.LookupEnv("PATH"); ok {
 		env = append(env, "PATH="+p)
 	}
 	initType := "on-demand"
@@ -235,15 +198,15 @@ func (e *Emulator) environment(logStream string) []string {
 	}
 	env = append(env,
 		"AWS_LAMBDA_RUNTIME_API="+e.addr,
-		"AWS_LAMBDA_FUNCTION_NAME="+e.cfg.functionName,
-		"AWS_LAMBDA_FUNCTION_VERSION="+e.cfg.functionVer,
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(e.cfg.memoryMB),
-		"AWS_REGION="+e.cfg.region,
+		envFunctionName+"="+e.cfg.functionName,
+		envFunctionVersion+"="+e.cfg.functionVer,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(defaultMemorySizeMB),
+		envRegion+"="+e.cfg.region,
 		"AWS_DEFAULT_REGION="+e.cfg.region,
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/"+e.cfg.functionName,
 		"AWS_LAMBDA_LOG_STREAM_NAME="+logStream,
 		"AWS_LAMBDA_INITIALIZATION_TYPE="+initType,
-		"_HANDLER="+e.cfg.handler,
+		envHandler+"="+e.cfg.handler,
 		"LAMBDA_TASK_ROOT="+e.dir,
 		"TZ=:UTC",
 		"LANG=en_US.UTF-8",
@@ -262,7 +225,7 @@ func (e *Emulator) ensureGeneration() (g *generation, cold bool, err error) {
 	select {
 	case e.lifecycle <- struct{}{}:
 	case <-e.closed:
-		return nil, false, ErrClosed
+		return nil, false, errClosed
 	}
 	defer func() { <-e.lifecycle }()
 
@@ -276,13 +239,13 @@ func (e *Emulator) ensureGeneration() (g *generation, cold bool, err error) {
 		select {
 		case <-old.teardownDone:
 		case <-e.closed:
-			return nil, false, ErrClosed
+			return nil, false, errClosed
 		}
 		e.mu.Lock()
 	}
 	defer e.mu.Unlock()
 	if e.isClosed {
-		return nil, false, ErrClosed
+		return nil, false, errClosed
 	}
 	if e.gen != nil {
 		return e.gen, false, nil

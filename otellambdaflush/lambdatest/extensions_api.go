@@ -18,16 +18,16 @@ type Extension struct {
 	// Events are the events it subscribed to ("INVOKE", "SHUTDOWN"); empty
 	// for registrations such as aws-lambda-go's GoLangEnableSIGTERM.
 	Events []string
-	// External reports that the name was declared with
-	// WithExternalExtensions.
+	// External reports that the name was declared external (see the
+	// package documentation); every other extension is internal.
 	External bool
 	// Registered is when it registered.
 	Registered time.Time
 }
 
-// ExtensionError is an error an extension posted to /extension/init/error
+// extensionError is an error an extension posted to /extension/init/error
 // or /extension/exit/error.
-type ExtensionError struct {
+type extensionError struct {
 	// Name and ID identify the extension.
 	Name, ID string
 	// Kind is "init" or "exit".
@@ -58,14 +58,6 @@ func (e *Emulator) Extensions() []Extension {
 		})
 	}
 	return out
-}
-
-// ExtensionErrors returns the errors extensions have posted so far, across
-// all processes.
-func (e *Emulator) ExtensionErrors() []ExtensionError {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return slices.Clone(e.extErrors)
 }
 
 // registerResponse is the body of a successful registration.
@@ -111,7 +103,7 @@ func (e *Emulator) handleExtensionRegister(w http.ResponseWriter, r *http.Reques
 	}
 	for _, f := range strings.Split(r.Header.Get(hdrExtAcceptFeature), ",") {
 		if strings.TrimSpace(f) == "accountId" {
-			resp.AccountID = e.cfg.accountID
+			resp.AccountID = accountID
 		}
 	}
 	w.Header().Set(hdrExtID, x.id)
@@ -242,16 +234,17 @@ func (e *Emulator) handleExtensionError(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	x := e.lookupExtensionLocked(w, r)
 	if x == nil {
+		e.mu.Unlock()
 		return
 	}
 	if errType == "" {
+		e.mu.Unlock()
 		writeAPIError(w, http.StatusForbidden, "Extension.MissingHeader", "Missing "+hdrExtErrorType+" header")
 		return
 	}
-	e.extErrors = append(e.extErrors, ExtensionError{
+	e.extErrors = append(e.extErrors, extensionError{
 		Name: x.name, ID: x.id, Kind: kind, ErrorType: errType, Body: body, Time: time.Now(),
 	})
 	if kind == "init" && !x.gen.tearingDown {
@@ -261,5 +254,7 @@ func (e *Emulator) handleExtensionError(w http.ResponseWriter, r *http.Request, 
 		}
 		x.gen.failInitLocked(ep)
 	}
+	e.mu.Unlock()
+	e.logf("extension %q posted an %s error %s: %.200q", x.name, kind, errType, body)
 	writeAccepted(w)
 }

@@ -134,15 +134,10 @@ type Pending struct {
 // whatever happens to ctx, as a Lambda invocation does when its caller goes
 // away.
 func (e *Emulator) Send(ctx context.Context, payload []byte, opts ...InvokeOption) (*Pending, error) {
-	var ic invokeConfig
-	for _, o := range opts {
-		if o != nil {
-			o(&ic)
-		}
-	}
+	ic := newInvokeConfig(opts)
 	select {
 	case <-e.closed:
-		return nil, ErrClosed
+		return nil, errClosed
 	default:
 	}
 	select {
@@ -150,11 +145,11 @@ func (e *Emulator) Send(ctx context.Context, payload []byte, opts ...InvokeOptio
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-e.closed:
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	if !e.work.begin() {
 		<-e.slots
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	if payload == nil {
 		payload = []byte("{}")
@@ -192,13 +187,6 @@ func (e *Emulator) Invoke(ctx context.Context, payload []byte, opts ...InvokeOpt
 	}
 	return p.Wait(ctx)
 }
-
-// RequestID returns the request id of the invocation.
-func (p *Pending) RequestID() string { return p.inv.rec.RequestID }
-
-// Done is closed when the invocation is over (frozen, timed out, crashed or
-// failed to run).
-func (p *Pending) Done() <-chan struct{} { return p.inv.done }
 
 // Response waits, bounded by ctx, until the function has posted its
 // response or error, as a synchronous Lambda caller would, and returns a

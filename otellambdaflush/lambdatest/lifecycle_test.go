@@ -22,10 +22,9 @@ func TestRoundTripHeadersAndEnvironment(t *testing.T) {
 	e := start(t,
 		lambdatest.WithFunctionName("orders"),
 		lambdatest.WithRegion("eu-west-3"),
-		lambdatest.WithAccountID("111122223333"),
-		lambdatest.WithMemorySize(256),
-		lambdatest.WithFunctionVersion("7"),
-		lambdatest.WithHandler("main"),
+		lambdatest.WithEnv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256"),
+		lambdatest.WithEnv("AWS_LAMBDA_FUNCTION_VERSION", "7"),
+		lambdatest.WithEnv("_HANDLER", "main"),
 		lambdatest.WithEnv("FN_EXTRA", "extra-value"),
 	)
 	const trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
@@ -41,7 +40,7 @@ func TestRoundTripHeadersAndEnvironment(t *testing.T) {
 	if r.Message != "hello" || r.RequestID != inv.RequestID {
 		t.Errorf("reply message/request id = %q/%q, want hello/%q", r.Message, r.RequestID, inv.RequestID)
 	}
-	if want := "arn:aws:lambda:eu-west-3:111122223333:function:orders"; r.FunctionARN != want {
+	if want := "arn:aws:lambda:eu-west-3:123456789012:function:orders"; r.FunctionARN != want {
 		t.Errorf("function ARN = %q, want %q", r.FunctionARN, want)
 	}
 	if r.TraceID != trace || r.EnvTraceID != trace {
@@ -202,10 +201,11 @@ func TestInvokeExtensionDelaysFreeze(t *testing.T) {
 		// closed, so this wait cannot make the test flaky; it gives a
 		// broken one (freezing once the runtime is back in /next) the
 		// time to show it.
-		select {
-		case <-p.Done():
-			t.Fatalf("invocation %d over while the extension is held", i)
-		case <-time.After(100 * time.Millisecond):
+		held, cancelHeld := context.WithTimeout(ctx, 100*time.Millisecond)
+		_, err = p.Wait(held)
+		cancelHeld()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("invocation %d over while the extension is held (Wait: %v)", i, err)
 		}
 		if e.Frozen() || procState(t, early.PID) == 'T' {
 			t.Fatalf("invocation %d: process frozen while the extension is held", i)

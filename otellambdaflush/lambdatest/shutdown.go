@@ -44,8 +44,8 @@ type ShutdownReport struct {
 
 // Shutdown ends the execution environment as Lambda's SHUTDOWN phase does:
 // it resumes the frozen process; if at least one extension is registered it
-// sends SIGTERM to the runtime process and gives it the grace period (see
-// WithShutdownGrace), then SIGKILL; without extensions it sends SIGKILL at
+// sends SIGTERM to the runtime process and gives it 500 ms (300 ms if only
+// external extensions are registered), then SIGKILL; without extensions it sends SIGKILL at
 // once. Extensions subscribed to SHUTDOWN then get the SHUTDOWN event and
 // until the end of the 2 s external-extension budget to call /event/next
 // again, after which the whole process group is killed.
@@ -68,11 +68,11 @@ func (e *Emulator) Shutdown(ctx context.Context) (*ShutdownReport, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-e.closed:
-			return nil, ErrClosed
+			return nil, errClosed
 		}
 	}
 	if !e.work.begin() {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	defer e.work.end()
 	e.mu.Lock()
@@ -87,9 +87,6 @@ func (e *Emulator) Shutdown(ctx context.Context) (*ShutdownReport, error) {
 // shutdownGraceLocked is the runtime's SIGTERM→SIGKILL budget for the
 // registered extensions.
 func (e *Emulator) shutdownGraceLocked(exts []*extension) time.Duration {
-	if e.cfg.grace > 0 {
-		return e.cfg.grace
-	}
 	for _, x := range exts {
 		if !x.external {
 			return runtimeGraceInternal
