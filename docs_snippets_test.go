@@ -11,11 +11,9 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/propagation"
@@ -85,13 +83,6 @@ func correlationPayload(ctx context.Context, lf *logfire.Logfire) []byte {
 	lf.Propagator().Inject(ctx, propagation.MapCarrier(headers))
 	payload, _ := json.Marshal(map[string]any{"headers": headers, "order_id": 42})
 	return payload
-}
-
-// docs/correlation.md: PropagationOptions with a flusher of one's own.
-func correlationPropagationOptions(lf *logfire.Logfire, flusher otellambda.Flusher, handler any) {
-	opts := append([]otellambda.Option{otellambda.WithFlusher(flusher)},
-		otellambdaflush.PropagationOptions(lf, otellambdaflush.XRayAsLink)...)
-	lambda.Start(otellambda.InstrumentHandler(handler, opts...))
 }
 
 // docs/correlation.md: the producer side, with logfireaws.

@@ -36,7 +36,10 @@ func BenchmarkInvocation(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { _ = lf.Shutdown(context.Background()) })
-			r := New(lf, WithMode(mode))
+			r, err := New(lf, WithMode(mode))
+			if err != nil {
+				b.Fatal(err)
+			}
 			h := r.Handler(func(ctx context.Context, ev struct{ Command string }) (string, error) {
 				for i := range 20 {
 					_, span := lf.Span(ctx, "work {i}", "i", i)

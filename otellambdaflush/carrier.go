@@ -11,13 +11,9 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 )
 
-// EventToCarrier returns the trace context that a Lambda event carries, as
+// eventToCarrier returns the trace context that a Lambda event carries, as
 // a carrier for the propagator (W3C traceparent, tracestate and baggage by
-// default). Its signature is otellambda.EventToCarrier's:
-//
-//	otellambda.WithEventToCarrier(otellambdaflush.EventToCarrier)
-//
-// It reads the raw JSON event and tells its type by its shape, for the
+// default), for otellambda.WithEventToCarrier. It reads the raw JSON event and tells its type by its shape, for the
 // events of package github.com/aws/aws-lambda-go/events:
 //
 //   - HTTP: API Gateway REST APIs (APIGatewayProxyRequest), HTTP APIs
@@ -41,10 +37,10 @@ import (
 // Names are matched without regard to case. An SQS or SNS event with
 // several records (a batch) gives no context: one parent cannot stand for
 // several producers, so the invocation span starts a new trace and links
-// to each record's context instead (see EventLinks). Any other event,
+// to each record's context instead (see eventLinks). Any other event,
 // malformed JSON or a missing context gives an empty carrier: the
 // invocation span starts a new trace.
-func EventToCarrier(event []byte) propagation.TextMapCarrier {
+func eventToCarrier(event []byte) propagation.TextMapCarrier {
 	e := parseEvent(event)
 	c := e.carrier
 	switch e.kind {
@@ -60,17 +56,22 @@ func EventToCarrier(event []byte) propagation.TextMapCarrier {
 	return &eventCarrier{textCarrier: c, event: e}
 }
 
-// eventCarrier is the carrier EventToCarrier returns: the context to
-// extract, and the parsed event, from which InvocationPropagator takes the
-// links of a batch.
+// eventCarrier is the carrier eventToCarrier returns: the context to
+// extract, and the parsed event, from which the invocation propagator
+// takes the links of a batch.
 type eventCarrier struct {
 	textCarrier
 	event parsedEvent
 }
 
-// SQSMessageCarrier returns the trace context of one SQS message (see
-// EventToCarrier), for code that handles the records of a batch one by
-// one:
+// SQSMessageCarrier returns the trace context of one SQS message, for code
+// that handles the records of a batch one by one: the String message
+// attributes (traceparent, tracestate, baggage, …, names matched without
+// regard to case), or, for a message without them whose body is an SNS
+// notification (SNS to SQS without raw delivery) or an EventBridge event,
+// the context inside it. The invocation span of a batch has no parent but
+// a link to each record's context; a span started from the record's
+// context belongs to the producer's trace:
 //
 //	for _, m := range ev.Records {
 //		ctx := lf.Propagator().Extract(ctx, otellambdaflush.SQSMessageCarrier(m))
@@ -87,22 +88,6 @@ func SQSMessageCarrier(m events.SQSMessage) propagation.TextMapCarrier {
 	if !c.hasContext() && len(m.Body) > 0 && m.Body[0] == '{' {
 		if inner := parseEnvelope([]byte(m.Body)); inner != nil {
 			return inner
-		}
-	}
-	return c
-}
-
-// SNSEntityCarrier returns the trace context of one SNS message (see
-// EventToCarrier).
-func SNSEntityCarrier(m events.SNSEntity) propagation.TextMapCarrier {
-	c := textCarrier{}
-	for k, v := range m.MessageAttributes {
-		a, ok := v.(map[string]any)
-		if !ok {
-			continue
-		}
-		if s, ok := snsStringAttribute(a); ok {
-			c.Set(k, s)
 		}
 	}
 	return c

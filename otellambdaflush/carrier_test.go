@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -281,7 +280,7 @@ func TestEventToCarrierKeys(t *testing.T) {
 	}
 }
 
-func TestSQSMessageAndSNSEntityCarriers(t *testing.T) {
+func TestSQSMessageCarrier(t *testing.T) {
 	p := logfire.DefaultPropagator()
 	m := events.SQSMessage{MessageId: "m", MessageAttributes: map[string]events.SQSMessageAttribute{"Traceparent": sqsAttr(tp1), "baggage": sqsAttr(bag)}}
 	ctx := p.Extract(context.Background(), otellambdaflush.SQSMessageCarrier(m))
@@ -292,18 +291,25 @@ func TestSQSMessageAndSNSEntityCarriers(t *testing.T) {
 	if sc := trace.SpanContextFromContext(p.Extract(context.Background(), otellambdaflush.SQSMessageCarrier(env))); sc.TraceID().String() != tid2 {
 		t.Errorf("SQS message with SNS envelope: %v", sc)
 	}
-	n := events.SNSEntity{MessageAttributes: map[string]any{"traceparent": snsAttr(tp2), "junk": 5}}
-	if sc := trace.SpanContextFromContext(p.Extract(context.Background(), otellambdaflush.SNSEntityCarrier(n))); sc.TraceID().String() != tid2 {
-		t.Errorf("SNS entity: %v", sc)
-	}
 	if sc := trace.SpanContextFromContext(p.Extract(context.Background(), otellambdaflush.SQSMessageCarrier(events.SQSMessage{}))); sc.IsValid() {
 		t.Errorf("empty SQS message: %v", sc)
 	}
 }
 
-// invoker runs events through otellambda.WrapHandler with
-// PropagationOptions, as otellambdaflush.Start will, and records the
-// spans.
+// TestSNSRecordSkipsAttributesThatAreNotObjects: a message attribute of an
+// SNS record that is not a {"Type", "Value"} object is skipped, and the
+// others still give the context.
+func TestSNSRecordSkipsAttributesThatAreNotObjects(t *testing.T) {
+	p := logfire.DefaultPropagator()
+	n := events.SNSEntity{MessageID: "s1", MessageAttributes: map[string]any{"traceparent": snsAttr(tp2), "junk": 5}}
+	ev := mustJSON(t, events.SNSEvent{Records: []events.SNSEventRecord{{EventSource: "aws:sns", SNS: n}}})
+	if sc := trace.SpanContextFromContext(p.Extract(context.Background(), otellambdaflush.EventToCarrier(ev))); sc.TraceID().String() != tid2 {
+		t.Errorf("SNS record: %v", sc)
+	}
+}
+
+// invoker runs events through the handler of a Runtime in ModeNone, as
+// otellambdaflush.Start does (without the flush), and records the spans.
 type invoker struct {
 	lf  *logfire.Logfire
 	mem *tracetest.InMemoryExporter
@@ -312,22 +318,25 @@ type invoker struct {
 
 func newInvoker(t *testing.T, mode otellambdaflush.XRayMode, opts ...logfire.Option) *invoker {
 	t.Helper()
-	return buildInvoker(t, mode, nil, opts...)
+	return buildInvoker(t, mode, opts...)
 }
 
-// newInvokerWithPropagator uses p instead of InvocationPropagator.
+// newInvokerWithPropagator gives the instance the propagator p, with
+// which the invocation span's context is extracted, and X-Ray off.
 func newInvokerWithPropagator(t *testing.T, p propagation.TextMapPropagator) *invoker {
 	t.Helper()
-	return buildInvoker(t, otellambdaflush.XRayOff, p)
+	return buildInvoker(t, otellambdaflush.XRayOff, logfire.WithPropagator(p))
 }
 
-func buildInvoker(t *testing.T, mode otellambdaflush.XRayMode, p propagation.TextMapPropagator, opts ...logfire.Option) *invoker {
+func buildInvoker(t *testing.T, mode otellambdaflush.XRayMode, opts ...logfire.Option) *invoker {
 	t.Helper()
 	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+	t.Setenv("AWS_LAMBDA_RUNTIME_API", "")
+	t.Setenv("LOGFIRE_CREDENTIALS_DIR", t.TempDir())
 	mem := tracetest.NewInMemoryExporter()
 	base := []logfire.Option{
 		logfire.WithSetDefault(false), logfire.WithConsole(false), logfire.WithSendToLogfire(config.SendNever),
-		logfire.WithCredentialsDir(t.TempDir()), logfire.WithServiceName("orders"),
+		logfire.WithServiceName("orders"),
 		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)),
 	}
 	lf, err := logfire.Configure(context.Background(), append(base, opts...)...)
@@ -340,12 +349,11 @@ func buildInvoker(t *testing.T, mode otellambdaflush.XRayMode, p propagation.Tex
 		s.End()
 		return []byte(`"ok"`), nil
 	})
-	lopts := append([]otellambda.Option{otellambda.WithTracerProvider(lf.TracerProvider())}, otellambdaflush.PropagationOptions(lf, mode)...)
-	if p != nil {
-		lopts = append(lopts, otellambda.WithPropagator(p))
+	r, err := otellambdaflush.New(lf, otellambdaflush.WithMode(otellambdaflush.ModeNone), otellambdaflush.WithXRay(mode))
+	if err != nil {
+		t.Fatal(err)
 	}
-	h := otellambda.WrapHandler(inner, lopts...)
-	return &invoker{lf: lf, mem: mem, h: h}
+	return &invoker{lf: lf, mem: mem, h: r.Handler(inner)}
 }
 
 type handlerFunc func(ctx context.Context, payload []byte) ([]byte, error)

@@ -11,14 +11,23 @@
 //
 // The one-call path wraps a handler and starts the Lambda runtime:
 //
-//	lf, _ := logfire.Configure(ctx)
-//	otellambdaflush.Start(handler, lf)
+//	lf, err := logfire.Configure(ctx)
+//	…
+//	otellambdaflush.Start(lf, handler)
 //
 // It records the invocation span with contrib otellambda and adds what
 // otellambda leaves out: failures (returned errors and panics) marked as
 // errors, faas.coldstart and faas.trigger, an invocation that runs into its
 // deadline ended with a timeout error and flushed shortly before it, and
 // SIGTERM handled by shutting Logfire down within Lambda's grace period.
+//
+// The invocation span continues the trace its event carries: the
+// traceparent of an API Gateway, function URL or ALB request, of an SQS,
+// SNS or EventBridge message, or of the client context of a direct Invoke
+// (package logfire/logfireaws puts it there). An SQS or SNS batch gives no
+// parent but a link to each record's context (SQSMessageCarrier gives one
+// record's context, for a span per record), and an event with no context
+// links to the invocation's X-Ray context (WithXRay).
 //
 // Where Lambda allows it, the flush runs after the handler has returned,
 // outside the client's wait: an internal Lambda extension registered for
@@ -29,9 +38,9 @@
 // nothing is flushed per invocation (ModeNone). Start picks the mode
 // (ModeAuto); WithMode forces one.
 //
-// Existing otellambda users keep their code and add Options:
-//
-//	lambda.Start(otellambda.InstrumentHandler(handler, otellambdaflush.Options(lf)...))
+// A function that calls lambda.Start itself, or that used otellambda until
+// now, builds the same integration with New and wraps its handler with
+// Runtime.Handler (where otellambda.InstrumentHandler was); see New.
 //
 // The guide, with measured costs of the two flush modes, is docs/lambda.md
 // in the repository. Package lambdatest runs a compiled function under a

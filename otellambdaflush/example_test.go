@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/logfire-go/sdk/logfire"
@@ -34,17 +33,49 @@ func ExampleStart() {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 		return // not on Lambda (Start never returns)
 	}
-	otellambdaflush.Start(handleOrder, lf)
+	otellambdaflush.Start(lf, handleOrder)
 }
 
-// An existing otellambda function keeps otellambda and takes Logfire's
-// options from Options: its own tracer provider and flusher go (Options has
-// Logfire's), and its trace attribute function moves to
-// WithTraceAttributes. SIGTERM is enabled by hand, since only Start does
-// it: the callback shuts Logfire down and exits, because aws-lambda-go does
-// not exit after SIGTERM callbacks and Lambda would kill the process at the
-// end of the grace period.
-func ExampleOptions() {
+// Start with every option that tunes it. The durations are the defaults
+// but for the batched flush, which is off by default.
+func ExampleStart_options() {
+	lf, err := logfire.Configure(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+		return // not on Lambda (Start never returns)
+	}
+	otellambdaflush.Start(lf, handleOrder,
+		// Flush once a batch is full or a second has passed, not after
+		// every invocation.
+		otellambdaflush.WithBatchedFlush(time.Second),
+		otellambdaflush.WithFlushTimeout(2*time.Second),
+		otellambdaflush.WithSafetyMargin(50*time.Millisecond),
+		otellambdaflush.WithTimeoutLead(150*time.Millisecond),
+		// Continue the traces of X-Ray instrumented callers.
+		otellambdaflush.WithXRay(otellambdaflush.XRayAsParent),
+		otellambdaflush.WithShutdownBudget(400*time.Millisecond),
+		otellambdaflush.WithShutdownHook(func(ctx context.Context) {
+			lf.Info(ctx, "Shutting down")
+		}),
+		// Refuse events with fields that order does not have.
+		otellambdaflush.WithLambdaOptions(lambda.WithDisallowUnknownFields(true)),
+	)
+}
+
+// A function that calls lambda.Start itself, or that kept otellambda until
+// now: New prepares the integration, Handler wraps the handler (where
+// otellambda.InstrumentHandler did), and Shutdown runs on SIGTERM, enabled
+// by hand. The otellambda options go: Logfire's tracer provider, flusher
+// and propagator replace WithTracerProvider, WithFlusher and
+// WithPropagator (give a propagator of your own to logfire.Configure with
+// logfire.WithPropagator), and WithTraceAttributes replaces
+// WithTraceAttributeFn. The SIGTERM callback exits after Shutdown, because
+// aws-lambda-go does not exit after its SIGTERM callbacks and Lambda would
+// kill the process at the end of the grace period.
+func ExampleNew() {
 	lf, err := logfire.Configure(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -53,17 +84,69 @@ func ExampleOptions() {
 	myAttributes := func(event []byte) []attribute.KeyValue {
 		return []attribute.KeyValue{attribute.Int("event.bytes", len(event))}
 	}
-	opts := otellambdaflush.Options(lf, otellambdaflush.WithTraceAttributes(myAttributes))
+	r, err := otellambdaflush.New(lf, otellambdaflush.WithTraceAttributes(myAttributes))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 		return // not on Lambda (StartWithOptions never returns)
 	}
-	lambda.StartWithOptions(
-		otellambda.InstrumentHandler(handleOrder, opts...),
+	lambda.StartWithOptions(r.Handler(handleOrder),
 		lambda.WithEnableSIGTERM(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
-			defer cancel()
-			_ = lf.Shutdown(ctx)
+			r.Shutdown()
 			os.Exit(0)
-		}),
-	)
+		}))
+}
+
+// Mode says which flush mode New picked. Off Lambda (no
+// AWS_LAMBDA_RUNTIME_API) there is no extension to flush from after the
+// response, so ModeAuto flushes in the handler.
+func ExampleRuntime_Mode() {
+	var lf *logfire.Logfire // nil: the default instance
+	r, err := otellambdaflush.New(lf, otellambdaflush.WithMode(otellambdaflush.ModeAuto))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if r.Mode() != otellambdaflush.ModePostResponse {
+		fmt.Println("the caller waits for the flush:", r.Mode())
+	}
+	r, _ = otellambdaflush.New(lf, otellambdaflush.WithMode(otellambdaflush.ModeNone))
+	fmt.Println("forced:", r.Mode())
+	// Output:
+	// the caller waits for the flush: in-handler
+	// forced: none
+}
+
+// The modes' names, as Mode's String writes them.
+func ExampleMode_String() {
+	for _, m := range []otellambdaflush.Mode{otellambdaflush.ModeAuto, otellambdaflush.ModeInHandler,
+		otellambdaflush.ModePostResponse, otellambdaflush.ModeNone} {
+		fmt.Println(m)
+	}
+	// Output:
+	// auto
+	// in-handler
+	// post-response
+	// none
+}
+
+// XRayOff ignores the X-Ray context that Lambda hands every invocation;
+// XRayAsLink, the default, links the invocation span to it when the event
+// carries no trace context of its own.
+func ExampleWithXRay() {
+	lf, err := logfire.Configure(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	xray := otellambdaflush.XRayAsLink
+	if os.Getenv("IGNORE_XRAY") == "1" {
+		xray = otellambdaflush.XRayOff
+	}
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+		return // not on Lambda (Start never returns)
+	}
+	otellambdaflush.Start(lf, handleOrder, otellambdaflush.WithXRay(xray))
 }

@@ -97,7 +97,7 @@ func (c *extensionClient) next(ctx context.Context) (extensionEvent, error) {
 // by itself from then on (see signalFlusher).
 type postResponse struct {
 	client  *extensionClient
-	flusher *Flusher
+	flusher *flusher
 	ended   chan endedInvocation // invocations whose span has ended
 	stopped chan struct{}        // closed when run has returned
 
@@ -114,7 +114,7 @@ type endedInvocation struct {
 	timedOut  bool      // the watchdog ended and flushed it
 }
 
-func newPostResponse(c *extensionClient, f *Flusher) *postResponse {
+func newPostResponse(c *extensionClient, f *flusher) *postResponse {
 	return &postResponse{
 		client:  c,
 		flusher: f,
@@ -158,11 +158,11 @@ func (p *postResponse) run() {
 	for {
 		ev, err := p.client.next(context.Background())
 		if err != nil {
-			p.flusher.opts.logf("the %s extension stopped: %v", extensionName, err)
+			p.flusher.cfg.report(fmt.Errorf("otellambdaflush: the %s extension stopped: %w", extensionName, err))
 			return
 		}
 		if ev.EventType != "INVOKE" {
-			p.flusher.opts.logf("the %s extension stopped: unexpected %q event", extensionName, ev.EventType)
+			p.flusher.cfg.report(fmt.Errorf("otellambdaflush: the %s extension stopped: unexpected %q event", extensionName, ev.EventType))
 			return
 		}
 		deadline := time.UnixMilli(ev.DeadlineMs)
@@ -232,7 +232,7 @@ func (s signalFlusher) ForceFlush(ctx context.Context) error {
 		return nil
 	}
 	s.post.fallbackOnce.Do(func() {
-		s.post.flusher.opts.logf("the %s extension is not running: flushing in the handler, before the response, from now on", extensionName)
+		s.post.flusher.cfg.report(fmt.Errorf("otellambdaflush: the %s extension is not running: flushing in the handler, before the response, from now on", extensionName))
 	})
 	return s.post.flusher.ForceFlush(ctx)
 }

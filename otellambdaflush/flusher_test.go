@@ -4,93 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/internal/otlptest"
 	"github.com/logfire-go/sdk/logfire"
 )
 
-func clearEnv(t *testing.T) {
-	t.Helper()
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "LOGFIRE_") || strings.HasPrefix(k, "OTEL_") || strings.HasPrefix(k, "AWS_") {
-			t.Setenv(k, "")
-			os.Unsetenv(k)
-		}
-	}
-	t.Setenv("LOGFIRE_CREDENTIALS_DIR", t.TempDir())
-}
-
-// countingExporter records exported spans and can be made to hang.
-type countingExporter struct {
-	mu    sync.Mutex
-	spans []sdktrace.ReadOnlySpan
-	block chan struct{} // when non-nil, exports wait on it or ctx
-}
-
-func (e *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	if e.block != nil {
-		select {
-		case <-e.block:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.spans = append(e.spans, spans...)
-	return nil
-}
-
-func (e *countingExporter) Shutdown(context.Context) error { return nil }
-
-func (e *countingExporter) names() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []string
-	for _, s := range e.spans {
-		out = append(out, s.Name())
-	}
-	return out
-}
-
-// newInstance returns an instance whose spans go through a batch processor
-// (as in production, with a long delay so only flushes export) to exp, and
-// also to an in-memory exporter as they end.
-func newInstance(t *testing.T, exp sdktrace.SpanExporter) (*logfire.Logfire, *tracetest.InMemoryExporter) {
-	t.Helper()
-	clearEnv(t)
-	mem := tracetest.NewInMemoryExporter()
-	lf, err := logfire.Configure(context.Background(),
-		logfire.WithSetDefault(false), logfire.WithConsole(false), logfire.WithSendToLogfire(config.SendNever),
-		logfire.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp, sdktrace.WithBatchTimeout(time.Hour))),
-		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = lf.Shutdown(ctx)
-	})
-	return lf, mem
-}
-
 func TestBudget(t *testing.T) {
-	f := NewFlusher(nil, WithFlushTimeout(time.Second), WithSafetyMargin(50*time.Millisecond))
+	f := newFlusher(nil, newConfig([]Option{WithFlushTimeout(time.Second), WithSafetyMargin(50 * time.Millisecond)}))
 	now := time.Now()
 	far, cancel := context.WithDeadline(context.Background(), now.Add(time.Minute))
 	defer cancel()
@@ -122,7 +47,7 @@ func TestFlushRunsWithDoneContext(t *testing.T) {
 	// its caller gave up) but its deadline is still ahead.
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(5*time.Second))
 	cancel()
-	if err := NewFlusher(lf).ForceFlush(ctx); err != nil {
+	if err := newFlusher(lf, newConfig(nil)).ForceFlush(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := exp.names(); len(got) != 1 || got[0] != "queued" {
@@ -130,191 +55,58 @@ func TestFlushRunsWithDoneContext(t *testing.T) {
 	}
 }
 
+// TestFlushBoundedByDeadline: against a hanging backend the flush gives
+// up at the invocation deadline minus the safety margin, and says so
+// once; with less time left than the margin it does not start.
 func TestFlushBoundedByDeadline(t *testing.T) {
-	exp := &countingExporter{block: make(chan struct{})}
-	defer close(exp.block)
-	lf, _ := newInstance(t, exp)
-	lf.Info(context.Background(), "stuck behind a hanging backend")
-	var logged []string
-	f := NewFlusher(lf, WithSafetyMargin(50*time.Millisecond), WithLogger(func(format string, args ...any) { logged = append(logged, format) }))
+	synctest.Test(t, func(t *testing.T) {
+		exp := &countingExporter{block: make(chan struct{})}
+		defer close(exp.block)
+		lf, _ := newInstance(t, exp)
+		lf.Info(context.Background(), "stuck behind a hanging backend")
+		log := &lines{}
+		f := newFlusher(lf, newConfig([]Option{WithSafetyMargin(50 * time.Millisecond), withReport(log)}))
 
-	deadline := time.Now().Add(250 * time.Millisecond)
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	err := f.ForceFlush(ctx)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("got %v, want a deadline error", err)
-	}
-	if time.Now().After(deadline) {
-		t.Fatalf("flush ran past the invocation deadline")
-	}
-	if len(logged) != 1 {
-		t.Fatalf("want one log line, got %q", logged)
-	}
+		deadline := time.Now().Add(250 * time.Millisecond)
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		err := f.ForceFlush(ctx)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %v, want a deadline error", err)
+		}
+		if now := time.Now(); !now.Equal(deadline.Add(-50 * time.Millisecond)) {
+			t.Fatalf("flush gave up %v before the deadline, want the 50ms margin", deadline.Sub(now))
+		}
+		if got := log.all(); len(got) != 1 {
+			t.Fatalf("want one report, got %q", got)
+		}
 
-	past, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(10*time.Millisecond))
-	defer cancel2()
-	if err := f.ForceFlush(past); !errors.Is(err, ErrNoTimeLeft) {
-		t.Fatalf("got %v, want ErrNoTimeLeft", err)
-	}
-}
-
-// invoke calls h like the runtime does: with a Lambda context and deadline.
-func invoke(t *testing.T, r *Runtime, handler any, payload string, timeout time.Duration) ([]byte, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
-		AwsRequestID:       "req-1",
-		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:fn",
+		past, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(10*time.Millisecond))
+		defer cancel2()
+		if err := f.ForceFlush(past); !errors.Is(err, errNoTimeLeft) {
+			t.Fatalf("got %v, want errNoTimeLeft", err)
+		}
 	})
-	return r.Handler(handler).Invoke(ctx, []byte(payload))
 }
 
-func spanNamed(t *testing.T, mem *tracetest.InMemoryExporter, name string) tracetest.SpanStub {
-	t.Helper()
-	for _, s := range mem.GetSpans() {
-		if s.Name == name {
-			return s
-		}
+// TestFlusherQuietAfterWatchdog: the flusher does not report a skipped
+// flush for an invocation the watchdog has already flushed.
+func TestFlusherQuietAfterWatchdog(t *testing.T) {
+	lf, _ := newInstance(t, &flushRecorder{})
+	log := &lines{}
+	f := newFlusher(lf, newConfig([]Option{withReport(log)}))
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Millisecond))
+	defer cancel()
+	inv := &invocation{}
+	inv.settle(outcomeTimedOut)
+	if err := f.ForceFlush(context.WithValue(ctx, invocationKey{}, inv)); err != nil {
+		t.Errorf("after the watchdog: %v, want nil", err)
 	}
-	t.Fatalf("no span %q among %d", name, len(mem.GetSpans()))
-	return tracetest.SpanStub{}
-}
-
-func attrOf(s tracetest.SpanStub, key string) attribute.Value {
-	for _, kv := range s.Attributes {
-		if string(kv.Key) == key {
-			return kv.Value
-		}
+	if len(log.all()) != 0 {
+		t.Errorf("log: %q", log.all())
 	}
-	return attribute.Value{}
-}
-
-func TestHandlerRecordsFailuresColdStartAndTrigger(t *testing.T) {
-	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
-	exp := &countingExporter{}
-	lf, mem := newInstance(t, exp)
-	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
-	r := New(lf, WithMode(ModeInHandler))
-
-	type req struct {
-		Fail  string `json:"fail"`
-		Panic bool   `json:"panic"`
-	}
-	handler := func(ctx context.Context, in req) (string, error) {
-		if in.Panic {
-			panic("boom")
-		}
-		if in.Fail != "" {
-			return "", errors.New(in.Fail)
-		}
-		return "ok", nil
-	}
-
-	out, err := invoke(t, r, handler, `{"requestContext":{"http":{"method":"GET"}},"rawPath":"/"}`, 5*time.Second)
-	if err != nil || string(out) != `"ok"` {
-		t.Fatalf("got %s %v", out, err)
-	}
-	first := spanNamed(t, mem, "fn")
-	if !attrOf(first, "faas.coldstart").AsBool() || attrOf(first, "faas.trigger").AsString() != "http" || first.Status.Code == codes.Error {
-		t.Fatalf("first invocation: %v %v", first.Attributes, first.Status)
-	}
-	if got := exp.names(); len(got) == 0 {
-		t.Fatal("nothing flushed after the invocation")
-	}
-
-	mem.Reset()
-	if _, err := invoke(t, r, handler, `{"fail":"bad input"}`, 5*time.Second); err == nil {
-		t.Fatal("want the handler's error")
-	}
-	failed := spanNamed(t, mem, "fn")
-	if failed.Status.Code != codes.Error || failed.Status.Description != "*errors.errorString: bad input" ||
-		attrOf(failed, "logfire.level_num").AsInt64() != 17 || attrOf(failed, "faas.coldstart").AsBool() ||
-		len(failed.Events) != 1 || failed.Events[0].Name != "exception" {
-		t.Fatalf("failed invocation: %+v", failed)
-	}
-
-	mem.Reset()
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Fatal("the panic must reach aws-lambda-go")
-			}
-		}()
-		_, _ = invoke(t, r, handler, `{"panic":true}`, 5*time.Second)
-	}()
-	panicked := spanNamed(t, mem, "fn")
-	if panicked.Status.Code != codes.Error || panicked.Status.Description != "panic: boom" || len(panicked.Events) != 1 {
-		t.Fatalf("panicked invocation: %+v", panicked)
-	}
-	// Both failures carry the fingerprint Logfire groups issues by, and
-	// they are two issues.
-	fpFailed := attrOf(failed, logfire.ExceptionFingerprintKey).AsString()
-	fpPanicked := attrOf(panicked, logfire.ExceptionFingerprintKey).AsString()
-	if len(fpFailed) != 64 || len(fpPanicked) != 64 || fpFailed == fpPanicked {
-		t.Errorf("fingerprints: failed %q, panicked %q", fpFailed, fpPanicked)
-	}
-	if fp := attrOf(first, logfire.ExceptionFingerprintKey); fp.Type() != attribute.INVALID {
-		t.Errorf("a successful invocation has a fingerprint %q", fp.Emit())
-	}
-}
-
-func TestTimeoutIsReportedBeforeTheDeadline(t *testing.T) {
-	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
-	exp := &countingExporter{}
-	lf, _ := newInstance(t, exp)
-	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
-	r := New(lf, WithMode(ModeInHandler), WithTimeoutLead(150*time.Millisecond))
-
-	var atReport []string
-	handler := func(ctx context.Context) error {
-		_, span := lf.Span(ctx, "slow work")
-		defer span.End()
-		<-ctx.Done() // runs into the deadline
-		atReport = exp.names()
-		return ctx.Err()
-	}
-	_, _ = invoke(t, r, handler, `{}`, 400*time.Millisecond)
-	found := false
-	for _, n := range atReport {
-		found = found || n == "fn"
-	}
-	if !found {
-		t.Fatalf("at the deadline the exporter had %v, want the invocation span", atReport)
-	}
-	var inv sdktrace.ReadOnlySpan
-	exp.mu.Lock()
-	for _, s := range exp.spans {
-		if s.Name() == "fn" {
-			inv = s
-		}
-	}
-	exp.mu.Unlock()
-	if inv.Status().Code != codes.Error || !strings.HasPrefix(inv.Status().Description, "Timeout:") {
-		t.Fatalf("invocation status %+v", inv.Status())
-	}
-}
-
-func TestTrigger(t *testing.T) {
-	cases := map[string]string{
-		`{"httpMethod":"GET","requestContext":{"resourcePath":"/"}}`:              "http",
-		`{"routeKey":"GET /","requestContext":{"http":{"method":"GET"}}}`:         "http",
-		`{"requestContext":{"elb":{"targetGroupArn":"x"}},"httpMethod":"GET"}`:    "http",
-		`{"Records":[{"eventSource":"aws:sqs","body":"x"}]}`:                      "pubsub",
-		`{"Records":[{"EventSource":"aws:sns","Sns":{}}]}`:                        "pubsub",
-		`{"Records":[{"eventSource":"aws:s3"}]}`:                                  "datasource",
-		`{"source":"aws.events","detail-type":"Scheduled Event","detail":{}}`:     "timer",
-		`{"source":"com.example.orders","detail-type":"OrderPlaced","detail":{}}`: "pubsub",
-		`{"command":"hello"}`: "other",
-		`not json`:            "other",
-		``:                    "other",
-		`[1,2]`:               "other",
-	}
-	for in, want := range cases {
-		if got := Trigger([]byte(in)); got != want {
-			t.Errorf("%s: %s, want %s", in, got, want)
-		}
+	if err := f.ForceFlush(ctx); !errors.Is(err, errNoTimeLeft) || log.count("skipped the flush") != 1 {
+		t.Errorf("without the watchdog: %v, log %q", err, log.all())
 	}
 }
 
@@ -330,7 +122,7 @@ func TestBatchedFlush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := New(lf, WithMode(ModeInHandler), WithBatchedFlush(time.Hour))
+	r := newRuntimeT(t, lf, WithMode(ModeInHandler), WithBatchedFlush(time.Hour))
 	h := r.Handler(func(ctx context.Context) error {
 		for i := range 9 {
 			_, span := lf.Span(ctx, "work {i}", "i", i)
@@ -372,11 +164,11 @@ func TestBatchedFlush(t *testing.T) {
 	}
 }
 
-// TestBatchedFlushWithoutStart: a Flusher used on its own (Options, an
-// otellambda setup of the user's) sees no panics and no SIGTERM, so
-// WithBatchedFlush does not hold back its flushes: every invocation's
-// spans are delivered when it ends.
-func TestBatchedFlushWithoutStart(t *testing.T) {
+// TestBatchedFlushWithoutInvocation: a flush whose context did not come
+// through Handler (no invocation in it: nothing would see a panic or
+// flush at shutdown) is not held back by WithBatchedFlush: every such
+// flush delivers.
+func TestBatchedFlushWithoutInvocation(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
 	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
@@ -386,7 +178,7 @@ func TestBatchedFlushWithoutStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lf.Shutdown(context.Background())
-	f := NewFlusher(lf, WithBatchedFlush(time.Hour))
+	f := newFlusher(lf, newConfig([]Option{WithBatchedFlush(time.Hour)}))
 	for i := range 3 {
 		_, span := lf.Span(context.Background(), "work {i}", "i", i)
 		span.End()
@@ -405,38 +197,39 @@ func TestBatchedFlushWithoutStart(t *testing.T) {
 // TestBatchedFlushMaxAge: with WithBatchedFlush, an invocation that finds
 // the last flush maxAge old flushes everything queued, a batch full or not.
 func TestBatchedFlushMaxAge(t *testing.T) {
-	clearEnv(t)
-	rcv := otlptest.New(t)
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
-		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()),
-		logfire.WithBatchScheduleDelay(time.Hour)) // no export but the flushes
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lf.Shutdown(context.Background())
-	const maxAge = 300 * time.Millisecond
-	r := New(lf, WithMode(ModeInHandler), WithBatchedFlush(maxAge))
-	h := r.Handler(func(ctx context.Context) error {
-		_, span := lf.Span(ctx, "work")
-		span.End()
-		return nil
-	})
-	invoke := func(i int) {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprint("req-", i)})
-		if _, err := h.Invoke(ctx, []byte(`{}`)); err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		exp := &countingExporter{}
+		lf, _ := newInstance(t, exp)
+		const maxAge = 300 * time.Millisecond
+		r := newRuntimeT(t, lf, WithMode(ModeInHandler), WithBatchedFlush(maxAge))
+		h := r.Handler(func(ctx context.Context) error {
+			_, span := lf.Span(ctx, "work")
+			span.End()
+			return nil
+		})
+		invoke := func(i int) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprint("req-", i)})
+			if _, err := h.Invoke(ctx, []byte(`{}`)); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	invoke(0)
-	if got := rcv.Count(otlptest.Traces); got != 0 {
-		t.Fatalf("%d spans delivered by an invocation within maxAge of the last flush, want 0", got)
-	}
-	time.Sleep(maxAge + 20*time.Millisecond)
-	invoke(1)
-	// Two invocations of two spans each (the invocation span and "work").
-	if got := rcv.Count(otlptest.Traces); got != 4 {
-		t.Errorf("after maxAge: %d spans delivered, want 4", got)
-	}
+		invoke(0)
+		if got := exp.names(); len(got) != 0 {
+			t.Fatalf("%d spans delivered by an invocation within maxAge of the last flush, want 0", len(got))
+		}
+		time.Sleep(maxAge - time.Millisecond)
+		invoke(1)
+		if got := exp.names(); len(got) != 0 {
+			t.Fatalf("%d spans delivered by an invocation 1ms before maxAge, want 0", len(got))
+		}
+		time.Sleep(time.Millisecond)
+		invoke(2)
+		// Three invocations of two spans each (the invocation span and
+		// "work").
+		if got := exp.names(); len(got) != 6 {
+			t.Errorf("at maxAge: %d spans delivered, want 6", len(got))
+		}
+	})
 }

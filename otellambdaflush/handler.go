@@ -71,15 +71,15 @@ func (inv *invocation) failedHard() bool {
 type invocationKey struct{}
 
 // invocationFrom returns the invocation in ctx: never nil under
-// Runtime.Handler, nil for a Flusher used on its own (Options).
+// Runtime.Handler, nil in a context that did not come through it.
 func invocationFrom(ctx context.Context) *invocation {
 	inv, _ := ctx.Value(invocationKey{}).(*invocation)
 	return inv
 }
 
-// ErrTimeout is recorded on an invocation span that was still running
+// errTimeout is recorded on an invocation span that was still running
 // shortly before its deadline.
-var ErrTimeout = errors.New("invocation timed out: still running shortly before the deadline")
+var errTimeout = errors.New("invocation timed out: still running shortly before the deadline")
 
 // outerHandler carries per-invocation state in the context around the
 // otellambda handler.
@@ -99,7 +99,7 @@ func (h outerHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error
 // failures on it and reports invocations that run into their deadline.
 type innerHandler struct {
 	next    lambda.Handler
-	flusher *Flusher
+	flusher *flusher
 	post    *postResponse // nil unless ModePostResponse
 }
 
@@ -180,7 +180,7 @@ func (p panicValue) Error() string { return fmt.Sprint(p.v) }
 // the other then leaves the span alone. The returned func stops the
 // watchdog.
 func (h innerHandler) watchdog(ctx context.Context, span trace.Span, inv *invocation) func() {
-	lead := h.flusher.opts.timeoutLead
+	lead := h.flusher.cfg.timeoutLead
 	dl, ok := ctx.Deadline()
 	if lead <= 0 || !ok {
 		return func() {}
@@ -192,11 +192,11 @@ func (h innerHandler) watchdog(ctx context.Context, span trace.Span, inv *invoca
 	t := time.AfterFunc(wait, func() {
 		// Before settling: once settled, the handler's return may end the
 		// span at any moment, and the failure must be on it by then.
-		fp := logfire.ExceptionFingerprint(ErrTimeout)
+		fp := logfire.ExceptionFingerprint(errTimeout)
 		if !inv.settle(outcomeTimedOut) {
 			return // the handler returned first
 		}
-		markFailed(span, "Timeout", ErrTimeout.Error(), "", fp)
+		markFailed(span, "Timeout", errTimeout.Error(), "", fp)
 		span.End()
 		close(inv.timeoutMarked)
 		_ = h.flusher.ForceFlush(ctx)

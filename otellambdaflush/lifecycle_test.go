@@ -147,26 +147,37 @@ func requireArrivedBefore(t *testing.T, spans []gotSpan, limit time.Time, what s
 
 // TestPostResponseFlushesAfterTheResponseBeforeTheFreeze: by default
 // (ModeAuto on a freezing Lambda) the flush runs in the internal extension:
-// the receiver takes traceDelay to answer, yet the response is posted
+// the receiver holds its answer to the export, yet the response is posted
 // without waiting for it, and the invocation completes (the process may be
-// frozen) only after the flush, with every span already received.
+// frozen) only once the export has been answered, with every span already
+// received. The test orders events, not durations: the hold ends only
+// once the caller has its response.
 func TestPostResponseFlushesAfterTheResponseBeforeTheFreeze(t *testing.T) {
 	t.Parallel()
-	const traceDelay = 400 * time.Millisecond
-	rcv := startReceiver(t, traceDelay)
+	rcv := startReceiver(t, 0)
 	e := startFn(t, rcv, lambdatest.WithEnv("FN_SPANS", "2"))
 	ctx := testContext(t)
 	for i := range 2 {
-		inv := invokeFn(t, ctx, e, `{"message":"hello"}`)
+		release := rcv.hold()
+		p, err := e.Send(ctx, []byte(`{"message":"hello"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Response(ctx); err != nil {
+			t.Fatalf("invocation %d: no response while the export was held: %v", i, err)
+		}
+		released := release()
+		inv, err := p.Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		requireOK(t, inv)
 		if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[INVOKE]"}; !slices.Equal(got, want) {
 			t.Fatalf("extensions %v, want %v", got, want)
 		}
-		if d := inv.Responded.Sub(inv.HandedOut); d >= traceDelay {
-			t.Errorf("invocation %d: the response took %v, it waited for the flush (%v)", i, d, traceDelay)
-		}
-		if d := inv.Completed.Sub(inv.HandedOut); d < traceDelay {
-			t.Errorf("invocation %d: complete after %v, before the flush could have been answered (%v)", i, d, traceDelay)
+		if !inv.Completed.After(released) {
+			t.Errorf("invocation %d: complete %v before the held export was answered: the extension did not wait for the flush",
+				i, released.Sub(inv.Completed))
 		}
 		spans := invocationSpans(t, rcv, inv, 3)
 		requireArrivedBefore(t, spans, inv.Completed, "the invocation completed")
@@ -206,7 +217,7 @@ func TestInHandlerFlushesBeforeTheResponse(t *testing.T) {
 func TestAutoModeOnManagedInstances(t *testing.T) {
 	t.Parallel()
 	rcv := startReceiver(t, 0)
-	e := startFn(t, rcv, lambdatest.WithManagedInstances(2), lambdatest.WithEnv("FN_ENTRY", "runtime"))
+	e := startFn(t, rcv, lambdatest.WithManagedInstances(2), lambdatest.WithEnv("FN_ENTRY", "new"))
 	ctx := testContext(t)
 	inv := invokeFn(t, ctx, e, `{}`)
 	if inv.TimedOut || inv.Crashed || inv.Response == nil {
@@ -231,7 +242,7 @@ func TestRefusedRegistrationFallsBackToInHandler(t *testing.T) {
 	const traceDelay = 200 * time.Millisecond
 	rcv := startReceiver(t, traceDelay)
 	e := startFn(t, rcv, lambdatest.WithManagedInstances(1),
-		lambdatest.WithEnv("FN_ENTRY", "runtime"), lambdatest.WithEnv("FN_MODE", "post-response"))
+		lambdatest.WithEnv("FN_ENTRY", "new"), lambdatest.WithEnv("FN_MODE", "post-response"))
 	ctx := testContext(t)
 	inv := invokeFn(t, ctx, e, `{}`)
 	if inv.TimedOut || inv.Crashed || inv.Response == nil {
@@ -249,13 +260,15 @@ func TestRefusedRegistrationFallsBackToInHandler(t *testing.T) {
 	requireArrivedBefore(t, invocationSpans(t, rcv, inv, 2), inv.Responded, "the response")
 }
 
-// TestOptionsDropIn: an existing otellambda setup with Options(lf) flushes
-// all of it in the handler, before the response, and gets the cold start
-// and trigger attributes.
-func TestOptionsDropIn(t *testing.T) {
+// TestNewWithPlainLambdaStart: a function that calls lambda.Start itself
+// with Runtime.Handler and forces ModeInHandler flushes all of it in the
+// handler, before the response, gets the cold start and invocation
+// attributes, and registers no extension (nothing enables SIGTERM).
+func TestNewWithPlainLambdaStart(t *testing.T) {
 	t.Parallel()
 	rcv := startReceiver(t, 0)
-	e := startFn(t, rcv, lambdatest.WithEnv("FN_ENTRY", "options"), lambdatest.WithEnv("FN_SPANS", "3"))
+	e := startFn(t, rcv, lambdatest.WithEnv("FN_ENTRY", "new-nosigterm"), lambdatest.WithEnv("FN_MODE", "in-handler"),
+		lambdatest.WithEnv("FN_SPANS", "3"))
 	ctx := testContext(t)
 	for i := range 2 {
 		inv := invokeFn(t, ctx, e, `{"message":"x"}`)
@@ -268,26 +281,34 @@ func TestOptionsDropIn(t *testing.T) {
 		}
 	}
 	if x := e.Extensions(); len(x) != 0 {
-		t.Errorf("plain otellambda registered extensions: %+v", x)
+		t.Errorf("lambda.Start with Runtime.Handler in ModeInHandler registered extensions: %+v", x)
 	}
 }
 
-// TestOptionsDropInWithOwnOptionsAndSIGTERM runs the drop-in path exactly
-// as docs/lambda.md writes it: Options with a trace attribute function of
-// the function's own, the function's own otellambda options after it, and
-// lambda.WithEnableSIGTERM shutting Logfire down and exiting. Both
-// attribute functions run, every span is flushed before the response, and
-// on SIGTERM the process exits cleanly within the grace period, not killed
-// at its end.
-func TestOptionsDropInWithOwnOptionsAndSIGTERM(t *testing.T) {
+// TestNewPathWithOwnAttributesAndSIGTERM runs the path of docs/lambda.md
+// for functions that call lambda.Start themselves exactly as it is written
+// there: New with a trace attribute function of the function's own,
+// Runtime.Handler, and lambda.WithEnableSIGTERM calling Runtime.Shutdown
+// and exiting. Both attribute functions run, every span is flushed after
+// the response and before the invocation completes (ModeAuto picks
+// post-response), only one SIGTERM extension is registered, and on
+// SIGTERM the shutdown hook's log reaches the backend and the process
+// exits cleanly within the grace period, not killed at its end.
+func TestNewPathWithOwnAttributesAndSIGTERM(t *testing.T) {
 	t.Parallel()
 	rcv := startReceiver(t, 0)
-	e := startFn(t, rcv, lambdatest.WithEnv("FN_ENTRY", "options-own"), lambdatest.WithEnv("FN_SPANS", "2"))
+	e := startFn(t, rcv, lambdatest.WithEnv("FN_ENTRY", "new"), lambdatest.WithEnv("FN_SPANS", "2"))
 	ctx := testContext(t)
 	inv := invokeFn(t, ctx, e, `{"message":"x"}`)
 	requireOK(t, inv)
+	if !strings.Contains(e.Stdout(), "mode=post-response\n") {
+		t.Errorf("want mode=post-response; stdout:\n%s", e.Stdout())
+	}
+	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[INVOKE]"}; !slices.Equal(got, want) {
+		t.Errorf("extensions %v, want %v", got, want)
+	}
 	spans := invocationSpans(t, rcv, inv, 3)
-	requireArrivedBefore(t, spans, inv.Responded, "the response")
+	requireArrivedBefore(t, spans, inv.Completed, "the invocation completed")
 	s, _ := named(spans, "fn")
 	if s.Attrs["faas.coldstart"] != "true" || s.Attrs["event.bytes"] != fmt.Sprint(len(`{"message":"x"}`)) {
 		t.Errorf("invocation span attributes %v: want faas.coldstart and the function's own event.bytes", s.Attrs)
@@ -298,6 +319,43 @@ func TestOptionsDropInWithOwnOptionsAndSIGTERM(t *testing.T) {
 	}
 	if rep.SIGTERMSent.IsZero() || !rep.ExitedWithinGrace || !rep.Killed.IsZero() {
 		t.Fatalf("shutdown: %+v", rep)
+	}
+	spans = rcv.waitSpans(t, time.Second, func(s []gotSpan) bool {
+		_, ok := named(s, "Shutting down")
+		return ok
+	})
+	if s, _ := named(spans, "Shutting down"); s.Arrived.Before(rep.SIGTERMSent) || !s.Arrived.Before(rep.Exited) {
+		t.Errorf("Shutting down arrived %v after SIGTERM; the process exited %v after SIGTERM",
+			s.Arrived.Sub(rep.SIGTERMSent), rep.Exited.Sub(rep.SIGTERMSent))
+	}
+	if s := e.Stderr(); strings.Contains(s, "logfire:") {
+		t.Errorf("the SDK complained:\n%s", s)
+	}
+}
+
+// TestXRayHeaderReachesTheInvocation: the X-Ray trace header that Lambda
+// sends with the event (Lambda-Runtime-Trace-Id) reaches the invocation
+// span through aws-lambda-go's own runtime loop, which xraykey.go reads
+// it from: by default (XRayAsLink) the span links to it.
+func TestXRayHeaderReachesTheInvocation(t *testing.T) {
+	t.Parallel()
+	const (
+		xrayTrace  = "5759e988bd862e3fe1be46a994272793"
+		xrayParent = "53995c3f42cd8ad8"
+		header     = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0"
+	)
+	rcv := startReceiver(t, 0)
+	e := startFn(t, rcv)
+	ctx := testContext(t)
+	inv, err := e.Invoke(ctx, []byte(`{}`), lambdatest.WithTraceID(header))
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireOK(t, inv)
+	s, _ := named(invocationSpans(t, rcv, inv, 2), "fn")
+	if !slices.Equal(s.Links, []string{xrayTrace + "/" + xrayParent}) || s.TraceID == xrayTrace {
+		t.Errorf("invocation span %v, links %v: want a new trace linked to the X-Ray context %s/%s (xraykey.go no longer reads aws-lambda-go right?)",
+			s, s.Links, xrayTrace, xrayParent)
 	}
 }
 

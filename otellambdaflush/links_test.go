@@ -149,8 +149,8 @@ func TestLinkingTracerProvider(t *testing.T) {
 		t.Errorf("invocation span has %d links, its child %d; want 2 and 0", len(inv.Links), len(child.Links))
 	}
 
-	if got := otellambdaflush.EventLinks([]byte("{}")); got != nil {
-		t.Errorf("EventLinks({}) = %v", got)
+	if got := otellambdaflush.EventLinksWith(nil, []byte("{}")); got != nil {
+		t.Errorf("EventLinksWith(nil, {}) = %v", got)
 	}
 }
 

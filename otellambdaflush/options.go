@@ -30,6 +30,8 @@ const (
 	ModeNone
 )
 
+// String returns the mode's name: "auto", "in-handler", "post-response"
+// or "none".
 func (m Mode) String() string {
 	switch m {
 	case ModeAuto:
@@ -44,26 +46,26 @@ func (m Mode) String() string {
 	return "unknown"
 }
 
-// Defaults.
+// The defaults of the options, documented on each.
 const (
-	// DefaultFlushTimeout is the longest one flush may take when the
-	// deadline leaves more time.
-	DefaultFlushTimeout = 2 * time.Second
-	// DefaultSafetyMargin is kept free before the deadline for the runtime
-	// to post the response.
-	DefaultSafetyMargin = 50 * time.Millisecond
-	// DefaultTimeoutLead is how long before the deadline a still-running
-	// invocation is reported as timed out and flushed.
-	DefaultTimeoutLead = 150 * time.Millisecond
-	// DefaultShutdownBudget is the time given to Shutdown on SIGTERM;
-	// Lambda sends SIGKILL about 500 ms after SIGTERM.
-	DefaultShutdownBudget = 400 * time.Millisecond
+	defaultFlushTimeout   = 2 * time.Second
+	defaultSafetyMargin   = 50 * time.Millisecond
+	defaultTimeoutLead    = 150 * time.Millisecond
+	defaultShutdownBudget = 400 * time.Millisecond // Lambda sends SIGKILL about 500 ms after SIGTERM
 )
 
-// Option configures the flusher and Start.
-type Option func(*options)
+// Option configures Start and New.
+type Option interface {
+	apply(*runtimeConfig)
+}
 
-type options struct {
+// optionFunc is an Option made of a function.
+type optionFunc func(*runtimeConfig)
+
+func (f optionFunc) apply(c *runtimeConfig) { f(c) }
+
+// runtimeConfig is what the options set.
+type runtimeConfig struct {
 	mode            Mode
 	flushTimeout    time.Duration
 	safetyMargin    time.Duration
@@ -71,74 +73,99 @@ type options struct {
 	shutdownBudget  time.Duration
 	shutdownHooks   []func(context.Context)
 	lambdaOptions   []lambda.Option
-	logf            func(format string, args ...any)
+	withLambdaOpts  bool // WithLambdaOptions was given, which only Start honours
 	xray            XRayMode
 	traceAttributes func(event []byte) []attribute.KeyValue
 	batchedMaxAge   time.Duration
+	// report receives the package's own problems (a flush that failed, a
+	// shutdown that could not finish). Tests replace it.
+	report func(error)
 }
 
-func newOptions(opts []Option) options {
-	o := options{
+func newConfig(opts []Option) runtimeConfig {
+	c := runtimeConfig{
 		mode:           ModeAuto,
-		flushTimeout:   DefaultFlushTimeout,
-		safetyMargin:   DefaultSafetyMargin,
-		timeoutLead:    DefaultTimeoutLead,
-		shutdownBudget: DefaultShutdownBudget,
-		logf:           stderrf,
+		flushTimeout:   defaultFlushTimeout,
+		safetyMargin:   defaultSafetyMargin,
+		timeoutLead:    defaultTimeoutLead,
+		shutdownBudget: defaultShutdownBudget,
+		report:         reportToStderr,
 	}
 	for _, opt := range opts {
 		if opt != nil {
-			opt(&o)
+			opt.apply(&c)
 		}
 	}
-	return o
+	return c
 }
 
-// WithMode forces a flush mode instead of ModeAuto.
-func WithMode(m Mode) Option { return func(o *options) { o.mode = m } }
+// WithMode forces a flush mode. The default is ModeAuto.
+func WithMode(m Mode) Option { return optionFunc(func(c *runtimeConfig) { c.mode = m }) }
 
-// WithFlushTimeout caps one flush (default DefaultFlushTimeout). The
-// deadline of the invocation caps it further.
-func WithFlushTimeout(d time.Duration) Option { return func(o *options) { o.flushTimeout = d } }
+// WithFlushTimeout caps one flush; the default is 2 s. The deadline of the
+// invocation caps it further: a flush never runs past the deadline minus
+// the safety margin (see WithSafetyMargin).
+func WithFlushTimeout(d time.Duration) Option {
+	return optionFunc(func(c *runtimeConfig) { c.flushTimeout = d })
+}
 
-// WithSafetyMargin sets the time kept free before the deadline (default
-// DefaultSafetyMargin).
-func WithSafetyMargin(d time.Duration) Option { return func(o *options) { o.safetyMargin = d } }
+// WithSafetyMargin sets the time kept free before the invocation deadline
+// for the runtime to post the response; the default is 50 ms.
+func WithSafetyMargin(d time.Duration) Option {
+	return optionFunc(func(c *runtimeConfig) { c.safetyMargin = d })
+}
 
 // WithTimeoutLead sets how long before its deadline a still-running
-// invocation is ended with a timeout error and flushed (default
-// DefaultTimeoutLead). Zero turns this off.
-func WithTimeoutLead(d time.Duration) Option { return func(o *options) { o.timeoutLead = d } }
-
-// WithShutdownBudget sets the time Shutdown gets on SIGTERM (default
-// DefaultShutdownBudget).
-func WithShutdownBudget(d time.Duration) Option { return func(o *options) { o.shutdownBudget = d } }
-
-// WithShutdownHook runs f on SIGTERM before Logfire shuts down, with a
-// context bounded by the shutdown budget: the place to log "Shutting down"
-// or close connections.
-func WithShutdownHook(f func(ctx context.Context)) Option {
-	return func(o *options) { o.shutdownHooks = append(o.shutdownHooks, f) }
+// invocation is ended with a timeout error and flushed; the default is
+// 150 ms. Zero turns this off.
+func WithTimeoutLead(d time.Duration) Option {
+	return optionFunc(func(c *runtimeConfig) { c.timeoutLead = d })
 }
 
-// WithLambdaOptions passes aws-lambda-go options on. The JSON options
-// (lambda.WithUseNumber, WithDisallowUnknownFields, WithSetEscapeHTML,
-// WithSetIndent) configure the decoding of the event into the handler's
-// argument and the encoding of its result; lambda.WithContext and
-// WithContextValue set the base of every invocation's context;
-// lambda.WithEnableSIGTERM callbacks run on SIGTERM before Logfire shuts
-// down, sharing the shutdown budget. Start enables SIGTERM itself and
-// merges all of these into one lambda.StartWithOptions call, so only one
-// GoLangEnableSIGTERM extension is registered.
+// WithShutdownBudget sets the time that the shutdown hooks and the
+// shutdown of Logfire get together on SIGTERM (Start) or when
+// Runtime.Shutdown is called; the default is 400 ms, since Lambda sends
+// SIGKILL about 500 ms after SIGTERM.
+func WithShutdownBudget(d time.Duration) Option {
+	return optionFunc(func(c *runtimeConfig) { c.shutdownBudget = d })
+}
+
+// WithShutdownHook runs f before Logfire shuts down, on SIGTERM (Start) or
+// in Runtime.Shutdown, with a context bounded by the shutdown budget: the
+// place to log "Shutting down" or close connections. Hooks run in the
+// order given.
+func WithShutdownHook(f func(ctx context.Context)) Option {
+	return optionFunc(func(c *runtimeConfig) {
+		if f != nil {
+			c.shutdownHooks = append(c.shutdownHooks, f)
+		}
+	})
+}
+
+// WithLambdaOptions passes aws-lambda-go options on, under Start only
+// (New rejects it with an error: there, give the options to
+// lambda.StartWithOptions and lambda.NewHandlerWithOptions yourself). The
+// JSON options (lambda.WithUseNumber, WithDisallowUnknownFields,
+// WithSetEscapeHTML, WithSetIndent) configure the decoding of the event
+// into the handler's argument and the encoding of its result;
+// lambda.WithContext and WithContextValue set the base of every
+// invocation's context; lambda.WithEnableSIGTERM callbacks run on SIGTERM
+// before the shutdown hooks and Logfire's shutdown, sharing the shutdown
+// budget. Start enables SIGTERM itself and merges all of these into one
+// lambda.StartWithOptions call, so only one GoLangEnableSIGTERM extension
+// is registered.
 func WithLambdaOptions(opts ...lambda.Option) Option {
-	return func(o *options) { o.lambdaOptions = append(o.lambdaOptions, opts...) }
+	return optionFunc(func(c *runtimeConfig) {
+		c.withLambdaOpts = true
+		c.lambdaOptions = append(c.lambdaOptions, opts...)
+	})
 }
 
 // WithXRay sets what the invocation span does with the invocation's AWS
 // X-Ray trace context: XRayAsLink (the default) links to it, XRayAsParent
 // makes it the parent when the event carries no W3C trace context, XRayOff
 // ignores it. X-Ray's Sampled flag never decides whether spans are kept.
-func WithXRay(m XRayMode) Option { return func(o *options) { o.xray = m } }
+func WithXRay(m XRayMode) Option { return optionFunc(func(c *runtimeConfig) { c.xray = m }) }
 
 // WithBatchedFlush makes the flush after each invocation cost-aware, for
 // functions invoked often: an invocation flushes only when a full batch of
@@ -146,34 +173,21 @@ func WithXRay(m XRayMode) Option { return func(o *options) { o.xray = m } }
 // maxAge has passed since the last flush, or when records are kept for a
 // retry. The other invocations complete without a flush: their telemetry
 // waits, in the frozen process, for a later invocation's flush or for the
-// flush at SHUTDOWN, which Start always does. Nothing is lost; what
-// changes is when the data appears in Logfire (at most maxAge after an
-// invocation, while the function keeps being invoked) and what each
-// invocation is billed (most pay nothing for the flush). A failed
-// invocation (a panic, a timeout) is always flushed at once. The default,
-// without this option, flushes after every invocation. It applies under
-// Start and Runtime.Handler only: with Options or NewFlusher (an
-// otellambda setup of your own, where nothing sees a panic or SIGTERM)
-// every invocation still flushes.
+// flush at shutdown (on SIGTERM under Start; Runtime.Shutdown otherwise).
+// Nothing is lost; what changes is when the data appears in Logfire (at
+// most maxAge after an invocation, while the function keeps being invoked)
+// and what each invocation is billed (most pay nothing for the flush). A
+// failed invocation (a panic, a timeout) is always flushed at once. The
+// default, without this option (or with maxAge 0), flushes after every
+// invocation.
 func WithBatchedFlush(maxAge time.Duration) Option {
-	return func(o *options) { o.batchedMaxAge = maxAge }
+	return optionFunc(func(c *runtimeConfig) { c.batchedMaxAge = maxAge })
 }
 
 // WithTraceAttributes adds the attributes fn returns for an invocation's
 // event to the invocation span, after the ones this package adds
 // (faas.coldstart, faas.trigger). It stands in for otellambda's
-// WithTraceAttributeFn, which holds one function only.
+// WithTraceAttributeFn.
 func WithTraceAttributes(fn func(event []byte) []attribute.KeyValue) Option {
-	return func(o *options) { o.traceAttributes = fn }
-}
-
-// WithLogger sets where the package reports its own problems (a flush that
-// failed, a shutdown that could not finish). The default writes a line to
-// standard error, which Lambda sends to CloudWatch Logs.
-func WithLogger(logf func(format string, args ...any)) Option {
-	return func(o *options) {
-		if logf != nil {
-			o.logf = logf
-		}
-	}
+	return optionFunc(func(c *runtimeConfig) { c.traceAttributes = fn })
 }

@@ -25,6 +25,8 @@ type gotSpan struct {
 	Attrs   map[string]string // values rendered with fmt
 	Status  tracepb.Status_StatusCode
 	Events  []string
+	// Links are the span's links, as "trace id/span id".
+	Links []string
 	// Arrived is when the request carrying it had been read.
 	Arrived time.Time
 }
@@ -39,6 +41,7 @@ func (s gotSpan) String() string {
 type receiver struct {
 	srv        *httptest.Server
 	traceDelay time.Duration
+	gate       chan struct{} // when non-nil, trace requests are answered once it is closed (hold)
 
 	mu       sync.Mutex
 	spans    []gotSpan
@@ -52,6 +55,23 @@ func startReceiver(t *testing.T, traceDelay time.Duration) *receiver {
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
 	return r
+}
+
+// hold makes trace requests wait for their answer until release is
+// called; release returns when it was called.
+func (r *receiver) hold() (release func() time.Time) {
+	gate := make(chan struct{})
+	r.mu.Lock()
+	r.gate = gate
+	r.mu.Unlock()
+	return func() time.Time {
+		r.mu.Lock()
+		r.gate = nil
+		r.mu.Unlock()
+		at := time.Now()
+		close(gate)
+		return at
+	}
 }
 
 // URL is the base URL for LOGFIRE_BASE_URL.
@@ -88,6 +108,16 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	close(r.changed)
 	r.changed = make(chan struct{})
 	r.mu.Unlock()
+	r.mu.Lock()
+	gate := r.gate
+	r.mu.Unlock()
+	if req.URL.Path == "/v1/traces" && gate != nil {
+		select {
+		case <-gate:
+		case <-req.Context().Done():
+			return
+		}
+	}
 	if req.URL.Path == "/v1/traces" && r.traceDelay > 0 {
 		select {
 		case <-time.After(r.traceDelay):
@@ -116,6 +146,9 @@ func flatten(msg *coltracepb.ExportTraceServiceRequest, arrived time.Time) []got
 				}
 				for _, ev := range s.GetEvents() {
 					g.Events = append(g.Events, ev.GetName())
+				}
+				for _, l := range s.GetLinks() {
+					g.Links = append(g.Links, hex.EncodeToString(l.GetTraceId())+"/"+hex.EncodeToString(l.GetSpanId()))
 				}
 				out = append(out, g)
 			}

@@ -28,7 +28,7 @@ const (
 	// XRayAsLink links the invocation span to the X-Ray context when the
 	// event carries no trace context of its own (no parent, no batch
 	// records to link to). The span's parent comes from the event only
-	// (see EventToCarrier).
+	// (see the package documentation).
 	XRayAsLink XRayMode = iota
 	// XRayAsParent makes the X-Ray context the parent of the invocation
 	// span when the event carries no trace context of its own (an event
@@ -40,39 +40,10 @@ const (
 	XRayOff
 )
 
-func (m XRayMode) String() string {
-	switch m {
-	case XRayAsLink:
-		return "link"
-	case XRayAsParent:
-		return "parent"
-	case XRayOff:
-		return "off"
-	}
-	return fmt.Sprintf("XRayMode(%d)", int(m))
-}
+// errXRayHeader is parseXRayHeader's error for a header it cannot read.
+var errXRayHeader = errors.New("xray: not an X-Ray trace header with a valid Root and Parent")
 
-// xrayContextKey is the context key under which aws-lambda-go (v1.55,
-// lambda/invoke_loop.go) stores the invocation's Lambda-Runtime-Trace-Id.
-// It is a plain string key, so it has to be spelled the same way here.
-const xrayContextKey = "x-amzn-trace-id"
-
-// XRayTraceHeader returns the X-Ray trace header of the invocation that ctx
-// belongs to ("Root=1-…;Parent=…;Sampled=…"), or "" if there is none. It
-// reads the invocation context rather than the _X_AMZN_TRACE_ID variable,
-// which is wrong when invocations run concurrently (Lambda Managed
-// Instances).
-func XRayTraceHeader(ctx context.Context) string {
-	//nolint:staticcheck // aws-lambda-go's key is a plain string.
-	h, _ := ctx.Value(xrayContextKey).(string)
-	return h
-}
-
-// ErrXRayHeader is the error of ParseXRayTraceHeader for a header it
-// cannot read.
-var ErrXRayHeader = errors.New("xray: not an X-Ray trace header with a valid Root and Parent")
-
-// ParseXRayTraceHeader parses an X-Ray trace header such as
+// parseXRayHeader parses an X-Ray trace header such as
 // "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 // into a remote span context, with OpenTelemetry's X-Ray propagator
 // (go.opentelemetry.io/contrib/propagators/aws/xray): the trace id is the
@@ -82,12 +53,12 @@ var ErrXRayHeader = errors.New("xray: not an X-Ray trace header with a valid Roo
 // propagator reads it, field names are matched with their case, hex digits
 // are lower case, and a repeated field's last value counts. A header
 // without a valid Root or Parent, or with an all-zero id, is an error
-// matching ErrXRayHeader.
-func ParseXRayTraceHeader(header string) (trace.SpanContext, error) {
+// matching errXRayHeader.
+func parseXRayHeader(header string) (trace.SpanContext, error) {
 	ctx := xray.Propagator{}.Extract(context.Background(), propagation.MapCarrier{xrayHeaderField: header})
 	sc := trace.SpanContextFromContext(ctx)
 	if !sc.IsValid() {
-		return trace.SpanContext{}, fmt.Errorf("%w: %q", ErrXRayHeader, clip(header))
+		return trace.SpanContext{}, fmt.Errorf("%w: %q", errXRayHeader, clip(header))
 	}
 	return sc, nil
 }
@@ -103,14 +74,14 @@ func clip(s string) string {
 	return s
 }
 
-// XRaySpanContext returns the X-Ray context of the invocation ctx belongs
-// to (see XRayTraceHeader and ParseXRayTraceHeader); ok is false if there
-// is none or it is malformed.
-func XRaySpanContext(ctx context.Context) (sc trace.SpanContext, ok bool) {
-	h := XRayTraceHeader(ctx)
+// xraySpanContext returns the X-Ray context of the invocation ctx belongs
+// to (see xrayTraceHeader); ok is false if there is none or it is
+// malformed.
+func xraySpanContext(ctx context.Context) (sc trace.SpanContext, ok bool) {
+	h := xrayTraceHeader(ctx)
 	if h == "" {
 		return trace.SpanContext{}, false
 	}
-	sc, err := ParseXRayTraceHeader(h)
+	sc, err := parseXRayHeader(h)
 	return sc, err == nil
 }

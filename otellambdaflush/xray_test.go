@@ -77,39 +77,9 @@ func TestParseXRayTraceHeader(t *testing.T) {
 	}
 }
 
-func TestXRayTraceHeaderFromContext(t *testing.T) {
-	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", xray3) //nolint:staticcheck // aws-lambda-go's key
-	if got := otellambdaflush.XRayTraceHeader(ctx); got != xray3 {
-		t.Errorf("XRayTraceHeader = %q", got)
-	}
-	if sc, ok := otellambdaflush.XRaySpanContext(ctx); !ok || sc.TraceID().String() != xrayTrace || sc.SpanID().String() != xrayParent {
-		t.Errorf("XRaySpanContext = %v, %v", sc, ok)
-	}
-	if got := otellambdaflush.XRayTraceHeader(context.Background()); got != "" {
-		t.Errorf("no header: %q", got)
-	}
-	wrongType := context.WithValue(context.Background(), "x-amzn-trace-id", 42) //nolint:staticcheck // aws-lambda-go's key
-	if got := otellambdaflush.XRayTraceHeader(wrongType); got != "" {
-		t.Errorf("non-string value: %q", got)
-	}
-	bad := context.WithValue(context.Background(), "x-amzn-trace-id", "Root=junk") //nolint:staticcheck // aws-lambda-go's key
-	if _, ok := otellambdaflush.XRaySpanContext(bad); ok {
-		t.Errorf("a malformed header gave a span context")
-	}
-	if _, ok := otellambdaflush.XRaySpanContext(context.Background()); ok {
-		t.Errorf("no header gave a span context")
-	}
-}
-
-func TestXRayModeString(t *testing.T) {
-	for m, want := range map[otellambdaflush.XRayMode]string{
-		otellambdaflush.XRayAsLink: "link", otellambdaflush.XRayAsParent: "parent", otellambdaflush.XRayOff: "off",
-		otellambdaflush.XRayMode(9): "XRayMode(9)",
-	} {
-		if got := m.String(); got != want {
-			t.Errorf("%d: %q, want %q", int(m), got, want)
-		}
-	}
+// xrayModeNames names the modes in the names of subtests.
+var xrayModeNames = map[otellambdaflush.XRayMode]string{
+	otellambdaflush.XRayAsLink: "link", otellambdaflush.XRayAsParent: "parent", otellambdaflush.XRayOff: "off",
 }
 
 const (
@@ -145,7 +115,7 @@ func TestXRaySampledZeroDoesNotSuppressExport(t *testing.T) {
 	})
 
 	for _, mode := range []otellambdaflush.XRayMode{otellambdaflush.XRayAsLink, otellambdaflush.XRayAsParent} {
-		t.Run(mode.String(), func(t *testing.T) {
+		t.Run(xrayModeNames[mode], func(t *testing.T) {
 			iv := newInvoker(t, mode)
 			inv, child := iv.invoke(t, noContext, xrayNotSampled)
 			if inv == nil || child == nil {
@@ -213,7 +183,7 @@ func TestXRayModes(t *testing.T) {
 	})
 	for _, mode := range []otellambdaflush.XRayMode{otellambdaflush.XRayAsLink, otellambdaflush.XRayAsParent} {
 		for _, h := range []string{"", "Root=1-5759e988-bd862e3fe1be46a994272793", "Root=garbage;Parent=x;Sampled=1", "\x00\xff"} {
-			t.Run(mode.String()+" malformed "+h, func(t *testing.T) {
+			t.Run(xrayModeNames[mode]+" malformed "+h, func(t *testing.T) {
 				inv, _ := newInvoker(t, mode).invoke(t, noContext, h)
 				if inv == nil || inv.Parent.IsValid() || len(inv.Links) != 0 {
 					t.Fatalf("invocation span %+v, want a new trace without links", inv)

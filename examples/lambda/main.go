@@ -59,7 +59,7 @@ func main() {
 	// Start wraps the handler in the invocation span, flushes after every
 	// invocation and, on SIGTERM, runs the hook and then shuts Logfire
 	// down within Lambda's grace period. It never returns.
-	otellambdaflush.Start(handler, lf,
+	otellambdaflush.Start(lf, handler,
 		otellambdaflush.WithShutdownHook(func(ctx context.Context) {
 			logfire.Info(ctx, "Shutting down")
 		}),

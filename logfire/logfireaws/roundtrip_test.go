@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/logfiretest"
@@ -56,10 +57,35 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
+// consume runs event through a handler that otellambdaflush wraps, as
+// the consuming function's would be, and returns the parent and the links
+// of its invocation span.
+func consume(t *testing.T, event []byte) (parent trace.SpanContext, links []sdktrace.Link) {
+	t.Helper()
+	lf, _ := logfiretest.New(t)
+	r, err := otellambdaflush.New(lf, otellambdaflush.WithMode(otellambdaflush.ModeNone), otellambdaflush.WithXRay(otellambdaflush.XRayOff))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := r.Handler(func(ctx context.Context) error {
+		if s, ok := trace.SpanFromContext(ctx).(sdktrace.ReadOnlySpan); ok {
+			parent, links = s.Parent(), s.Links()
+		}
+		return nil
+	})
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "consumer"})
+	if _, err := h.Invoke(ctx, event); err != nil {
+		t.Fatal(err)
+	}
+	return parent, links
+}
+
 // consumed is the parent that the consuming function's invocation span
 // gets from event.
-func (s *setup) consumed(event []byte) trace.SpanContext {
-	return trace.SpanContextFromContext(s.lf.Propagator().Extract(context.Background(), otellambdaflush.EventToCarrier(event)))
+func consumed(t *testing.T, event []byte) trace.SpanContext {
+	t.Helper()
+	parent, _ := consume(t, event)
+	return parent
 }
 
 // sameSpan fails the test unless got is the call span's context.
@@ -78,9 +104,9 @@ func TestRoundTripSQSOneRecord(t *testing.T) {
 	})
 	m := s.ep.only(t).Messages[0]
 	event := mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{sqsRecord(m)}})
-	sameSpan(t, "SQS event", s.consumed(event), call.SpanContext)
+	sameSpan(t, "SQS event", consumed(t, event), call.SpanContext)
 	sameSpan(t, "SQSMessageCarrier", trace.SpanContextFromContext(s.lf.Propagator().Extract(context.Background(), otellambdaflush.SQSMessageCarrier(sqsRecord(m)))), call.SpanContext)
-	if links := otellambdaflush.EventLinksWith(s.lf.Propagator(), event); len(links) != 0 {
+	if _, links := consume(t, event); len(links) != 0 {
 		t.Errorf("one record with a context gave links: %v", links)
 	}
 }
@@ -110,10 +136,10 @@ func TestRoundTripSQSBatch(t *testing.T) {
 		records = append(records, sqsRecord(m))
 	}
 	event := mustJSON(t, events.SQSEvent{Records: records})
-	if sc := s.consumed(event); sc.IsValid() {
+	if sc := consumed(t, event); sc.IsValid() {
 		t.Errorf("a batch gave a parent: %v", sc)
 	}
-	links := otellambdaflush.EventLinksWith(s.lf.Propagator(), event)
+	_, links := consume(t, event)
 	var got, want []string
 	for _, l := range links {
 		id := ""
@@ -142,11 +168,11 @@ func TestRoundTripSNS(t *testing.T) {
 	})
 	m := s.ep.only(t).Messages[0]
 	entity := snsEntity(m)
-	sameSpan(t, "SNS event", s.consumed(mustJSON(t, events.SNSEvent{Records: []events.SNSEventRecord{{EventSource: "aws:sns", SNS: entity}}})), call.SpanContext)
-	sameSpan(t, "SNS to SQS, raw delivery", s.consumed(mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{sqsRecord(m)}})), call.SpanContext)
+	sameSpan(t, "SNS event", consumed(t, mustJSON(t, events.SNSEvent{Records: []events.SNSEventRecord{{EventSource: "aws:sns", SNS: entity}}})), call.SpanContext)
+	sameSpan(t, "SNS to SQS, raw delivery", consumed(t, mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{sqsRecord(m)}})), call.SpanContext)
 	notification := m
 	notification.Attributes, notification.Body = nil, string(mustJSON(t, entity))
-	sameSpan(t, "SNS to SQS, notification body", s.consumed(mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{sqsRecord(notification)}})), call.SpanContext)
+	sameSpan(t, "SNS to SQS, notification body", consumed(t, mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{sqsRecord(notification)}})), call.SpanContext)
 }
 
 // TestRoundTripEventBridge: an event read as an EventBridge event, and as
@@ -161,9 +187,9 @@ func TestRoundTripEventBridge(t *testing.T) {
 	})
 	ev := events.EventBridgeEvent{Version: "0", ID: "e-1", DetailType: "OrderPlaced", Source: "shop", Region: "us-east-1",
 		Detail: json.RawMessage(s.ep.only(t).Messages[0].Detail)}
-	sameSpan(t, "EventBridge event", s.consumed(mustJSON(t, ev)), call.SpanContext)
+	sameSpan(t, "EventBridge event", consumed(t, mustJSON(t, ev)), call.SpanContext)
 	body := sentMessage{ID: "m-1", Body: string(mustJSON(t, ev))}
-	sameSpan(t, "EventBridge to SQS", s.consumed(mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{sqsRecord(body)}})), call.SpanContext)
+	sameSpan(t, "EventBridge to SQS", consumed(t, mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{sqsRecord(body)}})), call.SpanContext)
 }
 
 // TestRoundTripInvokeClientContext: the client context reaches the
@@ -193,7 +219,7 @@ func TestRoundTripChain(t *testing.T) {
 	})
 	record := sqsRecord(s.ep.only(t).Messages[0])
 	// The consumer: its span continues the record's context.
-	ctx := s.lf.Propagator().Extract(context.Background(), otellambdaflush.EventToCarrier(mustJSON(t, events.SQSEvent{Records: []events.SQSMessage{record}})))
+	ctx := s.lf.Propagator().Extract(context.Background(), otellambdaflush.SQSMessageCarrier(record))
 	ctx, handling := s.lf.Span(ctx, "fulfilling order")
 	if _, err := sns.NewFromConfig(s.cfg).Publish(ctx, &sns.PublishInput{TopicArn: aws.String("arn:aws:sns:us-east-1:000000000000:order-events"), Message: aws.String("shipped")}); err != nil {
 		t.Fatal(err)
@@ -205,5 +231,5 @@ func TestRoundTripChain(t *testing.T) {
 	}
 	reqs := s.ep.requests()
 	next := snsEntity(reqs[len(reqs)-1].Messages[0])
-	sameSpan(t, "second hop", s.consumed(mustJSON(t, events.SNSEvent{Records: []events.SNSEventRecord{{EventSource: "aws:sns", SNS: next}}})), publish.SpanContext)
+	sameSpan(t, "second hop", consumed(t, mustJSON(t, events.SNSEvent{Records: []events.SNSEventRecord{{EventSource: "aws:sns", SNS: next}}})), publish.SpanContext)
 }

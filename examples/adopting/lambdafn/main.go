@@ -1,5 +1,7 @@
-// Command lambdafn is an AWS Lambda function instrumented with contrib
-// otellambda and options of its own, after it adopted Logfire:
+// Command lambdafn is an AWS Lambda function that was instrumented with
+// contrib otellambda and options of its own, after it adopted Logfire: it
+// still calls lambda.StartWithOptions itself, with the handler wrapped by
+// otellambdaflush.New's Runtime instead of otellambda.InstrumentHandler.
 // docs/adopting.md and docs/lambda.md show the lines that changed.
 //
 //	mkdir -p dist && CGO_ENABLED=0 GOOS=linux go build -tags lambda.norpc -o dist/bootstrap ./examples/adopting/lambdafn
@@ -9,10 +11,8 @@ import (
 	"context"
 	"log"
 	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/logfire-go/sdk/logfire"
@@ -40,12 +40,13 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	opts := otellambdaflush.Options(lf, otellambdaflush.WithTraceAttributes(myAttributes))
-	lambda.StartWithOptions(otellambda.InstrumentHandler(handler, opts...),
+	r, err := otellambdaflush.New(lf, otellambdaflush.WithTraceAttributes(myAttributes))
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.StartWithOptions(r.Handler(handler),
 		lambda.WithEnableSIGTERM(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
-			defer cancel()
-			_ = lf.Shutdown(ctx)
+			r.Shutdown()
 			os.Exit(0)
 		}))
 }

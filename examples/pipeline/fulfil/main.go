@@ -110,5 +110,5 @@ func main() {
 		os.Exit(1)
 	}
 	f := fulfilment{lf: lf, sns: sns.NewFromConfig(cfg), topic: topic}
-	otellambdaflush.Start(f.handle, lf)
+	otellambdaflush.Start(lf, f.handle)
 }

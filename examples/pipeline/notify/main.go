@@ -61,5 +61,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	otellambdaflush.Start(handle(lf), lf)
+	otellambdaflush.Start(lf, handle(lf))
 }

@@ -4,21 +4,22 @@
 //
 // How it starts is chosen with environment variables:
 //
-//	FN_ENTRY=start        otellambdaflush.Start (default)
-//	FN_ENTRY=runtime      otellambdaflush.New, then lambda.StartWithOptions(r.Handler(handler), r.StartOptions(…)...);
-//	                      prints "mode=<flush mode>" once it is ready
-//	FN_ENTRY=options      lambda.Start(otellambda.InstrumentHandler(handler, otellambdaflush.Options(lf)...))
-//	FN_ENTRY=options-own  the drop-in path of docs/lambda.md (examples/adopting/lambdafn):
-//	                      otellambdaflush.Options(lf, WithTraceAttributes(…)),
-//	                      lambda.StartWithOptions with WithEnableSIGTERM shutting Logfire
-//	                      down and exiting
-//	FN_MODE=m             otellambdaflush.WithMode: auto (default), in-handler, post-response, none
-//	FN_SPANS=n            spans the handler makes per invocation (default 1)
-//	FN_BATCHED=d          otellambdaflush.WithBatchedFlush(d), d a time.Duration
-//	FN_LAMBDA_OPTS=a,b    aws-lambda-go options given with otellambdaflush.WithLambdaOptions:
-//	                      context (WithContextValue(contextKey, "from-lambda-options")),
-//	                      sigterm (WithEnableSIGTERM with a callback printing "user SIGTERM callback"),
-//	                      escape (WithSetEscapeHTML(true))
+//	FN_ENTRY=start          otellambdaflush.Start (default)
+//	FN_ENTRY=new            the path of docs/lambda.md for functions that call lambda.Start
+//	                        themselves (examples/adopting/lambdafn): otellambdaflush.New with
+//	                        WithTraceAttributes (event.bytes), then
+//	                        lambda.StartWithOptions(r.Handler(handler), lambda.WithEnableSIGTERM(…))
+//	                        with the callback calling r.Shutdown and exiting; prints
+//	                        "mode=<flush mode>" once it is ready
+//	FN_ENTRY=new-nosigterm  otellambdaflush.New, then lambda.Start(r.Handler(handler)):
+//	                        no SIGTERM handling
+//	FN_MODE=m               otellambdaflush.WithMode: auto (default), in-handler, post-response, none
+//	FN_SPANS=n              spans the handler makes per invocation (default 1)
+//	FN_BATCHED=d            otellambdaflush.WithBatchedFlush(d), d a time.Duration
+//	FN_LAMBDA_OPTS=a,b      aws-lambda-go options given to Start with otellambdaflush.WithLambdaOptions:
+//	                        context (WithContextValue(contextKey, "from-lambda-options")),
+//	                        sigterm (WithEnableSIGTERM with a callback printing "user SIGTERM callback"),
+//	                        escape (WithSetEscapeHTML(true))
 //
 // The shutdown hook logs "Shutting down" through Logfire.
 //
@@ -38,7 +39,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/logfire-go/sdk/logfire"
@@ -95,15 +95,6 @@ func main() {
 	}
 
 	entry := os.Getenv("FN_ENTRY")
-	switch entry {
-	case "options":
-		lambda.Start(otellambda.InstrumentHandler(handler, otellambdaflush.Options(lf)...))
-		return
-	case "options-own":
-		startOptionsOwn(lf)
-		return
-	}
-
 	opts := []otellambdaflush.Option{
 		otellambdaflush.WithShutdownHook(func(ctx context.Context) {
 			logfire.Info(ctx, "Shutting down")
@@ -124,6 +115,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "unknown FN_MODE", m)
 		os.Exit(2)
 	}
+	switch entry {
+	case "new":
+		startNew(lf, opts)
+		return
+	case "new-nosigterm":
+		r, err := otellambdaflush.New(lf, opts...)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		lambda.Start(r.Handler(handler))
+		return
+	}
 	for _, o := range strings.Split(os.Getenv("FN_LAMBDA_OPTS"), ",") {
 		switch o {
 		case "context":
@@ -136,27 +140,25 @@ func main() {
 			opts = append(opts, otellambdaflush.WithLambdaOptions(lambda.WithSetEscapeHTML(true)))
 		}
 	}
-
-	if entry == "runtime" {
-		r := otellambdaflush.New(lf, opts...)
-		fmt.Println("mode=" + r.Mode().String())
-		lambda.StartWithOptions(r.Handler(handler), r.StartOptions(func() { os.Exit(0) })...)
-		return
-	}
-	otellambdaflush.Start(handler, lf, opts...)
+	otellambdaflush.Start(lf, handler, opts...)
 }
 
-// startOptionsOwn is the drop-in path of docs/lambda.md, as written there.
-func startOptionsOwn(lf *logfire.Logfire) {
+// startNew is the path of docs/lambda.md for functions that call
+// lambda.Start themselves, as written there, with the options of the
+// environment.
+func startNew(lf *logfire.Logfire, opts []otellambdaflush.Option) {
 	myAttributes := func(event []byte) []attribute.KeyValue {
 		return []attribute.KeyValue{attribute.Int("event.bytes", len(event))}
 	}
-	opts := otellambdaflush.Options(lf, otellambdaflush.WithTraceAttributes(myAttributes))
-	lambda.StartWithOptions(otellambda.InstrumentHandler(handler, opts...),
+	r, err := otellambdaflush.New(lf, append(opts, otellambdaflush.WithTraceAttributes(myAttributes))...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	fmt.Println("mode=" + r.Mode().String())
+	lambda.StartWithOptions(r.Handler(handler),
 		lambda.WithEnableSIGTERM(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
-			defer cancel()
-			_ = lf.Shutdown(ctx)
+			r.Shutdown()
 			os.Exit(0) // aws-lambda-go does not exit after the callbacks
 		}))
 }

@@ -16,47 +16,38 @@ import (
 	"github.com/logfire-go/sdk/logfire"
 )
 
-// PropagationOptions returns the otellambda options that make the
-// invocation span continue the trace its event carries and link to the
-// other contexts around it:
+// propagationOptions are the otellambda options that make the invocation
+// span continue the trace its event carries and link to the other
+// contexts around it:
 //
-//   - the parent comes from the event (EventToCarrier), extracted with
+//   - the parent comes from the event (eventToCarrier), extracted with
 //     lf's propagator;
 //   - a batch of SQS or SNS records gives no parent but one link per
-//     record's context (EventLinksWith);
+//     record's context (eventLinks);
 //   - a direct invocation (the AWS SDK's Invoke) with no context in its
 //     event continues the one in its client context's "custom" object
-//     (see InvocationPropagator);
+//     (see newInvocationPropagator);
 //   - when the event brings no trace context of its own, the invocation's
 //     X-Ray context is a link, or the parent, or neither, as xray says
 //     (XRayMode), and its Sampled flag never decides whether spans are
 //     kept.
 //
-// They replace otellambda's WithEventToCarrier, WithPropagator and
-// WithTracerProvider (the links need a tracer provider that adds them when
-// the span starts; it wraps lf's), so give them after any of those:
-//
-//	opts := append([]otellambda.Option{otellambda.WithFlusher(…)}, otellambdaflush.PropagationOptions(lf, otellambdaflush.XRayAsLink)...)
-//	lambda.Start(otellambda.InstrumentHandler(handler, opts...))
-func PropagationOptions(lf *logfire.Logfire, xray XRayMode) []otellambda.Option {
+// The links need a tracer provider that adds them when the span starts;
+// it wraps lf's.
+func propagationOptions(lf *logfire.Logfire, xray XRayMode) []otellambda.Option {
 	return []otellambda.Option{
-		otellambda.WithEventToCarrier(EventToCarrier),
-		otellambda.WithPropagator(InvocationPropagator(lf.Propagator(), xray, float64(lf.Config().TraceSampleRate))),
-		otellambda.WithTracerProvider(LinkingTracerProvider(lf.TracerProvider())),
+		otellambda.WithEventToCarrier(eventToCarrier),
+		otellambda.WithPropagator(newInvocationPropagator(lf.Propagator(), xray, float64(lf.Config().TraceSampleRate))),
+		otellambda.WithTracerProvider(newLinkingTracerProvider(lf.TracerProvider())),
 	}
 }
 
-// EventLinks returns the span links that the invocation span of an SQS or
-// SNS event should have, extracting with OpenTelemetry's global propagator
-// (which logfire.Configure sets). See EventLinksWith.
-func EventLinks(event []byte) []trace.Link { return EventLinksWith(nil, event) }
-
-// EventLinksWith returns the span links that the invocation span of an SQS
-// or SNS event should have, extracting each record's context with p (the
+// eventLinks returns the span links that the invocation span of an SQS or
+// SNS event should have, extracting each record's context with p (the
 // global propagator if nil):
 //
 //   - a batch (several records): one link per record that carries a trace
-//     context (see EventToCarrier), or, for an SQS record without one, an
+//     context (see eventToCarrier), or, for an SQS record without one, an
 //     X-Ray AWSTraceHeader; the invocation span itself starts a new trace;
 //   - a single record: nothing if it carries a trace context (that is the
 //     span's parent), else a link to its AWSTraceHeader if it has one.
@@ -65,7 +56,7 @@ func EventLinks(event []byte) []trace.Link { return EventLinksWith(nil, event) }
 // without a context, other events and malformed JSON give no links. The
 // OpenTelemetry SDK keeps at most 128 links per span by default
 // (OTEL_SPAN_LINK_COUNT_LIMIT); a larger batch loses the rest.
-func EventLinksWith(p propagation.TextMapPropagator, event []byte) []trace.Link {
+func eventLinks(p propagation.TextMapPropagator, event []byte) []trace.Link {
 	return parseEvent(event).links(p)
 }
 
@@ -84,7 +75,7 @@ func (e parsedEvent) links(p propagation.TextMapPropagator) []trace.Link {
 			continue // the parent
 		}
 		if !sc.IsValid() && r.xray != "" {
-			sc, _ = ParseXRayTraceHeader(r.xray)
+			sc, _ = parseXRayHeader(r.xray)
 		}
 		if !sc.IsValid() {
 			continue
@@ -98,16 +89,16 @@ func (e parsedEvent) links(p propagation.TextMapPropagator) []trace.Link {
 	return links
 }
 
-// InvocationPropagator returns the propagator for the invocation span
-// (otellambda.WithPropagator; PropagationOptions uses it). Extract
-// extracts with base (the global propagator if nil) from the event's
-// carrier. When the event brought no trace context of its own (no parent,
-// and no batch records to link to), it extracts from the "custom" object
-// of the invocation's client context (lambdacontext.ClientContext.Custom),
-// where a caller's Lambda Invoke puts its context (package
-// logfire/logfireaws does), so that a function invoked directly continues
-// its caller's trace. When neither has one, the invocation's X-Ray context
-// (read from the context, see XRayTraceHeader) is used, depending on mode:
+// newInvocationPropagator returns the propagator for the invocation span
+// (otellambda.WithPropagator). Extract extracts with base (the global
+// propagator if nil) from the event's carrier. When the event brought no
+// trace context of its own (no parent, and no batch records to link to),
+// it extracts from the "custom" object of the invocation's client context
+// (lambdacontext.ClientContext.Custom), where a caller's Lambda Invoke puts
+// its context (package logfire/logfireaws does), so that a function
+// invoked directly continues its caller's trace. When neither has one,
+// the invocation's X-Ray context (read from the context, see
+// xrayTraceHeader) is used, depending on mode:
 //
 //   - XRayAsParent: it becomes the remote parent, sampled or not by
 //     sampleRate (LOGFIRE_TRACE_SAMPLE_RATE, 0 to 1) applied to its trace
@@ -116,11 +107,11 @@ func (e parsedEvent) links(p propagation.TextMapPropagator) []trace.Link {
 //   - XRayAsLink: it becomes a link;
 //   - XRayOff: it is not used.
 //
-// With a carrier from EventToCarrier, the links of a batch event
-// (EventLinksWith) are added too. The links are put in the returned
-// context, where a tracer from LinkingTracerProvider finds them when it
-// starts the invocation span. Inject and Fields are base's.
-func InvocationPropagator(base propagation.TextMapPropagator, mode XRayMode, sampleRate float64) propagation.TextMapPropagator {
+// With a carrier from eventToCarrier, the links of a batch event
+// (eventLinks) are added too. The links are put in the returned context,
+// where a tracer from newLinkingTracerProvider finds them when it starts
+// the invocation span. Inject and Fields are base's.
+func newInvocationPropagator(base propagation.TextMapPropagator, mode XRayMode, sampleRate float64) propagation.TextMapPropagator {
 	if base == nil {
 		base = otel.GetTextMapPropagator()
 	}
@@ -159,7 +150,7 @@ func (p invocationPropagator) Extract(ctx context.Context, carrier propagation.T
 	// invocation to its cause. Next to a W3C context it would only add a
 	// link to a trace Logfire does not have on every invocation.
 	if p.mode != XRayOff && !parent.IsValid() && len(links) == 0 {
-		if xsc, ok := XRaySpanContext(ctx); ok {
+		if xsc, ok := xraySpanContext(ctx); ok {
 			if p.mode == XRayAsParent {
 				ctx = trace.ContextWithRemoteSpanContext(ctx, p.ownDecision(xsc))
 			} else {
@@ -199,16 +190,16 @@ func clientContextCarrier(ctx context.Context) propagation.TextMapCarrier {
 	return c
 }
 
-// linksKey holds, in the context, the links InvocationPropagator found
-// for the span about to start.
+// linksKey holds, in the context, the links the invocation propagator
+// found for the span about to start.
 type linksKey struct{}
 
-// LinkingTracerProvider wraps tp so that a span started from a context
-// returned by InvocationPropagator's Extract gets the links found there
-// (otellambda offers no other way to give the invocation span links). The
-// links apply to that one span: the context the span starts with no
-// longer holds them.
-func LinkingTracerProvider(tp trace.TracerProvider) trace.TracerProvider {
+// newLinkingTracerProvider wraps tp so that a span started from a context
+// returned by the invocation propagator's Extract gets the links found
+// there (otellambda offers no other way to give the invocation span
+// links). The links apply to that one span: the context the span starts
+// with no longer holds them.
+func newLinkingTracerProvider(tp trace.TracerProvider) trace.TracerProvider {
 	return linkingTracerProvider{tp: tp}
 }
 

@@ -23,11 +23,11 @@ type eventShape struct {
 	} `json:"Records"`
 }
 
-// Trigger returns the faas.trigger value for an event's JSON: http for API
+// trigger returns the faas.trigger value for an event's JSON: http for API
 // Gateway, function URLs and ALB; pubsub for SQS, SNS and EventBridge
 // events; datasource for S3, DynamoDB and Kinesis; timer for scheduled
 // events; other for anything else.
-func Trigger(event []byte) string {
+func trigger(event []byte) string {
 	var e eventShape
 	if len(event) == 0 || event[0] != '{' || json.Unmarshal(event, &e) != nil {
 		return semconv.FaaSTriggerOther.Value.AsString()
@@ -64,6 +64,6 @@ type coldStart struct{ seen atomic.Bool }
 func (c *coldStart) attributes(event []byte) []attribute.KeyValue {
 	return []attribute.KeyValue{
 		semconv.FaaSColdstart(!c.seen.Swap(true)),
-		attribute.String(string(semconv.FaaSTriggerKey), Trigger(event)),
+		attribute.String(string(semconv.FaaSTriggerKey), trigger(event)),
 	}
 }

@@ -1,0 +1,187 @@
+package otellambdaflush
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/logfire-go/sdk/internal/selflog"
+	"github.com/logfire-go/sdk/logfire"
+)
+
+// Runtime is a prepared Lambda integration, for functions that call
+// lambda.Start themselves: the flush mode chosen, the wrapped handler, and
+// the shutdown. Start uses one; New makes one.
+type Runtime struct {
+	lf      *logfire.Logfire
+	cfg     runtimeConfig
+	mode    Mode
+	flusher *flusher
+	post    *postResponse
+	cold    coldStart
+
+	// handlerOpts are the WithLambdaOptions options that configure the
+	// user's handler (all but lambda.WithEnableSIGTERM); Start's only.
+	handlerOpts []lambda.Option
+	// sigtermAt is when SIGTERM arrived (Unix nanoseconds), 0 before;
+	// Start's only.
+	sigtermAt atomic.Int64
+}
+
+// errLambdaOptionsWithNew is New's answer to WithLambdaOptions.
+var errLambdaOptionsWithNew = errors.New("otellambdaflush: WithLambdaOptions applies to Start only; " +
+	"with New, give lambda.WithContext, WithContextValue and WithEnableSIGTERM to lambda.StartWithOptions, " +
+	"and the JSON options to lambda.NewHandlerWithOptions for the handler you pass to Runtime.Handler")
+
+// New prepares the integration for lf (nil means the default instance,
+// the one logfire.Configure made last), for a function that calls
+// lambda.Start itself:
+//
+//	r, err := otellambdaflush.New(lf)
+//	if err != nil { … }
+//	lambda.StartWithOptions(r.Handler(handler), lambda.WithEnableSIGTERM(func() {
+//		r.Shutdown()
+//		os.Exit(0)
+//	}))
+//
+// It resolves ModeAuto and, for ModePostResponse, registers the internal
+// extension, so call it during Init, before the runtime asks for its first
+// event. It does not start the runtime. Every option applies, except
+// WithLambdaOptions, which New rejects with an error: the aws-lambda-go
+// options go to lambda.StartWithOptions and lambda.NewHandlerWithOptions
+// directly.
+func New(lf *logfire.Logfire, opts ...Option) (*Runtime, error) {
+	cfg := newConfig(opts)
+	if cfg.withLambdaOpts {
+		return nil, errLambdaOptionsWithNew
+	}
+	return newRuntime(lf, cfg), nil
+}
+
+// newRuntime is New without the check of the options, for Start.
+func newRuntime(lf *logfire.Logfire, cfg runtimeConfig) *Runtime {
+	if lf == nil {
+		lf = logfire.Default()
+	}
+	r := &Runtime{lf: lf, cfg: cfg, flusher: newFlusher(lf, cfg)}
+	for _, opt := range cfg.lambdaOptions {
+		if opt != nil && !enablesSIGTERM(opt) {
+			r.handlerOpts = append(r.handlerOpts, opt)
+		}
+	}
+	r.mode = r.resolveMode()
+	return r
+}
+
+// onManagedInstances reports whether the function runs on Lambda Managed
+// Instances, which run invocations concurrently and never freeze.
+func onManagedInstances() bool {
+	if os.Getenv("AWS_LAMBDA_INITIALIZATION_TYPE") == "lambda-managed-instances" {
+		return true
+	}
+	n, err := strconv.Atoi(os.Getenv("AWS_LAMBDA_MAX_CONCURRENCY"))
+	return err == nil && n > 1
+}
+
+func (r *Runtime) resolveMode() Mode {
+	mode := r.cfg.mode
+	if mode == ModeAuto && onManagedInstances() {
+		return ModeNone
+	}
+	if mode != ModeAuto && mode != ModePostResponse {
+		return mode
+	}
+	api := os.Getenv("AWS_LAMBDA_RUNTIME_API")
+	if api == "" {
+		return ModeInHandler
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	client, err := registerExtension(ctx, api)
+	if err != nil {
+		r.cfg.report(fmt.Errorf("otellambdaflush: flushing in the handler instead of after the response: %w", err))
+		return ModeInHandler
+	}
+	r.post = newPostResponse(client, r.flusher)
+	go r.post.run()
+	return ModePostResponse
+}
+
+// Mode returns the flush mode in use: ModeAuto resolved to ModeInHandler,
+// ModePostResponse or ModeNone.
+func (r *Runtime) Mode() Mode { return r.mode }
+
+// Handler wraps handler (any form lambda.Start accepts) with the
+// invocation span, failure recording, timeout reporting and the flush.
+func (r *Runtime) Handler(handler any) lambda.Handler {
+	// lambda.WithEnableSIGTERM acts when a handler is made from it: it is
+	// left out here so that only the options Start gives
+	// lambda.StartWithOptions register the extension.
+	user := lambda.NewHandlerWithOptions(handler, r.handlerOpts...)
+	var f otellambda.Flusher
+	switch r.mode {
+	case ModePostResponse:
+		f = signalFlusher{post: r.post}
+	case ModeNone:
+		f = noFlush{}
+	default:
+		f = r.flusher
+	}
+	traced := otellambda.WrapHandler(innerHandler{next: user, flusher: r.flusher, post: r.post},
+		otellambdaOptions(r.lf, f, &r.cold, r.cfg)...)
+	return outerHandler{next: traced}
+}
+
+// Shutdown runs the shutdown hooks and shuts lf down within the shutdown
+// budget, reporting it if it could not finish. Start calls it on SIGTERM,
+// with the budget counted from the arrival of the signal (so that
+// callbacks given with lambda.WithEnableSIGTERM, which run first, take
+// from it rather than add to it); called directly, the budget counts from
+// the call. A function that calls lambda.Start itself calls it from its
+// own lambda.WithEnableSIGTERM callback, as New shows.
+func (r *Runtime) Shutdown() {
+	from := time.Now()
+	if at := r.sigtermAt.Load(); at != 0 {
+		from = time.Unix(0, at)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), from.Add(r.cfg.shutdownBudget))
+	defer cancel()
+	for _, hook := range r.cfg.shutdownHooks {
+		hook(ctx)
+	}
+	if err := r.lf.Shutdown(ctx); err != nil {
+		r.cfg.report(fmt.Errorf("otellambdaflush: shutdown did not finish within its %v budget: %w", r.cfg.shutdownBudget, err))
+	}
+}
+
+// otellambdaOptions are the otellambda options of the invocation span:
+// lf's tracer provider and propagator, the event's trace context, the
+// cold start and trigger attributes, and the flusher f.
+func otellambdaOptions(lf *logfire.Logfire, f otellambda.Flusher, cold *coldStart, c runtimeConfig) []otellambda.Option {
+	attrs := cold.attributes
+	if user := c.traceAttributes; user != nil {
+		attrs = func(event []byte) []attribute.KeyValue {
+			return append(cold.attributes(event), user(event)...)
+		}
+	}
+	return append([]otellambda.Option{
+		otellambda.WithFlusher(f),
+		otellambda.WithTraceAttributeFn(attrs),
+	}, propagationOptions(lf, c.xray)...)
+}
+
+type noFlush struct{}
+
+func (noFlush) ForceFlush(context.Context) error { return nil }
+
+// reportToStderr is where the package's own problems go: a line on
+// standard error, which Lambda sends to CloudWatch Logs.
+func reportToStderr(err error) { selflog.Printf("%v", err) }
