@@ -13,8 +13,9 @@ import (
 
 // eventToCarrier returns the trace context that a Lambda event carries, as
 // a carrier for the propagator (W3C traceparent, tracestate and baggage by
-// default), for otellambda.WithEventToCarrier. It reads the raw JSON event and tells its type by its shape, for the
-// events of package github.com/aws/aws-lambda-go/events:
+// default), for otellambda.WithEventToCarrier. It reads the raw JSON event
+// and tells its type by its shape, for the events of package
+// github.com/aws/aws-lambda-go/events:
 //
 //   - HTTP: API Gateway REST APIs (APIGatewayProxyRequest), HTTP APIs
 //     (APIGatewayV2HTTPRequest), WebSocket APIs, function URLs

@@ -210,7 +210,7 @@ func inventoryMux(lf *logfire.Logfire) http.Handler {
 
 // invokeFunction invokes the function with the event API Gateway would
 // send for POST /orders: the trace context goes in its headers, where
-// otellambdaflush.EventToCarrier finds it.
+// otellambdaflush.Start finds it for the invocation span.
 func invokeFunction(ctx context.Context, lf *logfire.Logfire, fn *lambdatest.Emulator, item string) ([]byte, error) {
 	ctx, span := lf.Span(ctx, "invoking {function}", "function", functionName)
 	defer span.End()
