@@ -180,6 +180,9 @@ func (p panicValue) Error() string { return fmt.Sprint(p.v) }
 // the other then leaves the span alone. The returned func stops the
 // watchdog.
 func (h innerHandler) watchdog(ctx context.Context, span trace.Span, inv *invocation) func() {
+	if h.flusher == nil {
+		return func() {} // a Runtime not made by New
+	}
 	lead := h.flusher.cfg.timeoutLead
 	dl, ok := ctx.Deadline()
 	if lead <= 0 || !ok {

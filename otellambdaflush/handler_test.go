@@ -118,3 +118,19 @@ func TestTrigger(t *testing.T) {
 		}
 	}
 }
+
+// TestRuntimeNotMadeByNew: a nil or zero Runtime runs the handler and
+// records nothing, without panicking.
+func TestRuntimeNotMadeByNew(t *testing.T) {
+	clearEnv(t)
+	for name, r := range map[string]*Runtime{"nil": nil, "zero": {}} {
+		out, err := invoke(t, r, func() (string, error) { return "ok", nil }, `{}`, 5*time.Second)
+		if err != nil || string(out) != `"ok"` {
+			t.Errorf("%s: %s %v", name, out, err)
+		}
+		r.Shutdown()
+		if m := r.Mode(); m != ModeAuto {
+			t.Errorf("%s: mode %v", name, m)
+		}
+	}
+}

@@ -19,7 +19,8 @@ import (
 
 // Runtime is a prepared Lambda integration, for functions that call
 // lambda.Start themselves: the flush mode chosen, the wrapped handler, and
-// the shutdown. Start uses one; New makes one.
+// the shutdown. Start uses one; New makes one. A nil or zero Runtime, not
+// made by New, runs handlers without recording or flushing anything.
 type Runtime struct {
 	lf      *logfire.Logfire
 	cfg     runtimeConfig
@@ -117,11 +118,19 @@ func (r *Runtime) resolveMode() Mode {
 
 // Mode returns the flush mode in use: ModeAuto resolved to ModeInHandler,
 // ModePostResponse or ModeNone.
-func (r *Runtime) Mode() Mode { return r.mode }
+func (r *Runtime) Mode() Mode {
+	if r == nil {
+		return ModeAuto
+	}
+	return r.mode
+}
 
 // Handler wraps handler (any form lambda.Start accepts) with the
 // invocation span, failure recording, timeout reporting and the flush.
 func (r *Runtime) Handler(handler any) lambda.Handler {
+	if r == nil {
+		r = &Runtime{}
+	}
 	// lambda.WithEnableSIGTERM acts when a handler is made from it: it is
 	// left out here so that only the options Start gives
 	// lambda.StartWithOptions register the extension.
@@ -148,6 +157,9 @@ func (r *Runtime) Handler(handler any) lambda.Handler {
 // the call. A function that calls lambda.Start itself calls it from its
 // own lambda.WithEnableSIGTERM callback, as New shows.
 func (r *Runtime) Shutdown() {
+	if r == nil || r.cfg.report == nil {
+		return // not made by New: nothing to shut down
+	}
 	from := time.Now()
 	if at := r.sigtermAt.Load(); at != 0 {
 		from = time.Unix(0, at)
