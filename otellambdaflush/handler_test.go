@@ -8,7 +8,10 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -133,4 +136,23 @@ func TestRuntimeNotMadeByNew(t *testing.T) {
 			t.Errorf("%s: mode %v", name, m)
 		}
 	}
+}
+
+// TestNilMeansTheDefaultInstance: New(nil) wraps handlers for the instance
+// that logfire.Configure made last.
+func TestNilMeansTheDefaultInstance(t *testing.T) {
+	clearEnv(t)
+	mem := tracetest.NewInMemoryExporter()
+	lf, err := logfire.Configure(context.Background(), logfire.WithConsole(false), logfire.WithSendToLogfire(config.SendNever),
+		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lf.Shutdown(context.Background()) })
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+	r := newRuntimeT(t, nil, WithMode(ModeInHandler))
+	if _, err := invoke(t, r, func() {}, `{}`, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	spanNamed(t, mem, "fn")
 }
