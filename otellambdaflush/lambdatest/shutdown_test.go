@@ -30,8 +30,10 @@ func TestShutdownSendsSIGTERMWithExtension(t *testing.T) {
 	if rep.SIGTERMSent.IsZero() || rep.Killed.IsZero() || rep.ExitedWithinGrace || rep.Grace != 500*time.Millisecond {
 		t.Fatalf("want SIGTERM, then SIGKILL after 500ms: %+v", rep)
 	}
-	if gap := rep.Killed.Sub(rep.SIGTERMSent); gap < 500*time.Millisecond || gap > 2*time.Second {
-		t.Errorf("SIGKILL %v after SIGTERM, want about 500ms", gap)
+	// Not before the grace ran out; that it comes right then is checked in
+	// TestShutdownGraceTimers, on virtual time.
+	if gap := rep.Killed.Sub(rep.SIGTERMSent); gap < 500*time.Millisecond {
+		t.Errorf("SIGKILL %v after SIGTERM, want 500ms", gap)
 	}
 	if !strings.Contains(rep.ExitState, "killed") || rep.Exited.Before(rep.Killed) {
 		t.Errorf("exit state %q at %v (killed at %v)", rep.ExitState, rep.Exited, rep.Killed)
@@ -65,8 +67,11 @@ func TestShutdownRuntimeExitsWithinGrace(t *testing.T) {
 	if rep.SIGTERMSent.IsZero() || !rep.ExitedWithinGrace || !rep.Killed.IsZero() || rep.ExitState != "exit status 0" {
 		t.Fatalf("report: %+v", rep)
 	}
-	if took := rep.Exited.Sub(rep.SIGTERMSent); took >= 500*time.Millisecond {
-		t.Errorf("exit took %v after SIGTERM", took)
+	// It exited on its own, after SIGTERM (ExitedWithinGrace and no
+	// SIGKILL above: the grace had not run out; the timing itself is
+	// checked in TestShutdownGraceTimers, on virtual time).
+	if rep.Exited.Before(rep.SIGTERMSent) {
+		t.Errorf("exited at %v, before SIGTERM at %v", rep.Exited, rep.SIGTERMSent)
 	}
 }
 
