@@ -19,7 +19,7 @@ import (
 	"github.com/logfire-go/sdk/e2e/collector"
 )
 
-// The load generators of scripts/bench (internal/cmd/rate and
+// The load generators of scripts/bench (cmd/rate and
 // scripts/node-bench) against its collector (cmd/benchcollector), each
 // for half a second, so that they never rot: every record they make must
 // arrive, and each prints its JSON line. Nothing here asserts on time or
@@ -197,7 +197,7 @@ func checkRun(t *testing.T, l rateLine, got collector.Counts, mode string) {
 }
 
 func TestRateGenerators(t *testing.T) {
-	rate := buildRepoPackage(t, "./internal/cmd/rate")
+	rate := buildProgram(t, ".", "./cmd/rate")
 	c := startBenchCollector(t)
 	for _, mode := range []string{"logfire-info", "otel-2attrs", "otel-logfire-attrs"} {
 		t.Run(mode, func(t *testing.T) {

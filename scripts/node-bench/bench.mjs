@@ -1,7 +1,7 @@
 // The official Node SDK's side of scripts/bench: logfire.info with 2
 // attributes at a fixed rate for a fixed time, exported to a local OTLP
 // endpoint, then one JSON line with the CPU time and memory the process
-// used, the same line as internal/cmd/rate prints:
+// used, the same line as e2e/cmd/rate prints:
 //
 //   {"name":"node-logfire-info","records":50000,"cpu_seconds":1.23,"wall_seconds":10.01,"rss_kb":90000,...}
 //

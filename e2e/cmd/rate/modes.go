@@ -82,7 +82,7 @@ func spanLogfireAttrs(ctx context.Context, tr trace.Tracer) {
 		attribute.Int("logfire.level_num", 9),
 		attribute.String("logfire.msg_template", "Hello {name} {n}"),
 		attribute.String("logfire.msg", "Hello world 42"),
-		attribute.String("code.filepath", "internal/cmd/rate/modes.go"),
+		attribute.String("code.filepath", "e2e/cmd/rate/modes.go"),
 		attribute.Int("code.lineno", 38),
 		attribute.String("code.function", "main.logfireInfo.func1"),
 		attribute.String("name", "world"),
