@@ -285,7 +285,7 @@ func (e *Emulator) finish(inv *invState) {
 // sees AWS_LAMBDA_INITIALIZATION_TYPE=on-demand). It does nothing if a
 // process is already running. The following Invoke is then a warm start.
 // ctx bounds only the wait for an invocation slot; INIT itself is bounded
-// by the init timeout.
+// by Lambda's 10 s init timeout.
 func (e *Emulator) Init(ctx context.Context) error {
 	select {
 	case e.slots <- struct{}{}:

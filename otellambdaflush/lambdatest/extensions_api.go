@@ -18,8 +18,8 @@ type Extension struct {
 	// Events are the events it subscribed to ("INVOKE", "SHUTDOWN"); empty
 	// for registrations such as aws-lambda-go's GoLangEnableSIGTERM.
 	Events []string
-	// External reports that the name was declared external (see the
-	// package documentation); every other extension is internal.
+	// External reports that the name was declared with
+	// WithExternalExtensions; every other extension is internal.
 	External bool
 	// Registered is when it registered.
 	Registered time.Time
