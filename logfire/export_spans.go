@@ -57,7 +57,7 @@ func (p *spanExporter) spanStarted(s sdktrace.ReadWriteSpan) {
 }
 
 func (p *spanExporter) OnEnd(s sdktrace.ReadOnlySpan) {
-	if !s.SpanContext().IsSampled() || IsPendingSpan(s) {
+	if !s.SpanContext().IsSampled() || isPendingSpan(s) {
 		return
 	}
 	p.open.ended(s.SpanContext().SpanID())
@@ -104,7 +104,7 @@ func (p *spanExporter) export(ctx context.Context, mode delivery.Mode, batch []s
 func withoutRedundantPending(batch []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan {
 	pending := 0
 	for _, s := range batch {
-		if IsPendingSpan(s) {
+		if isPendingSpan(s) {
 			pending++
 		}
 	}
@@ -113,14 +113,14 @@ func withoutRedundantPending(batch []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlyS
 	}
 	ended := make(map[trace.SpanID]struct{}, len(batch)-pending)
 	for _, s := range batch {
-		if !IsPendingSpan(s) {
+		if !isPendingSpan(s) {
 			ended[s.SpanContext().SpanID()] = struct{}{}
 		}
 	}
 	out := batch[:0]
 	for _, s := range batch {
-		if p, ok := s.(*pendingSpan); ok {
-			if _, done := ended[p.parent.SpanID()]; done {
+		if isPendingSpan(s) {
+			if _, done := ended[s.Parent().SpanID()]; done {
 				continue
 			}
 		}

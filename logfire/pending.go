@@ -3,11 +3,8 @@ package logfire
 import (
 	"context"
 	"encoding/hex"
-	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/sdk/instrumentation"
-	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -115,23 +112,9 @@ func eachProcessor(ctx context.Context, ps []sdktrace.SpanProcessor, f func(sdkt
 	return runConcurrently(ctx, fns)
 }
 
-// pendingSpan is the read-only pending copy of a span, captured when the
-// span starts.
-type pendingSpan struct {
-	sdktrace.ReadOnlySpan // the real span; only its unexported method is used
-
-	name     string
-	sc       trace.SpanContext
-	parent   trace.SpanContext
-	kind     trace.SpanKind
-	start    time.Time
-	attrs    []attribute.KeyValue
-	links    []sdktrace.Link
-	scope    instrumentation.Scope
-	resource *resource.Resource
-}
-
-func newPendingSpan(s sdktrace.ReadWriteSpan, id trace.SpanID) *pendingSpan {
+// newPendingSpan returns the pending span of s, with the span id id: a
+// zero-duration copy of s as it starts, with s as its parent.
+func newPendingSpan(s sdktrace.ReadWriteSpan, id trace.SpanID) *derivedSpan {
 	real := s.SpanContext()
 	parentID := s.Parent().SpanID()
 	src := s.Attributes()
@@ -145,7 +128,8 @@ func newPendingSpan(s sdktrace.ReadWriteSpan, id trace.SpanID) *pendingSpan {
 		attribute.String(keys.SpanType, keys.SpanTypePending),
 		attribute.String(keys.PendingParentID, hex.EncodeToString(parentID[:])),
 	)
-	return &pendingSpan{
+	start := s.StartTime()
+	return &derivedSpan{
 		ReadOnlySpan: s,
 		name:         s.Name(),
 		sc: trace.NewSpanContext(trace.SpanContextConfig{
@@ -156,40 +140,15 @@ func newPendingSpan(s sdktrace.ReadWriteSpan, id trace.SpanID) *pendingSpan {
 		}),
 		parent:   real,
 		kind:     s.SpanKind(),
-		start:    s.StartTime(),
+		start:    start,
+		end:      start,
 		attrs:    attrs,
 		links:    s.Links(),
 		scope:    s.InstrumentationScope(),
 		resource: s.Resource(),
+		pending:  true,
 	}
 }
 
-func (p *pendingSpan) Name() string                     { return p.name }
-func (p *pendingSpan) SpanContext() trace.SpanContext   { return p.sc }
-func (p *pendingSpan) Parent() trace.SpanContext        { return p.parent }
-func (p *pendingSpan) SpanKind() trace.SpanKind         { return p.kind }
-func (p *pendingSpan) StartTime() time.Time             { return p.start }
-func (p *pendingSpan) EndTime() time.Time               { return p.start }
-func (p *pendingSpan) Attributes() []attribute.KeyValue { return p.attrs }
-func (p *pendingSpan) Links() []sdktrace.Link           { return p.links }
-func (p *pendingSpan) Events() []sdktrace.Event         { return nil }
-func (p *pendingSpan) Status() sdktrace.Status          { return sdktrace.Status{} }
-func (p *pendingSpan) InstrumentationScope() instrumentation.Scope {
-	return p.scope
-}
-
-//nolint:staticcheck // required by the ReadOnlySpan interface
-func (p *pendingSpan) InstrumentationLibrary() instrumentation.Library {
-	return p.scope
-}
-func (p *pendingSpan) Resource() *resource.Resource { return p.resource }
-func (p *pendingSpan) DroppedAttributes() int       { return 0 }
-func (p *pendingSpan) DroppedLinks() int            { return 0 }
-func (p *pendingSpan) DroppedEvents() int           { return 0 }
-func (p *pendingSpan) ChildSpanCount() int          { return 0 }
-
 // IsPendingSpan reports whether s is a pending span made by this SDK.
-func IsPendingSpan(s sdktrace.ReadOnlySpan) bool {
-	_, ok := s.(*pendingSpan)
-	return ok
-}
+func IsPendingSpan(s sdktrace.ReadOnlySpan) bool { return isPendingSpan(s) }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -109,15 +108,14 @@ func (sc *scrubber) span(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 	if attrs == nil {
 		attrs = s.Attributes()
 	}
-	if p, ok := s.(*pendingSpan); ok {
-		cp := *p
-		cp.name, cp.attrs, cp.scope = name, attrs, scope
-		if links != nil {
-			cp.links = links
-		}
-		return &cp
+	out := deriveSpan(s)
+	out.name, out.attrs, out.status, out.scope = name, attrs, status, scope
+	if events != nil {
+		out.events = events
 	}
-	out := &scrubbedSpan{ReadOnlySpan: s, name: name, attrs: attrs, events: events, links: links, status: status, scope: scope}
+	if links != nil {
+		out.links = links
+	}
 	return out
 }
 
@@ -132,39 +130,6 @@ func withScrubNotes(attrs []attribute.KeyValue, notes []scrubNote) []attribute.K
 		}
 	}
 	return append(attrs, attribute.String(keys.Scrubbed, notesValue("", notes)))
-}
-
-// scrubbedSpan is a finished span seen through scrubbing.
-type scrubbedSpan struct {
-	sdktrace.ReadOnlySpan
-	name   string
-	attrs  []attribute.KeyValue
-	events []sdktrace.Event // nil: the span's own
-	links  []sdktrace.Link  // nil: the span's own
-	status sdktrace.Status
-	scope  instrumentation.Scope
-}
-
-func (s *scrubbedSpan) Name() string                                { return s.name }
-func (s *scrubbedSpan) Attributes() []attribute.KeyValue            { return s.attrs }
-func (s *scrubbedSpan) Status() sdktrace.Status                     { return s.status }
-func (s *scrubbedSpan) InstrumentationScope() instrumentation.Scope { return s.scope }
-
-//nolint:staticcheck // required by the ReadOnlySpan interface
-func (s *scrubbedSpan) InstrumentationLibrary() instrumentation.Library { return s.scope }
-
-func (s *scrubbedSpan) Events() []sdktrace.Event {
-	if s.events == nil {
-		return s.ReadOnlySpan.Events()
-	}
-	return s.events
-}
-
-func (s *scrubbedSpan) Links() []sdktrace.Link {
-	if s.links == nil {
-		return s.ReadOnlySpan.Links()
-	}
-	return s.links
 }
 
 // scrubbingSpanProcessor hands its processors the scrubbed form of every
