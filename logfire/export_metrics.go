@@ -134,28 +134,7 @@ func dataPoints(rm *metricdata.ResourceMetrics) int {
 	n := 0
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Sum[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Gauge[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Gauge[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Histogram[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Histogram[float64]:
-				n += len(d.DataPoints)
-			case metricdata.ExponentialHistogram[int64]:
-				n += len(d.DataPoints)
-			case metricdata.ExponentialHistogram[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Summary:
-				n += len(d.DataPoints)
-			default:
-				n++ // a kind this SDK does not know: send it rather than drop it
-			}
+			n += eachPoint(m.Data, nil)
 		}
 	}
 	return n

@@ -1,6 +1,7 @@
 package logfire
 
 import (
+	"iter"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -303,55 +304,17 @@ func redactSet(t *redact.Tokens, s attribute.Set) attribute.Set {
 	return s
 }
 
-// redactPoints redacts the attributes of the data points dps and of
-// their exemplars; parts gives those of one point.
-func redactPoints[P any, N int64 | float64](t *redact.Tokens, dps []P, parts func(*P) (*attribute.Set, []metricdata.Exemplar[N])) {
-	for i := range dps {
-		attrs, es := parts(&dps[i])
+// redactMetricData redacts the data points of d, and their exemplars, in
+// place (their slices are shared with d).
+func redactMetricData(t *redact.Tokens, d metricdata.Aggregation) {
+	eachPoint(d, func(attrs *attribute.Set, exemplars iter.Seq[*[]attribute.KeyValue]) {
 		*attrs = redactSet(t, *attrs)
-		for j := range es {
-			if kvs := redactAttrs(t, es[j].FilteredAttributes); kvs != nil {
-				es[j].FilteredAttributes = kvs
+		for e := range exemplars {
+			if kvs := redactAttrs(t, *e); kvs != nil {
+				*e = kvs
 			}
 		}
-	}
-}
-
-// redactMetricData redacts the data points of d in place (their slices
-// are shared with d).
-func redactMetricData(t *redact.Tokens, d metricdata.Aggregation) {
-	type (
-		intPoint   = metricdata.DataPoint[int64]
-		floatPoint = metricdata.DataPoint[float64]
-		intHist    = metricdata.HistogramDataPoint[int64]
-		floatHist  = metricdata.HistogramDataPoint[float64]
-		intExp     = metricdata.ExponentialHistogramDataPoint[int64]
-		floatExp   = metricdata.ExponentialHistogramDataPoint[float64]
-		intEx      = []metricdata.Exemplar[int64]
-		floatEx    = []metricdata.Exemplar[float64]
-	)
-	switch d := d.(type) {
-	case metricdata.Sum[int64]:
-		redactPoints(t, d.DataPoints, func(p *intPoint) (*attribute.Set, intEx) { return &p.Attributes, p.Exemplars })
-	case metricdata.Sum[float64]:
-		redactPoints(t, d.DataPoints, func(p *floatPoint) (*attribute.Set, floatEx) { return &p.Attributes, p.Exemplars })
-	case metricdata.Gauge[int64]:
-		redactPoints(t, d.DataPoints, func(p *intPoint) (*attribute.Set, intEx) { return &p.Attributes, p.Exemplars })
-	case metricdata.Gauge[float64]:
-		redactPoints(t, d.DataPoints, func(p *floatPoint) (*attribute.Set, floatEx) { return &p.Attributes, p.Exemplars })
-	case metricdata.Histogram[int64]:
-		redactPoints(t, d.DataPoints, func(p *intHist) (*attribute.Set, intEx) { return &p.Attributes, p.Exemplars })
-	case metricdata.Histogram[float64]:
-		redactPoints(t, d.DataPoints, func(p *floatHist) (*attribute.Set, floatEx) { return &p.Attributes, p.Exemplars })
-	case metricdata.ExponentialHistogram[int64]:
-		redactPoints(t, d.DataPoints, func(p *intExp) (*attribute.Set, intEx) { return &p.Attributes, p.Exemplars })
-	case metricdata.ExponentialHistogram[float64]:
-		redactPoints(t, d.DataPoints, func(p *floatExp) (*attribute.Set, floatEx) { return &p.Attributes, p.Exemplars })
-	case metricdata.Summary:
-		for i := range d.DataPoints {
-			d.DataPoints[i].Attributes = redactSet(t, d.DataPoints[i].Attributes)
-		}
-	}
+	})
 }
 
 // validResource returns r with its strings made valid UTF-8, so that
