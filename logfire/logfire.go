@@ -111,7 +111,7 @@ func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
 	}
 	lf, err := build(ctx, &s)
 	if err != nil {
-		return nil, s.redactError(err)
+		return nil, redactError(s.tokens(), err)
 	}
 	if s.setDefault {
 		if prev := Default(); prev != nil && !prev.shutDown.Load() {
@@ -322,7 +322,7 @@ func (lf *Logfire) ForceFlush(ctx context.Context) error {
 		}
 		d.sender.Drain(ctx, delivery.Flush)
 	}
-	return lf.redactError(joinErr(wrapErr("flush", err), lf.deliveryError("flush")))
+	return redactError(scrubberTokens(lf.scrubber), joinErr(wrapErr("flush", err), lf.deliveryError("flush")))
 }
 
 // bounded returns ctx, or, if ctx has no deadline, ctx with one a batch
@@ -386,7 +386,7 @@ func (lf *Logfire) Shutdown(ctx context.Context) error {
 		}
 		lf.drops.stop()
 		lf.shutDown.Store(true)
-		lf.shutdownErr = lf.redactError(joinErr(wrapErr("shutdown", err), lf.deliveryError("shutdown")))
+		lf.shutdownErr = redactError(scrubberTokens(lf.scrubber), joinErr(wrapErr("shutdown", err), lf.deliveryError("shutdown")))
 		if lf.removeRedactor != nil {
 			lf.removeRedactor()
 		}

@@ -37,24 +37,14 @@ import (
 // signature, and, with scrubbing on, names that a scrubbing pattern
 // matches) become REDACTED.
 
-// redactError is redactError with the instance's tokens (for a zero
-// Logfire, the token shape only).
-func (lf *Logfire) redactError(err error) error {
-	var t *redact.Tokens
-	if lf != nil && lf.scrubber != nil {
-		t = lf.scrubber.tokens
-	}
-	return redactError(t, err)
-}
-
-// redactError is redactError with the tokens the settings name, for the
-// errors of Configure.
-func (s *settings) redactError(err error) error {
+// tokens are the tokens the settings name, for redacting the errors of
+// Configure before an instance (and its scrubber) exists.
+func (s *settings) tokens() *redact.Tokens {
 	tokens := append([]string(nil), s.cfg.Tokens...)
 	for _, d := range s.destinations {
 		tokens = append(tokens, d.Token)
 	}
-	return redactError(redact.NewTokens(tokens...), err)
+	return redact.NewTokens(tokens...)
 }
 
 // idleProviders stand in for the providers of a nil or zero *Logfire:
