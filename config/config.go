@@ -13,8 +13,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/kelseyhightower/envconfig"
+	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/redact"
 )
 
@@ -25,104 +26,112 @@ type Config struct {
 	// Tokens are the Logfire write tokens; each one exports to its own
 	// project. Env: LOGFIRE_TOKEN (comma-separated). Default: none, in which
 	// case the credentials file is read.
-	Tokens Tokens `envconfig:"LOGFIRE_TOKEN"`
+	Tokens []string
 	// SendToLogfire says whether to export to Logfire.
 	// Env: LOGFIRE_SEND_TO_LOGFIRE. Default: if-token-present.
-	SendToLogfire SendMode `envconfig:"LOGFIRE_SEND_TO_LOGFIRE"`
+	SendToLogfire SendMode
 	// ServiceName is the service.name resource attribute.
 	// Env: LOGFIRE_SERVICE_NAME. Default: OTelServiceName, then the Lambda
 	// function name, then unknown_service:<executable>.
-	ServiceName string `envconfig:"LOGFIRE_SERVICE_NAME"`
+	ServiceName string
 	// OTelServiceName is the standard OpenTelemetry service name, used
 	// when ServiceName is empty. Env: OTEL_SERVICE_NAME.
-	OTelServiceName string `envconfig:"OTEL_SERVICE_NAME"`
+	OTelServiceName string
 	// ServiceVersion is the service.version resource attribute.
 	// Env: LOGFIRE_SERVICE_VERSION. Default: none.
-	ServiceVersion string `envconfig:"LOGFIRE_SERVICE_VERSION"`
+	ServiceVersion string
 	// Environment is the deployment.environment.name resource attribute,
 	// such as "prod" or "staging". Env: LOGFIRE_ENVIRONMENT. Default: none.
-	Environment string `envconfig:"LOGFIRE_ENVIRONMENT"`
-	// BaseURL overrides the endpoint root derived from the token.
-	// Env: LOGFIRE_BASE_URL. Default: from the token's region.
-	BaseURL BaseURL `envconfig:"LOGFIRE_BASE_URL"`
+	Environment string
+	// BaseURL is the root URL that /v1/traces, /v1/metrics and /v1/logs
+	// are appended to, instead of the one derived from the token's region.
+	// Env: LOGFIRE_BASE_URL (an absolute http or https URL, trailing
+	// slashes removed). Default: from the token.
+	BaseURL string
 	// CredentialsDir holds logfire_credentials.json, read when no token is
 	// given. Env: LOGFIRE_CREDENTIALS_DIR. Default: .logfire
-	CredentialsDir string `envconfig:"LOGFIRE_CREDENTIALS_DIR"`
+	CredentialsDir string
 
 	// Console turns the console output on or off.
 	// Env: LOGFIRE_CONSOLE. Default: true.
-	Console Bool `envconfig:"LOGFIRE_CONSOLE"`
+	Console bool
 	// ConsoleColors: auto, always or never.
 	// Env: LOGFIRE_CONSOLE_COLORS. Default: auto.
-	ConsoleColors ColorMode `envconfig:"LOGFIRE_CONSOLE_COLORS"`
+	ConsoleColors ColorMode
 	// ConsoleSpanStyle: simple, indented or show-parents.
 	// Env: LOGFIRE_CONSOLE_SPAN_STYLE. Default: show-parents.
-	ConsoleSpanStyle SpanStyle `envconfig:"LOGFIRE_CONSOLE_SPAN_STYLE"`
+	ConsoleSpanStyle SpanStyle
 	// ConsoleIncludeTimestamps prints the time at the start of each line.
 	// Env: LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS. Default: true.
-	ConsoleIncludeTimestamps Bool `envconfig:"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS"`
+	ConsoleIncludeTimestamps bool
 	// ConsoleVerbose prints the source location and attributes under each
 	// line. Env: LOGFIRE_CONSOLE_VERBOSE. Default: false.
-	ConsoleVerbose Bool `envconfig:"LOGFIRE_CONSOLE_VERBOSE"`
-	// ConsoleMinLogLevel hides console lines below this level.
-	// Env: LOGFIRE_CONSOLE_MIN_LOG_LEVEL. Default: info.
-	ConsoleMinLogLevel Level `envconfig:"LOGFIRE_CONSOLE_MIN_LOG_LEVEL"`
+	ConsoleVerbose bool
+	// ConsoleMinLogLevel hides console lines below this level, one of the
+	// logfire.Level constants. Env: LOGFIRE_CONSOLE_MIN_LOG_LEVEL.
+	// Default: info.
+	ConsoleMinLogLevel Level
 
-	// MinLevel drops spans and logs below this level everywhere.
-	// Env: LOGFIRE_MIN_LEVEL. Default: none (everything is kept).
-	MinLevel Level `envconfig:"LOGFIRE_MIN_LEVEL"`
+	// MinLevel drops spans and logs below this level everywhere; it is
+	// one of the logfire.Level constants, or 0 for none.
+	// Env: LOGFIRE_MIN_LEVEL. Default: 0 (everything is kept).
+	MinLevel Level
 	// TraceSampleRate is the share of traces kept, from 0 to 1.
-	// Env: LOGFIRE_TRACE_SAMPLE_RATE. Default: 1.
-	TraceSampleRate SampleRate `envconfig:"LOGFIRE_TRACE_SAMPLE_RATE"`
+	// Env: LOGFIRE_TRACE_SAMPLE_RATE, else the ratio of
+	// OTEL_TRACES_SAMPLER (and OTEL_TRACES_SAMPLER_ARG). Default: 1.
+	TraceSampleRate float64
 	// ResourceAttributes are added to the resource and win over
 	// OTelResourceAttributes and detected attributes.
-	// Env: LOGFIRE_RESOURCE_ATTRIBUTES (key=value,...). Default: none.
-	ResourceAttributes Attributes `envconfig:"LOGFIRE_RESOURCE_ATTRIBUTES"`
+	// Env: LOGFIRE_RESOURCE_ATTRIBUTES (key=value,..., values
+	// percent-encoded). Default: none.
+	ResourceAttributes []attribute.KeyValue
 	// OTelResourceAttributes are the standard OpenTelemetry resource
 	// attributes. Env: OTEL_RESOURCE_ATTRIBUTES. Default: none.
-	OTelResourceAttributes Attributes `envconfig:"OTEL_RESOURCE_ATTRIBUTES"`
+	OTelResourceAttributes []attribute.KeyValue
 	// Scrubbing redacts likely secrets from attributes.
 	// Env: LOGFIRE_SCRUBBING. Default: true.
-	Scrubbing Bool `envconfig:"LOGFIRE_SCRUBBING"`
+	Scrubbing bool
 
 	// BatchScheduleDelay is the longest a finished span waits before it is
-	// exported. Env: OTEL_BSP_SCHEDULE_DELAY (milliseconds). Default: 500ms.
-	BatchScheduleDelay Millis `envconfig:"OTEL_BSP_SCHEDULE_DELAY"`
+	// exported. Env: OTEL_BSP_SCHEDULE_DELAY (milliseconds, 0 to 1 hour).
+	// Default: 500ms.
+	BatchScheduleDelay time.Duration
 	// BatchExportTimeout bounds one span export.
-	// Env: OTEL_BSP_EXPORT_TIMEOUT (milliseconds). Default: 30s.
-	BatchExportTimeout Millis `envconfig:"OTEL_BSP_EXPORT_TIMEOUT"`
+	// Env: OTEL_BSP_EXPORT_TIMEOUT (milliseconds, 1 ms to 1 hour).
+	// Default: 30s.
+	BatchExportTimeout time.Duration
 	// BatchMaxQueueSize, if set, bounds how many finished spans (and,
 	// separately, log records) may wait for export, besides the bound in
-	// bytes the export queue always has (logfire.WithMaxQueueBytes).
-	// Env: OTEL_BSP_MAX_QUEUE_SIZE. Default: 0, no bound but the bytes.
-	BatchMaxQueueSize Count `envconfig:"OTEL_BSP_MAX_QUEUE_SIZE"`
+	// bytes the export queue always has.
+	// Env: OTEL_BSP_MAX_QUEUE_SIZE (1 to 1048576). Default: 0, no bound
+	// but the bytes.
+	BatchMaxQueueSize int
 	// BatchMaxExportSize is the most spans sent in one request.
-	// Env: OTEL_BSP_MAX_EXPORT_BATCH_SIZE. Default: 512.
-	BatchMaxExportSize Count `envconfig:"OTEL_BSP_MAX_EXPORT_BATCH_SIZE"`
+	// Env: OTEL_BSP_MAX_EXPORT_BATCH_SIZE (1 to 65536). Default: 512.
+	BatchMaxExportSize int
 
 	// AttributeValueLengthLimit is the longest, in characters, a string
 	// attribute value of a span or log may be; longer ones are truncated.
 	// OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT and
 	// OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT win for their signal.
-	// Env: OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT. Default: 1048576 (1 Mi).
-	AttributeValueLengthLimit Count `envconfig:"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"`
+	// Env: OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT (1 to 16 Mi). Default:
+	// 1048576 (1 Mi): long enough for any value a person would read,
+	// short enough that one record never fills a request.
+	AttributeValueLengthLimit int
 
 	// MetricExportInterval is the time between two exports of metrics.
-	// Env: OTEL_METRIC_EXPORT_INTERVAL (milliseconds). Default: 60s.
-	MetricExportInterval Millis `envconfig:"OTEL_METRIC_EXPORT_INTERVAL"`
+	// Env: OTEL_METRIC_EXPORT_INTERVAL (milliseconds, 1 ms to 24 hours).
+	// Default: 60s.
+	MetricExportInterval time.Duration
 	// MetricExportTimeout bounds one periodic export of metrics.
-	// Env: OTEL_METRIC_EXPORT_TIMEOUT (milliseconds). Default: 30s.
-	MetricExportTimeout Millis `envconfig:"OTEL_METRIC_EXPORT_TIMEOUT"`
-
-	// OTel holds the OpenTelemetry variables that choose the propagators,
-	// the head sampler and an extra OTLP backend (see OTelConfig).
-	OTel OTelConfig `ignored:"true"`
+	// Env: OTEL_METRIC_EXPORT_TIMEOUT (milliseconds, 1 ms to 1 hour).
+	// Default: 30s.
+	MetricExportTimeout time.Duration
 }
 
-// DefaultAttributeValueLengthLimit is the default of
-// Config.AttributeValueLengthLimit: long enough for any value a person
-// would read, short enough that one record never fills a request.
-const DefaultAttributeValueLengthLimit = 1 << 20
+// defaultAttributeValueLengthLimit is the default of
+// Config.AttributeValueLengthLimit.
+const defaultAttributeValueLengthLimit = 1 << 20
 
 // Default returns the configuration used when neither code nor the
 // environment says otherwise.
@@ -134,38 +143,72 @@ func Default() Config {
 		ConsoleColors:             ColorsAuto,
 		ConsoleSpanStyle:          SpanStyleShowParents,
 		ConsoleIncludeTimestamps:  true,
-		ConsoleMinLogLevel:        LevelInfo,
+		ConsoleMinLogLevel:        levelInfo,
 		TraceSampleRate:           1,
 		Scrubbing:                 true,
-		BatchScheduleDelay:        Millis(500 * time.Millisecond),
-		BatchExportTimeout:        Millis(30 * time.Second),
+		BatchScheduleDelay:        500 * time.Millisecond,
+		BatchExportTimeout:        30 * time.Second,
 		BatchMaxExportSize:        512,
-		AttributeValueLengthLimit: DefaultAttributeValueLengthLimit,
-		MetricExportInterval:      Millis(60 * time.Second),
-		MetricExportTimeout:       Millis(30 * time.Second),
+		AttributeValueLengthLimit: defaultAttributeValueLengthLimit,
+		MetricExportInterval:      60 * time.Second,
+		MetricExportTimeout:       30 * time.Second,
 	}
 }
 
 // Load returns the defaults overlaid with the environment. A variable with
 // a value it cannot accept is an error that names the variable and what it
 // accepts; it quotes at most a short prefix of the value, and never a
-// token. Every value is checked before anything is made from it.
-func Load() (Config, error) {
+// token. Every value is checked before anything is made from it; the
+// errors of every bad variable are joined.
+//
+// Load also checks the OpenTelemetry variables that package logfire reads
+// itself: OTEL_PROPAGATORS, OTEL_TRACES_SAMPLER (whose ratio becomes
+// TraceSampleRate when LOGFIRE_TRACE_SAMPLE_RATE is unset), the
+// OTEL_EXPORTER_OTLP_* variables of an extra OTLP backend, and the
+// OpenTelemetry SDK's limits (OTEL_*_LIMIT).
+func Load() (Config, error) { return load(os.Getenv) }
+
+// load is Load reading the environment through getenv.
+func load(getenv func(string) string) (Config, error) {
 	c := Default()
 	// The tokens are read first, raw, so that no error quotes them.
-	tokens := redact.NewTokens(splitTokens(os.Getenv("LOGFIRE_TOKEN"))...)
-	if err := envconfig.Process("", &c); err != nil {
-		return c, describeEnvError(err, tokens)
+	tokens := redact.NewTokens(envconfig.SplitList(getenv("LOGFIRE_TOKEN"))...)
+	var errs []error
+	report := func(setting string, err error) { errs = append(errs, &Error{Setting: setting, Err: err}) }
+	envconfig.Read(c.vars(), getenv, tokens, report)
+	errs = append(errs, checkTokens(c.Tokens, "LOGFIRE_TOKEN"), checkSDKLimits(getenv, tokens))
+	if o := envconfig.LoadOTel(getenv, tokens, report); o.TracesSampler != "" {
+		c.TraceSampleRate = o.SampleRate
 	}
-	if c.CredentialsDir == "" {
-		c.CredentialsDir = ".logfire"
-	}
-	errs := []error{checkTokens(c.Tokens, "LOGFIRE_TOKEN")}
-	for _, b := range bounds {
-		errs = append(errs, b.checkEnv(&c, os.Getenv))
-	}
-	errs = append(errs, checkSDKLimits(os.Getenv, tokens), c.loadOTel(tokens))
 	return c, errors.Join(errs...)
+}
+
+// vars lists the environment variables of c, each decoded into its field.
+func (c *Config) vars() []envconfig.Var {
+	vars := []envconfig.Var{
+		{Name: "LOGFIRE_TOKEN", Decode: envconfig.List(&c.Tokens)},
+		{Name: "LOGFIRE_SEND_TO_LOGFIRE", Decode: envconfig.SendMode((*string)(&c.SendToLogfire))},
+		{Name: "LOGFIRE_SERVICE_NAME", Decode: envconfig.String(&c.ServiceName)},
+		{Name: "OTEL_SERVICE_NAME", Decode: envconfig.String(&c.OTelServiceName)},
+		{Name: "LOGFIRE_SERVICE_VERSION", Decode: envconfig.String(&c.ServiceVersion)},
+		{Name: "LOGFIRE_ENVIRONMENT", Decode: envconfig.String(&c.Environment)},
+		{Name: "LOGFIRE_BASE_URL", Decode: envconfig.BaseURL(&c.BaseURL)},
+		{Name: "LOGFIRE_CREDENTIALS_DIR", Decode: envconfig.String(&c.CredentialsDir)},
+		{Name: "LOGFIRE_CONSOLE", Decode: envconfig.Bool(&c.Console)},
+	}
+	vars = append(vars, envconfig.ConsoleVars((*string)(&c.ConsoleColors), (*string)(&c.ConsoleSpanStyle),
+		&c.ConsoleIncludeTimestamps, &c.ConsoleVerbose, (*int)(&c.ConsoleMinLogLevel))...)
+	vars = append(vars,
+		envconfig.Var{Name: "LOGFIRE_MIN_LEVEL", Decode: envconfig.Level((*int)(&c.MinLevel))},
+		envconfig.Var{Name: "LOGFIRE_TRACE_SAMPLE_RATE", Decode: envconfig.SampleRate(&c.TraceSampleRate)},
+		envconfig.Var{Name: "LOGFIRE_RESOURCE_ATTRIBUTES", Decode: envconfig.Attributes(&c.ResourceAttributes)},
+		envconfig.Var{Name: "OTEL_RESOURCE_ATTRIBUTES", Decode: envconfig.Attributes(&c.OTelResourceAttributes)},
+		envconfig.Var{Name: "LOGFIRE_SCRUBBING", Decode: envconfig.Bool(&c.Scrubbing)},
+	)
+	for _, b := range bounds {
+		vars = append(vars, envconfig.Var{Name: b.env, Decode: b.decoder(c)})
+	}
+	return vars
 }
 
 // Validate checks the values that code may have set after Load (values
@@ -181,19 +224,31 @@ func (c *Config) Validate() error {
 		}
 		return &Error{Setting: setting, Err: errors.New(accepted)}
 	}
-	tokens := redact.NewTokens(c.Tokens...)
 	errs := []error{
 		checkTokens(c.Tokens, "logfire.WithToken"),
 		check(c.SendToLogfire.valid(), "logfire.WithSendToLogfire", "accepted values are config.SendAlways, config.SendNever, config.SendIfTokenPresent"),
-		check(c.TraceSampleRate.valid(), "logfire.WithTraceSampleRate", fmt.Sprintf("%v is not a sample rate: accepted values are numbers from 0 to 1", float64(c.TraceSampleRate))),
-		checkBaseURLOption(string(c.BaseURL), "logfire.WithBaseURL", tokens),
-		check(c.ConsoleColors == ColorsAuto || c.ConsoleColors == ColorsAlways || c.ConsoleColors == ColorsNever, "logfire.WithConsoleColors", "accepted values are auto, always, never"),
-		check(c.ConsoleSpanStyle == SpanStyleSimple || c.ConsoleSpanStyle == SpanStyleIndented || c.ConsoleSpanStyle == SpanStyleShowParents, "logfire.WithConsoleSpanStyle", "accepted values are simple, indented, show-parents"),
-		check(c.MinLevel == 0 || c.MinLevel.valid(), "logfire.WithMinLevel", fmt.Sprintf("%d is not a level: accepted values are the Level constants, or numbers from 1 to 24", int(c.MinLevel))),
-		check(c.ConsoleMinLogLevel.valid(), "logfire.WithConsoleMinLevel", fmt.Sprintf("%d is not a level: accepted values are the Level constants, or numbers from 1 to 24", int(c.ConsoleMinLogLevel))),
+		check(c.TraceSampleRate >= 0 && c.TraceSampleRate <= 1, "logfire.WithSampling", fmt.Sprintf("%v is not a sample rate: accepted values are numbers from 0 to 1", c.TraceSampleRate)),
+		check(c.ConsoleColors.valid(), "console.Options.Colors", "accepted values are auto, always, never"),
+		check(c.ConsoleSpanStyle.valid(), "console.Options.SpanStyle", "accepted values are simple, indented, show-parents"),
+		check(c.MinLevel == 0 || c.MinLevel.valid(), "logfire.WithMinLevel", fmt.Sprintf("%d is not a level: accepted values are the logfire.Level constants, or numbers from 1 to 24", int(c.MinLevel))),
+		check(c.ConsoleMinLogLevel.valid(), "console.Options.MinLevel", fmt.Sprintf("%d is not a level: accepted values are the logfire.Level constants, or numbers from 1 to 24", int(c.ConsoleMinLogLevel))),
+	}
+	if c.BaseURL != "" {
+		if err := envconfig.CheckBaseURL(c.BaseURL, redact.NewTokens(c.Tokens...)); err != nil {
+			errs = append(errs, &Error{Setting: "logfire.WithBaseURL", Err: err})
+		}
 	}
 	for _, b := range bounds {
 		errs = append(errs, b.checkCode(c))
 	}
 	return errors.Join(errs...)
+}
+
+// checkTokens checks the tokens set by setting (see
+// envconfig.TokensProblem).
+func checkTokens(tokens []string, setting string) error {
+	if err := envconfig.TokensProblem(tokens); err != nil {
+		return &Error{Setting: setting, Err: err}
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,13 +30,13 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Default()
-	if c.SendToLogfire != SendIfTokenPresent || c.CredentialsDir != ".logfire" || !bool(c.Console) ||
+	if c.SendToLogfire != SendIfTokenPresent || c.CredentialsDir != ".logfire" || !c.Console ||
 		c.ConsoleColors != ColorsAuto || c.ConsoleSpanStyle != SpanStyleShowParents ||
-		!bool(c.ConsoleIncludeTimestamps) || bool(c.ConsoleVerbose) || c.ConsoleMinLogLevel != LevelInfo ||
-		c.MinLevel != 0 || c.TraceSampleRate != 1 || !bool(c.Scrubbing) ||
-		c.BatchScheduleDelay.Duration() != 500*time.Millisecond || c.BatchExportTimeout.Duration() != 30*time.Second ||
-		c.BatchMaxQueueSize != 0 || c.BatchMaxExportSize != 512 || c.AttributeValueLengthLimit != DefaultAttributeValueLengthLimit ||
-		c.MetricExportInterval.Duration() != time.Minute || c.MetricExportTimeout.Duration() != 30*time.Second || len(c.Tokens) != 0 {
+		!c.ConsoleIncludeTimestamps || c.ConsoleVerbose || c.ConsoleMinLogLevel != 9 ||
+		c.MinLevel != 0 || c.TraceSampleRate != 1 || !c.Scrubbing ||
+		c.BatchScheduleDelay != 500*time.Millisecond || c.BatchExportTimeout != 30*time.Second ||
+		c.BatchMaxQueueSize != 0 || c.BatchMaxExportSize != 512 || c.AttributeValueLengthLimit != 1<<20 ||
+		c.MetricExportInterval != time.Minute || c.MetricExportTimeout != 30*time.Second || len(c.Tokens) != 0 {
 		t.Fatalf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}
 }
@@ -86,24 +85,24 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 		{"otel service", c.OTelServiceName, "otel-svc"},
 		{"version", c.ServiceVersion, "1.2.3"},
 		{"environment", c.Environment, "prod"},
-		{"base url", c.BaseURL, BaseURL("http://127.0.0.1:4318")},
+		{"base url", c.BaseURL, "http://127.0.0.1:4318"},
 		{"credentials dir", c.CredentialsDir, "/tmp/creds"},
-		{"console", c.Console, Bool(false)},
+		{"console", c.Console, false},
 		{"colors", c.ConsoleColors, ColorsAlways},
 		{"span style", c.ConsoleSpanStyle, SpanStyleIndented},
-		{"timestamps", c.ConsoleIncludeTimestamps, Bool(false)},
-		{"verbose", c.ConsoleVerbose, Bool(true)},
-		{"console min level", c.ConsoleMinLogLevel, LevelWarn},
-		{"min level", c.MinLevel, LevelDebug},
-		{"sample rate", c.TraceSampleRate, SampleRate(0.25)},
+		{"timestamps", c.ConsoleIncludeTimestamps, false},
+		{"verbose", c.ConsoleVerbose, true},
+		{"console min level", c.ConsoleMinLogLevel, Level(13)},
+		{"min level", c.MinLevel, Level(5)},
+		{"sample rate", c.TraceSampleRate, 0.25},
 		{"resource attrs", len(c.ResourceAttributes), 2},
 		{"resource attr 2", c.ResourceAttributes[1], attribute.String("region", "eu,west")},
 		{"otel resource attrs", c.OTelResourceAttributes[0], attribute.String("k8s.pod.name", "p1")},
-		{"scrubbing", c.Scrubbing, Bool(false)},
-		{"bsp delay", c.BatchScheduleDelay.Duration(), 100 * time.Millisecond},
-		{"bsp timeout", c.BatchExportTimeout.Duration(), 2 * time.Second},
-		{"bsp queue", c.BatchMaxQueueSize, Count(10)},
-		{"bsp batch", c.BatchMaxExportSize, Count(5)},
+		{"scrubbing", c.Scrubbing, false},
+		{"bsp delay", c.BatchScheduleDelay, 100 * time.Millisecond},
+		{"bsp timeout", c.BatchExportTimeout, 2 * time.Second},
+		{"bsp queue", c.BatchMaxQueueSize, 10},
+		{"bsp batch", c.BatchMaxExportSize, 5},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.exp {
@@ -205,14 +204,14 @@ func TestValidateCodeValues(t *testing.T) {
 	c.ConsoleColors = "rainbow"
 	c.MinLevel = 99
 	c.ConsoleMinLogLevel = -1
-	c.BatchScheduleDelay = Millis(-time.Second)
+	c.BatchScheduleDelay = -time.Second
 	c.BatchExportTimeout = 0
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted bad values")
 	}
-	for _, option := range []string{"logfire.WithTraceSampleRate", "logfire.WithConsoleColors", "logfire.WithMinLevel",
-		"logfire.WithConsoleMinLevel", "logfire.WithBatchScheduleDelay", "logfire.WithBatchExportTimeout"} {
+	for _, option := range []string{"logfire.WithSampling", "console.Options.Colors", "logfire.WithMinLevel",
+		"console.Options.MinLevel", "config.Config.BatchScheduleDelay", "config.Config.BatchExportTimeout"} {
 		if !strings.Contains(err.Error(), option) {
 			t.Errorf("Validate's error does not name %s: %v", option, err)
 		}
@@ -222,173 +221,42 @@ func TestValidateCodeValues(t *testing.T) {
 	}
 }
 
-func TestRegionRouting(t *testing.T) {
-	cases := []struct {
-		token, url string
-		known      bool
-	}{
-		{"pylf_v1_us_abc123", BaseURLUS, true},
-		{"pylf_v1_eu_abc123", BaseURLEU, true},
-		{"pylf_v2_stagingus_abc", BaseURLStagingUS, true},
-		{"pylf_v2_stagingeu_abc", BaseURLStagingEU, true},
-		{"pylf_v1_mars_abc123", BaseURLUS, false},
-		{"some-old-token-without-region", BaseURLUS, true},
-	}
-	for _, tc := range cases {
-		url, known := BaseURLForToken(tc.token)
-		if url != tc.url || known != tc.known {
-			t.Errorf("%s: got %s %v, want %s %v", tc.token, url, known, tc.url, tc.known)
-		}
-	}
-}
-
-func TestDestinations(t *testing.T) {
-	var warnings []string
-	oldWarn := Warn
-	Warn = func(m string) { warnings = append(warnings, m) }
-	t.Cleanup(func() { Warn = oldWarn })
-
-	c := Default()
-	c.CredentialsDir = t.TempDir()
-	c.Tokens = Tokens{"pylf_v1_us_a1", "pylf_v1_eu_b2", "pylf_v1_venus_c3", "legacytoken"}
-	d, err := c.Destinations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{BaseURLUS, BaseURLEU, BaseURLUS, BaseURLUS}
-	if len(d) != len(want) {
-		t.Fatalf("got %d destinations", len(d))
-	}
-	for i := range want {
-		if d[i].BaseURL != want[i] || d[i].Token != c.Tokens[i] {
-			t.Errorf("destination %d: %+v", i, d[i])
-		}
-		if strings.Contains(d[i].String(), c.Tokens[i][len(TokenPrefix(c.Tokens[i])):]) {
-			t.Errorf("String leaks the token: %s", d[i])
-		}
-	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], "pylf_v1_venus_") || strings.Contains(warnings[0], "c3") {
-		t.Fatalf("want one warning naming the prefix only, got %q", warnings)
-	}
-	// The warning is given once.
-	if _, err := c.Destinations(); err != nil || len(warnings) != 1 {
-		t.Fatalf("warning repeated: %q", warnings)
-	}
-
-	c.BaseURL = "http://127.0.0.1:1"
-	d, _ = c.Destinations()
-	for _, x := range d {
-		if x.BaseURL != "http://127.0.0.1:1" {
-			t.Fatalf("LOGFIRE_BASE_URL not used: %+v", x)
-		}
-	}
-
-	c.SendToLogfire = SendNever
-	if d, _ := c.Destinations(); len(d) != 0 {
-		t.Fatalf("send=false still exports: %+v", d)
-	}
-}
-
-func TestCredentialsFile(t *testing.T) {
-	write := func(t *testing.T, content string) string {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, CredentialsFile), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return dir
-	}
-	t.Run("missing file is ignored", func(t *testing.T) {
-		c := Default()
-		c.CredentialsDir = filepath.Join(t.TempDir(), "nope")
-		d, err := c.Destinations()
-		if err != nil || len(d) != 0 {
-			t.Fatalf("got %v %v", d, err)
-		}
-	})
-	t.Run("missing file with send=true is an error", func(t *testing.T) {
-		c := Default()
-		c.CredentialsDir = t.TempDir()
-		c.SendToLogfire = SendAlways
-		_, err := c.Destinations()
-		var ce *Error
-		if !errors.As(err, &ce) || ce.Setting != "LOGFIRE_SEND_TO_LOGFIRE" || !strings.Contains(err.Error(), "LOGFIRE_TOKEN") {
-			t.Fatalf("got %v", err)
-		}
-	})
-	t.Run("token and api url from file", func(t *testing.T) {
-		c := Default()
-		c.CredentialsDir = write(t, `{"token":"pylf_v1_eu_fromfile","project_name":"p","project_url":"https://x","logfire_api_url":"https://logfire-eu.pydantic.dev"}`)
-		d, err := c.Destinations()
-		if err != nil || len(d) != 1 || d[0].Token != "pylf_v1_eu_fromfile" || d[0].BaseURL != BaseURLEU {
-			t.Fatalf("got %+v %v", d, err)
-		}
-	})
-	t.Run("env token wins over file", func(t *testing.T) {
-		c := Default()
-		c.CredentialsDir = write(t, `{"token":"pylf_v1_eu_fromfile"}`)
-		c.Tokens = Tokens{"pylf_v1_us_fromenv"}
-		d, err := c.Destinations()
-		if err != nil || len(d) != 1 || d[0].Token != "pylf_v1_us_fromenv" || d[0].BaseURL != BaseURLUS {
-			t.Fatalf("got %+v %v", d, err)
-		}
-	})
-	t.Run("malformed file is a clear error without content", func(t *testing.T) {
-		c := Default()
-		c.CredentialsDir = write(t, `{"token": "pylf_v1_us_secretvalue",`)
-		_, err := c.Destinations()
-		if err == nil || !strings.Contains(err.Error(), "not valid JSON") || !strings.Contains(err.Error(), CredentialsFile) {
-			t.Fatalf("got %v", err)
-		}
-		if strings.Contains(err.Error(), "secretvalue") {
-			t.Fatalf("error leaks the token: %v", err)
-		}
-	})
-	t.Run("file without token is an error", func(t *testing.T) {
-		c := Default()
-		c.CredentialsDir = write(t, `{"project_name":"p"}`)
-		if _, err := c.Destinations(); err == nil || !strings.Contains(err.Error(), `no "token"`) {
-			t.Fatalf("got %v", err)
-		}
-	})
-}
-
-func TestParseLevel(t *testing.T) {
+// TestLevels: the environment takes a level by any of its names, in any
+// case, or by number; String gives its canonical name.
+func TestLevels(t *testing.T) {
 	for in, want := range map[string]Level{"trace": 1, "DEBUG": 5, "info": 9, "Notice": 10, "warn": 13, "warning": 13, "error": 17, "fatal": 21, "11": 11} {
-		got, err := ParseLevel(in)
-		if err != nil || got != want {
-			t.Errorf("%s: %v %v", in, got, err)
+		t.Setenv("LOGFIRE_MIN_LEVEL", in)
+		c, err := Load()
+		if err != nil || c.MinLevel != want {
+			t.Errorf("%s: %v %v", in, c.MinLevel, err)
 		}
 	}
-	if LevelWarn.String() != "warn" || Level(11).String() != "11" {
+	if Level(13).String() != "warn" || Level(11).String() != "11" || levelInfo.String() != "info" {
 		t.Fatal("String")
 	}
 }
 
-// TestCredentialsErrorsAreConfigErrors: every problem with the
-// credentials file is a *Error naming the setting that chose the file.
-func TestCredentialsErrorsAreConfigErrors(t *testing.T) {
-	for name, content := range map[string]string{
-		"not JSON":       `{"token":`,
-		"no token":       `{"project_name":"shop"}`,
-		"bad token":      `{"token":"has spaces in it"}`,
-		"bad api url":    `{"token":"pylf_v1_us_abc","logfire_api_url":"ftp://x"}`,
-		"unreadable dir": "",
-	} {
-		t.Run(name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, CredentialsFile)
-			if content == "" {
-				if err := os.Mkdir(path, 0o700); err != nil { // a directory where the file should be
-					t.Fatal(err)
-				}
-			} else if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			_, err := ReadCredentials(dir)
-			var ce *Error
-			if !errors.As(err, &ce) || (ce.Setting != "LOGFIRE_CREDENTIALS_DIR" && ce.Setting != "logfire_api_url in the credentials file") {
-				t.Fatalf("got %T %v, want a *config.Error", err, err)
-			}
-		})
+// TestEnumsMatchTheEnvironment: every constant of ColorMode, SpanStyle
+// and SendMode is a value its environment variable takes, read back as
+// itself.
+func TestEnumsMatchTheEnvironment(t *testing.T) {
+	clearEnv(t)
+	for _, m := range []ColorMode{ColorsAuto, ColorsAlways, ColorsNever} {
+		t.Setenv("LOGFIRE_CONSOLE_COLORS", string(m))
+		if c, err := Load(); err != nil || c.ConsoleColors != m || !m.valid() {
+			t.Errorf("%s: %v %v", m, c.ConsoleColors, err)
+		}
+	}
+	for _, s := range []SpanStyle{SpanStyleSimple, SpanStyleIndented, SpanStyleShowParents} {
+		t.Setenv("LOGFIRE_CONSOLE_SPAN_STYLE", string(s))
+		if c, err := Load(); err != nil || c.ConsoleSpanStyle != s || !s.valid() {
+			t.Errorf("%s: %v %v", s, c.ConsoleSpanStyle, err)
+		}
+	}
+	for _, m := range []SendMode{SendAlways, SendNever, SendIfTokenPresent} {
+		t.Setenv("LOGFIRE_SEND_TO_LOGFIRE", string(m))
+		if c, err := Load(); err != nil || c.SendToLogfire != m || !m.valid() {
+			t.Errorf("%s: %v %v", m, c.SendToLogfire, err)
+		}
 	}
 }

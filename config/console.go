@@ -1,6 +1,7 @@
 package config
 
-import "strings"
+// The constants of ColorMode, SpanStyle and SendMode are the values that
+// their environment variables take, as internal/envconfig decodes them.
 
 // ColorMode says when the console uses ANSI colours
 // (LOGFIRE_CONSOLE_COLORS).
@@ -16,19 +17,8 @@ const (
 	ColorsNever ColorMode = "never"
 )
 
-// Decode implements envconfig.Decoder.
-func (m *ColorMode) Decode(value string) error {
-	if m == nil {
-		return errNilDecode
-	}
-	switch v := ColorMode(strings.ToLower(strings.TrimSpace(value))); v {
-	case "":
-		return nil
-	case ColorsAuto, ColorsAlways, ColorsNever:
-		*m = v
-		return nil
-	}
-	return badValue("unknown colour mode %s: accepted values are auto, always, never", value)
+func (m ColorMode) valid() bool {
+	return m == ColorsAuto || m == ColorsAlways || m == ColorsNever
 }
 
 // SpanStyle says how the console lays out nested spans
@@ -47,17 +37,26 @@ const (
 	SpanStyleShowParents SpanStyle = "show-parents"
 )
 
-// Decode implements envconfig.Decoder.
-func (s *SpanStyle) Decode(value string) error {
-	if s == nil {
-		return errNilDecode
-	}
-	switch v := SpanStyle(strings.ToLower(strings.TrimSpace(value))); v {
-	case "":
-		return nil
-	case SpanStyleSimple, SpanStyleIndented, SpanStyleShowParents:
-		*s = v
-		return nil
-	}
-	return badValue("unknown span style %s: accepted values are simple, indented, show-parents", value)
+func (s SpanStyle) valid() bool {
+	return s == SpanStyleSimple || s == SpanStyleIndented || s == SpanStyleShowParents
+}
+
+// SendMode says whether telemetry is sent to Logfire
+// (LOGFIRE_SEND_TO_LOGFIRE: true, false or if-token-present; the
+// booleans 1, t, 0, f are accepted too).
+type SendMode string
+
+// The accepted send modes.
+const (
+	// SendAlways sends to Logfire and requires a token.
+	SendAlways SendMode = "true"
+	// SendNever sends nothing to Logfire, even with a token.
+	SendNever SendMode = "false"
+	// SendIfTokenPresent sends when a token is configured (the default), so
+	// that a program without a token still runs and prints to the console.
+	SendIfTokenPresent SendMode = "if-token-present"
+)
+
+func (m SendMode) valid() bool {
+	return m == SendAlways || m == SendNever || m == SendIfTokenPresent
 }

@@ -2,13 +2,11 @@ package config
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/redact"
 )
 
@@ -18,28 +16,18 @@ const secretToken = "pylf_v1_us_Hardening0Secret0Token0xyz"
 // legacySecret is a configured token without the pylf_ shape.
 const legacySecret = "legacy-Secret-Token-0123456789abcdef"
 
-// envVariables returns every variable Load reads: from Config's struct
-// tags, so that a field added later is covered too, and the OpenTelemetry
-// SDK's limits that Load checks.
+// envVariables returns every variable Load reads: from the tables Load
+// reads them with, so that a variable added later is covered too, and the
+// OpenTelemetry SDK's limits that Load checks.
 func envVariables() []string {
-	out := envTags(reflect.TypeOf(Config{}))
+	var c Config
+	var o envconfig.OTel
+	var out []string
+	for _, v := range append(c.vars(), o.Vars()...) {
+		out = append(out, v.Name)
+	}
 	for _, l := range sdkLimits {
 		out = append(out, l.env)
-	}
-	return out
-}
-
-// envTags returns the envconfig tags of t's fields, nested structs
-// included.
-func envTags(t reflect.Type) []string {
-	var out []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if k := f.Tag.Get("envconfig"); k != "" {
-			out = append(out, k)
-		} else if f.Type.Kind() == reflect.Struct {
-			out = append(out, envTags(f.Type)...)
-		}
 	}
 	return out
 }
@@ -148,9 +136,9 @@ func TestNumericEdgesAreAccepted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.BatchMaxQueueSize != MaxBatchQueueSize || c.BatchMaxExportSize != MaxBatchExportSize ||
-		c.BatchExportTimeout.Duration() != time.Hour || c.BatchScheduleDelay != 0 ||
-		c.MetricExportInterval.Duration() != time.Millisecond || c.AttributeValueLengthLimit != MaxAttributeValueLengthLimit {
+	if c.BatchMaxQueueSize != maxBatchQueueSize || c.BatchMaxExportSize != maxBatchExportSize ||
+		c.BatchExportTimeout != time.Hour || c.BatchScheduleDelay != 0 ||
+		c.MetricExportInterval != time.Millisecond || c.AttributeValueLengthLimit != maxAttributeValueLengthLimit {
 		t.Fatalf("edges: %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -165,21 +153,23 @@ func TestCodeValuesHaveBounds(t *testing.T) {
 		set    func(*Config)
 		option string
 	}{
-		{func(c *Config) { c.BatchMaxQueueSize = -1 }, "logfire.WithBatchSizes"},
-		{func(c *Config) { c.BatchMaxQueueSize = 1 << 40 }, "logfire.WithBatchSizes"},
-		{func(c *Config) { c.BatchMaxExportSize = 0 }, "logfire.WithBatchSizes"},
-		{func(c *Config) { c.BatchMaxExportSize = 1 << 40 }, "logfire.WithBatchSizes"},
-		{func(c *Config) { c.BatchExportTimeout = 0 }, "logfire.WithBatchExportTimeout"},
-		{func(c *Config) { c.BatchExportTimeout = Millis(1<<63 - 1) }, "logfire.WithBatchExportTimeout"},
-		{func(c *Config) { c.BatchScheduleDelay = Millis(-time.Second) }, "logfire.WithBatchScheduleDelay"},
+		{func(c *Config) { c.BatchMaxQueueSize = -1 }, "config.Config.BatchMaxQueueSize"},
+		{func(c *Config) { c.BatchMaxQueueSize = 1 << 40 }, "config.Config.BatchMaxQueueSize"},
+		{func(c *Config) { c.BatchMaxExportSize = 0 }, "config.Config.BatchMaxExportSize"},
+		{func(c *Config) { c.BatchMaxExportSize = 1 << 40 }, "config.Config.BatchMaxExportSize"},
+		{func(c *Config) { c.BatchExportTimeout = 0 }, "config.Config.BatchExportTimeout"},
+		{func(c *Config) { c.BatchExportTimeout = 1<<63 - 1 }, "config.Config.BatchExportTimeout"},
+		{func(c *Config) { c.BatchScheduleDelay = -time.Second }, "config.Config.BatchScheduleDelay"},
 		{func(c *Config) { c.MetricExportInterval = 0 }, "config.Config.MetricExportInterval"},
 		{func(c *Config) { c.AttributeValueLengthLimit = 0 }, "config.Config.AttributeValueLengthLimit"},
-		{func(c *Config) { c.Tokens = Tokens{"bad token"} }, "logfire.WithToken"},
-		{func(c *Config) { c.Tokens = Tokens{""} }, "logfire.WithToken"},
-		{func(c *Config) { c.Tokens = make(Tokens, MaxTokens+1) }, "logfire.WithToken"},
+		{func(c *Config) { c.Tokens = []string{"bad token"} }, "logfire.WithToken"},
+		{func(c *Config) { c.Tokens = []string{""} }, "logfire.WithToken"},
+		{func(c *Config) { c.Tokens = make([]string, envconfig.MaxTokens+1) }, "logfire.WithToken"},
 		{func(c *Config) { c.BaseURL = "https://u:" + secretToken + "@example.com" }, "logfire.WithBaseURL"},
 		{func(c *Config) { c.BaseURL = "https://example.com/?sig=1" }, "logfire.WithBaseURL"},
-		{func(c *Config) { c.TraceSampleRate = SampleRate(nan()) }, "logfire.WithTraceSampleRate"},
+		{func(c *Config) { c.TraceSampleRate = nan() }, "logfire.WithSampling"},
+		{func(c *Config) { c.ConsoleSpanStyle = "fancy" }, "console.Options.SpanStyle"},
+		{func(c *Config) { c.SendToLogfire = "maybe" }, "logfire.WithSendToLogfire"},
 	}
 	for _, tc := range cases {
 		c := Default()
@@ -253,96 +243,11 @@ func TestBaseURLProblems(t *testing.T) {
 	}
 }
 
-// TestCredentialsFileErrorsQuoteNoToken: a logfire_api_url holding the
-// token, a bad token and an unreadable path make errors without the
-// token or the whole path.
-func TestCredentialsFileErrorsQuoteNoToken(t *testing.T) {
-	dir := t.TempDir()
-	write := func(content string) {
-		if err := os.WriteFile(filepath.Join(dir, CredentialsFile), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, content := range []string{
-		`{"token":"` + secretToken + `","logfire_api_url":"` + secretToken + `"}`,
-		`{"token":"` + secretToken + `","logfire_api_url":"https://x:` + secretToken + `@example.com"}`,
-		`{"token":"` + secretToken + ` with a space"}`,
-	} {
-		write(content)
-		_, err := ReadCredentials(dir)
-		if err == nil {
-			t.Fatalf("%s accepted", content)
-		}
-		if strings.Contains(err.Error(), "Hardening0Secret") {
-			t.Fatalf("error leaks the token: %v", err)
-		}
-	}
-	long := filepath.Join(t.TempDir(), strings.Repeat("d", 200))
-	c := Default()
-	c.CredentialsDir = long + "\x00"
-	_, err := c.Destinations()
-	if err == nil || strings.Contains(err.Error(), strings.Repeat("d", 100)) || !strings.Contains(err.Error(), CredentialsFile) {
-		t.Fatalf("got %v", err)
-	}
-}
-
-// TestDestinationDescribesNoCredentials: String and Validate of a
-// destination never show its token or URL credentials.
-func TestDestinationDescribesNoCredentials(t *testing.T) {
-	d := Destination{Token: secretToken, BaseURL: "https://u:hunter2@example.com/" + secretToken}
-	if s := d.String(); strings.Contains(s, "hunter2") || strings.Contains(s, "Hardening0Secret") || !strings.Contains(s, "pylf_v1_us_") {
-		t.Fatalf("String: %s", s)
-	}
-	for _, bad := range []Destination{{}, {Token: secretToken}, {Token: "a b", BaseURL: "http://127.0.0.1:1"}, d} {
-		err := bad.Validate("logfire.WithDestinations")
-		var ce *Error
-		if !errors.As(err, &ce) || ce.Setting != "logfire.WithDestinations" || strings.Contains(err.Error(), "Hardening0Secret") || strings.Contains(err.Error(), "hunter2") {
-			t.Errorf("%v: %v", bad, err)
-		}
-	}
-	if err := (Destination{Token: secretToken, BaseURL: "http://127.0.0.1:4318"}).Validate("x"); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestDecodeErrorsQuoteShort: the Decode methods, called directly, quote
-// a short, redacted prefix.
-func TestDecodeErrorsQuoteShort(t *testing.T) {
-	long := secretToken + strings.Repeat("z", 100)
-	var b Bool
-	var m Millis
-	var n Count
-	var l Level
-	var cm ColorMode
-	var u BaseURL
-	for _, err := range []error{b.Decode(long), m.Decode(long), n.Decode(long), l.Decode(long), cm.Decode(long), u.Decode(long)} {
-		if err == nil || strings.Contains(err.Error(), "Hardening0Secret") || strings.Contains(err.Error(), strings.Repeat("z", redact.MaxExcerpt)) {
-			t.Errorf("got %v", err)
-		}
-	}
-	if _, err := ParseAttributes("k=%zz," + long); err == nil || strings.Contains(err.Error(), "Hardening0Secret") {
-		t.Errorf("got %v", err)
-	}
-}
-
 // TestNilReceivers: the methods of the package take nil pointers without
 // a panic.
 func TestNilReceivers(t *testing.T) {
-	decoders := []interface{ Decode(string) error }{
-		(*Bool)(nil), (*SendMode)(nil), (*Tokens)(nil), (*SampleRate)(nil), (*BaseURL)(nil), (*Attributes)(nil),
-		(*Millis)(nil), (*Count)(nil), (*Level)(nil), (*ColorMode)(nil), (*SpanStyle)(nil),
-		(*Names)(nil), (*Sampler)(nil), (*Exporter)(nil),
-	}
-	for _, d := range decoders {
-		if err := d.Decode("1"); err == nil {
-			t.Errorf("%T: Decode on nil accepted", d)
-		}
-	}
-	var c *Config
-	if d, err := c.Destinations(); d != nil || err != nil {
-		t.Errorf("nil Destinations: %v %v", d, err)
-	}
 	var e *Error
-	_ = e.Error()
-	_ = e.Unwrap()
+	if e.Error() != "logfire: invalid setting" || e.Unwrap() != nil {
+		t.Errorf("nil *Error: %q %v", e.Error(), e.Unwrap())
+	}
 }

@@ -2,22 +2,12 @@ package config
 
 import (
 	"errors"
-	"slices"
+	"os"
 	"strings"
 	"testing"
-)
 
-func TestLoadOTelPropagators(t *testing.T) {
-	clearEnv(t)
-	t.Setenv("OTEL_PROPAGATORS", " tracecontext, xray ,,baggage")
-	c, err := Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"tracecontext", "xray", "baggage"}; !slices.Equal(c.OTel.Propagators, want) {
-		t.Errorf("Propagators = %q, want %q", c.OTel.Propagators, want)
-	}
-}
+	"github.com/logfire-go/sdk/internal/envconfig"
+)
 
 // TestLoadOTelSampler: OTEL_TRACES_SAMPLER and _ARG set the head sample
 // rate when LOGFIRE_TRACE_SAMPLE_RATE is unset; LOGFIRE_TRACE_SAMPLE_RATE
@@ -25,14 +15,14 @@ func TestLoadOTelPropagators(t *testing.T) {
 func TestLoadOTelSampler(t *testing.T) {
 	cases := []struct {
 		sampler, arg, logfire string
-		kind                  Sampler
+		kind                  envconfig.Sampler
 		rate                  float64
 	}{
-		{"parentbased_traceidratio", "0.25", "", SamplerParentBasedTraceIDRatio, 0.25},
-		{"TraceIdRatio", "0.5", "", SamplerTraceIDRatio, 0.5},
-		{"traceidratio", "", "", SamplerTraceIDRatio, 1},
-		{"always_off", "0.5", "", SamplerAlwaysOff, 0},
-		{"parentbased_always_on", "", "", SamplerParentBasedAlwaysOn, 1},
+		{"parentbased_traceidratio", "0.25", "", envconfig.SamplerParentBasedTraceIDRatio, 0.25},
+		{"TraceIdRatio", "0.5", "", envconfig.SamplerTraceIDRatio, 0.5},
+		{"traceidratio", "", "", envconfig.SamplerTraceIDRatio, 1},
+		{"always_off", "0.5", "", envconfig.SamplerAlwaysOff, 0},
+		{"parentbased_always_on", "", "", envconfig.SamplerParentBasedAlwaysOn, 1},
 		{"traceidratio", "0.5", "0.1", "", 0.1}, // Logfire's variable wins
 		{"", "0.5", "", "", 1},                  // an argument without a sampler does nothing
 	}
@@ -45,8 +35,10 @@ func TestLoadOTelSampler(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%+v: %v", tc, err)
 		}
-		if c.OTel.TracesSampler != tc.kind || float64(c.TraceSampleRate) != tc.rate {
-			t.Errorf("%+v: sampler %q rate %v, want %q %v", tc, c.OTel.TracesSampler, float64(c.TraceSampleRate), tc.kind, tc.rate)
+		// Package logfire reads the sampler's kind itself.
+		kind := envconfig.LoadOTel(os.Getenv, nil, nil).TracesSampler
+		if kind != tc.kind || c.TraceSampleRate != tc.rate {
+			t.Errorf("%+v: sampler %q rate %v, want %q %v", tc, kind, c.TraceSampleRate, tc.kind, tc.rate)
 		}
 	}
 }
@@ -75,24 +67,6 @@ func TestLoadOTelErrors(t *testing.T) {
 		var ce *Error
 		if !errors.As(err, &ce) || ce.Setting != tc.setting || !strings.Contains(err.Error(), tc.message) {
 			t.Errorf("%v: error %v, want one for %s saying %q", tc.env, err, tc.setting, tc.message)
-		}
-	}
-}
-
-func TestOTLPEndpoints(t *testing.T) {
-	cases := []struct {
-		o    OTelConfig
-		want OTLPEndpoints
-	}{
-		{OTelConfig{}, OTLPEndpoints{}},
-		{OTelConfig{ExporterEndpoint: "http://c:4318"}, OTLPEndpoints{true, true, true}},
-		{OTelConfig{TracesEndpoint: "http://c:4318/v1/traces"}, OTLPEndpoints{Traces: true}},
-		{OTelConfig{ExporterEndpoint: "http://c:4318", MetricsExporter: "none", LogsExporter: "none"}, OTLPEndpoints{Traces: true}},
-		{OTelConfig{ExporterEndpoint: "http://c:4318", TracesExporter: "otlp"}, OTLPEndpoints{true, true, true}},
-	}
-	for _, tc := range cases {
-		if got := tc.o.OTLPEndpoints(); got != tc.want {
-			t.Errorf("%+v: %+v, want %+v", tc.o, got, tc.want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/keys"
 )
 
@@ -16,7 +17,7 @@ import (
 // source location, and a span around it.
 func benchLog() sdktrace.ReadOnlySpan {
 	return logRecord(traceA, 1, 1.234, "Hello world!",
-		level(config.LevelInfo),
+		level(envconfig.LevelInfo),
 		attribute.String(keys.MsgTemplate, "Hello {name}!"),
 		attribute.String(keys.CodeFilepath, "cmd/server/main.go"),
 		attribute.Int(keys.CodeLineno, 42),
@@ -26,8 +27,8 @@ func benchLog() sdktrace.ReadOnlySpan {
 	)
 }
 
-func benchProcessor(b *testing.B, opts ...Option) *Processor {
-	p := New(append([]Option{WithWriter(io.Discard), WithColors(config.ColorsAlways)}, opts...)...)
+func benchProcessor(b *testing.B, opts ...option) *processor {
+	p := newTest(append([]option{withWriter(io.Discard), withColors(config.ColorsAlways)}, opts...)...)
 	p.OnEnd(pendingSpan(traceA, 1, 0, 1, "request"))
 	b.Cleanup(func() { _ = p.Shutdown(context.Background()) })
 	return p
@@ -59,7 +60,7 @@ func BenchmarkConsoleOnEndParallel(b *testing.B) {
 
 // BenchmarkConsoleOnEndVerbose is BenchmarkConsoleOnEnd with verbose output.
 func BenchmarkConsoleOnEndVerbose(b *testing.B) {
-	p := benchProcessor(b, WithVerbose(true))
+	p := benchProcessor(b, withVerbose(true))
 	s := benchLog()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -69,7 +70,7 @@ func BenchmarkConsoleOnEndVerbose(b *testing.B) {
 
 // BenchmarkConsoleOnEndFiltered measures a log below the minimum level.
 func BenchmarkConsoleOnEndFiltered(b *testing.B) {
-	p := benchProcessor(b, WithMinLevel(config.LevelWarn))
+	p := benchProcessor(b, withMinLevel(envconfig.LevelWarn))
 	s := benchLog()
 	b.ReportAllocs()
 	for b.Loop() {

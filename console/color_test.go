@@ -10,27 +10,28 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/keys"
 )
 
 func TestGoldenColorsAlways(t *testing.T) {
 	got := render(t, []sdktrace.ReadOnlySpan{
 		pendingSpan(traceA, 1, 0, 1, "rootSpan"),
-	}, WithColors(config.ColorsAlways))
+	}, withColors(config.ColorsAlways))
 	// The Python SDK's expected output.
 	checkGolden(t, got, "\x1b[32m00:00:01.000\x1b[0m rootSpan\n")
 }
 
 func TestGoldenColorsByLevelAndTags(t *testing.T) {
 	got := render(t, []sdktrace.ReadOnlySpan{
-		logRecord(traceA, 0, 1, "tracing", level(config.LevelTrace)),
-		logRecord(traceA, 0, 2, "debugging", level(config.LevelDebug)),
-		logRecord(traceA, 0, 3, "informing", level(config.LevelInfo)),
-		logRecord(traceA, 0, 4, "noticing", level(config.LevelNotice)),
-		logRecord(traceA, 0, 5, "warning", level(config.LevelWarn), tags("a", "b")),
-		logRecord(traceA, 0, 6, "failing", level(config.LevelError)),
-		logRecord(traceA, 0, 7, "dying", level(config.LevelFatal)),
-	}, WithColors(config.ColorsAlways), WithMinLevel(config.LevelTrace), WithTimestamps(false))
+		logRecord(traceA, 0, 1, "tracing", level(envconfig.LevelTrace)),
+		logRecord(traceA, 0, 2, "debugging", level(envconfig.LevelDebug)),
+		logRecord(traceA, 0, 3, "informing", level(envconfig.LevelInfo)),
+		logRecord(traceA, 0, 4, "noticing", level(envconfig.LevelNotice)),
+		logRecord(traceA, 0, 5, "warning", level(envconfig.LevelWarn), tags("a", "b")),
+		logRecord(traceA, 0, 6, "failing", level(envconfig.LevelError)),
+		logRecord(traceA, 0, 7, "dying", level(envconfig.LevelFatal)),
+	}, withColors(config.ColorsAlways), withMinLevel(envconfig.LevelTrace), withTimestamps(false))
 	checkGolden(t, got, ""+
 		"\x1b[2mtracing\x1b[0m\n"+
 		"\x1b[2mdebugging\x1b[0m\n"+
@@ -42,7 +43,7 @@ func TestGoldenColorsByLevelAndTags(t *testing.T) {
 }
 
 func TestGoldenColorsShowParents(t *testing.T) {
-	got := render(t, interleavedRecords()[:3], WithColors(config.ColorsAlways))
+	got := render(t, interleavedRecords()[:3], withColors(config.ColorsAlways))
 	checkGolden(t, got, ""+
 		"\x1b[32m00:00:01.000\x1b[0m span a\n"+
 		"\x1b[32m00:00:02.000\x1b[0m span b\n"+
@@ -71,7 +72,7 @@ func TestColorModes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := render(t, records, WithColors(c.mode), withTerminal(c.terminal), WithGetenv(c.getenv))
+			got := render(t, records, withColors(c.mode), withTerminal(c.terminal), withGetenv(c.getenv))
 			checkGolden(t, got, c.want)
 		})
 	}
@@ -80,8 +81,8 @@ func TestColorModes(t *testing.T) {
 func TestAutoColorsWithRealWriters(t *testing.T) {
 	// A buffer, a pipe and a regular file are not terminals: no colours in
 	// auto mode, even though NO_COLOR is unset.
-	if got := render(t, []sdktrace.ReadOnlySpan{logRecord(traceA, 0, 1, "x", level(config.LevelError))},
-		WithColors(config.ColorsAuto)); strings.Contains(got, "\x1b") {
+	if got := render(t, []sdktrace.ReadOnlySpan{logRecord(traceA, 0, 1, "x", level(envconfig.LevelError))},
+		withColors(config.ColorsAuto)); strings.Contains(got, "\x1b") {
 		t.Errorf("colours written to a buffer: %q", got)
 	}
 
@@ -100,8 +101,8 @@ func TestAutoColorsWithRealWriters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p := New(WithWriter(f), WithColors(config.ColorsAuto), WithGetenv(noEnv), WithTimestamps(false))
-	p.OnEnd(logRecord(traceA, 0, 1, "to a file", level(config.LevelError)))
+	p := newTest(withWriter(f), withColors(config.ColorsAuto), withGetenv(noEnv), withTimestamps(false))
+	p.OnEnd(logRecord(traceA, 0, 1, "to a file", level(envconfig.LevelError)))
 	if err := p.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestControlCharactersAreEscaped(t *testing.T) {
 	got := render(t, []sdktrace.ReadOnlySpan{
 		logRecord(traceA, 0, 1, "evil \x1b[2Jclear\rme\u009b1m", attribute.StringSlice(keys.Tags, []string{"t\x07ag"})),
 		logRecord(traceA, 0, 2, "tab\tand unicode ✓ é"),
-	}, WithTimestamps(false))
+	}, withTimestamps(false))
 	checkGolden(t, got, ""+
 		"evil \\x1b[2Jclear\\x0dme\\x9b1m [t\\x07ag]\n"+
 		"tab\tand unicode ✓ é\n")

@@ -1,9 +1,9 @@
 // Package console prints Logfire spans and logs to a terminal while you
 // develop, in the layout of the Python Logfire SDK's console.
 //
-// A [Processor] is an OpenTelemetry [go.opentelemetry.io/otel/sdk/trace.SpanProcessor].
-// The Logfire SDK registers it behind its pending-span processor, so that the
-// processor sees:
+// [New] returns an OpenTelemetry [go.opentelemetry.io/otel/sdk/trace.SpanProcessor],
+// configured by [Options]. The Logfire SDK registers it (see
+// logfire.WithConsole) behind its pending-span processor, so that it sees:
 //
 //   - a pending span (logfire.span_type=pending_span) when a span starts,
 //     which it prints;
@@ -19,7 +19,7 @@
 //	12:00:01.002   query users [db]
 //	12:00:01.010   found 3 users
 //
-// With [WithVerbose] every line is followed by its source location, level,
+// With Options.Verbose every line is followed by its source location, level,
 // attributes and recorded exceptions. The default span style,
 // [config.SpanStyleShowParents], re-prints (dimmed, without a time) the
 // still-open parents of a line when the output switches from one branch of
@@ -27,6 +27,6 @@
 //
 // Formatting happens in the goroutine that ends the span; the finished text
 // is handed to a single background writer, so a slow terminal or a full pipe
-// never blocks the instrumented code. Call [Processor.ForceFlush] to wait for
-// the output and [Processor.Shutdown] to flush it and stop the writer.
+// never blocks the instrumented code. Call the processor's ForceFlush to
+// wait for the output and its Shutdown to flush it and stop the writer.
 package console

@@ -18,11 +18,7 @@ import (
 // its message and tags; real spans are printed by their pending spans,
 // which the Logfire SDK produces when they start.
 func Example() {
-	p := console.New(
-		console.WithWriter(os.Stdout),
-		console.WithTimestamps(false),
-		console.WithColors(config.ColorsNever),
-	)
+	p := console.New(&console.Options{Writer: os.Stdout, HideTimestamps: true, Colors: config.ColorsNever})
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
 	defer func() { _ = tp.Shutdown(context.Background()) }() // shuts p down too
 
@@ -40,13 +36,8 @@ func Example() {
 
 // Verbose output shows where each record comes from, its level and its
 // arguments, the ones named by logfire.json_schema.
-func ExampleWithVerbose() {
-	p := console.New(
-		console.WithWriter(os.Stdout),
-		console.WithLocation(time.UTC),
-		console.WithColors(config.ColorsNever),
-		console.WithVerbose(true),
-	)
+func ExampleOptions_verbose() {
+	p := console.New(&console.Options{Writer: os.Stdout, HideTimestamps: true, Colors: config.ColorsNever, Verbose: true})
 	p.OnEnd(tracetest.SpanStub{
 		Name:      "User {user}",
 		StartTime: time.Date(2025, 1, 2, 15, 4, 5, 6_000_000, time.UTC),
@@ -62,25 +53,25 @@ func ExampleWithVerbose() {
 	}.Snapshot())
 	_ = p.Shutdown(context.Background())
 	// Output:
-	// 15:04:05.006 User {'id': 1} is locked
-	//              │ auth/login.go:31 warn
-	//              │ user={
-	//              │          'id': 1,
-	//              │          'roles': [
-	//              │              'admin',
-	//              │          ],
-	//              │      }
+	// User {'id': 1} is locked
+	// │ auth/login.go:31 warn
+	// │ user={
+	// │          'id': 1,
+	// │          'roles': [
+	// │              'admin',
+	// │          ],
+	// │      }
 }
 
 // The show-parents style re-prints, dimmed when colours are on, the open
 // spans of a trace that the output comes back to.
-func ExampleWithSpanStyle() {
-	p := console.New(
-		console.WithWriter(os.Stdout),
-		console.WithTimestamps(false),
-		console.WithColors(config.ColorsNever),
-		console.WithSpanStyle(config.SpanStyleShowParents),
-	)
+func ExampleOptions_spanStyle() {
+	p := console.New(&console.Options{
+		Writer:         os.Stdout,
+		HideTimestamps: true,
+		Colors:         config.ColorsNever,
+		SpanStyle:      config.SpanStyleShowParents,
+	})
 	for _, r := range exampleInterleaved() {
 		p.OnEnd(r)
 	}

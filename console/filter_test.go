@@ -8,27 +8,28 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/keys"
 )
 
 func TestGoldenMinLevelLogs(t *testing.T) {
 	records := []sdktrace.ReadOnlySpan{
-		logRecord(traceA, 0, 1, "trace", level(config.LevelTrace)),
-		logRecord(traceA, 0, 2, "debug", level(config.LevelDebug)),
+		logRecord(traceA, 0, 1, "trace", level(envconfig.LevelTrace)),
+		logRecord(traceA, 0, 2, "debug", level(envconfig.LevelDebug)),
 		logRecord(traceA, 0, 3, "no level"),
-		logRecord(traceA, 0, 4, "info", level(config.LevelInfo)),
-		logRecord(traceA, 0, 5, "warn", level(config.LevelWarn)),
-		logRecord(traceA, 0, 6, "error", level(config.LevelError)),
+		logRecord(traceA, 0, 4, "info", level(envconfig.LevelInfo)),
+		logRecord(traceA, 0, 5, "warn", level(envconfig.LevelWarn)),
+		logRecord(traceA, 0, 6, "error", level(envconfig.LevelError)),
 	}
 	t.Run("default info", func(t *testing.T) {
-		checkGolden(t, render(t, records, WithTimestamps(false)), "no level\ninfo\nwarn\nerror\n")
+		checkGolden(t, render(t, records, withTimestamps(false)), "no level\ninfo\nwarn\nerror\n")
 	})
 	t.Run("debug", func(t *testing.T) {
-		checkGolden(t, render(t, records, WithTimestamps(false), WithMinLevel(config.LevelDebug)),
+		checkGolden(t, render(t, records, withTimestamps(false), withMinLevel(envconfig.LevelDebug)),
 			"debug\nno level\ninfo\nwarn\nerror\n")
 	})
 	t.Run("warn", func(t *testing.T) {
-		checkGolden(t, render(t, records, WithTimestamps(false), WithMinLevel(config.LevelWarn)), "warn\nerror\n")
+		checkGolden(t, render(t, records, withTimestamps(false), withMinLevel(envconfig.LevelWarn)), "warn\nerror\n")
 	})
 }
 
@@ -37,10 +38,10 @@ func TestGoldenMinLevelSpans(t *testing.T) {
 	// visible parent, and it is never re-printed as a parent.
 	records := []sdktrace.ReadOnlySpan{
 		pendingSpan(traceA, 1, 0, 1, "request"),
-		pendingSpan(traceA, 2, 1, 2, "debug span", level(config.LevelDebug)),
+		pendingSpan(traceA, 2, 1, 2, "debug span", level(envconfig.LevelDebug)),
 		logRecord(traceA, 2, 3, "inside the debug span"),
-		logRecord(traceA, 2, 4, "debug log", level(config.LevelDebug)),
-		pendingSpan(traceA, 3, 2, 5, "warn span", level(config.LevelWarn)),
+		logRecord(traceA, 2, 4, "debug log", level(envconfig.LevelDebug)),
+		pendingSpan(traceA, 3, 2, 5, "warn span", level(envconfig.LevelWarn)),
 		logRecord(traceA, 3, 6, "inside the warn span"),
 		pendingSpan(traceB, 4, 0, 7, "other request"),
 		logRecord(traceA, 3, 8, "back in the warn span"),
@@ -57,11 +58,11 @@ func TestGoldenMinLevelSpans(t *testing.T) {
 				want += "request\n  warn span\n"
 			}
 			want += "    back in the warn span\n"
-			checkGolden(t, render(t, records, WithSpanStyle(style), WithTimestamps(false)), want)
+			checkGolden(t, render(t, records, withSpanStyle(style), withTimestamps(false)), want)
 		})
 	}
 	t.Run("debug shows everything", func(t *testing.T) {
-		checkGolden(t, render(t, records[:5], WithTimestamps(false), WithMinLevel(config.LevelDebug)), ""+
+		checkGolden(t, render(t, records[:5], withTimestamps(false), withMinLevel(envconfig.LevelDebug)), ""+
 			"request\n"+
 			"  debug span\n"+
 			"    inside the debug span\n"+
@@ -69,7 +70,7 @@ func TestGoldenMinLevelSpans(t *testing.T) {
 			"    warn span\n")
 	})
 	t.Run("simple", func(t *testing.T) {
-		checkGolden(t, render(t, records[:5], WithTimestamps(false), WithSpanStyle(config.SpanStyleSimple)), ""+
+		checkGolden(t, render(t, records[:5], withTimestamps(false), withSpanStyle(config.SpanStyleSimple)), ""+
 			"request\n"+
 			"inside the debug span\n"+
 			"warn span\n")
@@ -78,12 +79,12 @@ func TestGoldenMinLevelSpans(t *testing.T) {
 
 func TestGoldenErrorStatusWithoutLevel(t *testing.T) {
 	failed := withStatus(logRecord(traceA, 0, 1, "failed"), codes.Error, "boom")
-	got := render(t, []sdktrace.ReadOnlySpan{failed}, WithTimestamps(false), WithColors(config.ColorsAlways), WithMinLevel(config.LevelWarn))
+	got := render(t, []sdktrace.ReadOnlySpan{failed}, withTimestamps(false), withColors(config.ColorsAlways), withMinLevel(envconfig.LevelWarn))
 	checkGolden(t, got, "\x1b[31mfailed\x1b[0m\n")
 
 	// An explicit level wins over the status.
-	explicit := withStatus(logRecord(traceA, 0, 1, "explicit", level(config.LevelInfo)), codes.Error, "boom")
-	checkGolden(t, render(t, []sdktrace.ReadOnlySpan{explicit}, WithTimestamps(false), WithMinLevel(config.LevelWarn)), "")
+	explicit := withStatus(logRecord(traceA, 0, 1, "explicit", level(envconfig.LevelInfo)), codes.Error, "boom")
+	checkGolden(t, render(t, []sdktrace.ReadOnlySpan{explicit}, withTimestamps(false), withMinLevel(envconfig.LevelWarn)), "")
 }
 
 func TestGoldenDisableConsoleLog(t *testing.T) {
@@ -95,7 +96,7 @@ func TestGoldenDisableConsoleLog(t *testing.T) {
 		logRecord(traceA, 1, 5, "as a string", attribute.String(keys.DisableConsole, "true")),
 		logRecord(traceA, 1, 6, "explicitly enabled", attribute.Bool(keys.DisableConsole, false)),
 	}
-	checkGolden(t, render(t, records, WithTimestamps(false)), ""+
+	checkGolden(t, render(t, records, withTimestamps(false)), ""+
 		"visible\n"+
 		"  child of the silent span\n"+
 		"  explicitly enabled\n")
@@ -107,12 +108,12 @@ func TestRealSpanEndsAreNotPrinted(t *testing.T) {
 		withoutAttributes(spanEnd(traceA, 2, 0, 2, "foreign span")),
 	}
 	for _, style := range []config.SpanStyle{config.SpanStyleSimple, config.SpanStyleIndented, config.SpanStyleShowParents} {
-		checkGolden(t, render(t, records, WithSpanStyle(style)), "")
+		checkGolden(t, render(t, records, withSpanStyle(style)), "")
 	}
 }
 
 func TestSpanEndsAreForgotten(t *testing.T) {
-	p := New(WithWriter(discard{}), WithSpanStyle(config.SpanStyleShowParents))
+	p := newTest(withWriter(discard{}), withSpanStyle(config.SpanStyleShowParents))
 	defer p.Shutdown(t.Context())
 	for i := 1; i <= 100; i++ {
 		p.OnEnd(pendingSpan(traceA, i, 0, 1, "root"))

@@ -10,6 +10,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/keys"
 
 	"github.com/logfire-go/sdk/internal/jsontree"
@@ -89,7 +90,7 @@ func FuzzOnEnd(f *testing.F) {
 			}
 			for _, style := range []config.SpanStyle{config.SpanStyleSimple, config.SpanStyleIndented, config.SpanStyleShowParents} {
 				w := &countingWriter{}
-				p := New(WithWriter(w), WithSpanStyle(style), WithVerbose(true), WithColors(config.ColorsNever), WithMinLevel(config.LevelTrace))
+				p := newTest(withWriter(w), withSpanStyle(style), withVerbose(true), withColors(config.ColorsNever), withMinLevel(envconfig.LevelTrace))
 				for _, r := range records {
 					p.handle(r)
 				}

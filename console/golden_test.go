@@ -46,7 +46,7 @@ func TestGoldenSimple(t *testing.T) {
 		pendingSpan(traceA, 2, 1, 2, "childSpan 1"),
 		spanEnd(traceA, 2, 1, 3, "childSpan 1"),
 		spanEnd(traceA, 1, 0, 4, "rootSpan"),
-	}, WithSpanStyle(config.SpanStyleSimple))
+	}, withSpanStyle(config.SpanStyleSimple))
 	checkGolden(t, got, ""+
 		"00:00:01.000 rootSpan\n"+
 		"00:00:02.000 childSpan 1\n")
@@ -60,11 +60,11 @@ func TestGoldenNested(t *testing.T) {
 		"00:00:05.000   logSpan 2\n"
 	for _, style := range []config.SpanStyle{config.SpanStyleIndented, config.SpanStyleShowParents} {
 		t.Run(string(style), func(t *testing.T) {
-			checkGolden(t, render(t, nestedRecords(), WithSpanStyle(style)), want)
+			checkGolden(t, render(t, nestedRecords(), withSpanStyle(style)), want)
 		})
 	}
 	t.Run("simple", func(t *testing.T) {
-		checkGolden(t, render(t, nestedRecords(), WithSpanStyle(config.SpanStyleSimple)), ""+
+		checkGolden(t, render(t, nestedRecords(), withSpanStyle(config.SpanStyleSimple)), ""+
 			"00:00:01.000 rootSpan\n"+
 			"00:00:02.000 nestedSpan\n"+
 			"00:00:03.000 logSpan 1\n"+
@@ -96,7 +96,7 @@ func TestGoldenThreeDeep(t *testing.T) {
 		"00:00:09.000 idle\n"
 	for _, style := range []config.SpanStyle{config.SpanStyleIndented, config.SpanStyleShowParents} {
 		t.Run(string(style), func(t *testing.T) {
-			checkGolden(t, render(t, records, WithSpanStyle(style)), want)
+			checkGolden(t, render(t, records, withSpanStyle(style)), want)
 		})
 	}
 }
@@ -115,7 +115,7 @@ func interleavedRecords() []sdktrace.ReadOnlySpan {
 
 func TestGoldenInterleavedShowParents(t *testing.T) {
 	// Line for line the Python SDK's expected output.
-	checkGolden(t, render(t, interleavedRecords(), WithSpanStyle(config.SpanStyleShowParents)), ""+
+	checkGolden(t, render(t, interleavedRecords(), withSpanStyle(config.SpanStyleShowParents)), ""+
 		"00:00:01.000 span a\n"+
 		"00:00:02.000 span b\n"+
 		"             span a\n"+
@@ -125,7 +125,7 @@ func TestGoldenInterleavedShowParents(t *testing.T) {
 }
 
 func TestGoldenInterleavedIndented(t *testing.T) {
-	checkGolden(t, render(t, interleavedRecords(), WithSpanStyle(config.SpanStyleIndented)), ""+
+	checkGolden(t, render(t, interleavedRecords(), withSpanStyle(config.SpanStyleIndented)), ""+
 		"00:00:01.000 span a\n"+
 		"00:00:02.000 span b\n"+
 		"00:00:03.000   log a\n"+
@@ -167,7 +167,7 @@ func TestGoldenInterleavedDeepShowParents(t *testing.T) {
 }
 
 func TestGoldenShowParentsWithoutTimestamps(t *testing.T) {
-	checkGolden(t, render(t, interleavedRecords(), WithTimestamps(false)), ""+
+	checkGolden(t, render(t, interleavedRecords(), withTimestamps(false)), ""+
 		"span a\n"+
 		"span b\n"+
 		"span a\n"+
@@ -189,7 +189,7 @@ func TestGoldenTags(t *testing.T) {
 }
 
 func TestGoldenNoTimestamps(t *testing.T) {
-	checkGolden(t, render(t, nestedRecords(), WithTimestamps(false)), ""+
+	checkGolden(t, render(t, nestedRecords(), withTimestamps(false)), ""+
 		"rootSpan\n"+
 		"  nestedSpan\n"+
 		"    logSpan 1\n"+

@@ -119,9 +119,58 @@ func tags(t ...string) attribute.KeyValue {
 	return attribute.StringSlice(keys.Tags, t)
 }
 
+// option changes the settings of a test's processor.
+type option func(*settings)
+
+// newTest returns a processor with the default settings changed by opts
+// (nil ones are skipped).
+func newTest(opts ...option) *processor {
+	s := defaultSettings()
+	for _, o := range opts {
+		if o != nil {
+			o(&s)
+		}
+	}
+	return newProcessor(s)
+}
+
+// withWriter sends the output to w (nil: standard output).
+func withWriter(w io.Writer) option {
+	return func(s *settings) {
+		if w != nil {
+			s.writer = w
+		}
+	}
+}
+
+func withColors(m config.ColorMode) option     { return func(s *settings) { s.colors = m } }
+func withSpanStyle(st config.SpanStyle) option { return func(s *settings) { s.style = st } }
+func withTimestamps(on bool) option            { return func(s *settings) { s.timestamps = on } }
+func withVerbose(on bool) option               { return func(s *settings) { s.verbose = on } }
+func withMinLevel(l config.Level) option       { return func(s *settings) { s.minLevel = l } }
+
+// withLocation prints the times in loc (nil: time.Local).
+func withLocation(loc *time.Location) option {
+	return func(s *settings) {
+		if loc == nil {
+			loc = time.Local
+		}
+		s.location = loc
+	}
+}
+
+// withGetenv reads NO_COLOR through getenv (nil: os.Getenv).
+func withGetenv(getenv func(string) string) option {
+	return func(s *settings) {
+		if getenv != nil {
+			s.getenv = getenv
+		}
+	}
+}
+
 // withTerminal makes the processor believe that its writer is (or is not)
 // a terminal.
-func withTerminal(yes bool) Option {
+func withTerminal(yes bool) option {
 	return func(s *settings) { s.isTerminal = func(io.Writer) bool { return yes } }
 }
 
@@ -142,11 +191,11 @@ func env(pairs ...string) func(string) string {
 
 // render feeds records to a processor writing into a buffer, shuts it down
 // and returns the output. Unless opts say otherwise: no colours, UTC.
-func render(t testing.TB, records []sdktrace.ReadOnlySpan, opts ...Option) string {
+func render(t testing.TB, records []sdktrace.ReadOnlySpan, opts ...option) string {
 	t.Helper()
 	var out bytes.Buffer
-	base := []Option{WithWriter(&out), WithColors(config.ColorsNever), WithLocation(time.UTC), WithGetenv(noEnv)}
-	p := New(append(base, opts...)...)
+	base := []option{withWriter(&out), withColors(config.ColorsNever), withLocation(time.UTC), withGetenv(noEnv)}
+	p := newTest(append(base, opts...)...)
 	for _, r := range records {
 		p.OnEnd(r)
 	}

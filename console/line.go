@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/envconfig"
 )
 
 // timeLayout is the timestamp at the start of each line.
@@ -169,11 +170,11 @@ func newlineAt(buf []byte, margin int, rest string) []byte {
 // messageStyle is the colour of a message at level l.
 func messageStyle(l config.Level) style {
 	switch {
-	case l >= config.LevelError:
+	case l >= envconfig.LevelError:
 		return red
-	case l >= config.LevelWarn:
+	case l >= envconfig.LevelWarn:
 		return yellow
-	case l < config.LevelInfo:
+	case l < envconfig.LevelInfo:
 		return dim
 	}
 	return plain

@@ -7,6 +7,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/envconfig"
 )
 
 // A message with newlines keeps its column: the lines after the first start
@@ -41,7 +42,7 @@ func TestGoldenMultilineShowParents(t *testing.T) {
 }
 
 func TestGoldenMultilineIndented(t *testing.T) {
-	checkGolden(t, render(t, multilineRecords(), WithSpanStyle(config.SpanStyleIndented)), ""+
+	checkGolden(t, render(t, multilineRecords(), withSpanStyle(config.SpanStyleIndented)), ""+
 		"00:00:01.000 import\n"+
 		"             users.csv\n"+
 		"00:00:02.000   bad row 7:\n"+
@@ -54,7 +55,7 @@ func TestGoldenMultilineIndented(t *testing.T) {
 }
 
 func TestGoldenMultilineSimple(t *testing.T) {
-	checkGolden(t, render(t, multilineRecords(), WithSpanStyle(config.SpanStyleSimple)), ""+
+	checkGolden(t, render(t, multilineRecords(), withSpanStyle(config.SpanStyleSimple)), ""+
 		"00:00:01.000 import\n"+
 		"             users.csv\n"+
 		"00:00:02.000 bad row 7:\n"+
@@ -67,7 +68,7 @@ func TestGoldenMultilineSimple(t *testing.T) {
 }
 
 func TestGoldenMultilineNoTimestamps(t *testing.T) {
-	checkGolden(t, render(t, multilineRecords(), WithTimestamps(false)), ""+
+	checkGolden(t, render(t, multilineRecords(), withTimestamps(false)), ""+
 		"import\n"+
 		"users.csv\n"+
 		"  bad row 7:\n"+
@@ -82,12 +83,12 @@ func TestGoldenMultilineNoTimestamps(t *testing.T) {
 }
 
 func TestGoldenMultilineVerbose(t *testing.T) {
-	attrs := append(codeAt("main.go", 9), level(config.LevelWarn), attribute.Int("row", 7),
+	attrs := append(codeAt("main.go", 9), level(envconfig.LevelWarn), attribute.Int("row", 7),
 		schema(`{"type":"object","properties":{"row":{}}}`))
 	got := render(t, []sdktrace.ReadOnlySpan{
 		pendingSpan(traceA, 1, 0, 1, "import"),
 		logRecord(traceA, 1, 2, "bad row:\nempty name", attrs...),
-	}, WithVerbose(true))
+	}, withVerbose(true))
 	checkGolden(t, got, ""+
 		"00:00:01.000 import\n"+
 		"             │ info\n"+
@@ -101,8 +102,8 @@ func TestGoldenMultilineColors(t *testing.T) {
 	// Each line is painted on its own; the indent is not painted.
 	got := render(t, []sdktrace.ReadOnlySpan{
 		pendingSpan(traceA, 1, 0, 1, "outer"),
-		logRecord(traceA, 1, 2, "failed:\ntimeout", level(config.LevelError)),
-	}, WithColors(config.ColorsAlways))
+		logRecord(traceA, 1, 2, "failed:\ntimeout", level(envconfig.LevelError)),
+	}, withColors(config.ColorsAlways))
 	ts := func(s string) string { return "\x1b[32m" + s + "\x1b[0m " }
 	checkGolden(t, got, ""+
 		ts("00:00:01.000")+"outer\n"+

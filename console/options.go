@@ -6,13 +6,49 @@ import (
 	"time"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/envconfig"
+	"github.com/logfire-go/sdk/internal/selflog"
 )
 
-// Option configures a [Processor]; pass options to [New].
-type Option func(*settings)
+// Options configure the console, as slog.HandlerOptions configure a
+// handler. A zero field takes its value from the environment variable
+// named on it, and when that is unset too, from the default.
+type Options struct {
+	// Writer is where the lines go; the processor calls its Write from a
+	// single goroutine, with whole lines only. Default: standard output.
+	Writer io.Writer
+	// Colors says when lines carry ANSI colour codes: with
+	// [config.ColorsAuto] only when Writer is a terminal and the NO_COLOR
+	// environment variable is unset or empty; [config.ColorsAlways] even
+	// with NO_COLOR; never with [config.ColorsNever]. An unknown mode
+	// means auto. Env: LOGFIRE_CONSOLE_COLORS. Default: auto.
+	Colors config.ColorMode
+	// SpanStyle says how nested spans are laid out; an unknown style
+	// means the default. Env: LOGFIRE_CONSOLE_SPAN_STYLE. Default:
+	// [config.SpanStyleShowParents].
+	SpanStyle config.SpanStyle
+	// MinLevel hides spans and logs whose level is below it. A record
+	// without logfire.level_num counts as info, or as error when its
+	// status is Error. What a hidden span holds is lined up as if it were
+	// directly inside the hidden span's parent.
+	// Env: LOGFIRE_CONSOLE_MIN_LOG_LEVEL. Default: info.
+	MinLevel config.Level
+	// Verbose follows each line with its source location and level, its
+	// attributes and its recorded exceptions. The attributes are those
+	// named by logfire.json_schema, in its order; their values print as
+	// Python literals ('text', True, None, objects and arrays over several
+	// lines), as in the Python SDK's console.
+	// Env: LOGFIRE_CONSOLE_VERBOSE. Default: false.
+	Verbose bool
+	// HideTimestamps leaves out the time (HH:MM:SS.mmm, local time) that
+	// starts each line. Env: LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS=false.
+	// Default: false.
+	HideTimestamps bool
+}
 
-// settings is what the options fill in. New resolves it once; the processor
-// never reads the options again.
+// settings are the options resolved against the environment and the
+// defaults. newProcessor reads them once; tests build them directly, to
+// fix the time zone, the environment and what counts as a terminal.
 type settings struct {
 	writer     io.Writer
 	colors     config.ColorMode
@@ -22,8 +58,7 @@ type settings struct {
 	minLevel   config.Level
 	location   *time.Location
 	getenv     func(string) string
-	// isTerminal decides whether colours are used in auto mode. Tests replace
-	// it to pretend that a buffer is a terminal.
+	// isTerminal decides whether colours are used in auto mode.
 	isTerminal func(io.Writer) bool
 }
 
@@ -34,81 +69,44 @@ func defaultSettings() settings {
 		colors:     config.ColorsAuto,
 		style:      config.SpanStyleShowParents,
 		timestamps: true,
-		minLevel:   config.LevelInfo,
+		minLevel:   envconfig.LevelInfo,
 		location:   time.Local,
 		getenv:     os.Getenv,
 		isTerminal: isTerminal,
 	}
 }
 
-// WithWriter sends the output to w instead of standard output. A nil w keeps
-// standard output. The processor calls w.Write from a single goroutine, with
-// whole lines only.
-func WithWriter(w io.Writer) Option {
-	return func(s *settings) {
-		if w != nil {
-			s.writer = w
-		}
+// resolve returns the settings of o (nil: no options) over those of the
+// environment that getenv reads, over the defaults. A variable with a
+// value it cannot accept is said on standard error, once per call, and
+// its default is used.
+func (o *Options) resolve(getenv func(string) string) settings {
+	s := defaultSettings()
+	s.getenv = getenv
+	envconfig.Read(envconfig.ConsoleVars((*string)(&s.colors), (*string)(&s.style), &s.timestamps, &s.verbose, (*int)(&s.minLevel)),
+		getenv, nil, func(name string, err error) {
+			selflog.Printf("%s: %v; the console uses its default", name, err)
+		})
+	if o == nil {
+		return s
 	}
-}
-
-// WithColors sets when the output carries ANSI colour codes. With
-// [config.ColorsAuto] (the default) colours are used only when the writer is a
-// terminal and the NO_COLOR environment variable is unset or empty;
-// [config.ColorsAlways] forces them, even with NO_COLOR;
-// [config.ColorsNever] turns them off. An unknown mode means auto.
-func WithColors(mode config.ColorMode) Option {
-	return func(s *settings) { s.colors = mode }
-}
-
-// WithSpanStyle sets how nested spans are laid out. The default is
-// [config.SpanStyleShowParents]; an unknown style means the default.
-func WithSpanStyle(style config.SpanStyle) Option {
-	return func(s *settings) { s.style = style }
-}
-
-// WithTimestamps sets whether each line starts with its time, as
-// HH:MM:SS.mmm. The default is true.
-func WithTimestamps(on bool) Option {
-	return func(s *settings) { s.timestamps = on }
-}
-
-// WithVerbose sets whether each line is followed by its source location and
-// level, its attributes and its recorded exceptions. The default is false.
-// The attributes are those named by logfire.json_schema, in its order;
-// their values print as Python literals ('text', True, None, objects and
-// arrays over several lines), as in the Python SDK's console.
-func WithVerbose(on bool) Option {
-	return func(s *settings) { s.verbose = on }
-}
-
-// WithMinLevel hides spans and logs whose level is below level. The default
-// is [config.LevelInfo]. A record without logfire.level_num counts as info,
-// or as error when its status is Error. What a hidden span holds is lined
-// up as if it were directly inside the hidden span's parent.
-func WithMinLevel(level config.Level) Option {
-	return func(s *settings) { s.minLevel = level }
-}
-
-// WithLocation sets the time zone of the timestamps. The default, and the
-// value used for nil, is [time.Local]. Tests use a fixed zone such as
-// [time.UTC] to get the same output everywhere.
-func WithLocation(loc *time.Location) Option {
-	return func(s *settings) {
-		if loc == nil {
-			loc = time.Local
-		}
-		s.location = loc
+	if o.Writer != nil {
+		s.writer = o.Writer
 	}
-}
-
-// WithGetenv replaces [os.Getenv] for reading the NO_COLOR environment
-// variable, so that tests can decide whether it is set. A nil getenv keeps
-// os.Getenv.
-func WithGetenv(getenv func(key string) string) Option {
-	return func(s *settings) {
-		if getenv != nil {
-			s.getenv = getenv
-		}
+	if o.Colors != "" {
+		s.colors = o.Colors
 	}
+	if o.SpanStyle != "" {
+		s.style = o.SpanStyle
+	}
+	if o.MinLevel != 0 {
+		s.minLevel = o.MinLevel
+	}
+	if o.Verbose {
+		s.verbose = true
+	}
+	if o.HideTimestamps {
+		s.timestamps = false
+	}
+	return s
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"os"
 	"sync"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -9,12 +10,11 @@ import (
 	"github.com/logfire-go/sdk/config"
 )
 
-// Processor prints Logfire pending spans and logs to a terminal or any
-// writer. It is a [sdktrace.SpanProcessor]; see the package documentation
-// for what it expects to receive. It is safe for concurrent use. Create it
-// with [New]; the zero value and a nil *Processor print nothing, and a nil
-// context counts as context.Background().
-type Processor struct {
+// processor prints Logfire pending spans and logs to a terminal or any
+// writer; see the package documentation for what it expects to receive.
+// It is safe for concurrent use. The zero value and a nil *processor
+// print nothing, and a nil context counts as context.Background().
+type processor struct {
 	minLevel config.Level
 	verbose  bool
 	format   formatter
@@ -31,21 +31,28 @@ type Processor struct {
 	closed  bool
 }
 
-var _ sdktrace.SpanProcessor = (*Processor)(nil)
+var _ sdktrace.SpanProcessor = (*processor)(nil)
 
-// New returns a Processor configured by opts. Without options it prints to
-// standard output, with colours when that is a terminal (and NO_COLOR is not
-// set), with timestamps, in the show-parents style, records at info and
-// above. Its writer goroutine starts with the first line; call
-// [Processor.Shutdown] to flush the output and stop it.
-func New(opts ...Option) *Processor {
-	s := defaultSettings()
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&s)
-		}
-	}
-	p := &Processor{
+// New returns a span processor that prints what it receives as o says (nil
+// o: as the environment says, else the defaults: to standard output, with
+// colours when that is a terminal and NO_COLOR is not set, with
+// timestamps, in the show-parents style, records at info and above).
+//
+// Its OnEnd formats the text in the calling goroutine and hands it to a
+// writer goroutine, started with the first line, so it never waits for
+// the writer. ForceFlush waits until the text of every record handled
+// before the call has been written, or until ctx is done. Shutdown stops
+// accepting records, writes everything queued and stops the writer
+// goroutine (if ctx is done first, because the writer blocks, it returns
+// ctx.Err() and the goroutine stops once the writer returns); calling it
+// again is harmless. A nil context counts as context.Background().
+func New(o *Options) sdktrace.SpanProcessor {
+	return newProcessor(o.resolve(os.Getenv))
+}
+
+// newProcessor returns the processor of s.
+func newProcessor(s settings) *processor {
+	p := &processor{
 		minLevel: s.minLevel,
 		verbose:  s.verbose,
 		format: formatter{
@@ -68,13 +75,13 @@ func New(opts ...Option) *Processor {
 }
 
 // OnStart does nothing: a span is printed when its pending span arrives.
-func (p *Processor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (p *processor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
 // OnEnd prints s if it is a pending span or a log at or above the minimum
 // level, and forgets the span if it is a real span that ended. It formats
 // the text in the calling goroutine and queues it for the writer; it never
 // waits for the writer.
-func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
+func (p *processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if p == nil || s == nil || p.queue == nil {
 		return
 	}
@@ -86,7 +93,7 @@ func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 }
 
 // handle is OnEnd without its safety net.
-func (p *Processor) handle(s sdktrace.ReadOnlySpan) {
+func (p *processor) handle(s sdktrace.ReadOnlySpan) {
 	r := readRecord(s)
 	if r.kind == kindSpanEnd {
 		if p.tree != nil {
@@ -137,7 +144,7 @@ func (p *Processor) handle(s sdktrace.ReadOnlySpan) {
 
 // ForceFlush waits until the text of every record that OnEnd handled before
 // the call has been written to the writer, or until ctx is done, in which case it returns ctx.Err().
-func (p *Processor) ForceFlush(ctx context.Context) error {
+func (p *processor) ForceFlush(ctx context.Context) error {
 	if p == nil || p.queue == nil {
 		return nil
 	}
@@ -151,7 +158,7 @@ func (p *Processor) ForceFlush(ctx context.Context) error {
 // writer goroutine. If ctx is done first (a writer that blocks), it returns
 // ctx.Err() and the goroutine stops once the writer returns. Calling
 // Shutdown again is harmless.
-func (p *Processor) Shutdown(ctx context.Context) error {
+func (p *processor) Shutdown(ctx context.Context) error {
 	if p == nil || p.queue == nil {
 		return nil
 	}

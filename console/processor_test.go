@@ -16,13 +16,14 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/keys"
 )
 
 func TestConcurrentLogging(t *testing.T) {
 	const goroutines, perGoroutine = 32, 200
 	w := &countingWriter{}
-	p := New(WithWriter(w), WithTimestamps(false), WithColors(config.ColorsNever), WithVerbose(true))
+	p := newTest(withWriter(w), withTimestamps(false), withColors(config.ColorsNever), withVerbose(true))
 	filler := strings.Repeat("x", 100)
 	var wg sync.WaitGroup
 	for g := range goroutines {
@@ -65,7 +66,7 @@ func TestConcurrentLogging(t *testing.T) {
 
 func TestRecordsAreNotSplitAcrossWrites(t *testing.T) {
 	w := &recordingWriter{delay: time.Millisecond}
-	p := New(WithWriter(w), WithTimestamps(false), WithColors(config.ColorsNever), WithVerbose(true))
+	p := newTest(withWriter(w), withTimestamps(false), withColors(config.ColorsNever), withVerbose(true))
 	for i := range 50 {
 		p.OnEnd(logRecord(traceA, 0, 1, fmt.Sprintf("record %d", i), attribute.String(keys.CodeFilepath, "f.go")))
 	}
@@ -88,7 +89,7 @@ func TestRecordsAreNotSplitAcrossWrites(t *testing.T) {
 
 func TestShutdownWritesEverything(t *testing.T) {
 	w := &countingWriter{delay: 200 * time.Microsecond}
-	p := New(WithWriter(w), WithTimestamps(false), WithColors(config.ColorsNever))
+	p := newTest(withWriter(w), withTimestamps(false), withColors(config.ColorsNever))
 	const n = 500
 	for i := range n {
 		p.OnEnd(logRecord(traceA, 0, 1, fmt.Sprintf("line %d", i)))
@@ -127,7 +128,7 @@ func TestShutdownWritesEverything(t *testing.T) {
 }
 
 func TestShutdownWithoutOutput(t *testing.T) {
-	p := New(WithWriter(&countingWriter{}))
+	p := newTest(withWriter(&countingWriter{}))
 	if err := p.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestShutdownWithoutOutput(t *testing.T) {
 
 func TestForceFlush(t *testing.T) {
 	w := &countingWriter{delay: time.Millisecond}
-	p := New(WithWriter(w), WithTimestamps(false), WithColors(config.ColorsNever))
+	p := newTest(withWriter(w), withTimestamps(false), withColors(config.ColorsNever))
 	defer p.Shutdown(context.Background())
 
 	if err := p.ForceFlush(t.Context()); err != nil {
@@ -168,7 +169,7 @@ func TestForceFlush(t *testing.T) {
 
 func TestBlockedWriterDoesNotBlockOnEnd(t *testing.T) {
 	w := newGatedWriter()
-	p := New(WithWriter(w), WithTimestamps(false), WithColors(config.ColorsNever))
+	p := newTest(withWriter(w), withTimestamps(false), withColors(config.ColorsNever))
 	t.Cleanup(func() {
 		w.open()
 		_ = p.Shutdown(context.Background())
@@ -221,7 +222,7 @@ func TestBlockedWriterDoesNotBlockOnEnd(t *testing.T) {
 }
 
 func TestWriterErrorsAndPanicsAreIgnored(t *testing.T) {
-	p := New(WithWriter(failingWriter{}), WithTimestamps(false))
+	p := newTest(withWriter(failingWriter{}), withTimestamps(false))
 	p.OnEnd(logRecord(traceA, 0, 1, "lost"))
 	if err := p.ForceFlush(t.Context()); err != nil {
 		t.Fatal(err)
@@ -229,7 +230,7 @@ func TestWriterErrorsAndPanicsAreIgnored(t *testing.T) {
 	if err := p.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	p = New(WithWriter(panickingWriter{}), WithTimestamps(false))
+	p = newTest(withWriter(panickingWriter{}), withTimestamps(false))
 	p.OnEnd(logRecord(traceA, 0, 1, "lost"))
 	p.OnEnd(logRecord(traceA, 0, 1, "lost too"))
 	if err := p.Shutdown(t.Context()); err != nil {
@@ -238,7 +239,7 @@ func TestWriterErrorsAndPanicsAreIgnored(t *testing.T) {
 }
 
 func TestZeroProcessor(t *testing.T) {
-	var p Processor
+	var p processor
 	p.OnStart(context.Background(), nil)
 	p.OnEnd(logRecord(traceA, 0, 1, "nowhere"))
 	if err := p.ForceFlush(t.Context()); err != nil {
@@ -250,7 +251,7 @@ func TestZeroProcessor(t *testing.T) {
 }
 
 func TestNilInputs(t *testing.T) {
-	p := New(nil, WithWriter(nil), WithLocation(nil), WithGetenv(nil))
+	p := newTest(nil, withWriter(nil), withLocation(nil), withGetenv(nil))
 	p.OnStart(context.Background(), nil)
 	p.OnEnd(nil)
 	if err := p.Shutdown(t.Context()); err != nil {
@@ -304,7 +305,7 @@ func (r pendingRecord) Attributes() []attribute.KeyValue { return r.attrs }
 
 func TestWithTracerProvider(t *testing.T) {
 	w := &countingWriter{}
-	console := New(WithWriter(w), WithTimestamps(false), WithColors(config.ColorsNever))
+	console := newTest(withWriter(w), withTimestamps(false), withColors(config.ColorsNever))
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(pendingProcessor{next: console}))
 	tracer := tp.Tracer("test")
 
@@ -320,12 +321,12 @@ func TestWithTracerProvider(t *testing.T) {
 		attribute.String(keys.Msg, "handle /users"),
 		attribute.StringSlice(keys.Tags, []string{"http"})))
 	ctx2, child := tracer.Start(ctx, "query") // a foreign span: no Logfire attributes
-	logAt(ctx2, "3 rows", config.LevelInfo)
-	logAt(ctx2, "hidden", config.LevelDebug)
+	logAt(ctx2, "3 rows", envconfig.LevelInfo)
+	logAt(ctx2, "hidden", envconfig.LevelDebug)
 	child.End()
-	logAt(ctx, "slow", config.LevelWarn)
+	logAt(ctx, "slow", envconfig.LevelWarn)
 	root.End()
-	logAt(context.Background(), "bye", config.LevelInfo)
+	logAt(context.Background(), "bye", envconfig.LevelInfo)
 
 	if err := tp.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/keys"
 )
 
@@ -53,7 +54,7 @@ type record struct {
 
 // readRecord extracts a record from s.
 func readRecord(s sdktrace.ReadOnlySpan) record {
-	r := record{level: config.LevelInfo, start: s.StartTime()}
+	r := record{level: envconfig.LevelInfo, start: s.StartTime()}
 	var (
 		spanType  string
 		hasType   bool
@@ -84,7 +85,7 @@ func readRecord(s sdktrace.ReadOnlySpan) record {
 		r.msg = s.Name()
 	}
 	if !hasLevel && s.Status().Code == codes.Error {
-		r.level = config.LevelError
+		r.level = envconfig.LevelError
 	}
 	switch {
 	case !hasType || spanType == keys.SpanTypeSpan:
@@ -118,8 +119,8 @@ func levelOf(v attribute.Value) (config.Level, bool) {
 		}
 		return config.Level(int(f)), true
 	case attribute.STRING:
-		l, err := config.ParseLevel(v.AsString())
-		return l, err == nil
+		l, err := envconfig.ParseLevel(v.AsString())
+		return config.Level(l), err == nil
 	}
 	return 0, false
 }

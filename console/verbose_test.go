@@ -8,6 +8,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/keys"
 )
 
@@ -25,13 +26,13 @@ func TestGoldenVerboseArguments(t *testing.T) {
 	// The Python SDK's expected output for
 	// logfire.info('Hello {name}!', name='world', d={'a': 1, 'b': 2}).
 	attrs := append(codeAt("test_console_exporter.py", 123),
-		level(config.LevelInfo),
+		level(envconfig.LevelInfo),
 		attribute.String(keys.MsgTemplate, "Hello {name}!"),
 		attribute.String("name", "world"),
 		attribute.String("d", `{"a":1,"b":2}`),
 		schema(`{"type":"object","properties":{"name":{},"d":{"type":"object"}}}`),
 	)
-	got := render(t, []sdktrace.ReadOnlySpan{logRecord(traceA, 0, 1, "Hello world!", attrs...)}, WithVerbose(true))
+	got := render(t, []sdktrace.ReadOnlySpan{logRecord(traceA, 0, 1, "Hello world!", attrs...)}, withVerbose(true))
 	checkGolden(t, got, ""+
 		"00:00:01.000 Hello world!\n"+
 		"             │ test_console_exporter.py:123 info\n"+
@@ -50,7 +51,7 @@ func TestGoldenVerboseMap(t *testing.T) {
 	got := render(t, []sdktrace.ReadOnlySpan{
 		pendingSpan(traceA, 1, 0, 1, "outer"),
 		logRecord(traceA, 1, 2, "with a map", attrs...),
-	}, WithVerbose(true))
+	}, withVerbose(true))
 	checkGolden(t, got, ""+
 		"00:00:01.000 outer\n"+
 		"             │ info\n"+
@@ -76,7 +77,7 @@ func TestGoldenVerboseScalarsAndSlices(t *testing.T) {
 	attrs := []attribute.KeyValue{
 		attribute.String(keys.CodeFilepath, "svc/handler.go"),
 		attribute.Int(keys.CodeLineno, 7),
-		level(config.LevelWarn),
+		level(envconfig.LevelWarn),
 		attribute.Int("count", 3),
 		attribute.Float64("ratio", 2),
 		attribute.Bool("ok", false),
@@ -86,7 +87,7 @@ func TestGoldenVerboseScalarsAndSlices(t *testing.T) {
 		attribute.String("not json", "{oops"),
 		schema(`{"type":"object","properties":{"count":{},"ratio":{},"ok":{},"quote":{},"ids":{"type":"array"},"missing":{},"nothing":{"type":"null"},"not json":{"type":"object"}}}`),
 	}
-	got := render(t, []sdktrace.ReadOnlySpan{logRecord(traceA, 0, 1, "values", attrs...)}, WithVerbose(true), WithTimestamps(false))
+	got := render(t, []sdktrace.ReadOnlySpan{logRecord(traceA, 0, 1, "values", attrs...)}, withVerbose(true), withTimestamps(false))
 	checkGolden(t, got, ""+
 		"values\n"+
 		"│ svc/handler.go:7 warn\n"+
@@ -104,7 +105,7 @@ func TestGoldenVerboseScalarsAndSlices(t *testing.T) {
 
 func TestGoldenVerboseError(t *testing.T) {
 	attrs := append(codeAt("main.go", 12),
-		level(config.LevelError),
+		level(envconfig.LevelError),
 		attribute.String("path", "/users"),
 		schema(`{"type":"object","properties":{"path":{}}}`),
 	)
@@ -120,7 +121,7 @@ func TestGoldenVerboseError(t *testing.T) {
 	)
 	records := []sdktrace.ReadOnlySpan{pendingSpan(traceA, 1, 0, 1, "GET /users"), s}
 	t.Run("plain", func(t *testing.T) {
-		checkGolden(t, render(t, records, WithVerbose(true)), ""+
+		checkGolden(t, render(t, records, withVerbose(true)), ""+
 			"00:00:01.000 GET /users\n"+
 			"             │ info\n"+
 			"00:00:02.000   request failed\n"+
@@ -133,7 +134,7 @@ func TestGoldenVerboseError(t *testing.T) {
 	})
 	t.Run("colors", func(t *testing.T) {
 		bar := "\x1b[34m│\x1b[0m "
-		checkGolden(t, render(t, records[1:], WithVerbose(true), WithTimestamps(false), WithColors(config.ColorsAlways)), ""+
+		checkGolden(t, render(t, records[1:], withVerbose(true), withTimestamps(false), withColors(config.ColorsAlways)), ""+
 			"\x1b[31mrequest failed\x1b[0m\n"+
 			bar+"\x1b[36mmain.go:12\x1b[0m error\n"+
 			bar+"\x1b[34mpath=\x1b[0m'/users'\n"+
@@ -154,7 +155,7 @@ func TestGoldenVerboseExceptionParts(t *testing.T) {
 		ev(attribute.String("exception.stacktrace", "only\r\nstack")),
 		ev(),
 	)
-	checkGolden(t, render(t, []sdktrace.ReadOnlySpan{s}, WithVerbose(true), WithTimestamps(false)), ""+
+	checkGolden(t, render(t, []sdktrace.ReadOnlySpan{s}, withVerbose(true), withTimestamps(false)), ""+
 		"partial\n"+
 		"│ info\n"+
 		"│ only a message\n"+
@@ -177,7 +178,7 @@ func TestGoldenVerboseMalformed(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := logRecord(traceA, 0, 1, "odd", attribute.Int("x", 1), attribute.String(keys.CodeFilepath, "f.go"), c.schema)
-			checkGolden(t, render(t, []sdktrace.ReadOnlySpan{s}, WithVerbose(true), WithTimestamps(false)), "odd\n│ f.go info\n")
+			checkGolden(t, render(t, []sdktrace.ReadOnlySpan{s}, withVerbose(true), withTimestamps(false)), "odd\n│ f.go info\n")
 		})
 	}
 }

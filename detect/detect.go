@@ -101,7 +101,7 @@ func Resource(ctx context.Context, cfg config.Config, sdkVersion string) (*resou
 	return resource.Merge(merged, resource.NewSchemaless(final...))
 }
 
-func fromPairs(attrs config.Attributes) *resource.Resource {
+func fromPairs(attrs []attribute.KeyValue) *resource.Resource {
 	return resource.NewSchemaless(attrs...)
 }
 

@@ -108,11 +108,11 @@ func TestResourceOnLambda(t *testing.T) {
 func TestServiceNameChainAndAttributeLayers(t *testing.T) {
 	clearLambdaEnv(t)
 	cfg := config.Default()
-	cfg.OTelResourceAttributes = config.Attributes{attribute.String("team", "otel"), attribute.String("service.name", "from-otel-attrs"), attribute.String("only.otel", "x")}
+	cfg.OTelResourceAttributes = []attribute.KeyValue{attribute.String("team", "otel"), attribute.String("service.name", "from-otel-attrs"), attribute.String("only.otel", "x")}
 	if got := attrs(t, cfg)["service.name"]; got != "from-otel-attrs" {
 		t.Errorf("service.name from OTEL_RESOURCE_ATTRIBUTES: %q", got)
 	}
-	cfg.ResourceAttributes = config.Attributes{attribute.String("team", "logfire"), attribute.String("service.instance.id", "fixed")}
+	cfg.ResourceAttributes = []attribute.KeyValue{attribute.String("team", "logfire"), attribute.String("service.instance.id", "fixed")}
 	m := attrs(t, cfg)
 	if m["team"] != "logfire" || m["only.otel"] != "x" || m["service.instance.id"] != "fixed" {
 		t.Errorf("layering: %v", m)

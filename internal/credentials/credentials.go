@@ -1,4 +1,11 @@
-package config
+// Package credentials finds where the SDK exports to: the Logfire
+// projects of the configured tokens, each with its base URL (the one
+// configured, or the region the token names), or the project of the
+// credentials file when no token is configured.
+//
+// Its errors are *config.Error values that name the setting to change;
+// none quotes a token.
+package credentials
 
 import (
 	"encoding/json"
@@ -8,8 +15,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sync"
 
+	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/redact"
 )
 
@@ -21,9 +29,9 @@ const (
 	BaseURLStagingEU = "https://logfire-eu.pydantic.info"
 )
 
-// CredentialsFile is the name of the file in CredentialsDir that holds a
+// File is the name of the file in the credentials directory that holds a
 // project's token when none is given in code or the environment.
-const CredentialsFile = "logfire_credentials.json"
+const File = "logfire_credentials.json"
 
 // Destination is one Logfire project to export to.
 type Destination struct {
@@ -45,19 +53,21 @@ func (d Destination) String() string {
 }
 
 // Validate checks that d has a token and a base URL that can be used, for
-// the code option setting (such as logfire.WithDestinations). The error
-// never quotes the token.
+// the code option setting. The error never quotes the token.
 func (d Destination) Validate(setting string) error {
 	if d.Token == "" {
-		return &Error{Setting: setting, Err: errors.New("a destination has no token: accepted values are config.Destination{Token: \"pylf_v1_…\", BaseURL: \"https://…\"}")}
+		return &config.Error{Setting: setting, Err: errors.New("a destination has no token: accepted values are a Logfire write token (pylf_v1_…) and a base URL (https://…)")}
 	}
-	if err := checkTokens(Tokens{d.Token}, setting); err != nil {
-		return err
+	if err := envconfig.TokensProblem([]string{d.Token}); err != nil {
+		return &config.Error{Setting: setting, Err: err}
 	}
 	if d.BaseURL == "" {
-		return &Error{Setting: setting, Err: fmt.Errorf("the destination of token %s… has no base URL: %s", TokenPrefix(d.Token), acceptedBaseURLs)}
+		return &config.Error{Setting: setting, Err: fmt.Errorf("the destination of token %s… has no base URL: %s", TokenPrefix(d.Token), envconfig.AcceptedBaseURLs)}
 	}
-	return checkBaseURLOption(d.BaseURL, setting, redact.NewTokens(d.Token))
+	if err := envconfig.CheckBaseURL(d.BaseURL, redact.NewTokens(d.Token)); err != nil {
+		return &config.Error{Setting: setting, Err: err}
+	}
+	return nil
 }
 
 var tokenRegion = regexp.MustCompile(`^pylf_v[0-9]+_([a-z]+)_`)
@@ -99,11 +109,11 @@ type Credentials struct {
 	LogfireAPIURL string `json:"logfire_api_url"`
 }
 
-// ReadCredentials reads dir/logfire_credentials.json. A missing file is
-// not an error: it returns nil, nil. Errors name the file (its directory
-// quoted short) and never quote its content.
-func ReadCredentials(dir string) (*Credentials, error) {
-	path := filepath.Join(dir, CredentialsFile)
+// Read reads dir/logfire_credentials.json. A missing file is not an
+// error: it returns nil, nil. Errors name the file (its directory quoted
+// short) and never quote its content.
+func Read(dir string) (*Credentials, error) {
+	path := filepath.Join(dir, File)
 	where := credentialsPath(dir)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -130,82 +140,70 @@ func ReadCredentials(dir string) (*Credentials, error) {
 	if c.Token == "" {
 		return nil, credentialsError(fmt.Errorf("the credentials file %s has no \"token\": add one, delete the file, or set LOGFIRE_TOKEN", where))
 	}
-	if err := tokensProblem(Tokens{c.Token}); err != nil {
+	if err := envconfig.TokensProblem([]string{c.Token}); err != nil {
 		return nil, credentialsError(fmt.Errorf("the credentials file %s: the %w", where, err))
 	}
 	if c.LogfireAPIURL != "" {
-		if err := checkBaseURL(c.LogfireAPIURL, redact.NewTokens(c.Token)); err != nil {
-			return nil, &Error{Setting: "logfire_api_url in the credentials file", Err: fmt.Errorf("%s: %w", where, err)}
+		if err := envconfig.CheckBaseURL(c.LogfireAPIURL, redact.NewTokens(c.Token)); err != nil {
+			return nil, &config.Error{Setting: "logfire_api_url in the credentials file", Err: fmt.Errorf("%s: %w", where, err)}
 		}
 	}
 	return &c, nil
 }
 
 // credentialsError is an error about the credentials file, which
-// LOGFIRE_CREDENTIALS_DIR (logfire.WithCredentialsDir) chooses.
+// LOGFIRE_CREDENTIALS_DIR chooses.
 func credentialsError(err error) error {
-	return &Error{Setting: "LOGFIRE_CREDENTIALS_DIR", Err: err}
+	return &config.Error{Setting: "LOGFIRE_CREDENTIALS_DIR", Err: err}
 }
 
 // credentialsPath is how messages name the credentials file in dir: the
 // directory quoted short, then the file name.
 func credentialsPath(dir string) string {
-	return quote(dir, nil) + string(filepath.Separator) + CredentialsFile
+	return envconfig.Quote(dir, nil) + string(filepath.Separator) + File
 }
 
-// Warn receives warnings the configuration emits at most once each, such as
-// an unknown token region. It writes to standard error by default.
-var Warn = func(msg string) { fmt.Fprintln(os.Stderr, "logfire: warning: "+msg) }
-
-var warned sync.Map
-
-func warnOnce(msg string) {
-	if _, seen := warned.LoadOrStore(msg, true); !seen {
-		Warn(msg)
-	}
-}
-
-// Destinations resolves where to export: one destination per token, each
-// with its base URL (BaseURL if set, else the token's region). With no
-// token it reads the credentials file. It returns no destinations when
-// SendToLogfire is false, or if-token-present with no token; it returns an
-// error when SendToLogfire is true and there is no token.
-func (c *Config) Destinations() ([]Destination, error) {
-	if c == nil {
-		return nil, nil
-	}
-	if c.SendToLogfire == SendNever {
+// Destinations resolves where c exports: one destination per token, each
+// with its base URL (c.BaseURL if set, else the credentials file's, else
+// the token's region). With no token it reads the credentials file. It
+// returns no destinations when c.SendToLogfire is never, or
+// if-token-present with no token; it returns an error when it is always
+// and there is no token. A token naming a region this SDK does not know
+// goes to the US region, and warn (if not nil) is told so, with the
+// token's non-secret prefix only.
+func Destinations(c *config.Config, warn func(error)) ([]Destination, error) {
+	if c == nil || c.SendToLogfire == config.SendNever {
 		return nil, nil
 	}
 	tokens := c.Tokens
 	fileBaseURL := ""
 	if len(tokens) == 0 {
-		creds, err := ReadCredentials(c.CredentialsDir)
+		creds, err := Read(c.CredentialsDir)
 		if err != nil {
 			return nil, err
 		}
 		if creds != nil {
-			tokens = Tokens{creds.Token}
+			tokens = []string{creds.Token}
 			fileBaseURL = creds.LogfireAPIURL
 		}
 	}
 	if len(tokens) == 0 {
-		if c.SendToLogfire == SendAlways {
-			return nil, &Error{Setting: "LOGFIRE_SEND_TO_LOGFIRE", Err: fmt.Errorf("is true but no token was found: set LOGFIRE_TOKEN (or logfire.WithToken), write %s, or set LOGFIRE_SEND_TO_LOGFIRE=if-token-present", credentialsPath(c.CredentialsDir))}
+		if c.SendToLogfire == config.SendAlways {
+			return nil, &config.Error{Setting: "LOGFIRE_SEND_TO_LOGFIRE", Err: fmt.Errorf("is true but no token was found: set LOGFIRE_TOKEN (or logfire.WithToken), write %s, or set LOGFIRE_SEND_TO_LOGFIRE=if-token-present", credentialsPath(c.CredentialsDir))}
 		}
 		return nil, nil
 	}
 	out := make([]Destination, 0, len(tokens))
 	for _, tok := range tokens {
-		base := string(c.BaseURL)
+		base := c.BaseURL
 		if base == "" {
 			base = fileBaseURL
 		}
 		if base == "" {
 			var known bool
 			base, known = BaseURLForToken(tok)
-			if !known {
-				warnOnce(fmt.Sprintf("the token starting %q names a region this SDK does not know; sending to the US region (%s). Set LOGFIRE_BASE_URL to choose.", TokenPrefix(tok), BaseURLUS))
+			if !known && warn != nil {
+				warn(fmt.Errorf("the token starting %q names a region this SDK does not know; sending to the US region (%s). Set LOGFIRE_BASE_URL to choose", TokenPrefix(tok), BaseURLUS))
 			}
 		}
 		out = append(out, Destination{Token: tok, BaseURL: base})
