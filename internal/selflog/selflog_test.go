@@ -3,6 +3,7 @@ package selflog
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLinesNeverHoldATokenShape: a line loses anything shaped like a
@@ -40,5 +41,34 @@ func TestLimiter(t *testing.T) {
 	l.Printf("outage")
 	if !strings.HasSuffix(b.String(), "logfire: outage (2 similar lines held back)\n") {
 		t.Errorf("got %q", b.String())
+	}
+}
+
+// TestKinds: one line of each kind per interval, lines that differ only
+// in their digits being of one kind; the next line of a kind says how many
+// were held back.
+func TestKinds(t *testing.T) {
+	var b strings.Builder
+	defer SetOutput(&b)()
+	var k Kinds
+	k.Printf("flush failed after %d ms", 12)
+	k.Printf("flush failed after %d ms", 345)
+	k.Printf("region unknown")
+	k.Printf("region unknown")
+	want := "logfire: flush failed after 12 ms\nlogfire: region unknown\n"
+	if b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+	l := k.limiter(kindOf("flush failed after 1 ms"))
+	l.last = l.last.Add(-2 * time.Minute)
+	k.Printf("flush failed after %d ms", 6)
+	if !strings.HasSuffix(b.String(), "logfire: flush failed after 6 ms (1 similar lines held back)\n") {
+		t.Errorf("got %q", b.String())
+	}
+	for i := range maxKinds + 5 {
+		k.Printf("kind %s", strings.Repeat("x", i))
+	}
+	if len(k.kinds) != maxKinds || k.other == nil {
+		t.Errorf("%d kinds followed apart, other %v", len(k.kinds), k.other)
 	}
 }
