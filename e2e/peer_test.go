@@ -48,7 +48,7 @@ func runPeerScenario(ctx context.Context, endpoint string) (lines map[string]int
 func configurePeer(ctx context.Context, endpoint string, opts ...logfire.Option) (*logfire.Logfire, error) {
 	return logfire.Configure(ctx, append([]logfire.Option{
 		logfire.WithSetDefault(false),
-		logfire.WithConsole(false),
+		logfire.WithConsole(nil),
 		logfire.WithCredentialsDir("does-not-exist"),
 		logfire.WithToken("pylf_v1_us_test"),
 		logfire.WithBaseURL(endpoint),

@@ -24,7 +24,7 @@ func wireInstance(t *testing.T, opts ...logfire.Option) (*logfire.Logfire, *otlp
 	t.Helper()
 	rcv := otlptest.New(t)
 	base := []logfire.Option{
-		logfire.WithSetDefault(false), logfire.WithConsole(false), logfire.WithCredentialsDir(t.TempDir()),
+		logfire.WithSetDefault(false), logfire.WithConsole(nil), logfire.WithCredentialsDir(t.TempDir()),
 		logfire.WithToken("pylf_v1_us_wiretest0123456789"), logfire.WithBaseURL(rcv.URL()),
 		logfire.WithServiceName("wire"), logfire.WithBatchScheduleDelay(time.Minute),
 	}

@@ -31,7 +31,7 @@ func quietSelflog(t *testing.T) *capture.Buffer {
 // deliveryInstance is an instance exporting to rcv, console off.
 func deliveryInstance(t *testing.T, url string, opts ...Option) *Logfire {
 	t.Helper()
-	lf, err := Configure(context.Background(), append([]Option{WithSetDefault(false), WithConsole(false),
+	lf, err := Configure(context.Background(), append([]Option{WithSetDefault(false), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(url), WithServiceName("delivery-test")}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

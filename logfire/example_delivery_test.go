@@ -23,7 +23,7 @@ func ExampleLogfire_DeliveryStats() {
 	defer backend.Close()
 
 	ctx := context.Background()
-	lf, err := logfire.Configure(ctx, logfire.WithSetDefault(false), logfire.WithConsole(false),
+	lf, err := logfire.Configure(ctx, logfire.WithSetDefault(false), logfire.WithConsole(nil),
 		logfire.WithToken("example-token"), logfire.WithBaseURL(backend.URL))
 	if err != nil {
 		fmt.Println(err)
@@ -50,7 +50,7 @@ func ExampleErrBuffered() {
 	l.Close()
 
 	ctx := context.Background()
-	lf, err := logfire.Configure(ctx, logfire.WithSetDefault(false), logfire.WithConsole(false),
+	lf, err := logfire.Configure(ctx, logfire.WithSetDefault(false), logfire.WithConsole(nil),
 		logfire.WithToken("example-token"), logfire.WithBaseURL(down))
 	if err != nil {
 		fmt.Println(err)
@@ -83,7 +83,7 @@ func ExampleWithRetryBuffer() {
 		return
 	}
 	defer os.RemoveAll(dir)
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(nil),
 		logfire.WithToken("example-token"), logfire.WithBaseURL("http://127.0.0.1:9"),
 		logfire.WithRetryBuffer(logfire.RetryBuffer{Memory: 4 << 20, Disk: 256 << 20, Dir: dir}),
 		logfire.WithOutageProbe(100*time.Millisecond),

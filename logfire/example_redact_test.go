@@ -28,7 +28,7 @@ func Example_changingScrubbing() {
 			}
 			return attribute.Value{}, false // redact
 		}),
-		logfire.WithSetDefault(false), logfire.WithSendToLogfire(config.SendNever), logfire.WithConsole(false),
+		logfire.WithSetDefault(false), logfire.WithSendToLogfire(config.SendNever), logfire.WithConsole(nil),
 		logfire.WithLogfireSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)),
 	)
 	if err != nil {

@@ -94,7 +94,7 @@ func ExampleSpanHandle_End_panic() {
 func ExampleWithRuntimeMetrics() {
 	reader := sdkmetric.NewManualReader()
 	lf, err := logfire.Configure(context.Background(),
-		logfire.WithSetDefault(false), logfire.WithConsole(false), logfire.WithSendToLogfire(config.SendNever),
+		logfire.WithSetDefault(false), logfire.WithConsole(nil), logfire.WithSendToLogfire(config.SendNever),
 		logfire.WithMetricReader(reader), logfire.WithRuntimeMetrics(),
 	)
 	if err != nil {

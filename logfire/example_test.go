@@ -18,7 +18,7 @@ func ExampleConfigure() {
 	lf, err := logfire.Configure(ctx,
 		logfire.WithServiceName("checkout"),
 		logfire.WithSendToLogfire("false"),
-		logfire.WithConsole(false),
+		logfire.WithConsole(nil),
 	)
 	if err != nil {
 		fmt.Println(err)
@@ -42,7 +42,7 @@ func ExampleConfigure_invalid() {
 func recorder() (*logfire.Logfire, *tracetest.InMemoryExporter) {
 	mem := tracetest.NewInMemoryExporter()
 	lf, _ := logfire.Configure(context.Background(),
-		logfire.WithSetDefault(false), logfire.WithConsole(false), logfire.WithSendToLogfire("false"),
+		logfire.WithSetDefault(false), logfire.WithConsole(nil), logfire.WithSendToLogfire("false"),
 		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)))
 	return lf, mem
 }

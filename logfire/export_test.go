@@ -21,7 +21,7 @@ const testToken = "pylf_v1_us_testtoken0123456789"
 func TestExportWireFormat(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false),
+	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()), WithServiceName("wire-test"))
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func TestExportWireFormat(t *testing.T) {
 func TestConfigureOpensNoConnectionAndEmptyFlushSendsNothing(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false),
+	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func TestConfigureOpensNoConnectionAndEmptyFlushSendsNothing(t *testing.T) {
 func TestMultiTokenReachesEachReceiver(t *testing.T) {
 	clearEnv(t)
 	a, b := newTestReceiver(t), newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false),
+	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
 		WithDestinations(
 			config.Destination{Token: "pylf_v1_us_projecta", BaseURL: a.URL()},
 			config.Destination{Token: "pylf_v1_eu_projectb", BaseURL: b.URL()},
@@ -227,7 +227,7 @@ func within(t *testing.T, d time.Duration, f func() error) error {
 
 func TestForceFlushHonoursContext(t *testing.T) {
 	clearEnv(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false),
+	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(hangingEndpoint(t)))
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +262,7 @@ func TestForceFlushHonoursContext(t *testing.T) {
 func TestShutdownTwiceAndConcurrently(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false),
+	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +310,7 @@ func TestDefaultInstance(t *testing.T) {
 		t.Fatalf("b got %v", s)
 	}
 
-	c, err := Configure(context.Background(), WithConsole(false))
+	c, err := Configure(context.Background(), WithConsole(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func TestDefaultInstance(t *testing.T) {
 func TestShutdownWithExpiredContextCanBeRetried(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false),
+	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)
@@ -359,7 +359,7 @@ func TestShutdownWithExpiredContextCanBeRetried(t *testing.T) {
 func TestLargeRequestsAreGzipped(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false),
+	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)

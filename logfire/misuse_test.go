@@ -56,7 +56,7 @@ func TestMisuseSecondConfigureIsSaidOnceNamingBoth(t *testing.T) {
 	ctx := context.Background()
 	var made []*Logfire
 	for _, name := range []string{"checkout", "billing", "shipping"} {
-		lf, err := Configure(ctx, WithConsole(false), WithSendToLogfire(config.SendNever), WithServiceName(name))
+		lf, err := Configure(ctx, WithConsole(nil), WithSendToLogfire(config.SendNever), WithServiceName(name))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -194,7 +194,7 @@ func TestOTelPropagators(t *testing.T) {
 		t.Errorf("WithPropagator must win: fields %q", f)
 	}
 	t.Setenv("OTEL_PROPAGATORS", "tracecontext,carrier-pigeon")
-	_, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false))
+	_, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil))
 	var ce *config.Error
 	if !errors.As(err, &ce) || ce.Setting != "OTEL_PROPAGATORS" || !strings.Contains(err.Error(), "accepted values are tracecontext, baggage") {
 		t.Errorf("error %v, want one naming OTEL_PROPAGATORS and its values", err)
@@ -238,7 +238,7 @@ func BenchmarkRuntimeMetricsCollect(b *testing.B) {
 	for _, on := range []bool{false, true} {
 		b.Run(map[bool]string{false: "off", true: "on"}[on], func(b *testing.B) {
 			r := sdkmetric.NewManualReader()
-			opts := []Option{WithSetDefault(false), WithConsole(false), WithSendToLogfire(config.SendNever), WithMetricReader(r)}
+			opts := []Option{WithSetDefault(false), WithConsole(nil), WithSendToLogfire(config.SendNever), WithMetricReader(r)}
 			if on {
 				opts = append(opts, WithRuntimeMetrics())
 			}
@@ -366,7 +366,7 @@ func TestOTLPEndpointCertificate(t *testing.T) {
 	}
 
 	t.Setenv("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", ca)
-	_, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false))
+	_, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil))
 	if err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_CLIENT_KEY") {
 		t.Errorf("a client certificate without a key: %v", err)
 	}

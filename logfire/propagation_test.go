@@ -41,7 +41,7 @@ func TestConfigureInstallsW3CPropagator(t *testing.T) {
 	keepGlobals(t)
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator())
 
-	lf, err := Configure(context.Background(), WithConsole(false), WithSendToLogfire(config.SendNever))
+	lf, err := Configure(context.Background(), WithConsole(nil), WithSendToLogfire(config.SendNever))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestWithPropagatorReplacesIt(t *testing.T) {
 	keepGlobals(t)
 	only := propagation.TraceContext{}
 
-	lf, err := Configure(context.Background(), WithConsole(false), WithSendToLogfire(config.SendNever), WithPropagator(only))
+	lf, err := Configure(context.Background(), WithConsole(nil), WithSendToLogfire(config.SendNever), WithPropagator(only))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func clearEnv(t *testing.T) {
 func newTestInstance(t *testing.T, opts ...Option) (*Logfire, *tracetest.InMemoryExporter) {
 	t.Helper()
 	mem := tracetest.NewInMemoryExporter()
-	base := []Option{WithSetDefault(false), WithConsole(false), WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem))}
+	base := []Option{WithSetDefault(false), WithConsole(nil), WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem))}
 	lf, err := Configure(context.Background(), append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ func stackInstance(t *testing.T) (*logfire.Logfire, *tracetest.InMemoryExporter)
 	mem := tracetest.NewInMemoryExporter()
 	lf, err := logfire.Configure(context.Background(),
 		logfire.WithSetDefault(false),
-		logfire.WithConsole(false),
+		logfire.WithConsole(nil),
 		logfire.WithSendToLogfire(config.SendNever),
 		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)),
 	)

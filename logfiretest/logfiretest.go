@@ -102,7 +102,7 @@ func NewCapture() *Capture {
 func (c *Capture) Options() []logfire.Option {
 	return []logfire.Option{
 		logfire.WithSetDefault(false),
-		logfire.WithConsole(false),
+		logfire.WithConsole(nil),
 		logfire.WithSendToLogfire(config.SendNever),
 		logfire.WithMinLevel(0),
 		logfire.WithTraceSampleRate(1),

@@ -30,7 +30,7 @@ func BenchmarkInvocation(b *testing.B) {
 	b.Setenv("LOGFIRE_CREDENTIALS_DIR", b.TempDir())
 	for _, mode := range []Mode{ModeInHandler, ModeNone} {
 		b.Run(mode.String(), func(b *testing.B) {
-			lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+			lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(nil),
 				logfire.WithToken("bench-token"), logfire.WithBaseURL(srv.URL))
 			if err != nil {
 				b.Fatal(err)

@@ -335,7 +335,7 @@ func buildInvoker(t *testing.T, mode otellambdaflush.XRayMode, opts ...logfire.O
 	t.Setenv("LOGFIRE_CREDENTIALS_DIR", t.TempDir())
 	mem := tracetest.NewInMemoryExporter()
 	base := []logfire.Option{
-		logfire.WithSetDefault(false), logfire.WithConsole(false), logfire.WithSendToLogfire(config.SendNever),
+		logfire.WithSetDefault(false), logfire.WithConsole(nil), logfire.WithSendToLogfire(config.SendNever),
 		logfire.WithServiceName("orders"),
 		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)),
 	}

@@ -116,7 +116,7 @@ func TestFlusherQuietAfterWatchdog(t *testing.T) {
 func TestBatchedFlush(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(nil),
 		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()), logfire.WithBatchSizes(0, 64),
 		logfire.WithBatchScheduleDelay(time.Hour)) // no export but the flushes
 	if err != nil {
@@ -171,7 +171,7 @@ func TestBatchedFlush(t *testing.T) {
 func TestBatchedFlushWithoutInvocation(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(nil),
 		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()),
 		logfire.WithBatchScheduleDelay(time.Hour)) // no export but the flushes
 	if err != nil {

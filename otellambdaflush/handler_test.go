@@ -143,7 +143,7 @@ func TestRuntimeNotMadeByNew(t *testing.T) {
 func TestNilMeansTheDefaultInstance(t *testing.T) {
 	clearEnv(t)
 	mem := tracetest.NewInMemoryExporter()
-	lf, err := logfire.Configure(context.Background(), logfire.WithConsole(false), logfire.WithSendToLogfire(config.SendNever),
+	lf, err := logfire.Configure(context.Background(), logfire.WithConsole(nil), logfire.WithSendToLogfire(config.SendNever),
 		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)))
 	if err != nil {
 		t.Fatal(err)

@@ -40,7 +40,7 @@ func newInstance(t *testing.T, exp sdktrace.SpanExporter) (*logfire.Logfire, *tr
 	clearEnv(t)
 	mem := tracetest.NewInMemoryExporter()
 	lf, err := logfire.Configure(context.Background(),
-		logfire.WithSetDefault(false), logfire.WithConsole(false), logfire.WithSendToLogfire(config.SendNever),
+		logfire.WithSetDefault(false), logfire.WithConsole(nil), logfire.WithSendToLogfire(config.SendNever),
 		logfire.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp, sdktrace.WithBatchTimeout(time.Hour))),
 		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)),
 	)

@@ -29,6 +29,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/otellambdaflush"
 )
@@ -49,7 +50,7 @@ var errFailed = errors.New(`command "fail" failed on purpose`)
 
 func main() {
 	ctx := context.Background()
-	lf, err := logfire.Configure(ctx, logfire.WithConsole(true))
+	lf, err := logfire.Configure(ctx, logfire.WithConsole(&console.Options{}))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

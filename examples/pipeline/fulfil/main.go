@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/examples/pipeline/internal/awsenv"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/otellambdaflush"
@@ -95,7 +96,7 @@ func (f fulfilment) fulfil(ctx context.Context, m events.SQSMessage) error {
 
 func main() {
 	ctx := context.Background()
-	lf, err := logfire.Configure(ctx, logfire.WithConsole(true))
+	lf, err := logfire.Configure(ctx, logfire.WithConsole(&console.Options{}))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/otellambdaflush"
 )
@@ -56,7 +57,7 @@ func handle(lf *logfire.Logfire) func(context.Context, events.SQSEvent) error {
 }
 
 func main() {
-	lf, err := logfire.Configure(context.Background(), logfire.WithConsole(true))
+	lf, err := logfire.Configure(context.Background(), logfire.WithConsole(&console.Options{}))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
