@@ -10,7 +10,6 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sns v1.48.0
 	github.com/aws/aws-sdk-go-v2/service/sqs v1.53.0
 	github.com/aws/smithy-go v1.28.9
-	github.com/kelseyhightower/envconfig v1.4.0
 	github.com/klauspost/compress v1.20.5
 	go.opentelemetry.io/contrib/detectors/aws/lambda v0.70.0
 	go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda v0.70.0
