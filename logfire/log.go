@@ -16,10 +16,7 @@ import (
 // marks the log as failed. A nil ctx counts as context.Background(); a
 // nil *Logfire records nothing.
 func (lf *Logfire) Log(ctx context.Context, level Level, template string, args ...any) {
-	if lf == nil || level < lf.minLevel {
-		return
-	}
-	lf.emit(ctx, level, template, args, callerPC(1))
+	lf.log(ctx, level, template, args)
 }
 
 // Enabled reports whether a log at level would be recorded, that is,
@@ -37,65 +34,67 @@ func (lf *Logfire) Enabled(level Level) bool {
 
 // Trace records a log at level trace. See Log.
 func (lf *Logfire) Trace(ctx context.Context, template string, args ...any) {
-	if lf == nil || LevelTrace < lf.minLevel {
-		return
-	}
-	lf.emit(ctx, LevelTrace, template, args, callerPC(1))
+	lf.log(ctx, LevelTrace, template, args)
 }
 
 // Debug records a log at level debug. See Log.
 func (lf *Logfire) Debug(ctx context.Context, template string, args ...any) {
-	if lf == nil || LevelDebug < lf.minLevel {
-		return
-	}
-	lf.emit(ctx, LevelDebug, template, args, callerPC(1))
+	lf.log(ctx, LevelDebug, template, args)
 }
 
 // Info records a log at level info. See Log.
 func (lf *Logfire) Info(ctx context.Context, template string, args ...any) {
-	if lf == nil || LevelInfo < lf.minLevel {
-		return
-	}
-	lf.emit(ctx, LevelInfo, template, args, callerPC(1))
+	lf.log(ctx, LevelInfo, template, args)
 }
 
 // Notice records a log at level notice. See Log.
 func (lf *Logfire) Notice(ctx context.Context, template string, args ...any) {
-	if lf == nil || LevelNotice < lf.minLevel {
-		return
-	}
-	lf.emit(ctx, LevelNotice, template, args, callerPC(1))
+	lf.log(ctx, LevelNotice, template, args)
 }
 
 // Warn records a log at level warn. See Log.
 func (lf *Logfire) Warn(ctx context.Context, template string, args ...any) {
-	if lf == nil || LevelWarn < lf.minLevel {
-		return
-	}
-	lf.emit(ctx, LevelWarn, template, args, callerPC(1))
+	lf.log(ctx, LevelWarn, template, args)
 }
 
 // Error records a log at level error. See Log.
 func (lf *Logfire) Error(ctx context.Context, template string, args ...any) {
-	if lf == nil || LevelError < lf.minLevel {
-		return
-	}
-	lf.emit(ctx, LevelError, template, args, callerPC(1))
+	lf.log(ctx, LevelError, template, args)
 }
 
 // Fatal records a log at level fatal. It does not exit the program. See
 // Log.
 func (lf *Logfire) Fatal(ctx context.Context, template string, args ...any) {
-	if lf == nil || LevelFatal < lf.minLevel {
-		return
-	}
-	lf.emit(ctx, LevelFatal, template, args, callerPC(1))
+	lf.log(ctx, LevelFatal, template, args)
 }
 
-func (lf *Logfire) emit(ctx context.Context, level Level, template string, args []any, pc uintptr) {
+// log is the one path of every log call, as log/slog's Logger.log: the
+// level check, then emit. It is small enough to be inlined, so that a log
+// below the minimum level costs one comparison. A nil lf records nothing.
+func (lf *Logfire) log(ctx context.Context, level Level, template string, args []any) {
+	if lf == nil || level < lf.minLevel {
+		return
+	}
+	lf.emit(ctx, level, template, args)
+}
+
+// defaultFor returns the default instance for the package-level function
+// fn; before Configure it says that fn records nothing, and returns nil.
+func defaultFor(fn string) *Logfire {
+	lf := Default()
+	if lf == nil {
+		noDefault(fn)
+	}
+	return lf
+}
+
+// emit records a log whose call site is the line that called the
+// exported function that called log.
+func (lf *Logfire) emit(ctx context.Context, level Level, template string, args []any) {
 	if lf.tracer == nil {
 		return // a zero Logfire, not made by Configure
 	}
+	pc := callerPC(3) // emit, log, the exported function, its caller
 	c := getCallAttrs()
 	c.add(args)
 	lf.emitAttrs(ctx, level, template, c, pc, time.Now())
@@ -128,14 +127,7 @@ func (lf *Logfire) emitAttrs(ctx context.Context, level Level, template string, 
 // Log records a log at level with the default instance. See
 // (*Logfire).Log.
 func Log(ctx context.Context, level Level, template string, args ...any) {
-	lf := Default()
-	if lf == nil {
-		noDefault("Log")
-		return
-	}
-	if level >= lf.minLevel {
-		lf.emit(ctx, level, template, args, callerPC(1))
-	}
+	defaultFor("Log").log(ctx, level, template, args)
 }
 
 // Enabled reports whether the default instance would record a log at
@@ -144,85 +136,36 @@ func Enabled(level Level) bool { return Default().Enabled(level) }
 
 // Trace records a log at level trace with the default instance.
 func Trace(ctx context.Context, template string, args ...any) {
-	lf := Default()
-	if lf == nil {
-		noDefault("Trace")
-		return
-	}
-	if LevelTrace >= lf.minLevel {
-		lf.emit(ctx, LevelTrace, template, args, callerPC(1))
-	}
+	defaultFor("Trace").log(ctx, LevelTrace, template, args)
 }
 
 // Debug records a log at level debug with the default instance.
 func Debug(ctx context.Context, template string, args ...any) {
-	lf := Default()
-	if lf == nil {
-		noDefault("Debug")
-		return
-	}
-	if LevelDebug >= lf.minLevel {
-		lf.emit(ctx, LevelDebug, template, args, callerPC(1))
-	}
+	defaultFor("Debug").log(ctx, LevelDebug, template, args)
 }
 
 // Info records a log at level info with the default instance.
 func Info(ctx context.Context, template string, args ...any) {
-	lf := Default()
-	if lf == nil {
-		noDefault("Info")
-		return
-	}
-	if LevelInfo >= lf.minLevel {
-		lf.emit(ctx, LevelInfo, template, args, callerPC(1))
-	}
+	defaultFor("Info").log(ctx, LevelInfo, template, args)
 }
 
 // Notice records a log at level notice with the default instance.
 func Notice(ctx context.Context, template string, args ...any) {
-	lf := Default()
-	if lf == nil {
-		noDefault("Notice")
-		return
-	}
-	if LevelNotice >= lf.minLevel {
-		lf.emit(ctx, LevelNotice, template, args, callerPC(1))
-	}
+	defaultFor("Notice").log(ctx, LevelNotice, template, args)
 }
 
 // Warn records a log at level warn with the default instance.
 func Warn(ctx context.Context, template string, args ...any) {
-	lf := Default()
-	if lf == nil {
-		noDefault("Warn")
-		return
-	}
-	if LevelWarn >= lf.minLevel {
-		lf.emit(ctx, LevelWarn, template, args, callerPC(1))
-	}
+	defaultFor("Warn").log(ctx, LevelWarn, template, args)
 }
 
 // Error records a log at level error with the default instance.
 func Error(ctx context.Context, template string, args ...any) {
-	lf := Default()
-	if lf == nil {
-		noDefault("Error")
-		return
-	}
-	if LevelError >= lf.minLevel {
-		lf.emit(ctx, LevelError, template, args, callerPC(1))
-	}
+	defaultFor("Error").log(ctx, LevelError, template, args)
 }
 
 // Fatal records a log at level fatal with the default instance. It does
 // not exit the program.
 func Fatal(ctx context.Context, template string, args ...any) {
-	lf := Default()
-	if lf == nil {
-		noDefault("Fatal")
-		return
-	}
-	if LevelFatal >= lf.minLevel {
-		lf.emit(ctx, LevelFatal, template, args, callerPC(1))
-	}
+	defaultFor("Fatal").log(ctx, LevelFatal, template, args)
 }
