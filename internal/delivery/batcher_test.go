@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -12,109 +13,129 @@ import (
 
 func itemSize(int) int { return 100 }
 
+// The batcher's tests run under testing/synctest: its schedule, a
+// producer's wait for room and the contexts of Shutdown run on the
+// bubble's clock, which moves only when every goroutine in the bubble
+// waits, so the waits are measured exactly and sleeps are not guesses.
+// goleak checks, outside the bubble, that the batcher's goroutine ended.
+
 // TestBatcherWaitsForRoom: a burst far larger than the queue, against a
 // slow exporter, is exported whole: the producer waits for room.
 func TestBatcherWaitsForRoom(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	var c Counters
-	var got atomic.Int64
-	b := NewBatcher(BatcherConfig{MaxQueueBytes: 1000, MaxBatchLen: 5, ScheduleDelay: time.Hour}, Spans, &c, itemSize,
-		func(ctx context.Context, _ Mode, batch []int) {
-			time.Sleep(time.Millisecond)
-			got.Add(int64(len(batch)))
-		}, nil)
-	for i := range 500 {
-		b.Enqueue(i)
-	}
-	if err := b.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if got.Load() != 500 || c.Snapshot().DroppedTotal(Spans) != 0 || c.Snapshot().Queued[Spans] != 0 {
-		t.Errorf("exported %d, %+v", got.Load(), c.Snapshot())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var c Counters
+		var got atomic.Int64
+		b := NewBatcher(BatcherConfig{MaxQueueBytes: 1000, MaxBatchLen: 5, ScheduleDelay: time.Hour}, Spans, &c, itemSize,
+			func(ctx context.Context, _ Mode, batch []int) {
+				time.Sleep(time.Millisecond)
+				got.Add(int64(len(batch)))
+			}, nil)
+		for i := range 500 {
+			b.Enqueue(i)
+		}
+		if err := b.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got.Load() != 500 || c.Snapshot().DroppedTotal(Spans) != 0 || c.Snapshot().Queued[Spans] != 0 {
+			t.Errorf("exported %d, %+v", got.Load(), c.Snapshot())
+		}
+	})
 }
 
 // TestBatcherDropsWhileExportStalls: when the export does not make room
 // within MaxBlock, the record is dropped and counted, and the records
 // after it are dropped without waiting until the queue has drained to
-// half.
+// half: twenty records cost one wait of MaxBlock.
 func TestBatcherDropsWhileExportStalls(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	var c Counters
-	release := make(chan struct{})
-	started := make(chan struct{}, 1)
-	var exported atomic.Int64
-	b := NewBatcher(BatcherConfig{MaxQueueBytes: 1000, MaxBatchLen: 2, MaxBlock: 30 * time.Millisecond, ScheduleDelay: time.Hour}, Spans, &c, itemSize,
-		func(ctx context.Context, _ Mode, batch []int) {
-			select {
-			case started <- struct{}{}:
-			default:
-			}
-			select {
-			case <-release:
-			case <-ctx.Done():
-			}
-			exported.Add(int64(len(batch)))
-		}, nil)
-	for i := range 2 {
-		b.Enqueue(i) // a full batch: the export takes it and stalls
-	}
-	<-started
-	for i := range 10 {
-		b.Enqueue(i) // fills the queue
-	}
-	start := time.Now()
-	for i := range 20 {
-		b.Enqueue(i) // no room
-	}
-	waited := time.Since(start)
-	s := c.Snapshot()
-	if s.Dropped[Spans][QueueFull] != 20 {
-		t.Errorf("dropped %d, want 20", s.Dropped[Spans][QueueFull])
-	}
-	// One wait of MaxBlock for the first, none for the others (the bound
-	// is for a loaded machine, not a speed target).
-	if waited > 20*30*time.Millisecond/2 {
-		t.Errorf("20 records took %v to drop: each waited", waited)
-	}
-	close(release)
-	if err := b.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if exported.Load() != 12 {
-		t.Errorf("exported %d, want 12", exported.Load())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var c Counters
+		release := make(chan struct{})
+		started := make(chan struct{}, 1)
+		var exported atomic.Int64
+		const maxBlock = 30 * time.Millisecond
+		b := NewBatcher(BatcherConfig{MaxQueueBytes: 1000, MaxBatchLen: 2, MaxBlock: maxBlock, ScheduleDelay: time.Hour}, Spans, &c, itemSize,
+			func(ctx context.Context, _ Mode, batch []int) {
+				select {
+				case started <- struct{}{}:
+				default:
+				}
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
+				exported.Add(int64(len(batch)))
+			}, nil)
+		for i := range 2 {
+			b.Enqueue(i) // a full batch: the export takes it and stalls
+		}
+		<-started
+		for i := range 10 {
+			b.Enqueue(i) // fills the queue
+		}
+		start := time.Now()
+		for i := range 20 {
+			b.Enqueue(i) // no room
+		}
+		waited := time.Since(start)
+		s := c.Snapshot()
+		if s.Dropped[Spans][QueueFull] != 20 {
+			t.Errorf("dropped %d, want 20", s.Dropped[Spans][QueueFull])
+		}
+		// One wait of MaxBlock for the first, none for the others.
+		if waited != maxBlock {
+			t.Errorf("20 records took %v to drop, want one wait of MaxBlock (%v)", waited, maxBlock)
+		}
+		close(release)
+		if err := b.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if exported.Load() != 12 {
+			t.Errorf("exported %d, want 12", exported.Load())
+		}
+	})
 }
 
 // TestBatcherShutdownCountsWhatIsLeft: a Shutdown whose context ends
-// while the export hangs aborts it, counts what was still queued as
-// dropped, and leaves no goroutine behind.
+// while the export hangs aborts it when its context ends, counts what was
+// still queued as dropped, and leaves no goroutine behind.
 func TestBatcherShutdownCountsWhatIsLeft(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	var c Counters
-	var taken atomic.Int64 // by exports, which account for them themselves
-	b := NewBatcher(BatcherConfig{MaxQueueBytes: 1 << 20, MaxBatchLen: 3, ScheduleDelay: time.Hour}, Logs, &c, itemSize,
-		func(ctx context.Context, _ Mode, batch []int) { taken.Add(int64(len(batch))); <-ctx.Done() }, nil)
-	for i := range 10 {
-		b.Enqueue(i)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	if err := b.Shutdown(ctx); err == nil {
-		t.Fatal("Shutdown returned nil with a hanging export")
-	}
-	b.Abort()
-	s := c.Snapshot()
-	// 10 records: some were taken by exports (the transport accounts for
-	// those), the rest is counted here; nothing is queued any more.
-	if s.Queued[Logs] != 0 || s.Dropped[Logs][Shutdown] == 0 || taken.Load()+s.Dropped[Logs][Shutdown] != 10 {
-		t.Errorf("queued %d, taken by exports %d, dropped %d; want 0 queued and taken + dropped = 10",
-			s.Queued[Logs], taken.Load(), s.Dropped[Logs][Shutdown])
-	}
-	b.Enqueue(99)
-	if got := c.Snapshot().Dropped[Logs][Shutdown]; got != s.Dropped[Logs][Shutdown]+1 {
-		t.Errorf("a record after Shutdown was not counted")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var c Counters
+		var taken atomic.Int64 // by exports, which account for them themselves
+		b := NewBatcher(BatcherConfig{MaxQueueBytes: 1 << 20, MaxBatchLen: 3, ScheduleDelay: time.Hour}, Logs, &c, itemSize,
+			func(ctx context.Context, _ Mode, batch []int) { taken.Add(int64(len(batch))); <-ctx.Done() }, nil)
+		for i := range 10 {
+			b.Enqueue(i)
+		}
+		const budget = 50 * time.Millisecond
+		ctx, cancel := context.WithTimeout(context.Background(), budget)
+		defer cancel()
+		start := time.Now()
+		if err := b.Shutdown(ctx); err == nil {
+			t.Fatal("Shutdown returned nil with a hanging export")
+		}
+		if took := time.Since(start); took != budget {
+			t.Errorf("Shutdown took %v with a %v context", took, budget)
+		}
+		b.Abort()
+		s := c.Snapshot()
+		// 10 records: some were taken by exports (the transport accounts
+		// for those: the one that hung, and possibly a full batch the
+		// queue's goroutine handed on, with its context already cancelled,
+		// as it stopped), the rest is counted here; nothing is queued any
+		// more.
+		if s.Queued[Logs] != 0 || s.Dropped[Logs][Shutdown] == 0 || taken.Load()+s.Dropped[Logs][Shutdown] != 10 {
+			t.Errorf("queued %d, taken by exports %d, dropped %d; want 0 queued and taken + dropped = 10",
+				s.Queued[Logs], taken.Load(), s.Dropped[Logs][Shutdown])
+		}
+		b.Enqueue(99)
+		if got := c.Snapshot().Dropped[Logs][Shutdown]; got != s.Dropped[Logs][Shutdown]+1 {
+			t.Errorf("a record after Shutdown was not counted")
+		}
+	})
 }
 
 // TestBatcherForceFlushExportsExtra: a flush also exports the extra
@@ -145,26 +166,31 @@ func TestBatcherForceFlushExportsExtra(t *testing.T) {
 
 // TestBatcherScheduleUnderSustainedLoad: full batches arriving faster than
 // the schedule delay do not put off the scheduled export, which also
-// exports what extra returns (the pending spans of open spans).
+// exports what extra returns (the pending spans of open spans): over
+// 200 ms with a full batch every 10 ms, it runs every 50 ms, four times.
 func TestBatcherScheduleUnderSustainedLoad(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	var c Counters
-	var extras atomic.Int64
-	b := NewBatcher(BatcherConfig{MaxQueueBytes: 100000, MaxBatchLen: 4, ScheduleDelay: 50 * time.Millisecond}, Spans, &c, itemSize,
-		func(context.Context, Mode, []int) {},
-		func() []int { extras.Add(1); return nil })
-	// A full batch every 10 ms for up to 2 s, until the scheduled export
-	// has run a few times.
-	for i := 0; i < 200 && extras.Load() < 3; i++ {
-		for j := range 4 {
-			b.Enqueue(j)
+	synctest.Test(t, func(t *testing.T) {
+		var c Counters
+		var extras, exported atomic.Int64
+		b := NewBatcher(BatcherConfig{MaxQueueBytes: 100000, MaxBatchLen: 4, ScheduleDelay: 50 * time.Millisecond}, Spans, &c, itemSize,
+			func(_ context.Context, _ Mode, batch []int) { exported.Add(int64(len(batch))) },
+			func() []int { extras.Add(1); return nil })
+		for range 20 {
+			for j := range 4 {
+				b.Enqueue(j)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := b.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if n := extras.Load(); n < 3 {
-		t.Errorf("the scheduled export ran %d times under a full batch every 10 ms, want it every 50 ms", n)
-	}
+		synctest.Wait() // the export due at 200 ms has run
+		if n := extras.Load(); n != 4 {
+			t.Errorf("the scheduled export ran %d times in 200 ms under a full batch every 10 ms, want every 50 ms: 4", n)
+		}
+		if err := b.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := exported.Load(); n != 80 {
+			t.Errorf("%d records exported, want 80", n)
+		}
+	})
 }
