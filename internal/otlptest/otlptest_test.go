@@ -106,6 +106,11 @@ type reply struct {
 	readErr error // reading the answer's body
 }
 
+// guard bounds the waits for what must happen (an answer, a handler
+// released, a request arriving): a guard against a hang, far longer than
+// any of them takes on a loaded machine, not a speed target.
+const guard = 30 * time.Second
+
 // newClient is a client without keep-alive (so that the transport never
 // retries a request on a reused connection) with a timeout.
 func newClient(t *testing.T, timeout time.Duration) *http.Client {
@@ -151,7 +156,7 @@ func send(c *http.Client, base string, sig Signal, msg proto.Message, gz bool, h
 
 func sendTraces(t *testing.T, r *Receiver, n int) reply {
 	t.Helper()
-	return send(newClient(t, 2*time.Second), r.URL(), Traces, traces(1, n), true, nil)
+	return send(newClient(t, guard), r.URL(), Traces, traces(1, n), true, nil)
 }
 
 func wantOK(t *testing.T, got reply) {
@@ -191,7 +196,7 @@ func TestOKRecordsEverySignal(t *testing.T) {
 	if !strings.HasPrefix(r.URL(), "http://127.0.0.1:") {
 		t.Fatalf("URL %q", r.URL())
 	}
-	c := newClient(t, 2*time.Second)
+	c := newClient(t, guard)
 
 	got := send(c, r.URL(), Traces, traces(1, 3), true, http.Header{"Authorization": {"tok"}})
 	wantOK(t, got)
@@ -263,7 +268,7 @@ func TestRefuseAndRecoverOnTheSamePort(t *testing.T) {
 	}
 	defer conn.Close()
 	r.SetFault(Refuse)
-	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_ = conn.SetReadDeadline(time.Now().Add(guard))
 	if _, err := conn.Read(make([]byte, 1)); !isReset(err) {
 		t.Errorf("reading an open connection after Refuse: %v, want EOF or reset", err)
 	}
@@ -294,7 +299,7 @@ func TestRefuseOneSignalResets(t *testing.T) {
 	if got := sendTraces(t, r, 3); !isReset(got.err) {
 		t.Errorf("traces: %+v, want a reset", got)
 	}
-	wantOK(t, send(newClient(t, 2*time.Second), r.URL(), Logs, logs(1, 2), true, nil))
+	wantOK(t, send(newClient(t, guard), r.URL(), Logs, logs(1, 2), true, nil))
 	wantCounts(t, r, Traces, 0, 1)
 	wantCounts(t, r, Logs, 2, 1)
 }
@@ -314,7 +319,7 @@ func TestStatus(t *testing.T) {
 		t.Run(tc.fault.String(), func(t *testing.T) {
 			r := New(t)
 			r.SetFault(tc.fault)
-			got := send(newClient(t, 2*time.Second), r.URL(), Traces, traces(1, 3), true, http.Header{"Authorization": {"secret"}})
+			got := send(newClient(t, guard), r.URL(), Traces, traces(1, 3), true, http.Header{"Authorization": {"secret"}})
 			if got.err != nil || got.status != tc.code || got.header.Get("Retry-After") != tc.retryAfter || string(got.body) != tc.body {
 				t.Errorf("got %d Retry-After %q body %q err %v; want %d %q %q",
 					got.status, got.header.Get("Retry-After"), got.body, got.err, tc.code, tc.retryAfter, tc.body)
@@ -332,7 +337,7 @@ func TestHangUntilTheClientGoesAway(t *testing.T) {
 	if !errors.As(got.err, &ne) || !ne.Timeout() {
 		t.Errorf("got %+v, want a client timeout", got)
 	}
-	if err := r.WaitIdle(ctxTimeout(t, 2*time.Second)); err != nil {
+	if err := r.WaitIdle(ctxTimeout(t, guard)); err != nil {
 		t.Errorf("the hung handler is not released when its client goes away: %v", err)
 	}
 	wantCounts(t, r, Traces, 0, 1)
@@ -347,7 +352,7 @@ func TestHangReleasedAtCleanup(t *testing.T) {
 		c := &http.Client{Transport: tr} // no timeout: only cleanup ends the request
 		url := r.URL()
 		go func() { done <- send(c, url, Traces, traces(1, 3), true, nil) }()
-		if err := r.WaitRequests(ctxTimeout(t, 2*time.Second), Traces, 1); err != nil {
+		if err := r.WaitRequests(ctxTimeout(t, guard), Traces, 1); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -356,7 +361,7 @@ func TestHangReleasedAtCleanup(t *testing.T) {
 		if !isReset(got.err) {
 			t.Errorf("after cleanup the client got %+v, want a reset", got)
 		}
-	case <-time.After(2 * time.Second):
+	case <-time.After(guard):
 		t.Fatal("the hung request outlived the test")
 	}
 }
@@ -396,7 +401,7 @@ func TestSlow(t *testing.T) {
 	if got := send(newClient(t, 100*time.Millisecond), r.URL(), Traces, traces(2, 3), true, nil); got.err == nil {
 		t.Errorf("got %+v, want a client timeout", got)
 	}
-	if err := r.WaitIdle(ctxTimeout(t, 2*time.Second)); err != nil {
+	if err := r.WaitIdle(ctxTimeout(t, guard)); err != nil {
 		t.Fatal(err)
 	}
 	wantCounts(t, r, Traces, 3, 2)
@@ -405,7 +410,7 @@ func TestSlow(t *testing.T) {
 func TestPartialSuccess(t *testing.T) {
 	r := New(t)
 	r.SetFault(PartialSuccess(1))
-	c := newClient(t, 2*time.Second)
+	c := newClient(t, guard)
 
 	got := send(c, r.URL(), Traces, traces(1, 3), true, nil)
 	wantOK(t, got)
@@ -436,7 +441,7 @@ func TestPartialSuccess(t *testing.T) {
 func TestMaxBodyBytes(t *testing.T) {
 	small, _ := proto.Marshal(traces(1, 1))
 	r := New(t, WithMaxBodyBytes(int64(len(small))))
-	c := newClient(t, 2*time.Second)
+	c := newClient(t, guard)
 	// 50 spans gzip to far fewer bytes than the limit is, but not once
 	// decompressed.
 	if got := send(c, r.URL(), Traces, traces(2, 50), true, nil); got.err != nil || got.status != 413 {
@@ -478,7 +483,7 @@ func TestDecideFlaps(t *testing.T) {
 
 func TestDuplicates(t *testing.T) {
 	r := New(t)
-	c := newClient(t, 2*time.Second)
+	c := newClient(t, guard)
 	for range 2 {
 		wantOK(t, send(c, r.URL(), Traces, traces(1, 3), true, nil))
 		wantOK(t, send(c, r.URL(), Logs, logs(1, 2), true, nil))
@@ -497,12 +502,12 @@ func TestDuplicates(t *testing.T) {
 
 func TestWaitCount(t *testing.T) {
 	r := New(t)
-	c := newClient(t, 2*time.Second)
+	c := newClient(t, guard)
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		_ = send(c, r.URL(), Traces, traces(1, 3), true, nil)
 	}()
-	if err := r.WaitCount(ctxTimeout(t, 2*time.Second), Traces, 3); err != nil {
+	if err := r.WaitCount(ctxTimeout(t, guard), Traces, 3); err != nil {
 		t.Fatal(err)
 	}
 	err := r.WaitCount(ctxTimeout(t, 30*time.Millisecond), Traces, 4)
@@ -513,7 +518,7 @@ func TestWaitCount(t *testing.T) {
 
 func TestOtherAnswers(t *testing.T) {
 	r := New(t)
-	c := newClient(t, 2*time.Second)
+	c := newClient(t, guard)
 	for _, tc := range []struct {
 		method, path, ctype, enc, body string
 		code                           int
@@ -566,7 +571,7 @@ func TestConcurrentFlapping(t *testing.T) {
 	accepted := 0
 	var clients sync.WaitGroup
 	for g := range 4 {
-		c := newClient(t, 2*time.Second)
+		c := newClient(t, guard)
 		clients.Go(func() {
 			for i := range 15 {
 				got := send(c, r.URL(), Traces, traces(byte(16*g+i), 2), true, nil)
@@ -581,7 +586,7 @@ func TestConcurrentFlapping(t *testing.T) {
 	clients.Wait()
 	close(stop)
 	flapper.Wait()
-	if err := r.WaitIdle(ctxTimeout(t, 2*time.Second)); err != nil {
+	if err := r.WaitIdle(ctxTimeout(t, guard)); err != nil {
 		t.Fatal(err)
 	}
 	if got := r.Count(Traces); got != accepted {
@@ -606,7 +611,7 @@ func TestNothingOutlivesCleanup(t *testing.T) {
 		for i := range 3 {
 			go func() { _ = send(c, url, Traces, traces(byte(i), 1), true, nil) }()
 		}
-		if err := r.WaitRequests(ctxTimeout(t, 2*time.Second), Traces, 3); err != nil {
+		if err := r.WaitRequests(ctxTimeout(t, guard), Traces, 3); err != nil {
 			t.Fatal(err)
 		}
 		r.SetFault(Refuse)
@@ -614,12 +619,14 @@ func TestNothingOutlivesCleanup(t *testing.T) {
 		_ = send(c, url, Traces, traces(9, 1), true, nil)
 		r.SetFault(Hang)
 		go func() { _ = send(c, url, Logs, logs(1, 1), true, nil) }()
-		if err := r.WaitRequests(ctxTimeout(t, 2*time.Second), Logs, 1); err != nil {
+		if err := r.WaitRequests(ctxTimeout(t, guard), Logs, 1); err != nil {
 			t.Fatal(err)
 		}
 	})
 	var leaked string
-	for range 100 { // a goroutine may still be returning from its last frame
+	// A goroutine may still be returning from its last frame: look again
+	// until the guard.
+	for deadline := time.Now().Add(guard); time.Now().Before(deadline); {
 		buf := make([]byte, 1<<20)
 		stacks := string(buf[:runtime.Stack(buf, true)])
 		leaked = ""
