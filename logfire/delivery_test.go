@@ -148,12 +148,19 @@ func TestFlushDuringOutageKeepsEverything(t *testing.T) {
 			const budget = 1500 * time.Millisecond
 			ctx, cancel := context.WithTimeout(context.Background(), budget)
 			defer cancel()
-			start := time.Now()
 			err := lf.ForceFlush(ctx)
-			// The flush must not overrun its context; the slack is for a
-			// loaded machine, not a speed target.
-			if took := time.Since(start); took > budget+time.Second {
-				t.Errorf("ForceFlush took %v with a %v context", took, budget)
+			// The flush ends within its context: it stopped retrying. Each
+			// signal made at most the three requests of the flush's retry
+			// budget (one, for a backend that does not answer in time: the
+			// attempt ended at the flush's deadline, as the cause checked
+			// below says). The timing itself is tested on a fake clock in
+			// internal/delivery (TestFlushRetriesWithinItsBudget,
+			// TestBreakerProbesOncePerFlush); here the backend is a real
+			// socket, which a fake clock cannot drive.
+			for _, sig := range []otlptest.Signal{otlptest.Traces, otlptest.Logs, otlptest.Metrics} {
+				if n := rcv.Requests(sig); n > 3 {
+					t.Errorf("the flush made %d %v requests, want at most 3", n, sig)
+				}
 			}
 			if !errors.Is(err, ErrNotDelivered) || !errors.Is(err, ErrBuffered) || errors.Is(err, ErrDropped) {
 				t.Fatalf("ForceFlush during the fault: %v, want a DeliveryError with buffered records only", err)
@@ -341,20 +348,18 @@ func TestFlushStopsRetryingSoon(t *testing.T) {
 			first := emit(t, lf, 1)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			start := time.Now()
 			err := lf.ForceFlush(ctx)
-			// Far less than the context: the budget is 250 ms, the rest is
-			// slack for a loaded machine, not a speed target.
-			if took := time.Since(start); took > 3*time.Second {
-				t.Errorf("ForceFlush took %v against a backend that fails at once", took)
-			}
 			if !errors.Is(err, ErrBuffered) || errors.Is(err, ErrDropped) {
 				t.Fatalf("ForceFlush: %v, want buffered records only", err)
 			}
+			// The flush stopped retrying once its budget was spent, not at
+			// the end of its 10 s: retries within 250 ms of back-off
+			// (50–100 ms, then 100–200 ms) are at most three requests per
+			// signal (the signals are flushed at once); ten seconds would
+			// have allowed up to nine. A refused connection reaches no server
+			// that could count it: internal/delivery's
+			// TestFlushRetriesWithinItsBudget counts those on a fake clock.
 			if tc.fault != otlptest.Refuse {
-				// Retries within 250 ms of back-off (50–100 ms, then
-				// 100–200 ms): at most three requests per signal (the
-				// signals are flushed at once).
 				for _, sig := range []otlptest.Signal{otlptest.Traces, otlptest.Logs, otlptest.Metrics} {
 					if n := rcv.Requests(sig); n > 3 {
 						t.Errorf("the flush made %d %v requests to a backend that answers 503", n, sig)

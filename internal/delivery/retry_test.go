@@ -163,34 +163,39 @@ func TestShutdownWaitsForRetryAfter(t *testing.T) {
 	})
 }
 
-// TestFlushRetriesWithinItsBudget: against a backend that fails at once,
-// a flush with all the time in the world retries only within the probe
-// timeout (250 ms by default) from its start, then keeps the records and
-// opens the breaker. With back-offs of 50–100 ms and 100–200 ms, that is
-// two or three requests.
+// TestFlushRetriesWithinItsBudget: against a backend that fails at once
+// (a 503, a refused connection), a flush with all the time in the world
+// retries only within the probe timeout (250 ms by default) from its
+// start, then keeps the records and opens the breaker. With back-offs of
+// 50–100 ms and 100–200 ms, that is two or three requests; the 10 s of
+// its context would have allowed up to nine.
 func TestFlushRetriesWithinItsBudget(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		be := &fakeBackend{}
-		be.set(answer{status: 503})
-		tr := newFakeSender(t, be, Config{})
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		end := tr.BeginFlush()
-		start := time.Now()
-		post(tr, ctx, Flush, traceRequest(t, 3), 3)
-		took := time.Since(start)
-		end()
-		if took > DefaultProbeTimeout {
-			t.Errorf("the flush retried for %v, want at most the probe timeout, %v", took, DefaultProbeTimeout)
-		}
-		if n := be.requests(); n < 2 || n > 3 {
-			t.Errorf("the flush made %d requests, want 2 or 3", n)
-		}
-		if open, _ := tr.Outage(); !open {
-			t.Error("the breaker is not open after the flush gave up")
-		}
-		if got := tr.Buffered()[Spans]; got != 3 {
-			t.Errorf("buffered %d, want 3", got)
-		}
-	})
+	for name, fail := range map[string]answer{"503": {status: 503}, "refused": {refuse: true}} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				be := &fakeBackend{}
+				be.set(fail)
+				tr := newFakeSender(t, be, Config{})
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				end := tr.BeginFlush()
+				start := time.Now()
+				post(tr, ctx, Flush, traceRequest(t, 3), 3)
+				took := time.Since(start)
+				end()
+				if took > DefaultProbeTimeout {
+					t.Errorf("the flush retried for %v, want at most the probe timeout, %v", took, DefaultProbeTimeout)
+				}
+				if n := be.requests(); n < 2 || n > 3 {
+					t.Errorf("the flush made %d requests, want 2 or 3", n)
+				}
+				if open, _ := tr.Outage(); !open {
+					t.Error("the breaker is not open after the flush gave up")
+				}
+				if got := tr.Buffered()[Spans]; got != 3 {
+					t.Errorf("buffered %d, want 3", got)
+				}
+			})
+		})
+	}
 }
