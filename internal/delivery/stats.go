@@ -93,6 +93,28 @@ const (
 // Reasons lists every reason.
 var Reasons = [numReasons]Reason{QueueFull, Rejected, TooLarge, BufferFull, Shutdown, Encoding, SamplingBuffer}
 
+// Key names the reason in logfire's DeliveryStats: a short, stable word,
+// where String describes it.
+func (r Reason) Key() string {
+	switch r {
+	case QueueFull:
+		return "queue_full"
+	case Rejected:
+		return "rejected"
+	case TooLarge:
+		return "too_large"
+	case BufferFull:
+		return "buffer_full"
+	case Shutdown:
+		return "shutdown"
+	case Encoding:
+		return "encoding"
+	case SamplingBuffer:
+		return "sampling_buffer"
+	}
+	return "unknown"
+}
+
 func (r Reason) String() string {
 	switch r {
 	case QueueFull:
