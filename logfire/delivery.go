@@ -14,70 +14,37 @@ import (
 
 // The SDK delivers every record it is given, keeps it for a later retry,
 // or drops it with a reason that is counted: DeliveryStats has the counts,
-// ForceFlush and Shutdown return a *DeliveryError for what they could not
-// deliver, and a line on standard error (at most one every ten seconds)
-// says when records were dropped. docs/reliability.md describes the
-// guarantees.
+// ForceFlush and Shutdown return an error that matches ErrBuffered or
+// ErrDropped for what they could not deliver, and a line on standard error
+// (at most one every ten seconds) says when records were dropped.
+// docs/reliability.md describes the guarantees.
 
-// DropReason says why records were dropped.
-type DropReason int
-
-// The reasons records are dropped.
-const (
-	// DropQueueFull: the export queue stayed full (the backend was not
-	// taking records as fast as they were made) for as long as the
-	// producer could wait.
-	DropQueueFull DropReason = iota
-	// DropRejected: the backend refused them for good (HTTP 400, 401, 403,
-	// 404 or another 4xx but 408, 413 and 429, or a partial success).
-	DropRejected
-	// DropTooLarge: one record alone was larger than a request may be.
-	DropTooLarge
-	// DropBufferFull: the retry buffer was full during an outage; the
-	// oldest records made room for newer ones.
-	DropBufferFull
-	// DropShutdown: not delivered when Shutdown's context ended, or
-	// recorded after Shutdown.
-	DropShutdown
-	// DropEncoding: the exporter could not encode them.
-	DropEncoding
-	// DropSamplingBuffer: the tail-sampling buffer (WithSampling) was
-	// full; the traces held longest were dropped whole to make room.
-	// Traces that tail sampling does not keep are not drops: see
-	// SamplingStats.
-	DropSamplingBuffer
-)
-
-var dropReasons = []DropReason{DropQueueFull, DropRejected, DropTooLarge, DropBufferFull, DropShutdown, DropEncoding, DropSamplingBuffer}
-
-func (r DropReason) String() string { return delivery.Reason(r).String() }
-
-// SignalCounts counts records of each signal.
-type SignalCounts struct {
-	Spans int64 // spans, logs made with Info, Warn, … included
-	Logs  int64 // OpenTelemetry log records (from log bridges)
-	// MetricPoints counts metric data points.
-	MetricPoints int64
+// signalCounts counts records of each signal.
+type signalCounts struct {
+	spans int64 // spans, logs made with Info, Warn, … included
+	logs  int64 // OpenTelemetry log records (from log bridges)
+	// metricPoints counts metric data points.
+	metricPoints int64
 }
 
-func (c SignalCounts) total() int64 { return c.Spans + c.Logs + c.MetricPoints }
+func (c signalCounts) total() int64 { return c.spans + c.logs + c.metricPoints }
 
-func (c SignalCounts) String() string {
+func (c signalCounts) String() string {
 	var parts []string
-	if c.Spans > 0 {
-		parts = append(parts, fmt.Sprintf("%d spans", c.Spans))
+	if c.spans > 0 {
+		parts = append(parts, fmt.Sprintf("%d spans", c.spans))
 	}
-	if c.Logs > 0 {
-		parts = append(parts, fmt.Sprintf("%d logs", c.Logs))
+	if c.logs > 0 {
+		parts = append(parts, fmt.Sprintf("%d logs", c.logs))
 	}
-	if c.MetricPoints > 0 {
-		parts = append(parts, fmt.Sprintf("%d metric data points", c.MetricPoints))
+	if c.metricPoints > 0 {
+		parts = append(parts, fmt.Sprintf("%d metric data points", c.metricPoints))
 	}
 	return strings.Join(parts, ", ")
 }
 
-func signalCounts(v [3]int64) SignalCounts {
-	return SignalCounts{Spans: v[delivery.Spans], Logs: v[delivery.Logs], MetricPoints: v[delivery.Metrics]}
+func countsOf(v [3]int64) signalCounts {
+	return signalCounts{spans: v[delivery.Spans], logs: v[delivery.Logs], metricPoints: v[delivery.Metrics]}
 }
 
 // SignalStats is what happened to the records of one signal.
@@ -91,17 +58,27 @@ type SignalStats struct {
 	// in the retry buffer, to be sent again first at the next export or
 	// flush.
 	Buffered int64
-	// Dropped counts the records dropped, by reason.
-	Dropped map[DropReason]int64
-}
-
-// DroppedTotal is the sum of Dropped.
-func (s SignalStats) DroppedTotal() int64 {
-	var n int64
-	for _, v := range s.Dropped {
-		n += v
-	}
-	return n
+	// Dropped counts the records dropped, by reason:
+	//
+	//   - "queue_full": the export queue stayed full (the backend was not
+	//     taking records as fast as they were made) for as long as the
+	//     producer could wait;
+	//   - "rejected": the backend refused them for good (HTTP 400, 401,
+	//     403, 404 or another 4xx but 408, 413 and 429, or a partial
+	//     success);
+	//   - "too_large": one record alone was larger than a request may be;
+	//   - "buffer_full": the retry buffer was full during an outage; the
+	//     oldest records made room for newer ones;
+	//   - "shutdown": not delivered when Shutdown's context ended, or
+	//     recorded after Shutdown;
+	//   - "encoding": the exporter could not encode them;
+	//   - "sampling_buffer": the tail-sampling buffer (WithSampling) was
+	//     full; the traces held longest were dropped whole to make room
+	//     (traces that tail sampling does not keep are not drops: see
+	//     SamplingStats).
+	//
+	// A reason with no drop is absent.
+	Dropped map[string]int64
 }
 
 // DeliveryStats counts what happened to the records the instance
@@ -135,11 +112,11 @@ func (lf *Logfire) DeliveryStats() DeliveryStats {
 			Delivered: snap.Delivered[sig],
 			Queued:    snap.Queued[sig],
 			Buffered:  snap.Buffered[sig],
-			Dropped:   map[DropReason]int64{},
+			Dropped:   map[string]int64{},
 		}
-		for _, r := range dropReasons {
+		for _, r := range delivery.Reasons {
 			if n := snap.Dropped[sig][r]; n > 0 {
-				s.Dropped[r] = n
+				s.Dropped[r.Key()] = n
 			}
 		}
 		switch sig {
@@ -167,71 +144,67 @@ func (lf *Logfire) snapshot() delivery.Snapshot {
 	return snap
 }
 
-// ErrNotDelivered is matched, with errors.Is, by the error of a ForceFlush
-// or Shutdown that could not deliver every record (a *DeliveryError).
-var ErrNotDelivered = errors.New("logfire: not every record was delivered")
-
-// ErrDropped is matched by a *DeliveryError that reports dropped records.
+// ErrDropped is matched, with errors.Is, by the error of a ForceFlush or
+// Shutdown when records were dropped since the previous one returned. The
+// error's message says how many, of which signal, why, and what went
+// wrong.
 var ErrDropped = errors.New("logfire: records were dropped")
 
-// ErrBuffered is matched by a *DeliveryError that reports records kept in
-// the retry buffer, to be sent again by a later export, flush or
-// Shutdown.
+// ErrBuffered is matched, with errors.Is, by the error of a ForceFlush or
+// Shutdown when records are kept in the retry buffer, to be sent again by a
+// later export, flush or Shutdown (after Shutdown: left in the buffer's
+// directory, if it is one of your choosing; see WithRetryBuffer).
 var ErrBuffered = errors.New("logfire: records are kept for a later retry")
 
-// DeliveryError says what a ForceFlush or Shutdown could not deliver. It
-// matches ErrNotDelivered, and ErrDropped or ErrBuffered as the case may
-// be.
-type DeliveryError struct {
-	// Op is "flush" or "shutdown".
-	Op string
-	// Buffered counts the records in the retry buffer when the call
-	// returned: not delivered yet, to be sent again first by the next
-	// export, flush or Shutdown (after Shutdown: left in the buffer's
-	// directory, if it is one of your choosing; see WithRetryBuffer).
-	Buffered SignalCounts
-	// Dropped counts the records dropped since the previous ForceFlush or
+// deliveryError says what a ForceFlush or Shutdown could not deliver. It
+// matches ErrDropped and ErrBuffered as the case may be.
+type deliveryError struct {
+	// op is "flush" or "shutdown".
+	op string
+	// buffered counts the records in the retry buffer when the call
+	// returned.
+	buffered signalCounts
+	// dropped counts the records dropped since the previous ForceFlush or
 	// Shutdown of the instance returned, by reason.
-	Dropped map[DropReason]SignalCounts
-	// Causes say what went wrong, most recent first, such as
+	dropped map[delivery.Reason]signalCounts
+	// causes say what went wrong, most recent first, such as
 	// "http://127.0.0.1:4318/v1/traces answered HTTP 503 Service
 	// Unavailable".
-	Causes []string
+	causes []string
 }
 
-func (e *DeliveryError) Error() string {
+func (e *deliveryError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "logfire: %s: not every record was delivered:", e.Op)
-	if n := e.Buffered.total(); n > 0 {
-		fmt.Fprintf(&b, " %s kept in the retry buffer for a later attempt;", e.Buffered)
+	fmt.Fprintf(&b, "logfire: %s: not every record was delivered:", e.op)
+	if n := e.buffered.total(); n > 0 {
+		fmt.Fprintf(&b, " %s kept in the retry buffer for a later attempt;", e.buffered)
 	}
-	for _, r := range dropReasons {
-		if c, ok := e.Dropped[r]; ok && c.total() > 0 {
+	for _, r := range delivery.Reasons {
+		if c, ok := e.dropped[r]; ok && c.total() > 0 {
 			fmt.Fprintf(&b, " %s dropped (%s);", c, r)
 		}
 	}
 	s := strings.TrimSuffix(b.String(), ";")
-	if len(e.Causes) > 0 {
-		s += ": " + strings.Join(e.Causes, "; ")
+	if len(e.causes) > 0 {
+		s += ": " + strings.Join(e.causes, "; ")
 	}
 	return s
 }
 
-// Is reports whether target is ErrNotDelivered, or ErrDropped or
-// ErrBuffered when e reports such records.
-func (e *DeliveryError) Is(target error) bool {
-	switch target {
-	case ErrNotDelivered:
-		return true
-	case ErrDropped:
-		return len(e.Dropped) > 0
-	case ErrBuffered:
-		return e.Buffered.total() > 0
+// Unwrap returns ErrBuffered and ErrDropped, those that e reports, so that
+// errors.Is matches them.
+func (e *deliveryError) Unwrap() []error {
+	var out []error
+	if e.buffered.total() > 0 {
+		out = append(out, ErrBuffered)
 	}
-	return false
+	if len(e.dropped) > 0 {
+		out = append(out, ErrDropped)
+	}
+	return out
 }
 
-// deliveryError returns a *DeliveryError for op, or nil if everything was
+// deliveryError returns a *deliveryError for op, or nil if everything was
 // delivered: the records buffered now, and those dropped since the last
 // report.
 func (lf *Logfire) deliveryError(op string) error {
@@ -251,27 +224,27 @@ func (lf *Logfire) deliveryError(op string) error {
 	lf.reported = snap
 	lf.reportMu.Unlock()
 
-	e := &DeliveryError{Op: op, Buffered: signalCounts(buffered), Dropped: map[DropReason]SignalCounts{}}
-	for _, r := range dropReasons {
+	e := &deliveryError{op: op, buffered: countsOf(buffered), dropped: map[delivery.Reason]signalCounts{}}
+	for _, r := range delivery.Reasons {
 		var per [3]int64
 		for _, sig := range delivery.Signals {
 			per[sig] = dropped[sig][r]
-			if per[sig] > 0 && snap.Cause[sig][r] != "" && !slices.Contains(e.Causes, snap.Cause[sig][r]) {
-				e.Causes = append(e.Causes, snap.Cause[sig][r])
+			if per[sig] > 0 && snap.Cause[sig][r] != "" && !slices.Contains(e.causes, snap.Cause[sig][r]) {
+				e.causes = append(e.causes, snap.Cause[sig][r])
 			}
 		}
-		if c := signalCounts(per); c.total() > 0 {
-			e.Dropped[r] = c
+		if c := countsOf(per); c.total() > 0 {
+			e.dropped[r] = c
 		}
 	}
-	if e.Buffered.total() > 0 {
+	if e.buffered.total() > 0 {
 		for _, d := range lf.dests {
-			if open, cause := d.sender.Outage(); open && !slices.Contains(e.Causes, cause) {
-				e.Causes = append([]string{cause}, e.Causes...)
+			if open, cause := d.sender.Outage(); open && !slices.Contains(e.causes, cause) {
+				e.causes = append([]string{cause}, e.causes...)
 			}
 		}
 	}
-	if e.Buffered.total() == 0 && len(e.Dropped) == 0 {
+	if e.buffered.total() == 0 && len(e.dropped) == 0 {
 		return nil
 	}
 	return e

@@ -11,9 +11,9 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/detect"
+	"github.com/logfire-go/sdk/internal/credentials"
 	"github.com/logfire-go/sdk/internal/delivery"
 	"github.com/logfire-go/sdk/internal/otlpwire"
 	"github.com/logfire-go/sdk/internal/redact"
@@ -57,26 +57,24 @@ func (d *destination) stop() {
 	d.sender.Close()
 }
 
-// newConsole builds the console processor from the settings.
-func newConsole(s *settings) *console.Processor {
-	opts := []console.Option{
-		console.WithColors(s.cfg.ConsoleColors),
-		console.WithSpanStyle(s.cfg.ConsoleSpanStyle),
-		console.WithTimestamps(bool(s.cfg.ConsoleIncludeTimestamps)),
-		console.WithVerbose(bool(s.cfg.ConsoleVerbose)),
-		console.WithMinLevel(s.cfg.ConsoleMinLogLevel),
-	}
-	if s.consoleWriter != nil {
-		opts = append(opts, console.WithWriter(s.consoleWriter))
-	}
-	return console.New(opts...)
+// newConsole builds the console processor from the configuration, which
+// holds the environment's console settings overlaid with WithConsole's.
+func newConsole(s *settings) sdktrace.SpanProcessor {
+	return console.New(&console.Options{
+		Writer:         s.consoleWriter,
+		Colors:         s.cfg.ConsoleColors,
+		SpanStyle:      s.cfg.ConsoleSpanStyle,
+		MinLevel:       s.cfg.ConsoleMinLogLevel,
+		Verbose:        s.cfg.ConsoleVerbose,
+		HideTimestamps: !s.cfg.ConsoleIncludeTimestamps,
+	})
 }
 
 // newPipelines builds one exporter per signal and destination (the
 // Logfire projects of dests and the extra OTLP backend), behind the
 // pending-span processor and sc (which, with scrubbing off, still redacts
 // tokens and URL attributes). Creating an exporter opens no connection.
-func newPipelines(s *settings, dests []config.Destination, sc *scrubber, hooks deliveryHooks) (*pipelines, error) {
+func newPipelines(s *settings, dests []credentials.Destination, sc *scrubber, hooks deliveryHooks) (*pipelines, error) {
 	p := &pipelines{}
 	var logfireSpans, eager []sdktrace.SpanProcessor
 	var exporters []*spanExporter
@@ -114,7 +112,7 @@ func newPipelines(s *settings, dests []config.Destination, sc *scrubber, hooks d
 			p.logProcessors = append(p.logProcessors, extra.logs)
 		}
 	}
-	eager = append(eager, s.logfireProcessors...)
+	eager = append(eager, s.hook.SpanProcessors...)
 	logfireSpans = append(logfireSpans, eager...)
 	if s.sampling.Tail != nil {
 		// Tail sampling holds back what is exported, not the console.
@@ -124,7 +122,7 @@ func newPipelines(s *settings, dests []config.Destination, sc *scrubber, hooks d
 			p.tail.counters = append(p.tail.counters, d.counters)
 		}
 		logfireSpans, eager, exporters, plain = []sdktrace.SpanProcessor{p.tail}, nil, nil, nil
-		if len(s.logfireProcessors) > 0 {
+		if len(s.hook.SpanProcessors) > 0 {
 			// Only processors of the user's take pending spans as they
 			// come (the exporters make theirs when they export, from the
 			// spans the sampler hands on): the sampler gets them, to hold
@@ -143,7 +141,7 @@ func newPipelines(s *settings, dests []config.Destination, sc *scrubber, hooks d
 			fanOut:    withScrubbing(sc, logfireSpans),
 			eager:     withScrubbing(sc, eager),
 			exporters: exporters,
-			ids:       s.idGenerator,
+			ids:       s.hook.IDGenerator,
 		})
 	}
 	return p, nil
@@ -156,7 +154,7 @@ type deliveryHooks struct {
 	outage *selflog.Limiter
 }
 
-func newDestination(s *settings, dc config.Destination, sc *scrubber, hooks deliveryHooks) (*destination, error) {
+func newDestination(s *settings, dc credentials.Destination, sc *scrubber, hooks deliveryHooks) (*destination, error) {
 	headers := map[string]string{
 		"Authorization": dc.Token,
 		"User-Agent":    userAgent,
@@ -181,7 +179,7 @@ func newSender(s *settings, eps [3]delivery.Endpoint, hooks deliveryHooks, where
 		Endpoints:    eps,
 		Counters:     counters,
 		Buffer:       s.retryBuffer,
-		ProbeTimeout: s.probeTimeout,
+		ProbeTimeout: s.hook.OutageProbe,
 		Redact:       hooks.redact,
 		OnOutage: func(open bool, cause string) {
 			if open {
@@ -201,24 +199,24 @@ func newSender(s *settings, eps [3]delivery.Endpoint, hooks deliveryHooks, where
 // export queues; pending says whether its spans include pending spans.
 func (d *destination) addExporters(s *settings, sc *scrubber, pending bool) {
 	queue := delivery.BatcherConfig{
-		MaxQueueBytes: s.maxQueueBytes,
-		MaxQueueLen:   int(s.cfg.BatchMaxQueueSize),
-		MaxBatchLen:   int(s.cfg.BatchMaxExportSize),
-		ScheduleDelay: s.cfg.BatchScheduleDelay.Duration(),
-		ExportTimeout: s.cfg.BatchExportTimeout.Duration(),
+		MaxQueueBytes: s.hook.MaxQueueBytes,
+		MaxQueueLen:   s.cfg.BatchMaxQueueSize,
+		MaxBatchLen:   s.cfg.BatchMaxExportSize,
+		ScheduleDelay: s.cfg.BatchScheduleDelay,
+		ExportTimeout: s.cfg.BatchExportTimeout,
 	}
 	if queue.ScheduleDelay == 0 {
 		queue.ScheduleDelay = time.Millisecond // OTEL_BSP_SCHEDULE_DELAY=0: export at once
 	}
 	newEncoder := func() *otlpwire.Encoder { return otlpwire.NewEncoder(delivery.DefaultMaxRequestBytes) }
 	if d.sender.Sends(delivery.Spans) {
-		d.spans = newSpanExporter(d.sender, newEncoder(), queue, d.counters, sc, s.idGenerator, pending)
+		d.spans = newSpanExporter(d.sender, newEncoder(), queue, d.counters, sc, s.hook.IDGenerator, pending)
 	}
 	if d.sender.Sends(delivery.Logs) {
 		d.logs = newLogExporter(d.sender, newEncoder(), queue, d.counters)
 	}
 	if d.sender.Sends(delivery.Metrics) {
-		d.metrics = newMetricExporter(d.sender, newEncoder(), s.cfg.MetricExportInterval.Duration(), s.cfg.MetricExportTimeout.Duration(), d.counters, scrubberTokens(sc))
+		d.metrics = newMetricExporter(d.sender, newEncoder(), s.cfg.MetricExportInterval, s.cfg.MetricExportTimeout, d.counters, scrubberTokens(sc))
 	}
 }
 

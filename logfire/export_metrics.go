@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/metricpref"
 	"github.com/logfire-go/sdk/internal/otlpwire"
 	"github.com/logfire-go/sdk/internal/redact"
 )
@@ -42,8 +43,8 @@ type metricExporter struct {
 func newMetricExporter(sender *delivery.Sender, enc *otlpwire.Encoder, interval, timeout time.Duration, cnt *delivery.Counters, tokens *redact.Tokens) *metricExporter {
 	m := &metricExporter{
 		reader: sdkmetric.NewManualReader(
-			sdkmetric.WithTemporalitySelector(temporality),
-			sdkmetric.WithAggregationSelector(aggregation),
+			sdkmetric.WithTemporalitySelector(metricpref.Temporality),
+			sdkmetric.WithAggregationSelector(metricpref.Aggregation),
 		),
 		sender:   sender,
 		enc:      enc,

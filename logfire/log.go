@@ -81,7 +81,7 @@ func (lf *Logfire) log(ctx context.Context, level Level, template string, args [
 // defaultFor returns the default instance for the package-level function
 // fn; before Configure it says that fn records nothing, and returns nil.
 func defaultFor(fn string) *Logfire {
-	lf := Default()
+	lf := current()
 	if lf == nil {
 		noDefault(fn)
 	}
@@ -132,7 +132,7 @@ func Log(ctx context.Context, level Level, template string, args ...any) {
 
 // Enabled reports whether the default instance would record a log at
 // level; false if there is no default instance. See (*Logfire).Enabled.
-func Enabled(level Level) bool { return Default().Enabled(level) }
+func Enabled(level Level) bool { return current().Enabled(level) }
 
 // Trace records a log at level trace with the default instance.
 func Trace(ctx context.Context, template string, args ...any) {

@@ -32,9 +32,12 @@ import (
 
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/detect"
+	"github.com/logfire-go/sdk/internal/credentials"
 	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/redact"
 	"github.com/logfire-go/sdk/internal/selflog"
+	"github.com/logfire-go/sdk/internal/testhook"
 )
 
 // Logfire is a configured SDK instance: its tracer, meter and logger
@@ -64,20 +67,22 @@ type Logfire struct {
 	shutDown     atomic.Bool // Shutdown has run
 
 	tail *tailSampler // WithSampling's; nil without it
+
+	errorHandler func(error) // WithErrorHandler's; nil for the default
 }
 
-// defaultInstance serves the package-level functions.
+// defaultInstance serves the package-level functions: the instance the
+// last Configure made.
 var defaultInstance atomic.Pointer[Logfire]
 
-// Default returns the instance used by the package-level functions, or nil
-// if none was configured.
-func Default() *Logfire { return defaultInstance.Load() }
+// current returns the default instance, or nil before the first Configure.
+func current() *Logfire { return defaultInstance.Load() }
 
-// SetDefault makes lf the instance used by the package-level functions and
-// installs its providers and its propagator as the global OpenTelemetry
-// ones, so that other instrumentation reports through it and continues the
-// traces it carries.
-func SetDefault(lf *Logfire) {
+// setDefault makes lf the instance used by the package-level functions
+// and installs its providers and its propagator as the global
+// OpenTelemetry ones, so that other instrumentation reports through it and
+// continues the traces it carries.
+func setDefault(lf *Logfire) {
 	defaultInstance.Store(lf)
 	if lf == nil || lf.tp == nil {
 		return // nil, or a zero Logfire: nothing to install
@@ -89,9 +94,14 @@ func SetDefault(lf *Logfire) {
 }
 
 // Configure builds an SDK instance from the environment and opts (options
-// win over the environment) and, unless WithSetDefault(false) is given,
-// makes it the default instance. It does no network I/O: exporters connect
-// when they first send.
+// win over the environment) and makes it the default instance: the one
+// the package-level functions (Info, Span, …) record to, and whose tracer,
+// meter and logger providers and propagator become OpenTelemetry's global
+// ones, so that other instrumentation reports through it too. A program
+// normally calls it once, at start; a second Configure makes its own
+// instance the default in place of the first, which keeps exporting until
+// its own Shutdown. It does no network I/O: exporters connect when they
+// first send.
 //
 // An invalid setting is an error that names the environment variable or
 // option and the values it accepts.
@@ -103,21 +113,27 @@ func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := settings{cfg: cfg, setDefault: true}
+	// config.Load has checked the OpenTelemetry variables read here.
+	s := settings{cfg: cfg, otel: envconfig.LoadOTel(os.Getenv, nil, nil)}
+	if h, ok := testhook.From(ctx); ok {
+		s.hook = h
+	}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&s)
 		}
 	}
+	s.applyHook()
+	forwardOTelErrors()
 	lf, err := build(ctx, &s)
 	if err != nil {
 		return nil, redactError(s.tokens(), err)
 	}
-	if s.setDefault {
-		if prev := Default(); prev != nil && !prev.shutDown.Load() {
+	if !s.hook.NotDefault {
+		if prev := current(); prev != nil && !prev.shutDown.Load() {
 			replacedDefault(prev, lf)
 		}
-		SetDefault(lf)
+		setDefault(lf)
 	}
 	return lf, nil
 }
@@ -126,14 +142,14 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	if err := errors.Join(s.cfg.Validate(), s.validate(), s.validateSampling()); err != nil {
 		return nil, err
 	}
-	propagator, err := s.propagation.textMapPropagator(s.cfg.OTel.Propagators)
+	propagator, err := s.propagation.textMapPropagator(s.otel.Propagators)
 	if err != nil {
 		return nil, err
 	}
-	dests := s.destinations
+	dests := s.destinations()
 	if dests == nil {
 		var err error
-		if dests, err = s.cfg.Destinations(); err != nil {
+		if dests, err = credentials.Destinations(&s.cfg, s.handleError); err != nil {
 			return nil, err
 		}
 	} else if s.cfg.SendToLogfire == config.SendNever {
@@ -147,7 +163,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	}
 	sc := &scrubber{} // scrubbing off: URL attributes and tokens only
 	if s.cfg.Scrubbing {
-		if sc, err = newScrubber(s.scrubPatterns, s.scrubCallback); err != nil {
+		if sc, err = newScrubber(s.scrubbing.patterns, s.scrubbing.callback); err != nil {
 			return nil, err
 		}
 	}
@@ -168,7 +184,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		return nil, err
 	}
 
-	idGen := s.idGenerator
+	idGen := s.hook.IDGenerator
 	if idGen == nil {
 		idGen = ulidGenerator{}
 	}
@@ -180,7 +196,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		sdktrace.WithRawSpanLimits(limits),
 		sdktrace.WithResource(res),
 		sdktrace.WithIDGenerator(idGen),
-		sdktrace.WithSampler(headSampler(s.cfg)),
+		sdktrace.WithSampler(headSampler(s.cfg.TraceSampleRate, s.otel.TracesSampler)),
 	}
 	tpOpts = append(tpOpts, s.propagation.tracerProviderOptions()...)
 	for _, sp := range p.spanProcessors {
@@ -190,7 +206,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
 	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
-	for _, r := range append(p.metricReaders, s.metricReaders...) {
+	for _, r := range append(p.metricReaders, s.hook.MetricReaders...) {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 	}
 	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res)}
@@ -217,6 +233,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		drops:    drops,
 		tail:     p.tail,
 	}
+	lf.errorHandler = s.errorHandler
 	lf.removeRedactor = selflog.AddRedactor(redact)
 	lf.tracer = lf.tp.Tracer(scopeName, trace.WithInstrumentationVersion(Version))
 	lf.propagator = propagator
@@ -258,36 +275,19 @@ func (lf *Logfire) LoggerProvider() *sdklog.LoggerProvider {
 	return lf.lp
 }
 
-// Resource returns the resource attached to everything the instance sends
-// (the empty resource for a nil or zero *Logfire).
-func (lf *Logfire) Resource() *resource.Resource {
-	if lf == nil || lf.resource == nil {
-		return resource.Empty()
-	}
-	return lf.resource
-}
-
-// Config returns the settings the instance was built from (the defaults
-// for a nil *Logfire).
-func (lf *Logfire) Config() config.Config {
-	if lf == nil {
-		return config.Default()
-	}
-	return lf.cfg
-}
-
 // ForceFlush exports everything the three providers hold, concurrently,
 // and waits for them or for ctx, whichever comes first; then it sends what
 // the retry buffer still holds. It returns the joined errors of the
-// providers, ctx's error if ctx ended first, and a *DeliveryError (see
-// ErrNotDelivered) if records are still kept for a retry or were dropped
-// since the previous ForceFlush. With ctx already done it returns at once
-// and exports nothing. After Shutdown it does nothing and returns nil.
+// providers, ctx's error if ctx ended first, and an error that matches
+// ErrBuffered if records are still kept for a retry, ErrDropped if records
+// were dropped since the previous ForceFlush (its message says how many,
+// why, and what went wrong). With ctx already done it returns at once and
+// exports nothing. After Shutdown it does nothing and returns nil.
 //
 // While the backend is failing, ForceFlush tries it once, for a short
-// time (see WithOutageProbe), and keeps what it cannot send for later. A
-// ctx without a deadline is given one: the batch export timeout
-// (WithBatchExportTimeout; OTEL_BSP_EXPORT_TIMEOUT, 30 s by default).
+// time (at most 250 ms from its start), and keeps what it cannot send for
+// later. A ctx without a deadline is given one: the batch export timeout
+// (OTEL_BSP_EXPORT_TIMEOUT, 30 s by default).
 func (lf *Logfire) ForceFlush(ctx context.Context) error {
 	if lf == nil || lf.tp == nil {
 		return nil
@@ -326,13 +326,13 @@ func (lf *Logfire) ForceFlush(ctx context.Context) error {
 }
 
 // bounded returns ctx, or, if ctx has no deadline, ctx with one a batch
-// export timeout away (WithBatchExportTimeout, OTEL_BSP_EXPORT_TIMEOUT),
+// export timeout away (OTEL_BSP_EXPORT_TIMEOUT),
 // so that a flush or Shutdown against a backend that never answers ends.
 func (lf *Logfire) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(ctx, lf.cfg.BatchExportTimeout.Duration())
+	return context.WithTimeout(ctx, lf.cfg.BatchExportTimeout)
 }
 
 // flushMetrics flushes the metric readers added with options and
@@ -358,8 +358,9 @@ func (lf *Logfire) flushMetrics(ctx context.Context) error {
 //
 // When Shutdown returns, even with ctx's error, none of the instance's
 // export goroutines is still running and its connections are closed. What
-// it could not deliver is counted as dropped (DropShutdown) and reported
-// in its *DeliveryError, or left in the retry buffer's directory if it is
+// it could not deliver is counted as dropped ("shutdown") and reported
+// in its error (matching ErrDropped), or left in the retry buffer's
+// directory if it is
 // one of your choosing (see WithRetryBuffer). The errors of every signal's
 // export are returned, joined.
 func (lf *Logfire) Shutdown(ctx context.Context) error {

@@ -36,7 +36,7 @@ func noDefault(fn string) {
 }
 
 // afterShutdown says that what was about to be recorded is dropped, and
-// counts it (DropShutdown) for each destination, which would have
+// counts it ("shutdown") for each destination, which would have
 // exported it.
 func (lf *Logfire) afterShutdown(what string) {
 	misuseAfterShutdown.warn("%s after (*logfire.Logfire).Shutdown: nothing is recorded or sent after Shutdown. Shut down once, when the program ends, and make no spans or logs after it", what)
@@ -48,7 +48,7 @@ func (lf *Logfire) afterShutdown(what string) {
 // replacedDefault says that Configure made lf the default in place of
 // prev, which is still running.
 func replacedDefault(prev, lf *Logfire) {
-	misuseSecondConfigure.warn("a second logfire.Configure made the instance of service %q the default in place of that of service %q, which keeps exporting until its own Shutdown. Configure once, or pass logfire.WithSetDefault(false) to make an independent instance",
+	misuseSecondConfigure.warn("a second logfire.Configure made the instance of service %q the default in place of that of service %q, which keeps exporting until its own Shutdown: the package-level functions and OpenTelemetry's global providers now use the new one. Configure once, at start, and pass the *logfire.Logfire of any other instance explicitly",
 		serviceName(lf), serviceName(prev))
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/credentials"
 	"github.com/logfire-go/sdk/internal/delivery"
 	"github.com/logfire-go/sdk/internal/selflog"
 )
@@ -29,9 +30,9 @@ const defaultOTLPTimeout = 10 * time.Second
 // describe, or returns nil when they name none. An endpoint that is one of
 // the destinations' (Logfire's own, set in both places) is not exported to
 // twice.
-func newOTLPBackend(s *settings, dests []config.Destination, sc *scrubber, hooks deliveryHooks) (*destination, error) {
-	o := s.cfg.OTel
-	on := o.OTLPEndpoints()
+func newOTLPBackend(s *settings, dests []credentials.Destination, sc *scrubber, hooks deliveryHooks) (*destination, error) {
+	o := s.otel
+	on := o.Endpoints()
 	if !on.Any() {
 		return nil, nil
 	}
@@ -48,9 +49,9 @@ func newOTLPBackend(s *settings, dests []config.Destination, sc *scrubber, hooks
 		sig                       delivery.Signal
 		name                      string // in the variables' names
 		endpoint                  string
-		headers                   config.Headers
-		compression               config.Compression
-		timeout                   config.Millis
+		headers                   map[string]string
+		compression               string
+		timeout                   time.Duration
 		ca, clientCert, clientKey string
 	}
 	signals := []signal{
@@ -80,7 +81,7 @@ func newOTLPBackend(s *settings, dests []config.Destination, sc *scrubber, hooks
 		// As OpenTelemetry's exporters do: gzip asks for every request
 		// compressed, anything else for none.
 		ep.NoCompression, ep.CompressAll = compression != "gzip", compression == "gzip"
-		ep.AttemptTimeout = or(sg.timeout, o.Timeout).Duration()
+		ep.AttemptTimeout = or(sg.timeout, o.Timeout)
 		if ep.AttemptTimeout <= 0 {
 			ep.AttemptTimeout = defaultOTLPTimeout
 		}

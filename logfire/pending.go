@@ -32,7 +32,7 @@ func isLog(ctx context.Context) bool {
 
 // pendingSpanProcessor passes every span to its processors and, when a span
 // other than a log starts, also makes its pending span. Only Logfire's own
-// exporters, the console and WithLogfireSpanProcessor's processors sit
+// exporters, the console and the test hook's processors sit
 // behind it, as in the other Logfire SDKs.
 //
 // The console and those processors get the pending span at once, as an
@@ -149,6 +149,3 @@ func newPendingSpan(s sdktrace.ReadWriteSpan, id trace.SpanID) *derivedSpan {
 		pending:  true,
 	}
 }
-
-// IsPendingSpan reports whether s is a pending span made by this SDK.
-func IsPendingSpan(s sdktrace.ReadOnlySpan) bool { return isPendingSpan(s) }

@@ -10,21 +10,21 @@ import (
 	"github.com/logfire-go/sdk/config"
 )
 
-// DefaultPropagator returns the propagator Configure uses unless
+// defaultPropagator returns the propagator Configure uses unless
 // WithPropagator says otherwise: W3C Trace Context (the traceparent and
 // tracestate headers) and W3C Baggage (the baggage header), what the Python
 // and JavaScript SDKs and OpenTelemetry itself use by default.
-func DefaultPropagator() propagation.TextMapPropagator {
+func defaultPropagator() propagation.TextMapPropagator {
 	return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 }
 
 // WithPropagator replaces the propagator that carries the trace context and
-// baggage across process boundaries (DefaultPropagator, or those that
-// OTEL_PROPAGATORS names, such as "tracecontext,baggage,xray"; this option
-// wins over the variable). Configure installs
-// it as OpenTelemetry's global propagator when it makes the instance the
-// default (see WithSetDefault), so that instrumentation libraries which use
-// the global one, such as otelhttp, inject and extract with it too. A nil p
+// baggage across process boundaries (by default W3C Trace Context and W3C
+// Baggage, or those that OTEL_PROPAGATORS names, such as
+// "tracecontext,baggage,xray"; this option wins over the variable).
+// Configure installs it as OpenTelemetry's global propagator, so that
+// instrumentation libraries which use the global one, such as otelhttp,
+// inject and extract with it too. A nil p
 // keeps the default. To neither inject nor extract anything, pass
 // propagation.NewCompositeTextMapPropagator() (it has no members).
 func WithPropagator(p propagation.TextMapPropagator) Option {
@@ -62,7 +62,7 @@ func (p propagationSettings) textMapPropagator(names []string) (propagation.Text
 		return p.propagator, nil
 	}
 	if len(names) == 0 {
-		return DefaultPropagator(), nil
+		return defaultPropagator(), nil
 	}
 	prop, err := autoprop.TextMapPropagator(names...)
 	if err != nil {
@@ -82,15 +82,19 @@ func (p propagationSettings) tracerProviderOptions() []sdktrace.TracerProviderOp
 }
 
 // Propagator returns the propagator the instance injects and extracts trace
-// context and baggage with (DefaultPropagator unless WithPropagator gave
-// another). Instrumentation that takes a propagator should get this one,
-// which matters for an instance that is not the default: the global
-// propagator is the default instance's.
+// context and baggage with: W3C Trace Context (the traceparent and
+// tracestate headers) and W3C Baggage (the baggage header), what the
+// Python and JavaScript SDKs and OpenTelemetry itself use by default,
+// unless OTEL_PROPAGATORS or WithPropagator chose others. Instrumentation
+// that takes a propagator should get this one. For HTTP code that
+// otelhttp (see package logfirehttp) does not instrument, it writes the
+// trace context into a request's headers and reads it back on the server:
 //
 //	lf.Propagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
+//	ctx = lf.Propagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 func (lf *Logfire) Propagator() propagation.TextMapPropagator {
 	if lf == nil || lf.propagator == nil {
-		return DefaultPropagator()
+		return defaultPropagator()
 	}
 	return lf.propagator
 }

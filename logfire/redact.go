@@ -41,7 +41,7 @@ import (
 // Configure before an instance (and its scrubber) exists.
 func (s *settings) tokens() *redact.Tokens {
 	tokens := append([]string(nil), s.cfg.Tokens...)
-	for _, d := range s.destinations {
+	for _, d := range s.hook.Destinations {
 		tokens = append(tokens, d.Token)
 	}
 	return redact.NewTokens(tokens...)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/keys"
 )
 
@@ -22,86 +23,69 @@ import (
 // Python SDK:
 //
 //   - head sampling, when a trace starts, by its trace id alone: the share
-//     of traces recorded at all (LOGFIRE_TRACE_SAMPLE_RATE,
-//     WithTraceSampleRate, or OTEL_TRACES_SAMPLER);
-//   - tail sampling (WithSampling), from what the trace's spans turn out to
-//     be: the spans of a trace that starts in this process are held in a
-//     buffer until a span says the trace is worth keeping (an error, a
-//     long duration, see LevelOrDuration), and then exported, with their
-//     pending spans; a trace that ends without that is not exported.
+//     of traces recorded at all (SamplingOptions.Head,
+//     LOGFIRE_TRACE_SAMPLE_RATE, or OTEL_TRACES_SAMPLER);
+//   - tail sampling (SamplingOptions.Tail), from what the trace's spans
+//     turn out to be: the spans of a trace that starts in this process are
+//     held in a buffer until a span says the trace is worth keeping (an
+//     error, a long duration, see LevelOrDuration), and then exported, with
+//     their pending spans; a trace that ends without that is not exported.
 
 // SamplingOptions are the options of WithSampling.
 type SamplingOptions struct {
-	// Tail decides, from its spans, which traces that start in this
-	// process are exported. Nil: no tail sampling. LevelOrDuration is the
-	// usual rule; TailFunc makes one from a function.
-	Tail TailSampler
+	// Head is the share of traces recorded at all, from 0 to 1, decided
+	// when a trace starts by its trace id alone, so that a trace is kept
+	// or dropped whole (a trace continued from another service follows
+	// its caller's decision). It replaces LOGFIRE_TRACE_SAMPLE_RATE, and
+	// OTEL_TRACES_SAMPLER with OTEL_TRACES_SAMPLER_ARG. 0 leaves the rate
+	// to those variables, by default 1 (every trace); to record no trace
+	// at all, set LOGFIRE_TRACE_SAMPLE_RATE=0.
+	Head float64
+	// Tail decides, from its spans, which of the traces that start in this
+	// process and head sampling recorded are exported. Nil: no tail
+	// sampling. LevelOrDuration{}.SampleRate is the usual rule.
+	//
+	// Tail returns the share, from 0 to 1, of traces like the one info's
+	// span belongs to that are kept (1 or more: always; 0, less or NaN:
+	// not by this call). It is called for each span of an undecided trace
+	// as the span starts and as it ends, while the SDK holds a lock: it
+	// must be quick and must not call the SDK; if it panics, the trace is
+	// kept. The trace is kept as soon as one call keeps it: with a rate of
+	// 1 always, with a rate between 0 and 1 when the trace id falls within
+	// that share (the same test as OpenTelemetry's TraceIDRatioBased, so a
+	// trace's decision does not depend on which span asked).
+	Tail func(info SpanInfo) float64
 	// MaxBufferBytes bounds, by their estimated size in memory, the spans
 	// held while their traces are undecided. When a new span does not fit,
 	// the traces buffered longest are dropped whole to make room, and
-	// their spans counted as dropped (DropSamplingBuffer). 0 means 16 MiB.
+	// their spans counted as dropped ("sampling_buffer"). 0 means 16 MiB.
 	MaxBufferBytes int
 }
 
-// TailSampler decides which traces are exported (see WithSampling).
-type TailSampler interface {
-	// SampleRate returns the share, from 0 to 1, of traces like the one
-	// info's span belongs to that are kept. It is called for each span of
-	// an undecided trace as the span starts and as it ends, while the SDK
-	// holds a lock: it must be quick and must not call the SDK. The trace
-	// is kept as soon as one call keeps it: with a rate of 1 always, with
-	// a rate between 0 and 1 when the trace id falls within that share
-	// (the same test as OpenTelemetry's TraceIDRatioBased, so a trace's
-	// decision does not depend on which span asked).
-	SampleRate(info SpanInfo) float64
-}
-
-// TailFunc is a TailSampler made of a function.
-type TailFunc func(SpanInfo) float64
-
-// SampleRate returns f(info).
-func (f TailFunc) SampleRate(info SpanInfo) float64 { return f(info) }
-
-// SpanEvent says when a TailSampler is asked.
-type SpanEvent int
-
+// The values of SpanInfo.Event.
 const (
-	// SpanStarted: the span has just started.
-	SpanStarted SpanEvent = iota
-	// SpanEnded: the span has just ended.
-	SpanEnded
-	// TraceFlushed: the trace is still undecided at a flush on AWS Lambda
-	// (the process may be frozen after it) or at Shutdown, and this is
-	// the last chance to keep it. Span is the trace's first span, Level
-	// the highest level among its spans so far and Duration the time
-	// since the trace started.
-	TraceFlushed
+	eventStart = "start"
+	eventEnd   = "end"
+	eventFlush = "flush"
 )
 
-func (e SpanEvent) String() string {
-	switch e {
-	case SpanStarted:
-		return "start"
-	case SpanEnded:
-		return "end"
-	case TraceFlushed:
-		return "flush"
-	}
-	return fmt.Sprintf("SpanEvent(%d)", int(e))
-}
-
-// SpanInfo is what a TailSampler decides from.
+// SpanInfo is what SamplingOptions.Tail decides from.
 type SpanInfo struct {
 	// Span is the span that starts or ends.
 	Span sdktrace.ReadOnlySpan
-	// Event says whether it starts or ends.
-	Event SpanEvent
+	// Event says when Tail is asked: "start", the span has just started;
+	// "end", it has just ended; "flush", the trace is still undecided at a
+	// flush on AWS Lambda (the process may be frozen after it) or at
+	// Shutdown, and this is the last chance to keep it (Span is then the
+	// trace's first span, Level the highest level among its spans so far
+	// and Duration the time since the trace started).
+	Event string
 	// Level is the span's level (logfire.level_num; a span of other
 	// instrumentation without one is info, or error once its status is
 	// Error).
 	Level Level
 	// Duration is the time from the start of the trace's first span to the
-	// start (SpanStarted) or end (SpanEnded) of this one.
+	// start ("start") or end ("end") of this one.
 	Duration time.Duration
 }
 
@@ -111,7 +95,7 @@ type SpanInfo struct {
 // traces, BackgroundRate is kept. The zero value has the Python SDK's
 // defaults: notice, 5 seconds, none of the other traces.
 //
-//	logfire.Configure(ctx, logfire.WithSampling(logfire.SamplingOptions{Tail: logfire.LevelOrDuration{}}))
+//	logfire.Configure(ctx, logfire.WithSampling(logfire.SamplingOptions{Tail: logfire.LevelOrDuration{}.SampleRate}))
 type LevelOrDuration struct {
 	// Level keeps a trace that has a span at this level or above. 0 means
 	// notice.
@@ -119,7 +103,9 @@ type LevelOrDuration struct {
 	// Duration keeps a trace that lasts longer. 0 means 5 seconds; a
 	// negative value keeps no trace for its duration.
 	Duration time.Duration
-	// BackgroundRate is the share of the other traces kept, from 0 to 1.
+	// BackgroundRate is the share of the other traces kept, from 0 to 1
+	// (a value above 1 keeps them all, one below 0 none; no more are kept
+	// than head sampling records).
 	BackgroundRate float64
 }
 
@@ -130,7 +116,7 @@ const (
 )
 
 // SampleRate returns 1 for a span at Level or above or a trace older than
-// Duration, and BackgroundRate otherwise.
+// Duration, and BackgroundRate otherwise. Pass it as SamplingOptions.Tail.
 func (r LevelOrDuration) SampleRate(info SpanInfo) float64 {
 	level, d := r.Level, r.Duration
 	if level == 0 {
@@ -145,26 +131,30 @@ func (r LevelOrDuration) SampleRate(info SpanInfo) float64 {
 	return r.BackgroundRate
 }
 
-// WithSampling turns on tail sampling (see SamplingOptions): the spans of
-// each trace that starts in this process wait in a bounded buffer until
-// o.Tail keeps the trace, and are then exported with their pending spans;
-// a trace whose first span ends without that is not exported (counted in
-// SamplingStats, not as dropped). A trace continued from another service
-// (a remote parent) is not tail-sampled: its sampling was decided where it
-// started.
+// WithSampling sets head and tail sampling (see SamplingOptions).
 //
-// The console still prints every span. Logfire's exporters, processors
-// added with WithLogfireSpanProcessor and the OTEL_EXPORTER_OTLP_ENDPOINT
-// backend see kept traces only; processors added with WithSpanProcessor see
-// every span, as they would without this option. On AWS Lambda, every
-// trace still undecided when the invocation is flushed is decided then (as
-// TraceFlushed), since the process may be frozen afterwards; Shutdown
-// decides the rest likewise.
+// With a Tail, the spans of each trace that starts in this process wait in
+// a bounded buffer until Tail keeps the trace, and are then exported with
+// their pending spans; a trace whose first span ends without that is not
+// exported (counted in SamplingStats, not as dropped). A trace continued
+// from another service (a remote parent) is not tail-sampled: its sampling
+// was decided where it started. The console still prints every span.
+// Logfire's exporters and the OTEL_EXPORTER_OTLP_ENDPOINT backend see kept
+// traces only; processors added with WithSpanProcessor see every span, as
+// they would without tail sampling. On AWS Lambda, every trace still
+// undecided when the invocation is flushed is decided then ("flush"),
+// since the process may be frozen afterwards; Shutdown decides the rest
+// likewise.
 //
-// Head sampling (WithTraceSampleRate) applies first: a trace it drops is
-// not recorded at all.
+// Head sampling applies first: a trace it drops is not recorded at all.
 func WithSampling(o SamplingOptions) Option {
-	return optionFunc(func(s *settings) { s.sampling = o; s.samplingSet = true })
+	return optionFunc(func(s *settings) {
+		s.sampling = o
+		if o.Head > 0 && o.Head <= 1 { // other values: validateSampling says why not
+			s.cfg.TraceSampleRate = o.Head
+			s.otel.TracesSampler = ""
+		}
+	})
 }
 
 // Bounds of SamplingOptions.
@@ -175,49 +165,35 @@ const (
 
 // validateSampling checks the options of WithSampling.
 func (s *settings) validateSampling() error {
-	if !s.samplingSet {
-		return nil
-	}
 	o := s.sampling
 	fail := func(format string, args ...any) error {
 		return &config.Error{Setting: "logfire.WithSampling", Err: fmt.Errorf(format, args...)}
 	}
+	if !(o.Head >= 0 && o.Head <= 1) {
+		return fail("Head is %v: accepted values are numbers from 0 to 1 (0: LOGFIRE_TRACE_SAMPLE_RATE, by default 1)", o.Head)
+	}
 	if o.MaxBufferBytes < 0 || o.MaxBufferBytes > maxSamplingBuffer {
 		return fail("MaxBufferBytes is %d: accepted values are 0 (the default, 16 MiB) to %d bytes", o.MaxBufferBytes, maxSamplingBuffer)
-	}
-	if p, ok := o.Tail.(*LevelOrDuration); ok && p != nil {
-		o.Tail = *p
-	}
-	if r, ok := o.Tail.(LevelOrDuration); ok {
-		if !(r.BackgroundRate >= 0 && r.BackgroundRate <= 1) {
-			return fail("LevelOrDuration.BackgroundRate is %v: accepted values are 0 to 1", r.BackgroundRate)
-		}
-		if head := float64(s.cfg.TraceSampleRate); r.BackgroundRate > head {
-			return fail("LevelOrDuration.BackgroundRate %v is above the head sample rate %v (LOGFIRE_TRACE_SAMPLE_RATE, WithTraceSampleRate): accepted values are 0 to the head rate", r.BackgroundRate, head)
-		}
-		if r.Level != 0 && (r.Level < 1 || r.Level > 24) {
-			return fail("LevelOrDuration.Level is %d: accepted values are the Level constants, or numbers from 1 to 24", int(r.Level))
-		}
 	}
 	return nil
 }
 
 // headSampler is the tracer provider's sampler: the SDK's own,
-// ParentBased(TraceIDRatioBased(TraceSampleRate)), unless OTEL_TRACES_SAMPLER
-// names another and LOGFIRE_TRACE_SAMPLE_RATE and WithTraceSampleRate are
-// not given (config.Load and WithTraceSampleRate see to that).
-func headSampler(c config.Config) sdktrace.Sampler {
-	rate := float64(c.TraceSampleRate)
-	switch c.OTel.TracesSampler {
-	case config.SamplerAlwaysOn:
+// ParentBased(TraceIDRatioBased(rate)), unless OTEL_TRACES_SAMPLER names
+// another (sampler) and neither LOGFIRE_TRACE_SAMPLE_RATE nor
+// SamplingOptions.Head is given (envconfig.LoadOTel and WithSampling see
+// to that; config.Load makes the sampler's ratio the rate).
+func headSampler(rate float64, sampler envconfig.Sampler) sdktrace.Sampler {
+	switch sampler {
+	case envconfig.SamplerAlwaysOn:
 		return sdktrace.AlwaysSample()
-	case config.SamplerAlwaysOff:
+	case envconfig.SamplerAlwaysOff:
 		return sdktrace.NeverSample()
-	case config.SamplerTraceIDRatio:
+	case envconfig.SamplerTraceIDRatio:
 		return sdktrace.TraceIDRatioBased(rate)
-	case config.SamplerParentBasedAlwaysOn:
+	case envconfig.SamplerParentBasedAlwaysOn:
 		return sdktrace.ParentBased(sdktrace.AlwaysSample())
-	case config.SamplerParentBasedAlwaysOff:
+	case envconfig.SamplerParentBasedAlwaysOff:
 		return sdktrace.ParentBased(sdktrace.NeverSample())
 	}
 	return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(rate))
@@ -236,7 +212,7 @@ type SamplingStats struct {
 	// not dropped.
 	SampledOutTraces, SampledOutSpans int64
 	// DroppedSpans counts the spans dropped because the buffer was full;
-	// DeliveryStats counts them too, as DropSamplingBuffer, once per
+	// DeliveryStats counts them too, as "sampling_buffer", once per
 	// destination.
 	DroppedSpans int64
 }
@@ -264,7 +240,7 @@ const maxDecided = 4096
 // traces to next (and, for their pending spans, to exporters). It sits
 // behind the pending-span processor, beside the console (see newPipelines).
 type tailSampler struct {
-	rule          TailSampler
+	rule          func(SpanInfo) float64
 	max           int
 	next          fanOut          // Logfire's exporters and processors
 	exporters     []*spanExporter // in next too; they also get spanStarted
@@ -355,7 +331,7 @@ func (t *tailSampler) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) 
 		t.mu.Unlock() // dropped to make room: its end is counted
 		return
 	}
-	keep := t.check(buf, SpanInfo{Span: s, Event: SpanStarted, Level: spanLevelOf(s), Duration: s.StartTime().Sub(buf.start)})
+	keep := t.check(buf, SpanInfo{Span: s, Event: eventStart, Level: spanLevelOf(s), Duration: s.StartTime().Sub(buf.start)})
 	t.mu.Unlock()
 	if keep {
 		t.push(buf)
@@ -368,7 +344,7 @@ func (t *tailSampler) OnEnd(s sdktrace.ReadOnlySpan) {
 		t.next.OnEnd(s)
 		return
 	}
-	pending := IsPendingSpan(s)
+	pending := isPendingSpan(s)
 	t.mu.Lock()
 	buf := t.traces[sc.TraceID()]
 	if buf == nil {
@@ -410,7 +386,7 @@ func (t *tailSampler) OnEnd(s sdktrace.ReadOnlySpan) {
 		t.mu.Unlock() // dropped to make room, this span with it
 		return
 	}
-	keep := t.check(buf, SpanInfo{Span: s, Event: SpanEnded, Level: spanLevelOf(s), Duration: s.EndTime().Sub(buf.start)})
+	keep := t.check(buf, SpanInfo{Span: s, Event: eventEnd, Level: spanLevelOf(s), Duration: s.EndTime().Sub(buf.start)})
 	if !keep && !s.Parent().IsValid() {
 		// The trace's first span ended without a reason to keep it.
 		t.finish(buf, false)
@@ -455,7 +431,7 @@ func (t *tailSampler) decide(id trace.TraceID, info SpanInfo) (keep bool) {
 			keep = true
 		}
 	}()
-	rate := t.rule.SampleRate(info)
+	rate := t.rule(info)
 	switch {
 	case rate >= 1:
 		return true
@@ -552,7 +528,7 @@ func (t *tailSampler) start(parent context.Context, s sdktrace.ReadWriteSpan) {
 	}
 }
 
-// decideAll decides every undecided trace now (TraceFlushed).
+// decideAll decides every undecided trace now ("flush").
 func (t *tailSampler) decideAll() {
 	now := time.Now()
 	var kept []*traceBuffer
@@ -568,7 +544,7 @@ func (t *tailSampler) decideAll() {
 				break
 			}
 		}
-		if t.check(buf, SpanInfo{Span: first, Event: TraceFlushed, Level: buf.level, Duration: now.Sub(buf.start)}) {
+		if t.check(buf, SpanInfo{Span: first, Event: eventFlush, Level: buf.level, Duration: now.Sub(buf.start)}) {
 			kept = append(kept, buf)
 		} else {
 			t.finish(buf, false)

@@ -58,8 +58,47 @@ func init() {
 	}
 }
 
-// ScrubMatch is a value scrubbing is about to redact, as given to a
-// ScrubCallback.
+// ScrubbingOptions are the options of WithScrubbing.
+type ScrubbingOptions struct {
+	// ExtraPatterns mark, besides the default ones, an attribute key or
+	// value as a likely secret. Each is an RE2 regular expression
+	// (https://github.com/google/re2/wiki/Syntax), matched without regard
+	// to case; one that does not compile makes Configure fail.
+	ExtraPatterns []string
+	// Callback, if set, decides about each value scrubbing is about to
+	// redact: returning ok=true keeps replacement in place of the
+	// redaction (return m.Value to keep the value as it is); ok=false
+	// redacts it.
+	Callback func(m ScrubMatch) (replacement attribute.Value, ok bool)
+}
+
+// WithScrubbing sets how likely secrets are redacted: with o nil, they are
+// not (URL attributes and the SDK's tokens still are); with o non-nil,
+// they are, with o's extra patterns and callback. It replaces
+// LOGFIRE_SCRUBBING, which is on by default. Every span processor, log
+// processor and exporter of the instance (Logfire's, the console and those
+// added with options) receives spans and OpenTelemetry log records with
+// likely secrets redacted; see ScrubMatch for what is redacted and how it
+// is noted.
+func WithScrubbing(o *ScrubbingOptions) Option {
+	return optionFunc(func(s *settings) {
+		s.scrubbing = scrubbingSettings{}
+		if o != nil {
+			s.scrubbing.patterns = append([]string(nil), o.ExtraPatterns...)
+			s.scrubbing.callback = o.Callback
+		}
+		s.cfg.Scrubbing = o != nil
+	})
+}
+
+// scrubbingSettings are what WithScrubbing set, one field of settings.
+type scrubbingSettings struct {
+	patterns []string
+	callback func(ScrubMatch) (attribute.Value, bool)
+}
+
+// ScrubMatch is a value scrubbing is about to redact, as given to
+// ScrubbingOptions.Callback.
 type ScrubMatch struct {
 	// Path locates the value: "attributes" and the key for a span or log
 	// attribute, then object keys and array indexes inside a JSON value;
@@ -73,11 +112,6 @@ type ScrubMatch struct {
 	Matched string
 }
 
-// ScrubCallback decides about one match. Returning ok=true keeps
-// replacement in place of the redaction (return m.Value to keep the value
-// as it is); ok=false redacts it.
-type ScrubCallback func(m ScrubMatch) (replacement attribute.Value, ok bool)
-
 // maxScrubKeyCache bounds the cache of key verdicts.
 const maxScrubKeyCache = 4096
 
@@ -90,7 +124,7 @@ type scrubber struct {
 	patterns bool           // scrubbing is on: the patterns are matched
 	tokens   *redact.Tokens // always redacted
 	extra    *regexp.Regexp // nil without extra patterns
-	callback ScrubCallback
+	callback func(ScrubMatch) (attribute.Value, bool)
 
 	keyCache     sync.Map // key → matched substring, "" for a clean key; with extra only
 	keyCacheSize atomic.Int64
@@ -98,7 +132,7 @@ type scrubber struct {
 
 // newScrubber compiles the default patterns and extra, which are RE2
 // regular expressions matched case-insensitively.
-func newScrubber(extra []string, cb ScrubCallback) (*scrubber, error) {
+func newScrubber(extra []string, cb func(ScrubMatch) (attribute.Value, bool)) (*scrubber, error) {
 	sc := &scrubber{patterns: true, callback: cb}
 	if len(extra) > 0 {
 		for _, p := range extra {
@@ -108,7 +142,7 @@ func newScrubber(extra []string, cb ScrubCallback) (*scrubber, error) {
 				if errors.As(err, &se) {
 					why = string(se.Code) // the RE2 error without the pattern, which may be long
 				}
-				return nil, &config.Error{Setting: "logfire.WithScrubbingPatterns", Err: fmt.Errorf("%s is not an RE2 regular expression (%s): accepted values are RE2 expressions, see https://github.com/google/re2/wiki/Syntax", redact.Excerpt(p, nil), why)}
+				return nil, &config.Error{Setting: "logfire.ScrubbingOptions.ExtraPatterns", Err: fmt.Errorf("%s is not an RE2 regular expression (%s): accepted values are RE2 expressions, see https://github.com/google/re2/wiki/Syntax", redact.Excerpt(p, nil), why)}
 			}
 		}
 		sc.extra = regexp.MustCompile(`(?i)(?:` + strings.Join(extra, ")|(?:") + `)`)
@@ -346,7 +380,7 @@ func (sc *scrubber) json(path []string, v *jsontree.Value, notes *[]scrubNote) b
 	return changed
 }
 
-// attrFromJSON is v as an attribute value, for a ScrubCallback: a string
+// attrFromJSON is v as an attribute value, for ScrubbingOptions.Callback: a string
 // as itself, anything else as its JSON text.
 func attrFromJSON(v jsontree.Value) attribute.Value {
 	if v.Kind == jsontree.String {

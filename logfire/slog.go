@@ -9,19 +9,20 @@ import (
 // SlogHandler returns a log/slog handler that records every slog record
 // as a Logfire log inside the current span of the record's context: the
 // message is the template ({name} placeholders are filled from the
-// attributes), slog levels map to Logfire levels, groups become dotted
-// keys, and the source location comes from the record.
+// attributes), groups become dotted keys, and the source location comes
+// from the record. slog levels map to Logfire levels: below debug is
+// trace, debug to below info is debug, info and info+1 are info, info+2
+// and info+3 are notice, warn to below error is warn, error to error+3 is
+// error, and anything higher is fatal.
+//
+// To make slog.Info and friends record to Logfire:
 //
 //	slog.SetDefault(slog.New(lf.SlogHandler()))
 //	slog.InfoContext(ctx, "user {id} logged in", "id", 7)
 //
-// A nil *Logfire gives a handler that uses the default instance at the
-// time of each call.
+// A nil *Logfire gives a handler that uses the default instance (the one
+// the last Configure made) at the time of each call.
 func (lf *Logfire) SlogHandler() slog.Handler { return &slogHandler{lf: lf} }
-
-// SetSlogDefault makes a logger using lf's slog handler the default slog
-// logger, so slog.Info and friends record to Logfire.
-func (lf *Logfire) SetSlogDefault() { slog.SetDefault(slog.New(lf.SlogHandler())) }
 
 type slogHandler struct {
 	lf     *Logfire
@@ -33,14 +34,11 @@ func (h *slogHandler) instance() *Logfire {
 	if h.lf != nil {
 		return h.lf
 	}
-	return Default()
+	return current()
 }
 
-// SlogLevel maps a slog level to a Logfire level: below debug is trace,
-// debug to below info is debug, info and info+1 are info, info+2 and
-// info+3 are notice, warn to below error is warn, error to error+3 is
-// error, and anything higher is fatal.
-func SlogLevel(l slog.Level) Level {
+// slogLevel maps a slog level to a Logfire level, as SlogHandler says.
+func slogLevel(l slog.Level) Level {
 	switch {
 	case l < slog.LevelDebug:
 		return LevelTrace
@@ -64,7 +62,7 @@ func (h *slogHandler) Enabled(_ context.Context, l slog.Level) bool {
 		noDefault("SlogHandler's logger")
 		return false
 	}
-	return SlogLevel(l) >= lf.minLevel
+	return slogLevel(l) >= lf.minLevel
 }
 
 func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
@@ -72,7 +70,7 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if lf == nil {
 		return nil
 	}
-	level := SlogLevel(r.Level)
+	level := slogLevel(r.Level)
 	if level < lf.minLevel {
 		return nil
 	}
@@ -114,11 +112,3 @@ func (h *slogHandler) WithGroup(name string) slog.Handler {
 	nh.prefix = h.prefix + name + "."
 	return &nh
 }
-
-// SlogHandler returns a log/slog handler that records to the default
-// instance at the time of each call. See (*Logfire).SlogHandler.
-func SlogHandler() slog.Handler { return &slogHandler{} }
-
-// SetSlogDefault makes slog's default logger record to the default
-// instance: after it, slog.Info and friends become Logfire logs.
-func SetSlogDefault() { slog.SetDefault(slog.New(SlogHandler())) }

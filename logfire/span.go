@@ -48,7 +48,7 @@ func Span(ctx context.Context, template string, args ...any) (context.Context, *
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	lf := Default()
+	lf := current()
 	if lf == nil {
 		noDefault("Span")
 		return ctx, nil
@@ -130,7 +130,7 @@ func Do(ctx context.Context, template string, fn func(context.Context) error, ar
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	lf := Default()
+	lf := current()
 	if lf == nil {
 		noDefault("Do")
 		return fn(ctx)
@@ -164,7 +164,7 @@ type panicError struct{ value any }
 func (p panicError) Error() string { return fmt.Sprint(p.value) }
 
 // Unwrap returns the panic's value when it is an error, so that the
-// exception's fingerprint names it (see ExceptionFingerprint).
+// exception's fingerprint names it (see internal/fingerprint).
 func (p panicError) Unwrap() error {
 	err, _ := p.value.(error)
 	return err
