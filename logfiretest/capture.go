@@ -14,15 +14,14 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/logfire-go/sdk/logfire"
+	"github.com/logfire-go/sdk/internal/keys"
 )
 
 // Capture holds what one instance recorded. Its methods are safe for
 // concurrent use, also while the instance keeps recording; what they return
 // is a copy that later records do not change.
 type Capture struct {
-	tb     testing.TB // set by New; nil for NewCapture
-	ids    *IDGenerator
+	tb     testing.TB
 	reader *sdkmetric.ManualReader
 
 	mu      sync.Mutex
@@ -48,7 +47,17 @@ func (c *Capture) tick() int64 {
 // seconds turns a count of seconds after the epoch into a time.
 func seconds(n int64) time.Time { return time.Unix(n, 0).UTC() }
 
-// spanSink is the span processor behind the pending-span processor.
+// isPending reports whether s is a pending span.
+func isPending(s sdktrace.ReadOnlySpan) bool {
+	for _, kv := range s.Attributes() {
+		if kv.Key == keys.SpanType {
+			return kv.Value.AsString() == keys.SpanTypePending
+		}
+	}
+	return false
+}
+
+// spanSink sees what Logfire's exporter sees (see testhook.Settings).
 type spanSink struct{ c *Capture }
 
 func (s spanSink) OnStart(_ context.Context, span sdktrace.ReadWriteSpan) {
@@ -63,7 +72,7 @@ func (s spanSink) OnEnd(span sdktrace.ReadOnlySpan) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var start int64
-	if logfire.IsPendingSpan(span) {
+	if isPending(span) {
 		// A pending span is delivered when its real span starts: it
 		// carries the real span's start.
 		var ok bool
@@ -144,49 +153,27 @@ func (c *Capture) Logs() []Span {
 	return c.filter(func(s Span) bool { return s.SpanType() == "log" })
 }
 
-// PendingSpans returns the pending spans (logfire.span_type
-// "pending_span"): one for every span that started, whether or not it has
-// ended. Logfire's exporter would drop those whose real span ends in the
-// same batch; the capture keeps them all.
-func (c *Capture) PendingSpans() []Span {
-	return c.filter(func(s Span) bool { return s.SpanType() == "pending_span" })
-}
-
-// Named returns the records of any kind whose message template (or, for
-// spans without one, name) is template, in arrival order.
-func (c *Capture) Named(template string) []Span {
-	return c.filter(func(s Span) bool { return s.Template() == template })
-}
-
 // Span returns the first ended real span with the message template (or
-// name) template. If there is none it fails the test (for a capture made
-// by New) or panics, listing what was captured.
+// name) template. If there is none it fails the test, listing what was
+// captured.
 func (c *Capture) Span(template string) Span {
 	return c.must("span", template, c.Spans())
 }
 
 // Log returns the first log with the message template template, failing
-// the test (or panicking) like Span if there is none.
+// the test like Span if there is none.
 func (c *Capture) Log(template string) Span {
 	return c.must("log", template, c.Logs())
 }
 
-// PendingSpan returns the first pending span with the message template
-// template, failing the test (or panicking) like Span if there is none.
-func (c *Capture) PendingSpan(template string) Span {
-	return c.must("pending span", template, c.PendingSpans())
-}
-
 func (c *Capture) must(kind, template string, in []Span) Span {
-	if c.tb != nil {
-		c.tb.Helper()
-	}
+	c.tb.Helper()
 	for _, s := range in {
 		if s.Template() == template {
 			return s
 		}
 	}
-	c.fail("logfiretest: no %s with template %q; captured:\n%s", kind, template, c.summary())
+	c.tb.Fatalf("logfiretest: no %s with template %q; captured:\n%s", kind, template, c.summary())
 	return Span{}
 }
 
@@ -209,7 +196,7 @@ func (c *Capture) summary() string {
 
 // Reset forgets the records and OTel log records captured so far. Ids and
 // the time sequence go on counting, and spans still open keep the second of
-// their start. It does not touch metrics; CollectMetrics drains those.
+// their start. It does not touch metrics; Metrics drains those.
 func (c *Capture) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -217,25 +204,42 @@ func (c *Capture) Reset() {
 	c.logs = nil
 }
 
-// Dump returns every captured record (as All) in the stable form of
-// Span.Dump, for golden tests.
-func (c *Capture) Dump() []map[string]any {
+// Dump returns every captured record (as All) as indented JSON, with
+// object keys sorted: a text for golden files, which only changes when
+// what the instance records changes. Each record is an object:
+//
+//	name        the span name
+//	context     {"trace_id": …, "span_id": …}
+//	parent      the same for the parent, or null for a root span
+//	start_time  nanoseconds since the epoch (1000000000 is the first second)
+//	end_time    likewise
+//	attributes  every attribute, keyed by name;
+//	            logfire.exception.fingerprint is "<fingerprint>" (it
+//	            hashes the stack, which moves whenever the code around it
+//	            does; the real value is in Span.Attributes)
+//	events      [{"name", "timestamp", "attributes"}], only if there are any;
+//	            exception.stacktrace is "<stacktrace>" (a Go stack names
+//	            goroutine numbers, addresses and the test runner's frames;
+//	            the real stack is in Span.Events)
+//	status      {"code": "Error"|"Ok", "description": …}, only if set
+//	kind        "server", "client", "producer" or "consumer", only if not
+//	            internal
+//	links       [{"context", "attributes"}], only if there are any
+//
+// Ids are numbers when they fit in an int64 (they always do with the
+// capture's counting ids), else lowercase hex strings. The resource and
+// the instrumentation scope are left out.
+func (c *Capture) Dump() string {
 	all := c.All()
 	out := make([]map[string]any, len(all))
 	for i, s := range all {
-		out[i] = s.Dump()
+		out[i] = s.dump()
 	}
-	return out
-}
-
-// DumpJSON returns Dump as indented JSON, with object keys sorted: a text
-// that only changes when what the instance records changes.
-func (c *Capture) DumpJSON() string {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(c.Dump()); err != nil {
+	if err := enc.Encode(out); err != nil {
 		return "logfiretest: " + err.Error()
 	}
 	return strings.TrimSuffix(b.String(), "\n")
@@ -255,30 +259,24 @@ func (c *Capture) LogRecords() []sdklog.Record {
 	return out
 }
 
-// CollectMetrics reads the instance's metrics now, with the temporality and
-// aggregation Logfire's exporter uses (logfire.MetricTemporality,
-// logfire.MetricAggregation): counters and histograms report what was
-// recorded since the previous collection, up-down counters and gauges their
+// Metrics reads the instance's metrics now, with the temporality and
+// aggregation Logfire's exporter uses: counters and histograms report what
+// was recorded since the previous call, up-down counters and gauges their
 // current value, and histograms are exponential. It returns the metrics of
-// every instrumentation scope, in order.
-func (c *Capture) CollectMetrics() ([]metricdata.Metrics, error) {
+// every instrumentation scope, keyed by name (a name that two scopes use
+// holds the last scope's). A failed collection fails the test.
+func (c *Capture) Metrics() map[string]metricdata.Metrics {
+	c.tb.Helper()
 	var rm metricdata.ResourceMetrics
 	if err := c.reader.Collect(context.Background(), &rm); err != nil {
-		return nil, err
+		c.tb.Fatalf("logfiretest: collecting the metrics: %v", err)
+		return nil
 	}
-	var out []metricdata.Metrics
+	out := map[string]metricdata.Metrics{}
 	for _, sm := range rm.ScopeMetrics {
-		out = append(out, sm.Metrics...)
-	}
-	return out, nil
-}
-
-// FindMetric returns the metric called name among ms.
-func FindMetric(ms []metricdata.Metrics, name string) (metricdata.Metrics, bool) {
-	for _, m := range ms {
-		if m.Name == name {
-			return m, true
+		for _, m := range sm.Metrics {
+			out[m.Name] = m
 		}
 	}
-	return metricdata.Metrics{}, false
+	return out
 }

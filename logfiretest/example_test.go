@@ -11,6 +11,7 @@ import (
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/logfire-go/sdk/internal/exampletb"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfiretest"
 )
@@ -33,41 +34,19 @@ func ExampleNew() {
 	}
 }
 
-// Outside a test (here, in an Example), build the instance from a capture's
-// Options.
-func ExampleNewCapture() {
-	c := logfiretest.NewCapture()
-	lf, err := logfire.Configure(context.Background(), c.Options()...)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer lf.Shutdown(context.Background())
-
-	lf.Warn(context.Background(), "disk {disk} is {pct}% full", "disk", "/var", "pct", 91)
-	log := c.Log("disk {disk} is {pct}% full")
-	fmt.Println(log.Message())
-	fmt.Println(log.Level(), log.Value("pct"))
-	// Output:
-	// disk /var is 91% full
-	// warn 91
-}
-
-// configure builds an instance on c for the examples below.
-func configure(c *logfiretest.Capture) *logfire.Logfire {
-	lf, err := logfire.Configure(context.Background(), c.Options()...)
-	if err != nil {
-		panic(err)
-	}
-	return lf
+// configure builds an instance for the examples below, which have no
+// *testing.T: internal/exampletb stands in for it.
+func configure() (*logfire.Logfire, *logfiretest.Capture, func()) {
+	t := exampletb.New()
+	lf, c := logfiretest.New(t)
+	return lf, c, t.Done
 }
 
 // All lists every record in the order Logfire's exporter would get it: a
 // span's pending span when it starts, the span itself when it ends.
 func ExampleCapture_All() {
-	c := logfiretest.NewCapture()
-	lf := configure(c)
-	defer lf.Shutdown(context.Background())
+	lf, c, done := configure()
+	defer done()
 
 	ctx, span := lf.Span(context.Background(), "import {file}", "file", "a.csv")
 	lf.Info(ctx, "read {n} rows", "n", 3)
@@ -82,17 +61,16 @@ func ExampleCapture_All() {
 	// span "import {file}" trace=1 span=1 parent=- 1s..3s level=9
 }
 
-// DumpJSON is a stable text for golden files: deterministic ids and times,
+// Dump is a stable text for golden files: deterministic ids and times,
 // attributes sorted by key. Here the code.* attributes are left out of the
 // printout because they name this file's line numbers.
-func ExampleCapture_DumpJSON() {
-	c := logfiretest.NewCapture()
-	lf := configure(c)
-	defer lf.Shutdown(context.Background())
+func ExampleCapture_Dump() {
+	lf, c, done := configure()
+	defer done()
 
 	lf.Error(context.Background(), "payment failed", errors.New("card declined"))
 
-	for _, line := range strings.Split(c.DumpJSON(), "\n") {
+	for _, line := range strings.Split(c.Dump(), "\n") {
 		if !strings.Contains(line, `"code.`) {
 			fmt.Println(line)
 		}
@@ -137,78 +115,58 @@ func ExampleCapture_DumpJSON() {
 }
 
 // A span that is still open has sent only its pending span.
-func ExampleCapture_PendingSpans() {
-	c := logfiretest.NewCapture()
-	lf := configure(c)
-	defer lf.Shutdown(context.Background())
+func ExampleCapture_All_open() {
+	lf, c, done := configure()
+	defer done()
 
 	ctx, outer := lf.Span(context.Background(), "outer")
 	_, inner := lf.Span(ctx, "inner")
 	defer outer.End()
 	defer inner.End()
 
-	for _, p := range c.PendingSpans() {
-		fmt.Println(p.Name, p.Value("logfire.pending_parent_id"))
+	for _, p := range c.All() {
+		fmt.Println(p.SpanType(), p.Name, p.Value("logfire.pending_parent_id"))
 	}
 	fmt.Println(len(c.Spans()), "ended spans")
 	// Output:
-	// outer 0000000000000000
-	// inner 0000000000000001
+	// pending_span outer 0000000000000000
+	// pending_span inner 0000000000000001
 	// 0 ended spans
 }
 
-// CollectMetrics reads the metrics as Logfire's exporter would: counters as
+// Metrics reads the metrics as Logfire's exporter would: counters as
 // deltas since the previous collection.
-func ExampleCapture_CollectMetrics() {
-	c := logfiretest.NewCapture()
-	lf := configure(c)
-	defer lf.Shutdown(context.Background())
+func ExampleCapture_Metrics() {
+	lf, c, done := configure()
+	defer done()
 
-	orders, _ := lf.Counter("orders")
+	orders, _ := lf.MeterProvider().Meter("shop").Int64Counter("orders")
 	orders.Add(context.Background(), 2)
 
-	ms, _ := c.CollectMetrics()
-	m, _ := logfiretest.FindMetric(ms, "orders")
-	sum := m.Data.(metricdata.Sum[int64])
+	sum := c.Metrics()["orders"].Data.(metricdata.Sum[int64])
 	fmt.Println(sum.Temporality, sum.DataPoints[0].Value)
 	// Output: DeltaTemporality 2
 }
 
-// The generator counts: trace ids and span ids each start at 1.
-func ExampleIDGenerator() {
-	g := logfiretest.NewIDGenerator()
-	ctx := context.Background()
-	tid, sid := g.NewIDs(ctx)
-	fmt.Println(tid, sid)
-	fmt.Println(g.NewSpanID(ctx, tid))
-	// Output:
-	// 00000000000000000000000000000001 0000000000000001
-	// 0000000000000002
-}
-
-// Span.Dump is one record of Capture.Dump; Attr, Value and the named
-// getters read single attributes.
-func ExampleSpan_Dump() {
-	c := logfiretest.NewCapture()
-	lf := configure(c)
-	defer lf.Shutdown(context.Background())
+// A Span's getters read the Logfire attributes; Value reads any.
+func ExampleSpan_Value() {
+	lf, c, done := configure()
+	defer done()
 
 	lf.Info(context.Background(), "deployed {version}", "version", "1.2.3", logfire.Tags("ops"))
 	s := c.Log("deployed {version}")
-	d := s.Dump()
-	fmt.Println(d["name"], d["context"], d["start_time"], d["end_time"])
-	fmt.Println(s.Tags(), s.Value("version"), s.SpanType())
+	fmt.Println(s.Name, s.SpanContext.TraceID(), s.StartTime.Unix())
+	fmt.Println(s.Value("logfire.tags"), s.Value("version"), s.SpanType())
 	// Output:
-	// deployed {version} map[span_id:1 trace_id:1] 1000000000 1000000000
+	// deployed {version} 00000000000000000000000000000001 1
 	// [ops] 1.2.3 log
 }
 
 // Span finds an ended span by its template; its getters read the Logfire
 // attributes.
 func ExampleCapture_Span() {
-	c := logfiretest.NewCapture()
-	lf := configure(c)
-	defer lf.Shutdown(context.Background())
+	lf, c, done := configure()
+	defer done()
 
 	_, span := lf.Span(context.Background(), "resize {w}x{h}", "w", 640, "h", 480, logfire.AtLevel(logfire.LevelDebug))
 	span.RecordError(errors.New("unsupported format"))
@@ -223,28 +181,10 @@ func ExampleCapture_Span() {
 	// unsupported format
 }
 
-// Named returns every record with a template: here a span's pending span
-// and the span itself.
-func ExampleCapture_Named() {
-	c := logfiretest.NewCapture()
-	lf := configure(c)
-	defer lf.Shutdown(context.Background())
-
-	_, span := lf.Span(context.Background(), "batch")
-	span.End()
-	for _, s := range c.Named("batch") {
-		fmt.Println(s.SpanType())
-	}
-	// Output:
-	// pending_span
-	// span
-}
-
 // Reset starts a new phase of a test; ids and times go on counting.
 func ExampleCapture_Reset() {
-	c := logfiretest.NewCapture()
-	lf := configure(c)
-	defer lf.Shutdown(context.Background())
+	lf, c, done := configure()
+	defer done()
 
 	lf.Info(context.Background(), "setup")
 	c.Reset()
@@ -258,9 +198,8 @@ func ExampleCapture_Reset() {
 // LogRecords holds what OpenTelemetry log bridges emit through the
 // instance's LoggerProvider.
 func ExampleCapture_LogRecords() {
-	c := logfiretest.NewCapture()
-	lf := configure(c)
-	defer lf.Shutdown(context.Background())
+	lf, c, done := configure()
+	defer done()
 
 	var r otellog.Record
 	r.SetBody(attribute.StringValue("bridged record"))

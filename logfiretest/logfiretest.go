@@ -18,9 +18,14 @@
 //
 // # Deterministic output
 //
-// Ids come from an IDGenerator that counts: trace ids 1, 2, 3, … and span ids
-// 1, 2, 3, … (pending spans take span ids from it too), written big-endian
-// into the 16 and 8 bytes of the OpenTelemetry ids.
+// Ids count: trace ids 1, 2, 3, … and span ids 1, 2, 3, … (pending spans
+// take span ids too), written big-endian into the 16 and 8 bytes of the
+// OpenTelemetry ids (trace id 1 is 00000000000000000000000000000001, span
+// id 1 is 0000000000000001), as with the Python SDK's
+// IncrementalIdGenerator. The instances of one test share the count, so
+// that two services of a test never have the same ids. With such small
+// ids, trace-id-ratio sampling (logfire.SamplingOptions.Head below 1)
+// keeps nearly every trace: test sampling without logfiretest.
 //
 // The OpenTelemetry Go SDK reads the wall clock itself and has no option to
 // replace it, so the capture does not fake the clock; it rewrites the times
@@ -38,12 +43,15 @@ package logfiretest
 
 import (
 	"context"
-	"fmt"
+	"sync"
 	"testing"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/metricpref"
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -51,19 +59,38 @@ import (
 // log records and metrics land in the returned Capture, and shuts it down
 // when the test ends (t.Cleanup).
 //
-// The instance is built from Capture.Options followed by opts, so opts win:
-// it is not the default instance (logfire.WithSetDefault(false)), the
-// console is off, nothing is sent (config.SendNever), the credentials
-// directory is a fresh t.TempDir(), there is no minimum level and every
-// trace is sampled. The environment still supplies everything else, as for
+// The instance is built with these options, followed by opts, which win:
+// the console off, nothing sent (config.SendNever), no minimum level and
+// every trace sampled. It is never the default instance (the package-level
+// functions and OpenTelemetry's global providers are left alone), reads no
+// credentials file, and counts its ids (see the package documentation).
+// The environment still supplies everything else, as for
 // logfire.Configure. A configuration error fails the test.
 func New(t testing.TB, opts ...logfire.Option) (*logfire.Logfire, *Capture) {
 	t.Helper()
-	c := NewCapture()
-	c.tb = t
-	all := append(c.Options(), logfire.WithCredentialsDir(t.TempDir()))
-	all = append(all, opts...)
-	lf, err := logfire.Configure(context.Background(), all...)
+	c := &Capture{
+		tb: t,
+		reader: sdkmetric.NewManualReader(
+			sdkmetric.WithTemporalitySelector(metricpref.Temporality),
+			sdkmetric.WithAggregationSelector(metricpref.Aggregation),
+		),
+		starts: map[spanKey]int64{},
+	}
+	ctx := testhook.With(context.Background(), testhook.Settings{
+		NotDefault:     true,
+		IDGenerator:    idsOf(t),
+		SpanProcessors: []sdktrace.SpanProcessor{spanSink{c}},
+		MetricReaders:  []sdkmetric.Reader{c.reader},
+		CredentialsDir: t.TempDir(),
+	})
+	all := append([]logfire.Option{
+		logfire.WithConsole(nil),
+		logfire.WithSendToLogfire(config.SendNever),
+		logfire.WithMinLevel(0),
+		logfire.WithSampling(logfire.SamplingOptions{Head: 1}),
+		logfire.WithLogProcessor(logSink{c}),
+	}, opts...)
+	lf, err := logfire.Configure(ctx, all...)
 	if err != nil {
 		t.Fatalf("logfiretest: configuring the test instance: %v", err)
 	}
@@ -75,54 +102,15 @@ func New(t testing.TB, opts ...logfire.Option) (*logfire.Logfire, *Capture) {
 	return lf, c
 }
 
-// NewCapture returns an empty capture for an instance that you configure
-// yourself, outside a test (in an Example, a TestMain, a benchmark):
-//
-//	c := logfiretest.NewCapture()
-//	lf, err := logfire.Configure(ctx, c.Options()...)
-//
-// Methods that fail a test when New made the capture (Span, Log, …) panic
-// instead.
-func NewCapture() *Capture {
-	return &Capture{
-		ids: NewIDGenerator(),
-		reader: sdkmetric.NewManualReader(
-			sdkmetric.WithTemporalitySelector(logfire.MetricTemporality),
-			sdkmetric.WithAggregationSelector(logfire.MetricAggregation),
-		),
-		starts: map[spanKey]int64{},
-	}
-}
+// testIDs holds the id generator of each test that called New.
+var testIDs sync.Map // testing.TB → *idGenerator
 
-// Options returns the options that connect an instance to c, preceded by
-// the test defaults that New documents (except the credentials directory):
-// not the default instance, console off, nothing sent, no minimum level,
-// every trace sampled. Options given after them win. Use them for one
-// instance only: the metric reader inside can serve one MeterProvider.
-func (c *Capture) Options() []logfire.Option {
-	return []logfire.Option{
-		logfire.WithSetDefault(false),
-		logfire.WithConsole(nil),
-		logfire.WithSendToLogfire(config.SendNever),
-		logfire.WithMinLevel(0),
-		logfire.WithTraceSampleRate(1),
-		logfire.WithIDGenerator(c.ids),
-		logfire.WithLogfireSpanProcessor(spanSink{c}),
-		logfire.WithLogProcessor(logSink{c}),
-		logfire.WithMetricReader(c.reader),
+// idsOf returns t's id generator, made at its first New and forgotten when
+// t ends.
+func idsOf(t testing.TB) *idGenerator {
+	g, loaded := testIDs.LoadOrStore(t, &idGenerator{})
+	if !loaded {
+		t.Cleanup(func() { testIDs.Delete(t) })
 	}
-}
-
-// IDs returns the generator of the capture's trace and span ids.
-func (c *Capture) IDs() *IDGenerator { return c.ids }
-
-// fail reports a failed lookup: through the test for a capture made by New,
-// with a panic otherwise.
-func (c *Capture) fail(format string, args ...any) {
-	if c.tb != nil {
-		c.tb.Helper()
-		c.tb.Fatalf(format, args...)
-		return
-	}
-	panic(fmt.Sprintf(format, args...))
+	return g.(*idGenerator)
 }

@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/logfire-go/sdk/internal/exampletb"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfiretest"
 )
@@ -30,13 +32,61 @@ func scenario(lf *logfire.Logfire) {
 	outer.End()
 }
 
+// pending returns the pending spans of c, in arrival order.
+func pending(c *logfiretest.Capture) []logfiretest.Span {
+	var out []logfiretest.Span
+	for _, s := range c.All() {
+		if s.SpanType() == "pending_span" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// named returns the records of any kind with the template.
+func named(c *logfiretest.Capture, template string) []logfiretest.Span {
+	var out []logfiretest.Span
+	for _, s := range c.All() {
+		if s.Template() == template {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// TestSameRunsGiveTheSameDump: two tests that record the same give the
+// same dump (each test counts its own ids).
 func TestSameRunsGiveTheSameDump(t *testing.T) {
+	var dumps []string
+	for _, name := range []string{"first", "second"} {
+		t.Run(name, func(t *testing.T) {
+			lf, c := logfiretest.New(t)
+			scenario(lf)
+			dumps = append(dumps, c.Dump())
+		})
+	}
+	if len(dumps) != 2 || dumps[0] != dumps[1] {
+		t.Fatalf("two runs differ:\n%s", strings.Join(dumps, "\n---\n"))
+	}
+}
+
+// TestInstancesOfATestShareTheIDs: two instances of one test (two services)
+// never have the same ids.
+func TestInstancesOfATestShareTheIDs(t *testing.T) {
 	lf1, c1 := logfiretest.New(t)
 	lf2, c2 := logfiretest.New(t)
 	scenario(lf1)
 	scenario(lf2)
-	if a, b := c1.DumpJSON(), c2.DumpJSON(); a != b {
-		t.Fatalf("two runs differ:\n%s\n---\n%s", a, b)
+	seen := map[trace.SpanID]bool{}
+	for _, s := range append(c1.All(), c2.All()...) {
+		if id := s.SpanContext.SpanID(); seen[id] {
+			t.Fatalf("span id %s used twice", id)
+		} else {
+			seen[id] = true
+		}
+	}
+	if c1.Dump() == c2.Dump() {
+		t.Error("the second instance repeated the first one's ids")
 	}
 }
 
@@ -100,19 +150,19 @@ func TestQueries(t *testing.T) {
 	if got := names(c.Logs()); got != "hello {name}, it failed: {reason}" {
 		t.Errorf("Logs: %s", got)
 	}
-	if got := names(c.PendingSpans()); got != "outer {x}, inner {y}" {
-		t.Errorf("PendingSpans: %s", got)
+	if got := names(pending(c)); got != "outer {x}, inner {y}" {
+		t.Errorf("pending spans: %s", got)
 	}
-	if got := len(c.Named("inner {y}")); got != 2 {
-		t.Errorf("Named(inner): %d records, want 2 (pending and real)", got)
+	if got := len(named(c, "inner {y}")); got != 2 {
+		t.Errorf("inner: %d records, want 2 (pending and real)", got)
 	}
 	s := c.Span("inner {y}")
 	if s.Value("y") != int64(2) || s.Message() != "inner 2" || s.Level() != logfire.LevelInfo ||
-		s.IsPending() || s.Value("missing") != nil || s.Tags() != nil {
-		t.Errorf("inner span: %v %v", s, s.AttrMap())
+		s.SpanType() != "span" || s.Value("missing") != nil || s.Value("logfire.tags") != nil {
+		t.Errorf("inner span: %v %v", s, s.Attributes)
 	}
-	if p := c.PendingSpan("inner {y}"); !p.IsPending() || p.Value("logfire.pending_parent_id") != c.Span("outer {x}").SpanContext.SpanID().String() {
-		t.Errorf("inner pending span: %v %v", p, p.AttrMap())
+	if p := pending(c)[1]; p.Template() != "inner {y}" || p.Value("logfire.pending_parent_id") != c.Span("outer {x}").SpanContext.SpanID().String() {
+		t.Errorf("inner pending span: %v %v", p, p.Attributes)
 	}
 	if l := c.Log("it failed: {reason}"); l.Level() != logfire.LevelError || l.Status.Description != "*errors.errorString: boom" {
 		t.Errorf("error log: %v", l)
@@ -154,13 +204,12 @@ func TestMissingRecordFailsTheTestWithAList(t *testing.T) {
 	}
 }
 
-func TestNewCapturePanicsOnMissingRecord(t *testing.T) {
-	c := logfiretest.NewCapture()
-	lf, err := logfire.Configure(context.Background(), append(c.Options(), logfire.WithCredentialsDir(t.TempDir()))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lf.Shutdown(context.Background())
+// TestExampleTBPanicsOnMissingRecord: in an Example, with the TB of
+// internal/exampletb, a missing record panics with the list.
+func TestExampleTBPanicsOnMissingRecord(t *testing.T) {
+	et := exampletb.New()
+	defer et.Done()
+	_, c := logfiretest.New(et)
 	defer func() {
 		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `no log with template "absent"`) {
 			t.Errorf("recovered %v", r)
@@ -177,7 +226,7 @@ func TestOptionsWin(t *testing.T) {
 	if got := len(c.All()); got != 1 || c.All()[0].Template() != "kept" {
 		t.Errorf("captured %v", c.All())
 	}
-	if logfire.Default() == lf {
+	if otel.GetTracerProvider() == trace.TracerProvider(lf.TracerProvider()) {
 		t.Error("the test instance became the default")
 	}
 }
@@ -194,37 +243,34 @@ func TestLogRecords(t *testing.T) {
 	}
 }
 
-func TestCollectMetricsUsesLogfireTemporality(t *testing.T) {
+func TestMetricsUseLogfireTemporality(t *testing.T) {
 	lf, c := logfiretest.New(t)
 	ctx := context.Background()
-	counter, _ := lf.Counter("requests")
-	updown, _ := lf.UpDownCounter("in_flight")
-	hist, _ := lf.Histogram("latency")
+	meter := lf.MeterProvider().Meter("test")
+	counter, _ := meter.Int64Counter("requests")
+	updown, _ := meter.Int64UpDownCounter("in_flight")
+	hist, _ := meter.Float64Histogram("latency")
 	counter.Add(ctx, 3)
 	updown.Add(ctx, 2)
 	hist.Record(ctx, 1.5)
 
-	ms, err := c.CollectMetrics()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, ok := logfiretest.FindMetric(ms, "requests")
+	ms := c.Metrics()
+	m, ok := ms["requests"]
 	if sum, _ := m.Data.(metricdata.Sum[int64]); !ok || sum.Temporality != metricdata.DeltaTemporality || len(sum.DataPoints) != 1 || sum.DataPoints[0].Value != 3 {
 		t.Errorf("requests: %+v", m)
 	}
-	m, ok = logfiretest.FindMetric(ms, "in_flight")
+	m, ok = ms["in_flight"]
 	if sum, _ := m.Data.(metricdata.Sum[int64]); !ok || sum.Temporality != metricdata.CumulativeTemporality || sum.DataPoints[0].Value != 2 {
 		t.Errorf("in_flight: %+v", m)
 	}
-	m, ok = logfiretest.FindMetric(ms, "latency")
+	m, ok = ms["latency"]
 	if h, isExp := m.Data.(metricdata.ExponentialHistogram[float64]); !ok || !isExp || h.Temporality != metricdata.DeltaTemporality || h.DataPoints[0].Count != 1 {
 		t.Errorf("latency: %+v", m)
 	}
 
 	// Delta: a second collection has nothing new for the counter.
 	counter.Add(ctx, 1)
-	ms, _ = c.CollectMetrics()
-	m, _ = logfiretest.FindMetric(ms, "requests")
+	m = c.Metrics()["requests"]
 	if sum, _ := m.Data.(metricdata.Sum[int64]); len(sum.DataPoints) != 1 || sum.DataPoints[0].Value != 1 {
 		t.Errorf("requests, second collection: %+v", m)
 	}
@@ -248,7 +294,7 @@ func TestConcurrentUse(t *testing.T) {
 	if got := len(c.Spans()); got != 200 {
 		t.Errorf("%d spans, want 200", got)
 	}
-	if got := len(c.PendingSpans()); got != 200 {
+	if got := len(pending(c)); got != 200 {
 		t.Errorf("%d pending spans, want 200", got)
 	}
 	seen := map[trace.SpanID]bool{}

@@ -14,6 +14,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/logfire-go/sdk/internal/keys"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -76,21 +77,15 @@ func lookup(kvs []attribute.KeyValue, key string) (attribute.Value, bool) {
 	return attribute.Value{}, false
 }
 
-// Attr returns the attribute key of the span.
-func (s Span) Attr(key string) (attribute.Value, bool) { return lookup(s.Attributes, key) }
-
 // Value returns the attribute key as a plain Go value (string, int64,
 // float64, bool, or a slice of one of them), or nil if the span has no
-// such attribute.
+// such attribute: s.Value("logfire.tags") is the tags, as a []string.
 func (s Span) Value(key string) any {
-	if v, ok := s.Attr(key); ok {
+	if v, ok := lookup(s.Attributes, key); ok {
 		return v.AsInterface()
 	}
 	return nil
 }
-
-// AttrMap returns the span's attributes as plain Go values keyed by name.
-func (s Span) AttrMap() map[string]any { return attrMap(s.Attributes) }
 
 func attrMap(kvs []attribute.KeyValue) map[string]any {
 	m := make(map[string]any, len(kvs))
@@ -101,7 +96,7 @@ func attrMap(kvs []attribute.KeyValue) map[string]any {
 }
 
 func (s Span) str(key string) string {
-	v, _ := s.Attr(key)
+	v, _ := lookup(s.Attributes, key)
 	return v.AsString()
 }
 
@@ -109,13 +104,10 @@ func (s Span) str(key string) string {
 // for a span that does not set it.
 func (s Span) SpanType() string { return s.str("logfire.span_type") }
 
-// IsPending reports whether s is a pending span.
-func (s Span) IsPending() bool { return s.SpanType() == "pending_span" }
-
 // Template returns the message template (logfire.msg_template), or the
 // span's name if it has none.
 func (s Span) Template() string {
-	if v, ok := s.Attr("logfire.msg_template"); ok {
+	if v, ok := lookup(s.Attributes, keys.MsgTemplate); ok {
 		return v.AsString()
 	}
 	return s.Name
@@ -126,14 +118,8 @@ func (s Span) Message() string { return s.str("logfire.msg") }
 
 // Level returns the level (logfire.level_num), or 0 if the span has none.
 func (s Span) Level() logfire.Level {
-	v, _ := s.Attr("logfire.level_num")
+	v, _ := lookup(s.Attributes, keys.LevelNum)
 	return logfire.Level(v.AsInt64())
-}
-
-// Tags returns the tags (logfire.tags); nil if there are none.
-func (s Span) Tags() []string {
-	v, _ := s.Attr("logfire.tags")
-	return v.AsStringSlice()
 }
 
 // Event returns the span's first event called name.
@@ -154,48 +140,24 @@ func (e Event) Value(key string) any {
 	return nil
 }
 
-// StacktracePlaceholder replaces the value of exception.stacktrace in Dump:
-// a Go stack names goroutine numbers, addresses and the test runner's
-// frames, which change from run to run. The real stack is in Span.Events.
-const StacktracePlaceholder = "<stacktrace>"
+// The values Dump puts in place of those that change from run to run.
+const (
+	stacktracePlaceholder  = "<stacktrace>"
+	fingerprintPlaceholder = "<fingerprint>"
+)
 
-// FingerprintPlaceholder replaces the value of
-// logfire.exception.fingerprint in Dump: it hashes the stack, which moves
-// whenever the code around it does. The real value is in Span.Attributes.
-const FingerprintPlaceholder = "<fingerprint>"
-
-// Dump returns the span in a stable form for golden tests, with plain Go
-// values (string, int64, float64, bool, slices, maps) that encoding/json
-// prints readably:
-//
-//	name        the span name
-//	context     {"trace_id": …, "span_id": …}
-//	parent      the same for the parent, or nil for a root span
-//	start_time  nanoseconds since the epoch (1000000000 is the first second)
-//	end_time    likewise
-//	attributes  every attribute, keyed by name;
-//	            logfire.exception.fingerprint is FingerprintPlaceholder
-//	events      [{"name", "timestamp", "attributes"}], only if there are any;
-//	            exception.stacktrace is StacktracePlaceholder
-//	status      {"code": "Error"|"Ok", "description": …}, only if set
-//	kind        "server", "client", "producer" or "consumer", only if not
-//	            internal
-//	links       [{"context", "attributes"}], only if there are any
-//
-// Ids are int64 numbers when they fit (they always do with the capture's
-// IDGenerator), else lowercase hex strings. The resource and the
-// instrumentation scope are left out.
-func (s Span) Dump() map[string]any {
+// dump is the span in the stable form of Capture.Dump.
+func (s Span) dump() map[string]any {
 	m := map[string]any{
 		"name":       s.Name,
 		"context":    contextDump(s.SpanContext),
 		"parent":     nil,
 		"start_time": s.StartTime.UnixNano(),
 		"end_time":   s.EndTime.UnixNano(),
-		"attributes": s.AttrMap(),
+		"attributes": attrMap(s.Attributes),
 	}
-	if attrs := m["attributes"].(map[string]any); attrs[logfire.ExceptionFingerprintKey] != nil {
-		attrs[logfire.ExceptionFingerprintKey] = FingerprintPlaceholder
+	if attrs := m["attributes"].(map[string]any); attrs[keys.ExceptionFingerprint] != nil {
+		attrs[keys.ExceptionFingerprint] = fingerprintPlaceholder
 	}
 	if s.Parent.IsValid() {
 		m["parent"] = contextDump(s.Parent)
@@ -205,7 +167,7 @@ func (s Span) Dump() map[string]any {
 		for i, e := range s.Events {
 			attrs := attrMap(e.Attributes)
 			if st, ok := attrs["exception.stacktrace"].(string); ok && st != "" {
-				attrs["exception.stacktrace"] = StacktracePlaceholder
+				attrs["exception.stacktrace"] = stacktracePlaceholder
 			}
 			events[i] = map[string]any{"name": e.Name, "timestamp": e.Time.UnixNano(), "attributes": attrs}
 		}
