@@ -6,7 +6,7 @@
 // One line on the aws.Config instruments every client made from it:
 //
 //	cfg, err := config.LoadDefaultConfig(ctx)
-//	logfireaws.AppendMiddlewares(&cfg.APIOptions)
+//	logfireaws.AppendMiddlewares(lf, &cfg.APIOptions)
 //	sqsClient := sqs.NewFromConfig(cfg)
 //	_, err = sqsClient.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &queue, MessageBody: &body})
 //
@@ -42,10 +42,11 @@
 //
 // A message that already carries a traceparent (written by hand, or
 // forwarded from another message) is sent as it is. Every other message
-// gets the context unless it cannot hold it; then it is sent without it and
-// counted (see Skipped), and a line on stderr says so (at most one a
-// minute for the clients of one AppendMiddlewares call). No call fails
-// because a message cannot hold the context:
+// gets the context unless it cannot hold it; then it is sent without it,
+// and the instance's error handler (logfire.WithErrorHandler; by default a
+// line on standard error) is told so, with the number of such messages, at
+// most once a minute for the clients of one AppendMiddlewares call. No call
+// fails because a message cannot hold the context:
 //
 //   - an SQS or SNS message may have at most 10 message attributes: one
 //     that has too many to take the context's is skipped, and so is one
@@ -65,10 +66,11 @@
 //
 // # Which instance
 //
-// The spans go to the default instance (the one logfire.Configure made
-// the default, as it is when AppendMiddlewares is called) and are injected
-// with its propagator; WithLogfire names another. Without any instance, OpenTelemetry's global tracer provider
-// and propagator are used. A call made without a span in its context,
+// The spans go to the instance given to AppendMiddlewares and are injected
+// with its propagator (logfire.WithPropagator chooses it); a nil instance
+// stands for the default one, as it is when AppendMiddlewares is called
+// (the one the last logfire.Configure made). Without any instance,
+// OpenTelemetry's global tracer provider and propagator are used. A call made without a span in its context,
 // and with no tracer provider to record one, has no context to carry: its
 // messages are sent as they are and are not counted.
 package logfireaws

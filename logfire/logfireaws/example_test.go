@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/logfire-go/sdk/internal/exampletb"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfire/logfireaws"
 	"github.com/logfire-go/sdk/logfiretest"
@@ -45,12 +46,13 @@ func ExampleAppendMiddlewares() {
 	queue := exampleQueue(&sentTrace)
 	defer queue.Close()
 
-	lf, capture := exampleInstance()
-	defer lf.Shutdown(context.Background())
+	t := exampletb.New()
+	defer t.Done()
+	lf, capture := logfiretest.New(t)
 
 	// In a program: cfg, err := config.LoadDefaultConfig(ctx)
 	cfg := exampleConfig(queue.URL)
-	logfireaws.AppendMiddlewares(&cfg.APIOptions, logfireaws.WithLogfire(lf))
+	logfireaws.AppendMiddlewares(lf, &cfg.APIOptions)
 	client := sqs.NewFromConfig(cfg)
 
 	ctx, span := lf.Span(context.Background(), "placing order {id}", "id", 42)
@@ -75,17 +77,6 @@ func ExampleAppendMiddlewares() {
 	// same trace as the span: true
 }
 
-// exampleInstance is an instance whose records land in the returned
-// capture (see logfiretest), for the examples.
-func exampleInstance() (*logfire.Logfire, *logfiretest.Capture) {
-	capture := logfiretest.NewCapture()
-	lf, err := logfire.Configure(context.Background(), capture.Options()...)
-	if err != nil {
-		panic(err) // the capture's options are valid
-	}
-	return lf, capture
-}
-
 // exampleConfig is an aws.Config for the local stand-in at url, with
 // dummy credentials.
 func exampleConfig(url string) aws.Config {
@@ -98,33 +89,32 @@ func exampleConfig(url string) aws.Config {
 	}
 }
 
-// Skipped counts the messages that were sent without the trace context
-// because they had no room for it: here an SQS message that already has
-// the 10 message attributes SQS allows. The message is sent as it was,
-// and a line on stderr (at most one a minute) says so.
-func ExampleSkipped() {
+// A message that has no room for the trace context is sent without it:
+// here an SQS message that already has the 10 message attributes SQS
+// allows. The message is sent as it was, and the instance's error handler
+// (by default a line on standard error) is told, at most once a minute.
+func ExampleAppendMiddlewares_skipped() {
 	var sentTrace string
 	queue := exampleQueue(&sentTrace)
 	defer queue.Close()
-	lf, _ := exampleInstance()
-	defer lf.Shutdown(context.Background())
+	t := exampletb.New()
+	defer t.Done()
+	lf, _ := logfiretest.New(t, logfire.WithErrorHandler(func(err error) { fmt.Println("reported:", err) }))
 	cfg := exampleConfig(queue.URL)
-	logfireaws.AppendMiddlewares(&cfg.APIOptions, logfireaws.WithLogfire(lf))
+	logfireaws.AppendMiddlewares(lf, &cfg.APIOptions)
 
 	attrs := map[string]types.MessageAttributeValue{}
 	for i := range 10 {
 		attrs[fmt.Sprintf("a%d", i)] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String("v")}
 	}
-	before := logfireaws.Skipped()
 	ctx, span := lf.Span(context.Background(), "sending a full message")
 	_, err := sqs.NewFromConfig(cfg).SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl: aws.String(queue.URL + "/000000000000/orders"), MessageBody: aws.String("full"), MessageAttributes: attrs,
 	})
 	span.End()
 	fmt.Println("error:", err)
-	fmt.Println("skipped:", logfireaws.Skipped()-before)
 	// Output:
+	// reported: logfireaws: 1 message(s) sent without the trace context, the last by SQS.SendMessage: the message has 10 message attributes, the trace context needs 1 more and the limit is 10 (at most one such report a minute)
 	// the queue received full with attributes [a0 a1 a2 a3 a4 a5 a6 a7 a8 a9]
 	// error: <nil>
-	// skipped: 1
 }

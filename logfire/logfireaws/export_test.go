@@ -1,7 +1,5 @@
 package logfireaws
 
-// WithLogf replaces the stderr writer of the line about skipped messages,
-// for tests.
-func WithLogf(f func(format string, args ...any)) Option {
-	return optionFunc(func(c *config) { c.logf = f })
-}
+// Skipped returns how many messages this process has sent without the
+// trace context, for tests.
+func Skipped() uint64 { return skipped.Load() }

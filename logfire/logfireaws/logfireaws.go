@@ -18,11 +18,6 @@ import (
 	"github.com/logfire-go/sdk/logfire"
 )
 
-// otelawsSpanMiddleware is the ID of otelaws's initialize middleware that
-// starts the call's span; this package's middleware runs right after it,
-// inside the span.
-const otelawsSpanMiddleware = "OTelInitializeMiddlewareAfter"
-
 // AppendMiddlewares adds to apiOptions the middlewares that record every
 // AWS call as a span (contrib otelaws's, with Logfire's message and level)
 // and write the trace context into the messages that SQS, SNS, EventBridge
@@ -31,20 +26,24 @@ const otelawsSpanMiddleware = "OTelInitializeMiddlewareAfter"
 // instrument every client made from the config, or a client's Options'
 // APIOptions for that client only:
 //
-//	logfireaws.AppendMiddlewares(&cfg.APIOptions)
+//	logfireaws.AppendMiddlewares(lf, &cfg.APIOptions)
 //	client := sqs.NewFromConfig(cfg)
 //
-//	client := sqs.NewFromConfig(cfg, func(o *sqs.Options) { logfireaws.AppendMiddlewares(&o.APIOptions) })
+//	client := sqs.NewFromConfig(cfg, func(o *sqs.Options) { logfireaws.AppendMiddlewares(lf, &o.APIOptions) })
+//
+// The spans are lf's, and the trace context is written with lf's
+// propagator; a nil lf stands for the default instance (see the package
+// documentation).
 //
 // Call it once per config or client: a second call adds a second set of
 // middlewares, which the AWS SDK rejects. A nil apiOptions does nothing.
-func AppendMiddlewares(apiOptions *[]func(*middleware.Stack) error, opts ...Option) {
+func AppendMiddlewares(lf *logfire.Logfire, apiOptions *[]func(*middleware.Stack) error, opts ...Option) {
 	if apiOptions == nil {
 		return
 	}
-	c := newConfig(opts)
+	c := newConfig(lf, opts)
 	otelaws.AppendMiddlewares(apiOptions, c.otelawsOptions()...)
-	m := &callMiddleware{propagator: c.propagator, logf: c.logf, log: &skipLog{}}
+	m := &callMiddleware{propagator: c.propagator, report: c.report, log: &skipLog{}}
 	*apiOptions = append(*apiOptions, func(s *middleware.Stack) error {
 		if err := s.Initialize.Insert(m, otelawsSpanMiddleware, middleware.After); err != nil {
 			// otelaws's middleware was removed or renamed: run last, which
@@ -60,7 +59,7 @@ func AppendMiddlewares(apiOptions *[]func(*middleware.Stack) error, opts ...Opti
 // the trace context in its messages.
 type callMiddleware struct {
 	propagator propagation.TextMapPropagator
-	logf       func(string, ...any)
+	report     func(error)
 	log        *skipLog
 }
 
@@ -83,7 +82,7 @@ func (m *callMiddleware) HandleInitialize(ctx context.Context, in middleware.Ini
 	}
 	params, skipped, reason := inject(ctx, m.propagator, in.Parameters)
 	in.Parameters = params
-	m.log.skip(m.logf, operation, reason, skipped)
+	m.log.skip(m.report, operation, reason, skipped)
 	out, md, err := next.HandleInitialize(ctx, in)
 	if err != nil && span.IsRecording() {
 		span.AddEvent("exception", trace.WithAttributes(

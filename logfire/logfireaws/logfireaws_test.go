@@ -38,23 +38,24 @@ type setup struct {
 	capture *logfiretest.Capture
 	ep      *endpoint
 	cfg     aws.Config
-	// logged holds the lines the middleware wrote about skipped messages
-	// (the tests write fewer than its capacity).
+	// logged holds what the middleware reported to the instance's error
+	// handler about skipped messages (the tests report fewer than its
+	// capacity).
 	logged chan string
 }
 
 func newSetup(t *testing.T) *setup {
 	t.Helper()
-	lf, capture := logfiretest.New(t, logfire.WithServiceName("producer"))
-	s := &setup{lf: lf, capture: capture, ep: newEndpoint(t), logged: make(chan string, 16)}
+	logged := make(chan string, 16)
+	lf, capture := logfiretest.New(t, logfire.WithServiceName("producer"),
+		logfire.WithErrorHandler(func(err error) { logged <- err.Error() }))
+	s := &setup{lf: lf, capture: capture, ep: newEndpoint(t), logged: logged}
 	s.cfg = s.ep.config()
-	logf := func(format string, args ...any) { s.logged <- fmt.Sprintf(format, args...) }
-	logfireaws.AppendMiddlewares(&s.cfg.APIOptions, logfireaws.WithLogfire(lf), logfireaws.WithLogf(logf))
+	logfireaws.AppendMiddlewares(lf, &s.cfg.APIOptions)
 	return s
 }
 
-// lines returns the lines written about skipped messages since the last
-// call.
+// lines returns the reports about skipped messages since the last call.
 func (s *setup) lines() []string {
 	var got []string
 	for {
@@ -559,7 +560,7 @@ func TestFailedCall(t *testing.T) {
 // TestNilInputs: a nil apiOptions does nothing; a nil input is the AWS
 // SDK's validation error, with no span and nothing sent.
 func TestNilInputs(t *testing.T) {
-	logfireaws.AppendMiddlewares(nil)
+	logfireaws.AppendMiddlewares(nil, nil)
 	s := newSetup(t)
 	_, err := sqs.NewFromConfig(s.cfg).SendMessage(context.Background(), nil)
 	if err == nil || !strings.Contains(err.Error(), "QueueUrl") {
@@ -570,15 +571,14 @@ func TestNilInputs(t *testing.T) {
 	}
 }
 
-// TestOptions: WithPropagator decides what is injected (an empty composite
-// injects nothing, and nothing is counted as skipped), and
+// TestOptions: the instance's propagator decides what is injected (an
+// empty composite injects nothing, and nothing is counted as skipped), and
 // WithOTelAWSOptions reaches otelaws.
 func TestOptions(t *testing.T) {
-	lf, capture := logfiretest.New(t)
+	lf, capture := logfiretest.New(t, logfire.WithPropagator(propagation.NewCompositeTextMapPropagator()))
 	ep := newEndpoint(t)
 	cfg := ep.config()
-	logfireaws.AppendMiddlewares(&cfg.APIOptions, logfireaws.WithLogfire(lf),
-		logfireaws.WithPropagator(propagation.NewCompositeTextMapPropagator()),
+	logfireaws.AppendMiddlewares(lf, &cfg.APIOptions,
 		logfireaws.WithOTelAWSOptions(otelaws.WithAttributeBuilder(func(context.Context, middleware.InitializeInput, middleware.InitializeOutput) []attribute.KeyValue {
 			return []attribute.KeyValue{attribute.String("team", "orders")}
 		})))

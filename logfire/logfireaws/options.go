@@ -5,6 +5,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 
+	"github.com/logfire-go/sdk/internal/instance"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -17,27 +18,12 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// config is what the options set.
+// config is what AppendMiddlewares works from.
 type config struct {
 	lf         *logfire.Logfire
 	propagator propagation.TextMapPropagator
 	otelaws    []otelaws.Option
-	logf       func(format string, args ...any)
-}
-
-// WithLogfire records the spans with lf's tracer provider and injects with
-// lf's propagator. Without it (or with a nil lf), the default instance is
-// used, or OpenTelemetry's global tracer provider and propagator if there
-// is none.
-func WithLogfire(lf *logfire.Logfire) Option {
-	return optionFunc(func(c *config) { c.lf = lf })
-}
-
-// WithPropagator injects with p (into the messages, and into the AWS
-// requests' headers) instead of the instance's propagator. A nil p keeps
-// the instance's.
-func WithPropagator(p propagation.TextMapPropagator) Option {
-	return optionFunc(func(c *config) { c.propagator = p })
+	report     func(error)
 }
 
 // WithOTelAWSOptions passes opts to otelaws after this package's own, so
@@ -47,28 +33,26 @@ func WithOTelAWSOptions(opts ...otelaws.Option) Option {
 	return optionFunc(func(c *config) { c.otelaws = append(c.otelaws, opts...) })
 }
 
-// newConfig applies opts and fills in the instance's (or the global)
-// propagator.
-func newConfig(opts []Option) config {
-	var c config
+// newConfig applies opts and fills in the instance (lf, else the default
+// one), its propagator (or the global one without an instance) and where
+// the middleware reports messages sent without the trace context.
+func newConfig(lf *logfire.Logfire, opts []Option) config {
+	c := config{lf: lf}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
 		}
 	}
 	if c.lf == nil {
-		c.lf = logfire.Default()
+		c.lf, _ = instance.Default().(*logfire.Logfire)
 	}
-	if c.propagator == nil {
-		if c.lf != nil {
-			c.propagator = c.lf.Propagator()
-		} else {
-			c.propagator = otel.GetTextMapPropagator()
-		}
+	if c.lf != nil {
+		c.propagator = c.lf.Propagator()
+	} else {
+		c.propagator = otel.GetTextMapPropagator()
 	}
-	if c.logf == nil {
-		c.logf = stderrf
-	}
+	target := c.lf
+	c.report = func(err error) { instance.HandleError(target, err) }
 	return c
 }
 

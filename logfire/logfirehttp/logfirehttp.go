@@ -2,17 +2,23 @@
 // OpenTelemetry's otelhttp instrumentation, so that a request which crosses
 // services shows up in Logfire as one trace.
 //
-// A server wraps its handler; a client uses a client or transport from
-// here. Both report through a *logfire.Logfire and propagate the trace
-// context in the W3C traceparent, tracestate and baggage headers (or with
-// the propagator given to logfire.WithPropagator):
+// A server wraps its handler; a client wraps its transport. Both report
+// through a *logfire.Logfire (nil: the default instance) and propagate the
+// trace context in the W3C traceparent, tracestate and baggage headers (or
+// with the propagator given to logfire.WithPropagator):
 //
 //	lf, _ := logfire.Configure(ctx)
 //	http.ListenAndServe(addr, logfirehttp.NewHandler(lf, mux, "orders"))
 //
-//	client := logfirehttp.Client(lf)
+//	client := &http.Client{Transport: logfirehttp.NewTransport(lf, nil)}
 //	req, _ := http.NewRequestWithContext(ctx, "GET", "http://inventory/items/42", nil)
 //	resp, err := client.Do(req) // a client span; the server's span is its child
+//
+// Code that otelhttp does not instrument carries the trace context with
+// the instance's propagator, lf.Propagator():
+//
+//	lf.Propagator().Inject(ctx, propagation.HeaderCarrier(req.Header))        // client
+//	ctx := lf.Propagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header)) // server
 //
 // The context of the request is what links the spans: a client request
 // must carry the context of the span it belongs to (NewRequestWithContext),
@@ -41,18 +47,16 @@
 package logfirehttp
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/logfire-go/sdk/internal/instance"
 	"github.com/logfire-go/sdk/internal/keys"
 	"github.com/logfire-go/sdk/internal/redact"
 	"github.com/logfire-go/sdk/logfire"
@@ -106,60 +110,20 @@ func NewTransport(lf *logfire.Logfire, base http.RoundTripper, opts ...otelhttp.
 	return otelhttp.NewTransport(clientMessage{next: base}, append(o, opts...)...)
 }
 
-// Client returns an *http.Client whose requests are client spans of lf
-// (see NewTransport). It has no timeout; set one, or give each request a
-// context with a deadline.
-func Client(lf *logfire.Logfire, opts ...otelhttp.Option) *http.Client {
-	return &http.Client{Transport: NewTransport(lf, nil, opts...)}
-}
-
-// Inject writes the trace context and baggage of ctx into h (traceparent,
-// tracestate, baggage with the default propagator), for HTTP clients that
-// are not instrumented with otelhttp. It uses the default instance's
-// propagator, or OpenTelemetry's global one if there is no default
-// instance. A nil h is left alone; a nil ctx counts as
-// context.Background().
-func Inject(ctx context.Context, h http.Header) {
-	if h == nil {
-		return // nowhere to write
-	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	propagator(nil).Inject(ctx, propagation.HeaderCarrier(h))
-}
-
-// Extract returns ctx with the trace context and baggage found in h, for
-// HTTP servers that are not instrumented with otelhttp: a span started from
-// the returned context is the child of the caller's span. It uses the same
-// propagator as Inject.
-func Extract(ctx context.Context, h http.Header) context.Context {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	return propagator(nil).Extract(ctx, propagation.HeaderCarrier(h))
-}
-
-// instance returns lf, or the default instance if lf is nil (nil if there
+// orDefault returns lf, or the default instance if lf is nil (nil if there
 // is none).
-func instance(lf *logfire.Logfire) *logfire.Logfire {
+func orDefault(lf *logfire.Logfire) *logfire.Logfire {
 	if lf != nil {
 		return lf
 	}
-	return logfire.Default()
-}
-
-func propagator(lf *logfire.Logfire) propagation.TextMapPropagator {
-	if lf = instance(lf); lf != nil {
-		return lf.Propagator()
-	}
-	return otel.GetTextMapPropagator()
+	lf, _ = instance.Default().(*logfire.Logfire)
+	return lf
 }
 
 // instanceOptions point otelhttp at lf's providers and propagator. Without
 // an instance otelhttp uses the global ones, read at each request.
 func instanceOptions(lf *logfire.Logfire) []otelhttp.Option {
-	if lf = instance(lf); lf == nil {
+	if lf = orDefault(lf); lf == nil {
 		return nil
 	}
 	return []otelhttp.Option{

@@ -12,8 +12,12 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfire/logfirehttp"
 	"github.com/logfire-go/sdk/logfiretest"
@@ -58,10 +62,10 @@ func waitSpans(t *testing.T, c *logfiretest.Capture, n int) []logfiretest.Span {
 // another; the server span is the child of the client span, which is the
 // child of the caller's span, and baggage crosses too.
 func TestClientServerOneTrace(t *testing.T) {
+	// The two instances of the test count their ids together (see
+	// logfiretest), so that their ids never match by accident.
 	front, frontCapture := newInstance(t, "front")
-	// One id generator for both instances, so that their ids never match
-	// by accident.
-	back, backCapture := newInstance(t, "inventory", logfire.WithBaggageAttributes(true), logfire.WithIDGenerator(frontCapture.IDs()))
+	back, backCapture := newInstance(t, "inventory", logfire.WithBaggageAttributes(true))
 
 	mux := http.NewServeMux()
 	var handlerCtx trace.SpanContext
@@ -79,7 +83,7 @@ func TestClientServerOneTrace(t *testing.T) {
 	ctx := baggage.ContextWithBaggage(context.Background(), bag)
 	ctx, parent := front.Span(ctx, "checkout")
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/items/42?secret=x", nil)
-	resp, err := logfirehttp.Client(front).Do(req)
+	resp, err := (&http.Client{Transport: logfirehttp.NewTransport(front, nil)}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,11 +131,7 @@ func TestClientServerOneTrace(t *testing.T) {
 		capture *logfiretest.Capture
 		name    string
 	}{{frontCapture, "http.client.request.duration"}, {backCapture, "http.server.request.duration"}} {
-		ms, err := c.capture.CollectMetrics()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := logfiretest.FindMetric(ms, c.name); !ok {
+		if _, ok := c.capture.Metrics()[c.name]; !ok {
 			t.Errorf("metric %s not recorded", c.name)
 		}
 	}
@@ -189,7 +189,7 @@ func TestClientErrorStatus(t *testing.T) {
 	lf, c := newInstance(t, "svc")
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
-	client := logfirehttp.Client(lf)
+	client := &http.Client{Transport: logfirehttp.NewTransport(lf, nil)}
 	resp, err := client.Get(srv.URL + "/missing")
 	if err != nil {
 		t.Fatal(err)
@@ -242,16 +242,10 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// TestInjectExtract: the plain helpers use the global propagator when
-// there is no default instance, and carry the context across.
-func TestInjectExtract(t *testing.T) {
-	if logfire.Default() != nil {
-		t.Skip("a default instance is configured")
-	}
-	old := otel.GetTextMapPropagator()
-	otel.SetTextMapPropagator(logfire.DefaultPropagator())
-	t.Cleanup(func() { otel.SetTextMapPropagator(old) })
-
+// TestPropagatorInjectExtract: code that otelhttp does not instrument
+// carries the context with the instance's propagator, as the package
+// documentation shows.
+func TestPropagatorInjectExtract(t *testing.T) {
 	lf, _ := newInstance(t, "svc")
 	ctx, span := lf.Span(context.Background(), "outer")
 	defer span.End()
@@ -260,11 +254,11 @@ func TestInjectExtract(t *testing.T) {
 	ctx = baggage.ContextWithBaggage(ctx, bag)
 
 	h := http.Header{}
-	logfirehttp.Inject(ctx, h)
+	lf.Propagator().Inject(ctx, propagation.HeaderCarrier(h))
 	if h.Get("traceparent") == "" || h.Get("baggage") != "k=v" {
 		t.Fatalf("headers %v", h)
 	}
-	got := logfirehttp.Extract(context.Background(), h)
+	got := lf.Propagator().Extract(context.Background(), propagation.HeaderCarrier(h))
 	sc := trace.SpanContextFromContext(got)
 	if sc.TraceID() != span.SpanContext().TraceID() || sc.SpanID() != span.SpanContext().SpanID() || !sc.IsRemote() {
 		t.Errorf("extracted %v, want remote %v", sc, span.SpanContext())
@@ -275,32 +269,44 @@ func TestInjectExtract(t *testing.T) {
 
 	// Missing or malformed headers give a context without a parent.
 	for _, bad := range []http.Header{{}, {"Traceparent": {"garbage"}}, {"Traceparent": {"00-00000000000000000000000000000000-0000000000000000-01"}}} {
-		if sc := trace.SpanContextFromContext(logfirehttp.Extract(context.Background(), bad)); sc.IsValid() {
+		if sc := trace.SpanContextFromContext(lf.Propagator().Extract(context.Background(), propagation.HeaderCarrier(bad))); sc.IsValid() {
 			t.Errorf("%v: extracted %v", bad, sc)
 		}
 	}
 }
 
-// TestNilInstanceUsesDefault: with lf nil the helpers use the default
-// instance's providers.
+// TestNilInstanceUsesDefault: with lf nil the handler and the transport
+// use the default instance's providers (the one the last Configure made).
 func TestNilInstanceUsesDefault(t *testing.T) {
-	lf, c := newInstance(t, "svc")
-	old, oldProp := logfire.Default(), otel.GetTextMapPropagator()
-	logfire.SetDefault(lf)
+	oldTP, oldProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
 	t.Cleanup(func() {
-		logfire.SetDefault(old)
+		otel.SetTracerProvider(oldTP)
 		otel.SetTextMapPropagator(oldProp)
 	})
+	mem := tracetest.NewInMemoryExporter()
+	lf, err := logfire.Configure(context.Background(), logfire.WithConsole(nil),
+		logfire.WithSendToLogfire(config.SendNever), logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lf.Shutdown(context.Background()) })
 	srv := httptest.NewServer(logfirehttp.NewHandler(nil, http.NotFoundHandler(), "op"))
-	resp, err := logfirehttp.Client(nil).Get(srv.URL)
+	resp, err := (&http.Client{Transport: logfirehttp.NewTransport(nil, nil)}).Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	srv.Close()
-	spans := waitSpans(t, c, 2)
-	client, server := one(t, spans, trace.SpanKindClient), one(t, spans, trace.SpanKindServer)
-	if server.Parent.SpanID() != client.SpanContext.SpanID() {
+	srv.Close() // waits for the handler, so the server span has ended
+	var client, server tracetest.SpanStub
+	for _, s := range mem.GetSpans() {
+		switch s.SpanKind {
+		case trace.SpanKindClient:
+			client = s
+		case trace.SpanKindServer:
+			server = s
+		}
+	}
+	if !client.SpanContext.IsValid() || server.Parent.SpanID() != client.SpanContext.SpanID() {
 		t.Errorf("server parent %v, want client %v", server.Parent.SpanID(), client.SpanContext.SpanID())
 	}
 }
@@ -345,8 +351,10 @@ func TestServerSpanNamedAtStart(t *testing.T) {
 	srv.Close()
 	// A pending span is a copy of its span as it starts.
 	var names []string
-	for _, p := range c.PendingSpans() {
-		names = append(names, p.Name)
+	for _, p := range c.All() {
+		if p.SpanType() == "pending_span" {
+			names = append(names, p.Name)
+		}
 	}
 	if want := []string{"POST /orders/{id}", "op"}; !slices.Equal(names, want) {
 		t.Errorf("names at start %q, want %q", names, want)

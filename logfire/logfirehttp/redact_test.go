@@ -14,7 +14,9 @@ import (
 	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/internal/capture"
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfire/logfirehttp"
 )
@@ -31,11 +33,11 @@ func TestClientURLIsRedacted(t *testing.T) {
 	want := strings.Replace(srv.URL, "http://", "http://REDACTED:REDACTED@", 1) +
 		"/download?color=blue&sig=REDACTED&X-Amz-Signature=REDACTED&access_token=REDACTED"
 
-	var console capture.Buffer
+	var consoleOut capture.Buffer
 	mem := tracetest.NewInMemoryExporter()
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false),
-		logfire.WithSendToLogfire(config.SendNever), logfire.WithConsoleWriter(&console),
-		logfire.WithConsoleVerbose(true), logfire.WithConsoleColors(config.ColorsNever),
+	ctx := testhook.With(context.Background(), testhook.Settings{NotDefault: true})
+	lf, err := logfire.Configure(ctx,
+		logfire.WithSendToLogfire(config.SendNever), logfire.WithConsole(&console.Options{Writer: &consoleOut, Verbose: true, Colors: config.ColorsNever}),
 		logfire.WithSpanProcessor(trace.NewSimpleSpanProcessor(mem)))
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +47,7 @@ func TestClientURLIsRedacted(t *testing.T) {
 	defer func() { _ = tp.Shutdown(context.Background()) }()
 
 	for name, client := range map[string]*http.Client{
-		"logfire":             logfirehttp.Client(lf),
+		"logfire":             {Transport: logfirehttp.NewTransport(lf, nil)},
 		"plain OpenTelemetry": {Transport: logfirehttp.NewTransport(nil, nil, otelhttpProvider(tp)...)},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -81,7 +83,7 @@ func TestClientURLIsRedacted(t *testing.T) {
 	if err := lf.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	out := console.String()
+	out := consoleOut.String()
 	for _, secret := range []string{"hunter2", "s3cr3t", "a1b2", "t0k3n"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("%q reached the console:\n%s", secret, out)
@@ -92,11 +94,6 @@ func TestClientURLIsRedacted(t *testing.T) {
 // TestNilArguments: the functions of the package take nil arguments
 // without a panic.
 func TestNilArguments(t *testing.T) {
-	logfirehttp.Inject(nil, nil) //nolint:staticcheck // a nil context on purpose
-	logfirehttp.Inject(context.Background(), nil)
-	if ctx := logfirehttp.Extract(nil, nil); ctx == nil { //nolint:staticcheck // a nil context on purpose
-		t.Fatal("Extract returned a nil context")
-	}
 	h := logfirehttp.NewHandler(nil, nil, "")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nothing-here", nil))
