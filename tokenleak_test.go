@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,9 @@ import (
 
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/internal/capture"
+	"github.com/logfire-go/sdk/internal/credentials"
 	"github.com/logfire-go/sdk/internal/otlptest"
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfiretest"
 	"github.com/logfire-go/sdk/otellambdaflush/lambdatest"
@@ -80,17 +83,36 @@ func received(rcv *otlptest.Receiver) string {
 	return b.String()
 }
 
-// buildExamples builds the examples' programs into a directory, with one
-// go build, and returns it.
-func buildExamples(t *testing.T, pkgs ...string) string {
+// The programs TestExamplesLeakNoToken runs: ordinary ones, and the
+// Lambda functions (on Linux only: they run under lambdatest's emulator).
+var (
+	leakPrograms = []string{"./examples/basic", "./examples/slog", "./examples/adopting/slogapp",
+		"./examples/adopting/service", "./examples/multiservice"}
+	leakFunctions = []string{"./examples/lambda", "./examples/adopting/lambdafn"}
+)
+
+// buildExamples builds pkgs into a directory with one go build, which
+// compiles the packages they share once and links the programs in
+// parallel, and returns it; a program is named after the last element of
+// its package path. With lambda, everything is built as a Lambda function
+// is (Linux, no cgo, -tags lambda.norpc: what lambdatest.Build does), so
+// that the ordinary programs and the functions share one build too.
+func buildExamples(t *testing.T, lambda bool, pkgs ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...)
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	if lambda {
+		args = append(args, "-tags", "lambda.norpc")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, pkgs...)...)
+	if lambda {
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	}
 	cmd.WaitDelay = 5 * time.Second
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return dir
 }
@@ -147,7 +169,9 @@ func redactedSomething(t *testing.T, got string) {
 // a backend that answers 401 with the Authorization header in its body.
 // Neither token, nor anything shaped like one, may appear in what the
 // programs print or in what the receiver got. (examples/pipeline needs
-// SQS and SNS emulators; the e2e module runs it.)
+// SQS and SNS emulators; the e2e module runs it.) Every program is built
+// once, with one go build, and the runs, each against a receiver of its
+// own, are parallel.
 func TestExamplesLeakNoToken(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the examples")
@@ -155,13 +179,18 @@ func TestExamplesLeakNoToken(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command to build the examples with")
 	}
-	dir := buildExamples(t, "./examples/basic", "./examples/slog", "./examples/adopting/slogapp",
-		"./examples/adopting/service", "./examples/multiservice")
+	linux := runtime.GOOS == "linux"
+	pkgs := leakPrograms
+	if linux {
+		pkgs = append(slices.Clone(pkgs), leakFunctions...)
+	}
+	dir := buildExamples(t, linux, pkgs...)
 	bin := func(name string) string { return filepath.Join(dir, name) }
 
 	plain := []string{"basic", "slog", "slogapp"}
 	for _, name := range plain {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			rcv := otlptest.New(t)
 			stdout, stderr, err := runExample(t, bin(name), time.Minute, nil, tokenEnv(rcv)...)
 			if err != nil {
@@ -178,6 +207,7 @@ func TestExamplesLeakNoToken(t *testing.T) {
 	}
 
 	t.Run("service", func(t *testing.T) {
+		t.Parallel()
 		// It listens on 127.0.0.1:8080, as its documentation says.
 		if l, err := net.Listen("tcp", "127.0.0.1:8080"); err != nil {
 			t.Skipf("127.0.0.1:8080 is taken: %v", err)
@@ -210,13 +240,13 @@ func TestExamplesLeakNoToken(t *testing.T) {
 	})
 
 	t.Run("multiservice", func(t *testing.T) {
-		if runtime.GOOS != "linux" {
+		t.Parallel()
+		if !linux {
 			t.Skip("runs a Lambda function under the Linux emulator")
 		}
 		rcv := otlptest.New(t)
-		lambdaBin := lambdatest.Build(t, "./examples/lambda")
 		stdout, stderr, err := runExample(t, bin("multiservice"), 3*time.Minute, nil,
-			append(tokenEnv(rcv), "MULTISERVICE_LAMBDA_BINARY="+lambdaBin)...)
+			append(tokenEnv(rcv), "MULTISERVICE_LAMBDA_BINARY="+bin("lambda"))...)
 		if err != nil {
 			t.Fatalf("multiservice: %v\n%s", err, stderr)
 		}
@@ -229,10 +259,14 @@ func TestExamplesLeakNoToken(t *testing.T) {
 		redactedSomething(t, received(rcv))
 	})
 
-	for _, name := range []string{"./examples/lambda", "./examples/adopting/lambdafn"} {
+	for _, name := range leakFunctions {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if !linux {
+				t.Skip("a Lambda function runs under the Linux emulator")
+			}
 			rcv := otlptest.New(t)
-			fn := lambdatest.Build(t, name)
+			fn := bin(filepath.Base(name))
 			var logs capture.Buffer
 			e := lambdatest.Start(t, fn,
 				lambdatest.WithEnv("LOGFIRE_TOKEN", leakToken+","+leakLegacy),
@@ -260,6 +294,7 @@ func TestExamplesLeakNoToken(t *testing.T) {
 	}
 
 	t.Run("tokens in the wrong variables", func(t *testing.T) {
+		t.Parallel()
 		rcv := otlptest.New(t)
 		for _, v := range []string{"LOGFIRE_BASE_URL", "LOGFIRE_CONSOLE_COLORS", "OTEL_BSP_EXPORT_TIMEOUT",
 			"LOGFIRE_MIN_LEVEL", "LOGFIRE_RESOURCE_ATTRIBUTES", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
@@ -279,6 +314,7 @@ func TestExamplesLeakNoToken(t *testing.T) {
 	})
 
 	t.Run("backend echoing the Authorization header", func(t *testing.T) {
+		t.Parallel()
 		rcv := otlptest.New(t)
 		rcv.SetFault(otlptest.StatusBody(401, 0, func(r *http.Request) string {
 			return "unknown token: " + r.Header.Get("Authorization")
@@ -304,10 +340,9 @@ func TestHelpersLeakNoToken(t *testing.T) {
 	lf.Error(ctx, "failed {err}", "err", errors.New(all))
 	span.SetAttribute("url.full", "https://u:"+leakLegacy+"@example.com/?sig=x")
 	span.End()
-	counter, _ := lf.Counter("orders")
+	counter, _ := lf.MeterProvider().Meter("shop").Int64Counter("orders")
 	counter.Add(context.Background(), 1)
 	var out strings.Builder
-	fmt.Fprintln(&out, capture.DumpJSON())
 	fmt.Fprintln(&out, capture.Dump())
 	for _, s := range capture.All() {
 		fmt.Fprintln(&out, s.Name, s.Attributes, s.Events, s.Status, s.Resource)
@@ -315,8 +350,7 @@ func TestHelpersLeakNoToken(t *testing.T) {
 	for _, r := range capture.LogRecords() {
 		fmt.Fprintln(&out, r.Body(), r.EventName())
 	}
-	metrics, err := capture.CollectMetrics()
-	fmt.Fprintln(&out, metrics, err)
+	fmt.Fprintln(&out, capture.Metrics())
 	noToken(t, "logfiretest's capture", out.String())
 
 	rcv := otlptest.New(t)
@@ -325,16 +359,16 @@ func TestHelpersLeakNoToken(t *testing.T) {
 	noToken(t, "otlptest's wait error", fmt.Sprint(rcv.WaitCount(wctx, otlptest.Traces, 1)))
 
 	for _, err := range []error{
-		(&config.Config{Tokens: config.Tokens{leakToken, leakLegacy}, BaseURL: config.BaseURL(leakLegacy)}).Validate(),
-		config.Destination{Token: leakLegacy, BaseURL: "ftp://" + leakLegacy}.Validate("logfire.WithDestinations"),
+		(&config.Config{Tokens: []string{leakToken, leakLegacy}, BaseURL: leakLegacy}).Validate(),
+		credentials.Destination{Token: leakLegacy, BaseURL: "ftp://" + leakLegacy}.Validate("testhook.Settings.Destinations"),
 	} {
 		if err == nil {
 			t.Fatal("accepted")
 		}
 		noToken(t, "a config error", err.Error())
 	}
-	noToken(t, "a destination", config.Destination{Token: leakToken, BaseURL: "https://" + leakLegacy + "@x"}.String())
-	_, err = logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithToken(leakToken),
+	noToken(t, "a destination", credentials.Destination{Token: leakToken, BaseURL: "https://" + leakLegacy + "@x"}.String())
+	_, err := logfire.Configure(testhook.With(context.Background(), testhook.Settings{NotDefault: true}), logfire.WithToken(leakToken),
 		logfire.WithBaseURL("https://u:"+leakLegacy+"@collector.invalid"))
 	if err == nil {
 		t.Fatal("accepted")

@@ -114,7 +114,7 @@ func TestPythonPeerTailSampling(t *testing.T) {
 	c := collector.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	lf, err := configurePeer(ctx, c.Endpoint(), logfire.WithSampling(logfire.SamplingOptions{Tail: logfire.LevelOrDuration{}}))
+	lf, err := configurePeer(ctx, c.Endpoint(), logfire.WithSampling(logfire.SamplingOptions{Tail: logfire.LevelOrDuration{}.SampleRate}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestPythonPeerTailSamplingMemoryIsBounded(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	const max = 1 << 20
-	lf, err := configurePeer(ctx, c.Endpoint(), logfire.WithSampling(logfire.SamplingOptions{Tail: logfire.LevelOrDuration{}, MaxBufferBytes: max}))
+	lf, err := configurePeer(ctx, c.Endpoint(), logfire.WithSampling(logfire.SamplingOptions{Tail: logfire.LevelOrDuration{}.SampleRate, MaxBufferBytes: max}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestPythonPeerTailSamplingMemoryIsBounded(t *testing.T) {
 	if int64(st.BufferedSpans)+st.DroppedSpans != traces*logs || st.DroppedSpans == 0 {
 		t.Errorf("SamplingStats %+v: buffered + dropped must be the %d logs", st, traces*logs)
 	}
-	if got := lf.DeliveryStats().Spans.Dropped[logfire.DropSamplingBuffer]; got != st.DroppedSpans {
+	if got := lf.DeliveryStats().Spans.Dropped["sampling_buffer"]; got != st.DroppedSpans {
 		t.Errorf("DeliveryStats: %d dropped for the sampling buffer, SamplingStats %d", got, st.DroppedSpans)
 	}
 	// 15,000 more traces went through a full buffer: the heap grew by far

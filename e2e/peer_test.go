@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/logfire-go/sdk/e2e/collector"
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -44,18 +45,18 @@ func runPeerScenario(ctx context.Context, endpoint string) (lines map[string]int
 }
 
 // configurePeer configures the instance of the peer scenario, exporting to
-// endpoint in one batch: nothing is exported before ForceFlush.
+// endpoint in one batch: nothing is exported before ForceFlush (a
+// schedule delay of a minute, set through the SDK's internal test hook, as
+// OTEL_BSP_SCHEDULE_DELAY would). It is not the default instance.
 func configurePeer(ctx context.Context, endpoint string, opts ...logfire.Option) (*logfire.Logfire, error) {
+	ctx = testhook.With(ctx, testhook.Settings{NotDefault: true, CredentialsDir: "does-not-exist", BatchScheduleDelay: time.Minute})
 	return logfire.Configure(ctx, append([]logfire.Option{
-		logfire.WithSetDefault(false),
 		logfire.WithConsole(nil),
-		logfire.WithCredentialsDir("does-not-exist"),
 		logfire.WithToken("pylf_v1_us_test"),
 		logfire.WithBaseURL(endpoint),
 		logfire.WithServiceName("peer-go"),
 		logfire.WithServiceVersion("0.0.1"),
 		logfire.WithEnvironment("test"),
-		logfire.WithBatchScheduleDelay(time.Minute),
 	}, opts...)...)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -30,7 +31,7 @@ func BenchmarkInvocation(b *testing.B) {
 	b.Setenv("LOGFIRE_CREDENTIALS_DIR", b.TempDir())
 	for _, mode := range []Mode{ModeInHandler, ModeNone} {
 		b.Run(mode.String(), func(b *testing.B) {
-			lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(nil),
+			lf, err := logfire.Configure(testhook.With(context.Background(), testhook.Settings{NotDefault: true}), logfire.WithConsole(nil),
 				logfire.WithToken("bench-token"), logfire.WithBaseURL(srv.URL))
 			if err != nil {
 				b.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/otellambdaflush"
 )
@@ -236,7 +237,7 @@ func baggageString(ctx context.Context) string {
 // TestEventToCarrier checks what the propagator extracts from the carrier
 // of every event type.
 func TestEventToCarrier(t *testing.T) {
-	p := logfire.DefaultPropagator()
+	p := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	for _, c := range carrierCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := p.Extract(context.Background(), otellambdaflush.EventToCarrier(c.event))
@@ -281,7 +282,7 @@ func TestEventToCarrierKeys(t *testing.T) {
 }
 
 func TestSQSMessageCarrier(t *testing.T) {
-	p := logfire.DefaultPropagator()
+	p := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	m := events.SQSMessage{MessageId: "m", MessageAttributes: map[string]events.SQSMessageAttribute{"Traceparent": sqsAttr(tp1), "baggage": sqsAttr(bag)}}
 	ctx := p.Extract(context.Background(), otellambdaflush.SQSMessageCarrier(m))
 	if sc := trace.SpanContextFromContext(ctx); sc.TraceID().String() != tid1 || baggageString(ctx) != bag {
@@ -300,7 +301,7 @@ func TestSQSMessageCarrier(t *testing.T) {
 // SNS record that is not a {"Type", "Value"} object is skipped, and the
 // others still give the context.
 func TestSNSRecordSkipsAttributesThatAreNotObjects(t *testing.T) {
-	p := logfire.DefaultPropagator()
+	p := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	n := events.SNSEntity{MessageID: "s1", MessageAttributes: map[string]any{"traceparent": snsAttr(tp2), "junk": 5}}
 	ev := mustJSON(t, events.SNSEvent{Records: []events.SNSEventRecord{{EventSource: "aws:sns", SNS: n}}})
 	if sc := trace.SpanContextFromContext(p.Extract(context.Background(), otellambdaflush.EventToCarrier(ev))); sc.TraceID().String() != tid2 {
@@ -335,11 +336,11 @@ func buildInvoker(t *testing.T, mode otellambdaflush.XRayMode, opts ...logfire.O
 	t.Setenv("LOGFIRE_CREDENTIALS_DIR", t.TempDir())
 	mem := tracetest.NewInMemoryExporter()
 	base := []logfire.Option{
-		logfire.WithSetDefault(false), logfire.WithConsole(nil), logfire.WithSendToLogfire(config.SendNever),
+		logfire.WithConsole(nil), logfire.WithSendToLogfire(config.SendNever),
 		logfire.WithServiceName("orders"),
 		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)),
 	}
-	lf, err := logfire.Configure(context.Background(), append(base, opts...)...)
+	lf, err := logfire.Configure(testhook.With(context.Background(), testhook.Settings{NotDefault: true}), append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

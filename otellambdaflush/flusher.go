@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/logfire-go/sdk/internal/instance"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -26,8 +27,8 @@ type flusher struct {
 
 func newFlusher(lf *logfire.Logfire, c runtimeConfig) *flusher {
 	f := &flusher{lf: lf, cfg: c, batch: 512}
-	if lf != nil && lf.Config().BatchMaxExportSize > 0 {
-		f.batch = int64(lf.Config().BatchMaxExportSize)
+	if n := instance.Of(lf).MaxExportBatch; lf != nil && n > 0 {
+		f.batch = int64(n)
 	}
 	f.last.Store(time.Now().UnixNano())
 	return f
@@ -96,7 +97,7 @@ func (f *flusher) flush(ctx context.Context, quiet, force bool) error {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
 	defer cancel()
 	err := f.lf.ForceFlush(fctx)
-	if err != nil && !errors.Is(err, logfire.ErrNotDelivered) {
+	if err != nil && !errors.Is(err, logfire.ErrBuffered) && !errors.Is(err, logfire.ErrDropped) {
 		// Records kept for a retry or dropped are reported by the SDK
 		// itself, once per outage and at most every ten seconds, not once
 		// per invocation.

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/logfire-go/sdk/internal/otlptest"
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -116,9 +117,9 @@ func TestFlusherQuietAfterWatchdog(t *testing.T) {
 func TestBatchedFlush(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(nil),
-		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()), logfire.WithBatchSizes(0, 64),
-		logfire.WithBatchScheduleDelay(time.Hour)) // no export but the flushes
+	hook := testhook.Settings{NotDefault: true, BatchMaxExportSize: 64, BatchScheduleDelay: time.Hour} // no export but the flushes
+	lf, err := logfire.Configure(testhook.With(context.Background(), hook), logfire.WithConsole(nil),
+		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,9 +172,9 @@ func TestBatchedFlush(t *testing.T) {
 func TestBatchedFlushWithoutInvocation(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(nil),
-		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()),
-		logfire.WithBatchScheduleDelay(time.Hour)) // no export but the flushes
+	hook := testhook.Settings{NotDefault: true, BatchScheduleDelay: time.Hour} // no export but the flushes
+	lf, err := logfire.Configure(testhook.With(context.Background(), hook), logfire.WithConsole(nil),
+		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/logfire-go/sdk/internal/fingerprint"
 	"github.com/logfire-go/sdk/internal/keys"
 	"github.com/logfire-go/sdk/logfire"
 )
@@ -118,7 +119,7 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 				if e, ok := r.(error); ok {
 					typ = fmt.Sprintf("%T", e)
 				}
-				markFailed(span, typ, fmt.Sprint(r), string(debug.Stack()), logfire.ExceptionFingerprint(panicked(r)))
+				markFailed(span, typ, fmt.Sprint(r), string(debug.Stack()), fingerprint.Here(panicked(r)))
 			}
 			panic(r) // aws-lambda-go reports it and ends the process
 		}
@@ -136,7 +137,7 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 		return resp, err
 	}
 	if err != nil {
-		markFailed(span, fmt.Sprintf("%T", err), err.Error(), "", logfire.ExceptionFingerprint(err))
+		markFailed(span, fmt.Sprintf("%T", err), err.Error(), "", fingerprint.Here(err))
 	}
 	return resp, err
 }
@@ -144,7 +145,7 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 // markFailed records a failure on the invocation span the way Logfire
 // records errors: an exception event, status Error "<type>: <message>",
 // level error and, the invocation span having no parent in the process,
-// the exception's fingerprint (logfire.ExceptionFingerprint), by which
+// the exception's fingerprint (see internal/fingerprint), by which
 // Logfire groups failures into issues.
 func markFailed(span trace.Span, typ, msg, stack, fingerprint string) {
 	attrs := []attribute.KeyValue{
@@ -157,7 +158,7 @@ func markFailed(span trace.Span, typ, msg, stack, fingerprint string) {
 	span.AddEvent("exception", trace.WithAttributes(attrs...))
 	span.SetStatus(codes.Error, typ+": "+msg)
 	span.SetAttributes(attribute.Int(keys.LevelNum, int(logfire.LevelError)),
-		attribute.String(logfire.ExceptionFingerprintKey, fingerprint))
+		attribute.String(keys.ExceptionFingerprint, fingerprint))
 }
 
 // panicked is a recovered panic value as an error, for its fingerprint:
@@ -195,7 +196,7 @@ func (h innerHandler) watchdog(ctx context.Context, span trace.Span, inv *invoca
 	t := time.AfterFunc(wait, func() {
 		// Before settling: once settled, the handler's return may end the
 		// span at any moment, and the failure must be on it by then.
-		fp := logfire.ExceptionFingerprint(errTimeout)
+		fp := fingerprint.Here(errTimeout)
 		if !inv.settle(outcomeTimedOut) {
 			return // the handler returned first
 		}

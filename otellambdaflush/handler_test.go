@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/keys"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -73,12 +74,12 @@ func TestHandlerRecordsFailuresColdStartAndTrigger(t *testing.T) {
 	}
 	// Both failures carry the fingerprint Logfire groups issues by, and
 	// they are two issues.
-	fpFailed := attrOf(failed, logfire.ExceptionFingerprintKey).AsString()
-	fpPanicked := attrOf(panicked, logfire.ExceptionFingerprintKey).AsString()
+	fpFailed := attrOf(failed, keys.ExceptionFingerprint).AsString()
+	fpPanicked := attrOf(panicked, keys.ExceptionFingerprint).AsString()
 	if len(fpFailed) != 64 || len(fpPanicked) != 64 || fpFailed == fpPanicked {
 		t.Errorf("fingerprints: failed %q, panicked %q", fpFailed, fpPanicked)
 	}
-	if fp := attrOf(first, logfire.ExceptionFingerprintKey); fp.Type() != attribute.INVALID {
+	if fp := attrOf(first, keys.ExceptionFingerprint); fp.Type() != attribute.INVALID {
 		t.Errorf("a successful invocation has a fingerprint %q", fp.Emit())
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -39,8 +40,8 @@ func newInstance(t *testing.T, exp sdktrace.SpanExporter) (*logfire.Logfire, *tr
 	t.Helper()
 	clearEnv(t)
 	mem := tracetest.NewInMemoryExporter()
-	lf, err := logfire.Configure(context.Background(),
-		logfire.WithSetDefault(false), logfire.WithConsole(nil), logfire.WithSendToLogfire(config.SendNever),
+	lf, err := logfire.Configure(testhook.With(context.Background(), testhook.Settings{NotDefault: true}),
+		logfire.WithConsole(nil), logfire.WithSendToLogfire(config.SendNever),
 		logfire.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp, sdktrace.WithBatchTimeout(time.Hour))),
 		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)),
 	)

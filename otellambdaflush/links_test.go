@@ -13,7 +13,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/otellambdaflush"
 )
 
@@ -96,7 +95,7 @@ func TestEventLinks(t *testing.T) {
 		{"empty records", []byte(`{"Records":[]}`), nil},
 		{"not JSON", []byte("\x00\xff"), nil},
 	}
-	p := logfire.DefaultPropagator()
+	p := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			if got := linkStrings(otellambdaflush.EventLinksWith(p, c.event)); !slices.Equal(got, c.want) {
@@ -159,7 +158,7 @@ func TestLinkingTracerProvider(t *testing.T) {
 // becomes a link only when the carrier has none; Inject and Fields are the
 // base propagator's.
 func TestInvocationPropagatorWithOtherCarriers(t *testing.T) {
-	base := logfire.DefaultPropagator()
+	base := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	p := otellambdaflush.InvocationPropagator(base, otellambdaflush.XRayAsLink, 1)
 	if got, want := slices.Sorted(slices.Values(p.Fields())), slices.Sorted(slices.Values(base.Fields())); !slices.Equal(got, want) {
 		t.Errorf("Fields %v, want the base's %v", p.Fields(), base.Fields())

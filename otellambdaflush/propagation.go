@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
 
+	"github.com/logfire-go/sdk/internal/instance"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -37,7 +38,7 @@ import (
 func propagationOptions(lf *logfire.Logfire, xray XRayMode) []otellambda.Option {
 	return []otellambda.Option{
 		otellambda.WithEventToCarrier(eventToCarrier),
-		otellambda.WithPropagator(newInvocationPropagator(lf.Propagator(), xray, float64(lf.Config().TraceSampleRate))),
+		otellambda.WithPropagator(newInvocationPropagator(lf.Propagator(), xray, instance.Of(lf).HeadSampleRate)),
 		otellambda.WithTracerProvider(newLinkingTracerProvider(lf.TracerProvider())),
 	}
 }

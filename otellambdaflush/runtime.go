@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/logfire-go/sdk/internal/instance"
 	"github.com/logfire-go/sdk/internal/selflog"
 	"github.com/logfire-go/sdk/logfire"
 )
@@ -70,7 +71,7 @@ func New(lf *logfire.Logfire, opts ...Option) (*Runtime, error) {
 // newRuntime is New without the check of the options, for Start.
 func newRuntime(lf *logfire.Logfire, cfg runtimeConfig) *Runtime {
 	if lf == nil {
-		lf = logfire.Default()
+		lf, _ = instance.Default().(*logfire.Logfire)
 	}
 	r := &Runtime{lf: lf, cfg: cfg, flusher: newFlusher(lf, cfg)}
 	for _, opt := range cfg.lambdaOptions {

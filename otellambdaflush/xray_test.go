@@ -10,7 +10,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/otellambdaflush"
 )
 
@@ -170,7 +169,8 @@ func TestXRayModes(t *testing.T) {
 		}
 	})
 	t.Run("parent mode, sample rate 0 drops even Sampled=1", func(t *testing.T) {
-		inv, child := newInvoker(t, otellambdaflush.XRayAsParent, logfire.WithTraceSampleRate(0)).invoke(t, noContext, xraySampled)
+		t.Setenv("LOGFIRE_TRACE_SAMPLE_RATE", "0") // a head rate of 0 is the environment's to give
+		inv, child := newInvoker(t, otellambdaflush.XRayAsParent).invoke(t, noContext, xraySampled)
 		if inv != nil || child != nil {
 			t.Errorf("exported with sample rate 0")
 		}

@@ -59,20 +59,23 @@ func main() {
 }
 
 func run(ctx context.Context) (err error) {
-	// The front service is the default instance: its propagator (W3C
-	// traceparent, tracestate and baggage) becomes the global one.
+	// The inventory service would be another program; here it is another
+	// instance, so that it has its own service name. Each service gets
+	// its own *logfire.Logfire, passed to the integrations explicitly.
+	inventory, err := logfire.Configure(ctx, logfire.WithServiceName("inventory"))
+	if err != nil {
+		return err
+	}
+	defer shutdown(inventory, &err)
+	// The front service is configured last, so it is the default instance:
+	// its propagator (W3C traceparent, tracestate and baggage) becomes the
+	// global one. (The SDK says on standard error, once, that it replaced
+	// the inventory instance as the default.)
 	front, err := logfire.Configure(ctx, logfire.WithServiceName("shop-front"))
 	if err != nil {
 		return err
 	}
 	defer shutdown(front, &err)
-	// The inventory service would be another program; here it is another
-	// instance, so that it has its own service name.
-	inventory, err := logfire.Configure(ctx, logfire.WithServiceName("inventory"), logfire.WithSetDefault(false))
-	if err != nil {
-		return err
-	}
-	defer shutdown(inventory, &err)
 
 	fn, cleanup, err := startFunction(ctx)
 	if err != nil {
@@ -139,8 +142,7 @@ type checkout struct {
 // frontMux is the front service: POST /checkout/{item} asks the inventory
 // service for the stock, then has the function process the order.
 func frontMux(lf *logfire.Logfire, inventoryURL string, fn *lambdatest.Emulator) http.Handler {
-	client := logfirehttp.Client(lf)
-	client.Timeout = 30 * time.Second
+	client := &http.Client{Transport: logfirehttp.NewTransport(lf, nil), Timeout: 30 * time.Second}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /checkout/{item}", func(w http.ResponseWriter, r *http.Request) {
 		ctx, span := lf.Span(r.Context(), "checkout of {item}", "item", r.PathValue("item"))

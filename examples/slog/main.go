@@ -52,7 +52,7 @@ func run(ctx context.Context) error {
 	}()
 
 	// From here on, slog's default logger records to Logfire.
-	lf.SetSlogDefault()
+	slog.SetDefault(slog.New(lf.SlogHandler()))
 
 	slog.Info("service {service} starting", "service", "checkout", "pid", os.Getpid())
 

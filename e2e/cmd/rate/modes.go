@@ -33,7 +33,7 @@ var modes = map[string]func(ctx context.Context, endpoint string, flatOut bool) 
 // Its export queue makes the caller wait rather than drop while the backend
 // keeps up, flat out or not.
 func logfireInfo(ctx context.Context, endpoint string, _ bool) (pipeline, error) {
-	lf, err := logfire.Configure(ctx, logfire.WithToken("rate-bench-token"), logfire.WithBaseURL(endpoint), logfire.WithConsole(false))
+	lf, err := logfire.Configure(ctx, logfire.WithToken("rate-bench-token"), logfire.WithBaseURL(endpoint), logfire.WithConsole(nil))
 	if err != nil {
 		return pipeline{}, err
 	}

@@ -21,7 +21,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer lf.Shutdown(context.Background())
-	lf.SetSlogDefault()
+	slog.SetDefault(slog.New(lf.SlogHandler()))
 
 	start := time.Now()
 	slog.Info("import started", "source", "orders.csv")

@@ -53,6 +53,6 @@ func Config(lf *logfire.Logfire, service string) (aws.Config, error) {
 	}
 	// The one line that a program needs: every client made from cfg
 	// records its calls and carries the trace context in its messages.
-	logfireaws.AppendMiddlewares(&cfg.APIOptions, logfireaws.WithLogfire(lf))
+	logfireaws.AppendMiddlewares(lf, &cfg.APIOptions)
 	return cfg, nil
 }
