@@ -46,6 +46,7 @@ var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 // points at a file of the repository, and no document or Go comment cites
 // the product notes that live outside it.
 func TestDocsCiteOnlyWhatExists(t *testing.T) {
+	t.Parallel() // it only reads files
 	for _, md := range repoFiles(t, ".md") {
 		data, err := os.ReadFile(md)
 		if err != nil {

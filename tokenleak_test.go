@@ -173,6 +173,7 @@ func redactedSomething(t *testing.T, got string) {
 // once, with one go build, and the runs, each against a receiver of its
 // own, are parallel.
 func TestExamplesLeakNoToken(t *testing.T) {
+	t.Parallel() // its go build overlaps the other tests
 	if testing.Short() {
 		t.Skip("builds and runs the examples")
 	}
