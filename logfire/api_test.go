@@ -17,6 +17,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/logfire-go/sdk/internal/metricpref"
 )
 
 func attrValue(s tracetest.SpanStub, key string) (attribute.Value, bool) {
@@ -324,24 +326,27 @@ func TestSlogHandler(t *testing.T) {
 	levels := map[slog.Level]Level{slog.LevelDebug - 4: LevelTrace, slog.LevelDebug: LevelDebug, slog.LevelInfo: LevelInfo,
 		slog.LevelInfo + 2: LevelNotice, slog.LevelWarn: LevelWarn, slog.LevelError: LevelError, slog.LevelError + 4: LevelFatal}
 	for in, want := range levels {
-		if got := SlogLevel(in); got != want {
-			t.Errorf("SlogLevel(%v) = %v, want %v", in, got, want)
+		if got := slogLevel(in); got != want {
+			t.Errorf("slogLevel(%v) = %v, want %v", in, got, want)
 		}
 	}
 }
 
-func TestMetricHelpersTemporality(t *testing.T) {
+// TestMetricTemporality: instruments of the instance's meter provider
+// read with Logfire's temporality and aggregation (internal/metricpref).
+func TestMetricTemporality(t *testing.T) {
 	clearEnv(t)
-	reader := sdkmetric.NewManualReader(sdkmetric.WithTemporalitySelector(temporality), sdkmetric.WithAggregationSelector(aggregation))
-	lf, _ := newTestInstance(t, WithMetricReader(reader))
+	reader := sdkmetric.NewManualReader(sdkmetric.WithTemporalitySelector(metricpref.Temporality), sdkmetric.WithAggregationSelector(metricpref.Aggregation))
+	lf, _ := newTestInstance(t, withMetricReader(reader))
 	ctx := context.Background()
-	c, _ := lf.Counter("c")
+	meter := lf.MeterProvider().Meter("logfire")
+	c, _ := meter.Int64Counter("c")
 	c.Add(ctx, 2)
-	u, _ := lf.UpDownCounter("u")
+	u, _ := meter.Int64UpDownCounter("u")
 	u.Add(ctx, -1)
-	h, _ := lf.Histogram("h")
+	h, _ := meter.Float64Histogram("h")
 	h.Record(ctx, 1.5)
-	g, _ := lf.Gauge("g")
+	g, _ := meter.Float64Gauge("g")
 	g.Record(ctx, 7)
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(ctx, &rm); err != nil {
@@ -375,7 +380,7 @@ func TestMetricHelpersTemporality(t *testing.T) {
 
 func TestHeadSamplingKeepsOrDropsWholeTraces(t *testing.T) {
 	clearEnv(t)
-	lf, mem := newTestInstance(t, WithTraceSampleRate(0.5))
+	lf, mem := newTestInstance(t, withHeadRate(0.5))
 	ctx := context.Background()
 	const traces = 400
 	for range traces {

@@ -49,7 +49,7 @@ func plainPipeline(b *testing.B, opts ...sdktrace.BatchSpanProcessorOption) *sdk
 func pipelineInstance(b *testing.B) *Logfire {
 	b.Helper()
 	b.Setenv("LOGFIRE_CREDENTIALS_DIR", b.TempDir())
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
+	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil),
 		WithToken("bench-token"), WithBaseURL(discardReceiver(b)))
 	if err != nil {
 		b.Fatal(err)

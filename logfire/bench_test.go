@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/console"
 )
 
 // The benchmarks below compare the SDK's hot paths with plain
@@ -25,7 +26,7 @@ func benchInstance(b *testing.B, opts ...Option) *Logfire {
 	b.Helper()
 	b.Setenv("LOGFIRE_CREDENTIALS_DIR", b.TempDir())
 	lf, err := Configure(context.Background(), append([]Option{
-		WithSetDefault(false), WithConsole(false), WithSendToLogfire(config.SendNever)}, opts...)...)
+		notDefault(), WithConsole(nil), WithSendToLogfire(config.SendNever)}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -150,9 +151,9 @@ func BenchmarkSlogBelowMinLevel(b *testing.B) {
 
 func BenchmarkPackageInfoBelowMinLevel(b *testing.B) {
 	lf := benchInstance(b, WithMinLevel(LevelWarn))
-	old := Default()
-	SetDefault(lf)
-	b.Cleanup(func() { SetDefault(old) })
+	old := current()
+	setDefault(lf)
+	b.Cleanup(func() { setDefault(old) })
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -181,8 +182,8 @@ func BenchmarkPlainSlogJSON2Attrs(b *testing.B) {
 
 func BenchmarkInfoConsoleOn(b *testing.B) {
 	b.Setenv("LOGFIRE_CREDENTIALS_DIR", b.TempDir())
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithSendToLogfire(config.SendNever),
-		WithConsole(true), WithConsoleWriter(io.Discard))
+	lf, err := Configure(context.Background(), notDefault(), WithSendToLogfire(config.SendNever),
+		WithConsole(&console.Options{Writer: io.Discard}))
 	if err != nil {
 		b.Fatal(err)
 	}

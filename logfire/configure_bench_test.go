@@ -19,7 +19,7 @@ func BenchmarkConfigure(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		lf, err := Configure(ctx, WithSetDefault(false))
+		lf, err := Configure(ctx, notDefault())
 		if err != nil {
 			b.Fatal(err)
 		}

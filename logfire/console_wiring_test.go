@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/internal/capture"
+	"github.com/logfire-go/sdk/internal/testhook"
 )
 
 // These tests go through Configure, as a program does, and check the exact
@@ -57,8 +59,12 @@ func runConsole(t *testing.T, env []string, opts ...Option) (string, wiringLines
 		t.Setenv(env[i], env[i+1])
 	}
 	out := &capture.Buffer{}
-	base := []Option{WithConsoleWriter(out), WithSendToLogfire(config.SendNever), WithSetDefault(false)}
-	lf, err := Configure(context.Background(), append(base, opts...)...)
+	// The writer, without turning the console on: that is for the
+	// environment and opts to say.
+	writer := optionFunc(func(s *settings) { s.consoleWriter = out })
+	base := []Option{writer, WithSendToLogfire(config.SendNever)}
+	ctx := testhook.With(context.Background(), testhook.Settings{NotDefault: true})
+	lf, err := Configure(ctx, append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +85,7 @@ func checkConsoleOutput(t *testing.T, got, want string) {
 var consoleTimestamp = regexp.MustCompile(`^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} `)
 
 func TestConsoleWiringDefaults(t *testing.T) {
-	out, _ := runConsole(t, nil, WithConsole(true))
+	out, _ := runConsole(t, nil, WithConsole(&console.Options{}))
 	want := []string{
 		"Hello world",
 		"processing order 42",
@@ -107,7 +113,7 @@ func TestConsoleWiringDefaults(t *testing.T) {
 }
 
 func TestConsoleWiringNoTimestamps(t *testing.T) {
-	out, _ := runConsole(t, []string{"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "false"}, WithConsole(true))
+	out, _ := runConsole(t, []string{"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "false"}, WithConsole(&console.Options{}))
 	checkConsoleOutput(t, out, ""+
 		"Hello world\n"+
 		"processing order 42\n"+
@@ -120,18 +126,42 @@ func TestConsoleWiringOff(t *testing.T) {
 	out, _ := runConsole(t, []string{"LOGFIRE_CONSOLE", "false"})
 	checkConsoleOutput(t, out, "")
 
-	// Code wins over the environment: WithConsole(true) turns it back on.
-	out, _ = runConsole(t, []string{"LOGFIRE_CONSOLE", "false", "LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "f"}, WithConsole(true))
+	// Code wins over the environment: WithConsole turns it back on, and
+	// WithConsole(nil) turns it off.
+	out, _ = runConsole(t, []string{"LOGFIRE_CONSOLE", "false", "LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "f"}, WithConsole(&console.Options{}))
 	if !strings.HasPrefix(out, "Hello world\n") {
-		t.Errorf("WithConsole(true) with LOGFIRE_CONSOLE=false printed %q", out)
+		t.Errorf("WithConsole with LOGFIRE_CONSOLE=false printed %q", out)
 	}
+	out, _ = runConsole(t, []string{"LOGFIRE_CONSOLE", "true"}, WithConsole(nil))
+	checkConsoleOutput(t, out, "")
+}
+
+// TestConsoleWiringOptionsWin: the fields WithConsole sets win over the
+// environment; its zero fields keep the environment's values.
+func TestConsoleWiringOptionsWin(t *testing.T) {
+	out, _ := runConsole(t, []string{
+		"LOGFIRE_CONSOLE", "false",
+		"LOGFIRE_CONSOLE_SPAN_STYLE", "simple",
+		"LOGFIRE_CONSOLE_COLORS", "always",
+		"LOGFIRE_CONSOLE_MIN_LOG_LEVEL", "error",
+	}, WithConsole(&console.Options{HideTimestamps: true, Colors: config.ColorsNever, MinLevel: LevelWarn}))
+	checkConsoleOutput(t, out, "stock for widget is low\n")
+
+	// Each WithConsole applies over the one before.
+	out, _ = runConsole(t, nil, WithConsole(&console.Options{HideTimestamps: true}), WithConsole(&console.Options{SpanStyle: config.SpanStyleSimple}))
+	checkConsoleOutput(t, out, ""+
+		"Hello world\n"+
+		"processing order 42\n"+
+		"checking stock\n"+
+		"3 rows\n"+
+		"stock for widget is low\n")
 }
 
 func TestConsoleWiringSpanStyleAndMinLevel(t *testing.T) {
 	out, _ := runConsole(t, []string{
 		"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "0",
 		"LOGFIRE_CONSOLE_SPAN_STYLE", "simple",
-	}, WithConsole(true))
+	}, WithConsole(&console.Options{}))
 	checkConsoleOutput(t, out, ""+
 		"Hello world\n"+
 		"processing order 42\n"+
@@ -144,7 +174,7 @@ func TestConsoleWiringSpanStyleAndMinLevel(t *testing.T) {
 	out, _ = runConsole(t, []string{
 		"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "false",
 		"LOGFIRE_CONSOLE_MIN_LOG_LEVEL", "warn",
-	}, WithConsole(true))
+	}, WithConsole(&console.Options{}))
 	checkConsoleOutput(t, out, "stock for widget is low\n")
 }
 
@@ -152,7 +182,7 @@ func TestConsoleWiringColorsAlways(t *testing.T) {
 	out, _ := runConsole(t, []string{
 		"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "false",
 		"LOGFIRE_CONSOLE_COLORS", "always",
-	}, WithConsole(true))
+	}, WithConsole(&console.Options{}))
 	checkConsoleOutput(t, out, ""+
 		"Hello world\n"+
 		"processing order 42\n"+
@@ -166,7 +196,7 @@ func TestConsoleWiringNoColorUnderAuto(t *testing.T) {
 		"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "false",
 		"LOGFIRE_CONSOLE_COLORS", "auto",
 		"NO_COLOR", "1",
-	}, WithConsole(true))
+	}, WithConsole(&console.Options{}))
 	if strings.Contains(out, "\x1b") {
 		t.Errorf("colours with NO_COLOR=1: %q", out)
 	}
@@ -176,7 +206,7 @@ func TestConsoleWiringVerbose(t *testing.T) {
 	out, l := runConsole(t, []string{
 		"LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS", "false",
 		"LOGFIRE_CONSOLE_VERBOSE", "true",
-	}, WithConsole(true))
+	}, WithConsole(&console.Options{}))
 	at := func(line int, level string) string {
 		return "│ logfire/console_wiring_test.go:" + strconv.Itoa(line) + " " + level + "\n"
 	}

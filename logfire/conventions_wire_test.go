@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logfire-go/sdk/internal/keys"
 	"github.com/logfire-go/sdk/internal/otlptest"
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -24,11 +26,12 @@ func wireInstance(t *testing.T, opts ...logfire.Option) (*logfire.Logfire, *otlp
 	t.Helper()
 	rcv := otlptest.New(t)
 	base := []logfire.Option{
-		logfire.WithSetDefault(false), logfire.WithConsole(nil), logfire.WithCredentialsDir(t.TempDir()),
+		logfire.WithConsole(nil),
 		logfire.WithToken("pylf_v1_us_wiretest0123456789"), logfire.WithBaseURL(rcv.URL()),
-		logfire.WithServiceName("wire"), logfire.WithBatchScheduleDelay(time.Minute),
+		logfire.WithServiceName("wire"),
 	}
-	lf, err := logfire.Configure(context.Background(), append(base, opts...)...)
+	hook := testhook.Settings{NotDefault: true, CredentialsDir: t.TempDir(), BatchScheduleDelay: time.Minute}
+	lf, err := logfire.Configure(testhook.With(context.Background(), hook), append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +99,7 @@ func TestWireExceptionFingerprint(t *testing.T) {
 		if s.Attrs["logfire.span_type"] == "pending_span" {
 			continue
 		}
-		fp, _ := s.Attrs[logfire.ExceptionFingerprintKey].(string)
+		fp, _ := s.Attrs[keys.ExceptionFingerprint].(string)
 		byMsg[s.Attrs["logfire.msg"].(string)] = fp
 	}
 	for _, msg := range []string{"reserve a", "reserve b", "other place", "root log e", "slog error"} {
@@ -176,8 +179,8 @@ func TestWirePanicThroughDeferredEnd(t *testing.T) {
 		t.Fatalf("recovered %v, want the runtime error itself", recovered)
 	}
 	s := received(t, lf, rcv, 1)["reserve"]
-	if s.Attrs["logfire.level_num"] != int64(17) || !hex64.MatchString(fmt.Sprint(s.Attrs[logfire.ExceptionFingerprintKey])) {
-		t.Errorf("level %v, fingerprint %v", s.Attrs["logfire.level_num"], s.Attrs[logfire.ExceptionFingerprintKey])
+	if s.Attrs["logfire.level_num"] != int64(17) || !hex64.MatchString(fmt.Sprint(s.Attrs[keys.ExceptionFingerprint])) {
+		t.Errorf("level %v, fingerprint %v", s.Attrs["logfire.level_num"], s.Attrs[keys.ExceptionFingerprint])
 	}
 	if st := s.Raw.GetStatus(); st.GetCode().String() != "STATUS_CODE_ERROR" || st.GetMessage() != "logfire.panicError: assignment to entry in nil map" {
 		t.Errorf("status %v", st)

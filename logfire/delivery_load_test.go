@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/logfire-go/sdk/internal/delivery"
 	"github.com/logfire-go/sdk/internal/otlptest"
 )
 
@@ -46,7 +47,7 @@ func TestBurstDeliversEverything(t *testing.T) {
 		t.Errorf("%d duplicates", d)
 	}
 	st := lf.DeliveryStats().Spans
-	if st.DroppedTotal() != 0 || st.Buffered != 0 || st.Queued != 0 || st.Delivered < 2*n {
+	if droppedTotal(st) != 0 || st.Buffered != 0 || st.Queued != 0 || st.Delivered < 2*n {
 		t.Errorf("stats: %+v", st)
 	}
 	if err := lf.Shutdown(fctx); err != nil {
@@ -72,7 +73,7 @@ func TestLoadWithFlappingBackend(t *testing.T) {
 		}
 		return otlptest.OK
 	}))
-	lf := deliveryInstance(t, rcv.URL(), WithBatchScheduleDelay(20*time.Millisecond))
+	lf := deliveryInstance(t, rcv.URL(), withScheduleDelay(20*time.Millisecond))
 
 	const goroutines = 64
 	const perGoroutine = 600
@@ -91,7 +92,7 @@ func TestLoadWithFlappingBackend(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 			err := lf.ForceFlush(ctx)
 			cancel()
-			if err != nil && !errors.Is(err, ErrNotDelivered) && !errors.Is(err, context.DeadlineExceeded) {
+			if err != nil && !notDelivered(err) && !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("ForceFlush: %v", err)
 			}
 			flushes.Add(1)
@@ -120,14 +121,14 @@ func TestLoadWithFlappingBackend(t *testing.T) {
 		go func() { errs <- lf.Shutdown(ctx) }()
 	}
 	for range 2 {
-		if err := <-errs; err != nil && !errors.Is(err, ErrNotDelivered) {
+		if err := <-errs; err != nil && !notDelivered(err) {
 			t.Errorf("Shutdown: %v", err)
 		}
 	}
 	st := lf.DeliveryStats().Spans
 	emitted := emittedN.Load()
-	if st.Delivered+st.DroppedTotal() != emitted || st.Queued != 0 || st.Buffered != 0 {
-		t.Errorf("emitted %d; delivered %d + dropped %d (%v), queued %d, buffered %d", emitted, st.Delivered, st.DroppedTotal(), st.Dropped, st.Queued, st.Buffered)
+	if st.Delivered+droppedTotal(st) != emitted || st.Queued != 0 || st.Buffered != 0 {
+		t.Errorf("emitted %d; delivered %d + dropped %d (%v), queued %d, buffered %d", emitted, st.Delivered, droppedTotal(st), st.Dropped, st.Queued, st.Buffered)
 	}
 	// Delivery is at least once: a request that times out after the
 	// backend took it (a flush's deadline, a probe's limit, on a machine
@@ -159,8 +160,8 @@ func TestRejectedRecordsAreCountedAndSaid(t *testing.T) {
 			if !errors.Is(err, ErrDropped) || errors.Is(err, ErrBuffered) {
 				t.Fatalf("ForceFlush: %v, want ErrDropped only", err)
 			}
-			var de *DeliveryError
-			if !errors.As(err, &de) || de.Dropped[DropRejected] != (SignalCounts{Spans: int64(e.spans), Logs: int64(e.logs), MetricPoints: int64(e.points)}) {
+			var de *deliveryError
+			if !errors.As(err, &de) || de.dropped[delivery.Rejected] != (signalCounts{spans: int64(e.spans), logs: int64(e.logs), metricPoints: int64(e.points)}) {
 				t.Errorf("dropped: %+v", de)
 			}
 			if !strings.Contains(err.Error(), "HTTP "+strconv.Itoa(code)) {
@@ -185,7 +186,7 @@ func TestRejectedRecordsAreCountedAndSaid(t *testing.T) {
 				t.Errorf("spans were accepted")
 			}
 			st := lf.DeliveryStats()
-			if st.Spans.Dropped[DropRejected] != int64(e.spans) || st.Spans.Delivered != 0 {
+			if st.Spans.Dropped["rejected"] != int64(e.spans) || st.Spans.Delivered != 0 {
 				t.Errorf("stats: %+v", st.Spans)
 			}
 		})
@@ -228,7 +229,7 @@ func TestOversizeRequestsAreSplit(t *testing.T) {
 	if got := realSpans(rcv); got != n+2 {
 		t.Errorf("received %d, want %d", got, n+2)
 	}
-	if d := lf.DeliveryStats().Spans.Dropped[DropTooLarge]; d != 1 {
+	if d := lf.DeliveryStats().Spans.Dropped["too_large"]; d != 1 {
 		t.Errorf("dropped as too large: %d", d)
 	}
 	if err := lf.Shutdown(fctx); err != nil {
@@ -251,11 +252,11 @@ func TestShutdownWithDeadlineStopsEverything(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	err := lf.Shutdown(ctx)
-	var de *DeliveryError
+	var de *deliveryError
 	if !errors.As(err, &de) || !errors.Is(err, ErrDropped) {
-		t.Fatalf("Shutdown: %v, want a DeliveryError with dropped records", err)
+		t.Fatalf("Shutdown: %v, want a delivery error with dropped records", err)
 	}
-	if got := de.Dropped[DropShutdown]; got != (SignalCounts{Spans: int64(e.spans), Logs: int64(e.logs), MetricPoints: int64(e.points)}) {
+	if got := de.dropped[delivery.Shutdown]; got != (signalCounts{spans: int64(e.spans), logs: int64(e.logs), metricPoints: int64(e.points)}) {
 		t.Errorf("dropped at shutdown: %+v", got)
 	}
 	st := lf.DeliveryStats()

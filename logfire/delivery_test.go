@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/logfire-go/sdk/internal/capture"
+	"github.com/logfire-go/sdk/internal/delivery"
 	"github.com/logfire-go/sdk/internal/otlptest"
 	"github.com/logfire-go/sdk/internal/selflog"
 )
@@ -31,7 +32,7 @@ func quietSelflog(t *testing.T) *capture.Buffer {
 // deliveryInstance is an instance exporting to rcv, console off.
 func deliveryInstance(t *testing.T, url string, opts ...Option) *Logfire {
 	t.Helper()
-	lf, err := Configure(context.Background(), append([]Option{WithSetDefault(false), WithConsole(nil),
+	lf, err := Configure(context.Background(), append([]Option{notDefault(), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(url), WithServiceName("delivery-test")}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +107,7 @@ func checkStats(t *testing.T, lf *Logfire, want emitted) {
 		t.Errorf("delivered: %d spans, %d logs, %d points; want %+v", st.Spans.Delivered, st.Logs.Delivered, st.Metrics.Delivered, want)
 	}
 	for name, s := range map[string]SignalStats{"spans": st.Spans, "logs": st.Logs, "metrics": st.Metrics} {
-		if s.Queued != 0 || s.Buffered != 0 || s.DroppedTotal() != 0 {
+		if s.Queued != 0 || s.Buffered != 0 || droppedTotal(s) != 0 {
 			t.Errorf("%s: queued %d, buffered %d, dropped %v", name, s.Queued, s.Buffered, s.Dropped)
 		}
 	}
@@ -162,11 +163,11 @@ func TestFlushDuringOutageKeepsEverything(t *testing.T) {
 					t.Errorf("the flush made %d %v requests, want at most 3", n, sig)
 				}
 			}
-			if !errors.Is(err, ErrNotDelivered) || !errors.Is(err, ErrBuffered) || errors.Is(err, ErrDropped) {
-				t.Fatalf("ForceFlush during the fault: %v, want a DeliveryError with buffered records only", err)
+			if !notDelivered(err) || !errors.Is(err, ErrBuffered) || errors.Is(err, ErrDropped) {
+				t.Fatalf("ForceFlush during the fault: %v, want a delivery error with buffered records only", err)
 			}
-			var de *DeliveryError
-			if !errors.As(err, &de) || de.Buffered != (SignalCounts{Spans: 22, Logs: 3, MetricPoints: 2}) {
+			var de *deliveryError
+			if !errors.As(err, &de) || de.buffered != (signalCounts{spans: 22, logs: 3, metricPoints: 2}) {
 				t.Errorf("buffered: %+v", de)
 			}
 			if !containsAny(err.Error(), tc.cause) {
@@ -209,7 +210,7 @@ func TestBackgroundExportDuringOutage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			rcv := otlptest.New(t)
-			lf := deliveryInstance(t, rcv.URL(), WithBatchScheduleDelay(50*time.Millisecond), WithBatchExportTimeout(time.Second))
+			lf := deliveryInstance(t, rcv.URL(), withScheduleDelay(50*time.Millisecond), withExportTimeout(time.Second))
 			rcv.SetFault(tc.fault)
 			e := emit(t, lf, 1)
 			wait, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -258,7 +259,7 @@ func TestFlushWithoutDeadlineDuringOutage(t *testing.T) {
 	quietSelflog(t)
 	rcv := otlptest.New(t)
 	rcv.SetFault(otlptest.Hang)
-	lf := deliveryInstance(t, rcv.URL(), WithBatchExportTimeout(400*time.Millisecond))
+	lf := deliveryInstance(t, rcv.URL(), withExportTimeout(400*time.Millisecond))
 	want := emit(t, lf, 1)
 	returns := func(name string, f func(context.Context) error) error {
 		t.Helper()
@@ -273,12 +274,12 @@ func TestFlushWithoutDeadlineDuringOutage(t *testing.T) {
 		}
 	}
 	err := returns("ForceFlush", lf.ForceFlush)
-	var de *DeliveryError
-	if !errors.As(err, &de) || de.Buffered != (SignalCounts{Spans: int64(want.spans), Logs: int64(want.logs), MetricPoints: int64(want.points)}) {
+	var de *deliveryError
+	if !errors.As(err, &de) || de.buffered != (signalCounts{spans: int64(want.spans), logs: int64(want.logs), metricPoints: int64(want.points)}) {
 		t.Fatalf("ForceFlush: %v (%+v), want every record kept", err, de)
 	}
 	err = returns("Shutdown", lf.Shutdown)
-	if !errors.As(err, &de) || !errors.Is(err, ErrDropped) || de.Dropped[DropShutdown].Spans != int64(want.spans) {
+	if !errors.As(err, &de) || !errors.Is(err, ErrDropped) || de.dropped[delivery.Shutdown].spans != int64(want.spans) {
 		t.Fatalf("Shutdown: %v (%+v), want every span counted as dropped", err, de)
 	}
 	if n := realSpans(rcv); n != 0 {
@@ -307,7 +308,7 @@ func TestSmallRecordsAnswered413AreKept(t *testing.T) {
 	if !errors.Is(err, ErrBuffered) || errors.Is(err, ErrDropped) {
 		t.Fatalf("ForceFlush against 413: %v, want buffered records only", err)
 	}
-	if st := lf.DeliveryStats().Spans; st.Buffered != n || st.DroppedTotal() != 0 {
+	if st := lf.DeliveryStats().Spans; st.Buffered != n || droppedTotal(st) != 0 {
 		t.Fatalf("buffered %d, dropped %v; want %d buffered, none dropped", st.Buffered, st.Dropped, n)
 	}
 	rcv.SetFault(otlptest.OK)
@@ -378,3 +379,16 @@ func TestFlushStopsRetryingSoon(t *testing.T) {
 		})
 	}
 }
+
+// droppedTotal is the sum of s.Dropped.
+func droppedTotal(s SignalStats) int64 {
+	var n int64
+	for _, v := range s.Dropped {
+		n += v
+	}
+	return n
+}
+
+// notDelivered reports whether err says records were kept for a retry or
+// dropped.
+func notDelivered(err error) bool { return errors.Is(err, ErrBuffered) || errors.Is(err, ErrDropped) }

@@ -13,61 +13,77 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/console"
+	"github.com/logfire-go/sdk/internal/exampletb"
+	"github.com/logfire-go/sdk/internal/instance"
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfiretest"
 )
 
+// exampleTBs stand in for the *testing.T that logfiretest.New wants, one
+// per captured instance (so that each counts its ids from 1); TestMain
+// cleans them up.
+var exampleTBs []*exampletb.TB
+
 // captured returns an instance whose records land in a capture.
 func captured(opts ...logfire.Option) (*logfire.Logfire, *logfiretest.Capture) {
-	c := logfiretest.NewCapture()
-	lf, err := logfire.Configure(context.Background(), append(c.Options(), opts...)...)
-	if err != nil {
-		panic(err)
-	}
-	return lf, c
+	t := exampletb.New()
+	exampleTBs = append(exampleTBs, t)
+	return logfiretest.New(t, opts...)
 }
 
-// asDefault makes lf the default instance until the returned function runs.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, t := range exampleTBs {
+		t.Done()
+	}
+	os.Exit(code)
+}
+
+// asDefault makes lf, a test instance, the default instance (as Configure
+// makes its own) until the returned function runs, so that the examples
+// of the package-level functions can show what they record.
 func asDefault(lf *logfire.Logfire) (restore func()) {
-	old := logfire.Default()
-	logfire.SetDefault(lf)
-	return func() { logfire.SetDefault(old) }
+	old := instance.Default()
+	testhook.SetDefault(lf)
+	return func() { testhook.SetDefault(old) }
 }
 
 // show prints the logs and ended spans of c: type, message and level.
 func show(c *logfiretest.Capture) {
 	for _, s := range c.All() {
-		if !s.IsPending() {
+		if s.SpanType() != "pending_span" {
 			fmt.Printf("%s: %s (level %d)\n", s.SpanType(), s.Message(), s.Level())
 		}
 	}
 }
 
 // printing returns an instance that prints to standard output, without
-// timestamps or colours, and sends nothing.
+// timestamps or colours, and sends nothing. A WithConsole in opts applies
+// over those settings.
 func printing(opts ...logfire.Option) *logfire.Logfire {
 	base := []logfire.Option{
-		logfire.WithSetDefault(false), logfire.WithSendToLogfire(config.SendNever),
-		logfire.WithConsole(true), logfire.WithConsoleWriter(os.Stdout),
-		logfire.WithConsoleTimestamps(false), logfire.WithConsoleColors(config.ColorsNever),
+		logfire.WithSendToLogfire(config.SendNever),
+		logfire.WithConsole(&console.Options{Writer: os.Stdout, HideTimestamps: true, Colors: config.ColorsNever}),
 	}
-	lf, err := logfire.Configure(context.Background(), append(base, opts...)...)
+	ctx := testhook.With(context.Background(), testhook.Settings{NotDefault: true})
+	lf, err := logfire.Configure(ctx, append(base, opts...)...)
 	if err != nil {
 		panic(err)
 	}
@@ -76,8 +92,7 @@ func printing(opts ...logfire.Option) *logfire.Logfire {
 
 // counterValue collects c's metrics and returns the int64 sum of name.
 func counterValue(c *logfiretest.Capture, name string) int64 {
-	ms, _ := c.CollectMetrics()
-	m, _ := logfiretest.FindMetric(ms, name)
+	m := c.Metrics()[name]
 	if s, ok := m.Data.(metricdata.Sum[int64]); ok && len(s.DataPoints) > 0 {
 		return s.DataPoints[0].Value
 	}
@@ -85,30 +100,6 @@ func counterValue(c *logfiretest.Capture, name string) int64 {
 }
 
 // --- package-level functions, which use the default instance ---
-
-// Default is the instance the package-level functions use: the last one
-// Configure made without WithSetDefault(false), or the one given to
-// SetDefault.
-func ExampleDefault() {
-	lf, _ := captured()
-	defer lf.Shutdown(context.Background())
-	defer asDefault(lf)()
-
-	fmt.Println(logfire.Default() == lf)
-	// Output: true
-}
-
-// SetDefault also installs the instance's providers as the global
-// OpenTelemetry ones, so other instrumentation reports through it.
-func ExampleSetDefault() {
-	lf, c := captured()
-	defer lf.Shutdown(context.Background())
-	defer asDefault(lf)()
-
-	logfire.Info(context.Background(), "through the default instance")
-	show(c)
-	// Output: log: through the default instance (level 9)
-}
 
 func ExampleLog() {
 	lf, c := captured()
@@ -250,156 +241,19 @@ func ExampleDo_panic() {
 	// error Error boom
 }
 
-func ExampleCounter() {
+// slog levels map to Logfire levels: a level between two of slog's goes
+// to the Logfire level of the one below.
+func ExampleLogfire_SlogHandler_levels() {
 	lf, c := captured()
 	defer lf.Shutdown(context.Background())
-	defer asDefault(lf)()
 
-	orders, _ := logfire.Counter("orders", metric.WithUnit("{order}"))
-	orders.Add(context.Background(), 3)
-	fmt.Println(counterValue(c, "orders"))
-	// Output: 3
-}
-
-func ExampleUpDownCounter() {
-	lf, c := captured()
-	defer lf.Shutdown(context.Background())
-	defer asDefault(lf)()
-
-	inFlight, _ := logfire.UpDownCounter("requests_in_flight")
-	inFlight.Add(context.Background(), 2)
-	inFlight.Add(context.Background(), -1)
-	fmt.Println(counterValue(c, "requests_in_flight"))
-	// Output: 1
-}
-
-func ExampleHistogram() {
-	lf, c := captured()
-	defer lf.Shutdown(context.Background())
-	defer asDefault(lf)()
-
-	latency, _ := logfire.Histogram("latency", metric.WithUnit("ms"))
-	for _, ms := range []float64{12, 30, 18} {
-		latency.Record(context.Background(), ms)
+	logger := slog.New(lf.SlogHandler())
+	levels := []slog.Level{slog.LevelDebug - 4, slog.LevelDebug, slog.LevelInfo, slog.LevelInfo + 2, slog.LevelWarn, slog.LevelError, slog.LevelError + 4}
+	for _, l := range levels {
+		logger.Log(context.Background(), l, l.String())
 	}
-	ms, _ := c.CollectMetrics()
-	m, _ := logfiretest.FindMetric(ms, "latency")
-	p := m.Data.(metricdata.ExponentialHistogram[float64]).DataPoints[0]
-	fmt.Println(p.Count, p.Sum)
-	// Output: 3 60
-}
-
-func ExampleGauge() {
-	lf, c := captured()
-	defer lf.Shutdown(context.Background())
-	defer asDefault(lf)()
-
-	temp, _ := logfire.Gauge("temperature", metric.WithUnit("Cel"))
-	temp.Record(context.Background(), 21.5)
-	ms, _ := c.CollectMetrics()
-	m, _ := logfiretest.FindMetric(ms, "temperature")
-	fmt.Println(m.Data.(metricdata.Gauge[float64]).DataPoints[0].Value)
-	// Output: 21.5
-}
-
-func ExampleObservableCounter() {
-	lf, c := captured()
-	defer lf.Shutdown(context.Background())
-	defer asDefault(lf)()
-
-	_, _ = logfire.ObservableCounter("bytes_read", metric.WithInt64Callback(
-		func(_ context.Context, o metric.Int64Observer) error {
-			o.Observe(4096)
-			return nil
-		}))
-	fmt.Println(counterValue(c, "bytes_read"))
-	// Output: 4096
-}
-
-func ExampleObservableUpDownCounter() {
-	lf, c := captured()
-	defer lf.Shutdown(context.Background())
-	defer asDefault(lf)()
-
-	queue := []string{"a", "b"}
-	_, _ = logfire.ObservableUpDownCounter("queue_length", metric.WithInt64Callback(
-		func(_ context.Context, o metric.Int64Observer) error {
-			o.Observe(int64(len(queue)))
-			return nil
-		}))
-	fmt.Println(counterValue(c, "queue_length"))
-	// Output: 2
-}
-
-func ExampleObservableGauge() {
-	lf, c := captured()
-	defer lf.Shutdown(context.Background())
-	defer asDefault(lf)()
-
-	_, _ = logfire.ObservableGauge("load", metric.WithFloat64Callback(
-		func(_ context.Context, o metric.Float64Observer) error {
-			o.Observe(0.75)
-			return nil
-		}))
-	ms, _ := c.CollectMetrics()
-	m, _ := logfiretest.FindMetric(ms, "load")
-	fmt.Println(m.Data.(metricdata.Gauge[float64]).DataPoints[0].Value)
-	// Output: 0.75
-}
-
-func ExampleMetricTemporality() {
-	for _, k := range []sdkmetric.InstrumentKind{
-		sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindHistogram,
-		sdkmetric.InstrumentKindUpDownCounter, sdkmetric.InstrumentKindGauge,
-	} {
-		fmt.Println(k, logfire.MetricTemporality(k))
-	}
-	// Output:
-	// Counter DeltaTemporality
-	// Histogram DeltaTemporality
-	// UpDownCounter CumulativeTemporality
-	// Gauge CumulativeTemporality
-}
-
-// A reader of your own with Logfire's selectors sees metrics as Logfire's
-// exporter does: here an exponential histogram of deltas.
-func ExampleMetricAggregation() {
-	reader := sdkmetric.NewManualReader(
-		sdkmetric.WithTemporalitySelector(logfire.MetricTemporality),
-		sdkmetric.WithAggregationSelector(logfire.MetricAggregation),
-	)
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	defer mp.Shutdown(context.Background())
-
-	latency, _ := mp.Meter("app").Float64Histogram("latency")
-	latency.Record(context.Background(), 12)
-	var rm metricdata.ResourceMetrics
-	_ = reader.Collect(context.Background(), &rm)
-	h := rm.ScopeMetrics[0].Metrics[0].Data.(metricdata.ExponentialHistogram[float64])
-	fmt.Println(h.Temporality, h.DataPoints[0].Count)
-	// Output: DeltaTemporality 1
-}
-
-// A processor added with WithLogfireSpanProcessor sees pending spans;
-// IsPendingSpan tells them apart.
-func ExampleIsPendingSpan() {
-	rec := tracetest.NewSpanRecorder()
-	lf, _ := captured(logfire.WithLogfireSpanProcessor(rec))
-	defer lf.Shutdown(context.Background())
-
-	_, span := lf.Span(context.Background(), "job")
-	span.End()
-	for _, s := range rec.Ended() {
-		fmt.Println(s.Name(), logfire.IsPendingSpan(s))
-	}
-	// Output:
-	// job true
-	// job false
-}
-
-func ExampleSlogLevel() {
-	for _, l := range []slog.Level{slog.LevelDebug - 4, slog.LevelDebug, slog.LevelInfo, slog.LevelInfo + 2, slog.LevelWarn, slog.LevelError, slog.LevelError + 4} {
-		fmt.Println(l, "→", logfire.SlogLevel(l))
+	for _, l := range levels {
+		fmt.Println(l, "→", c.Log(l.String()).Level())
 	}
 	// Output:
 	// DEBUG-4 → trace
@@ -409,31 +263,6 @@ func ExampleSlogLevel() {
 	// WARN → warn
 	// ERROR → error
 	// ERROR+4 → fatal
-}
-
-// The package-level handler uses whatever instance is the default when a
-// record arrives.
-func ExampleSlogHandler() {
-	lf, c := captured()
-	defer lf.Shutdown(context.Background())
-	defer asDefault(lf)()
-
-	logger := slog.New(logfire.SlogHandler())
-	logger.Warn("quota at {pct}%", "pct", 95)
-	show(c)
-	// Output: log: quota at 95% (level 13)
-}
-
-func ExampleSetSlogDefault() {
-	lf, c := captured()
-	defer lf.Shutdown(context.Background())
-	defer asDefault(lf)()
-	defer slog.SetDefault(slog.Default())
-
-	logfire.SetSlogDefault()
-	slog.Info("user {id} logged in", "id", 7)
-	show(c)
-	// Output: log: user 7 logged in (level 9)
 }
 
 // AtLevel gives a span a level; a span below the minimum level is not
@@ -574,26 +403,6 @@ func ExampleLogfire_LoggerProvider() {
 	// Output: bridged
 }
 
-func ExampleLogfire_Resource() {
-	lf, _ := captured(logfire.WithServiceName("checkout"), logfire.WithServiceVersion("1.4.0"))
-	defer lf.Shutdown(context.Background())
-
-	set := lf.Resource().Set()
-	name, _ := set.Value("service.name")
-	version, _ := set.Value("service.version")
-	fmt.Println(name.AsString(), version.AsString())
-	// Output: checkout 1.4.0
-}
-
-func ExampleLogfire_Config() {
-	lf, _ := captured(logfire.WithMinLevel(logfire.LevelWarn))
-	defer lf.Shutdown(context.Background())
-
-	cfg := lf.Config()
-	fmt.Println(cfg.MinLevel, cfg.SendToLogfire, bool(cfg.Console))
-	// Output: warn false false
-}
-
 // The console prints a record once it is flushed.
 func ExampleLogfire_ForceFlush() {
 	lf := printing()
@@ -620,21 +429,12 @@ func ExampleLogfire_Shutdown() {
 	// <nil>
 }
 
-func ExampleLogfire_Meter() {
+// Counters are sent as deltas since the previous export.
+func ExampleLogfire_MeterProvider_counter() {
 	lf, c := captured()
 	defer lf.Shutdown(context.Background())
 
-	errs, _ := lf.Meter().Int64Counter("errors")
-	errs.Add(context.Background(), 1, metric.WithAttributes(attribute.String("kind", "timeout")))
-	fmt.Println(counterValue(c, "errors"))
-	// Output: 1
-}
-
-func ExampleLogfire_Counter() {
-	lf, c := captured()
-	defer lf.Shutdown(context.Background())
-
-	signups, _ := lf.Counter("signups")
+	signups, _ := lf.MeterProvider().Meter("accounts").Int64Counter("signups")
 	signups.Add(context.Background(), 1)
 	signups.Add(context.Background(), 1)
 	fmt.Println(counterValue(c, "signups"))
@@ -646,11 +446,11 @@ func ExampleLogfire_Counter() {
 	// 1
 }
 
-func ExampleLogfire_UpDownCounter() {
+func ExampleLogfire_MeterProvider_upDownCounter() {
 	lf, c := captured()
 	defer lf.Shutdown(context.Background())
 
-	conns, _ := lf.UpDownCounter("open_connections")
+	conns, _ := lf.MeterProvider().Meter("server").Int64UpDownCounter("open_connections")
 	conns.Add(context.Background(), 3)
 	fmt.Println(counterValue(c, "open_connections"))
 	// Up-down counters are cumulative.
@@ -661,38 +461,39 @@ func ExampleLogfire_UpDownCounter() {
 	// 2
 }
 
-func ExampleLogfire_Histogram() {
+// Histograms are sent as exponential histograms.
+func ExampleLogfire_MeterProvider_histogram() {
 	lf, c := captured()
 	defer lf.Shutdown(context.Background())
 
-	size, _ := lf.Histogram("payload_size", metric.WithUnit("By"))
+	size, _ := lf.MeterProvider().Meter("api").Float64Histogram("payload_size", metric.WithUnit("By"))
 	size.Record(context.Background(), 512)
-	ms, _ := c.CollectMetrics()
-	m, _ := logfiretest.FindMetric(ms, "payload_size")
+	m := c.Metrics()["payload_size"]
 	h := m.Data.(metricdata.ExponentialHistogram[float64])
 	fmt.Println(m.Unit, h.Temporality, h.DataPoints[0].Count)
 	// Output: By DeltaTemporality 1
 }
 
-func ExampleLogfire_Gauge() {
+func ExampleLogfire_MeterProvider_gauge() {
 	lf, c := captured()
 	defer lf.Shutdown(context.Background())
 
-	g, _ := lf.Gauge("cpu_temperature")
+	g, _ := lf.MeterProvider().Meter("host").Float64Gauge("cpu_temperature")
 	g.Record(context.Background(), 60)
 	g.Record(context.Background(), 62.5)
-	ms, _ := c.CollectMetrics()
-	m, _ := logfiretest.FindMetric(ms, "cpu_temperature")
+	m := c.Metrics()["cpu_temperature"]
 	fmt.Println(m.Data.(metricdata.Gauge[float64]).DataPoints[0].Value)
 	// Output: 62.5
 }
 
-func ExampleLogfire_ObservableCounter() {
+// An observable counter reports the running total at each collection;
+// Logfire receives the change.
+func ExampleLogfire_MeterProvider_observableCounter() {
 	lf, c := captured()
 	defer lf.Shutdown(context.Background())
 
 	total := int64(0)
-	_, _ = lf.ObservableCounter("ticks", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+	_, _ = lf.MeterProvider().Meter("clock").Int64ObservableCounter("ticks", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
 		total += 10
 		o.Observe(total) // the running total; Logfire receives the change
 		return nil
@@ -704,11 +505,11 @@ func ExampleLogfire_ObservableCounter() {
 	// 10
 }
 
-func ExampleLogfire_ObservableUpDownCounter() {
+func ExampleLogfire_MeterProvider_observableUpDownCounter() {
 	lf, c := captured()
 	defer lf.Shutdown(context.Background())
 
-	_, _ = lf.ObservableUpDownCounter("goroutines_waiting", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+	_, _ = lf.MeterProvider().Meter("runtime").Int64ObservableUpDownCounter("goroutines_waiting", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
 		o.Observe(3)
 		return nil
 	}))
@@ -716,17 +517,15 @@ func ExampleLogfire_ObservableUpDownCounter() {
 	// Output: 3
 }
 
-func ExampleLogfire_ObservableGauge() {
+func ExampleLogfire_MeterProvider_observableGauge() {
 	lf, c := captured()
 	defer lf.Shutdown(context.Background())
 
-	_, _ = lf.ObservableGauge("disk_free_ratio", metric.WithFloat64Callback(func(_ context.Context, o metric.Float64Observer) error {
+	_, _ = lf.MeterProvider().Meter("host").Float64ObservableGauge("disk_free_ratio", metric.WithFloat64Callback(func(_ context.Context, o metric.Float64Observer) error {
 		o.Observe(0.4, metric.WithAttributes(attribute.String("disk", "/")))
 		return nil
 	}))
-	ms, _ := c.CollectMetrics()
-	m, _ := logfiretest.FindMetric(ms, "disk_free_ratio")
-	p := m.Data.(metricdata.Gauge[float64]).DataPoints[0]
+	p := c.Metrics()["disk_free_ratio"].Data.(metricdata.Gauge[float64]).DataPoints[0]
 	disk, _ := p.Attributes.Value("disk")
 	fmt.Println(p.Value, disk.AsString())
 	// Output: 0.4 /
@@ -747,12 +546,14 @@ func ExampleLogfire_SlogHandler() {
 	// billing /pay 200
 }
 
-func ExampleLogfire_SetSlogDefault() {
+// With a logger on lf's handler as slog's default, slog.Info and friends
+// record to Logfire.
+func ExampleLogfire_SlogHandler_setDefault() {
 	lf, c := captured()
 	defer lf.Shutdown(context.Background())
 	defer slog.SetDefault(slog.Default())
 
-	lf.SetSlogDefault()
+	slog.SetDefault(slog.New(lf.SlogHandler()))
 	slog.Error("payment {id} failed", "id", 9)
 	show(c)
 	// Output: log: payment 9 failed (level 17)
@@ -804,10 +605,10 @@ func ExampleSpanHandle_SetMessage() {
 	_, span := lf.Span(context.Background(), "import {file}", "file", "a.csv")
 	span.SetMessage("import a.csv: 10 rows")
 	span.End()
-	fmt.Println(c.PendingSpan("import {file}").Message())
+	fmt.Println(c.All()[0].SpanType(), c.All()[0].Message()) // the pending span
 	fmt.Println(c.Span("import {file}").Message())
 	// Output:
-	// import a.csv
+	// pending_span import a.csv
 	// import a.csv: 10 rows
 }
 
@@ -829,7 +630,7 @@ func ExampleSpanHandle_AddTags() {
 	_, span := lf.Span(context.Background(), "deploy", logfire.Tags("ops"))
 	span.AddTags("rollback")
 	span.End()
-	fmt.Println(c.Span("deploy").Tags())
+	fmt.Println(c.Span("deploy").Value("logfire.tags"))
 	// Output: [ops rollback]
 }
 
@@ -862,55 +663,67 @@ func ExampleSpanHandle_OTelSpan() {
 
 // --- options ---
 
-// A token names its region; its project's base URL follows from it.
+// Each token exports to its own project, at the base URL of the region
+// the token names (here eu: https://logfire-eu.pydantic.dev) unless
+// WithBaseURL or LOGFIRE_BASE_URL gives another, as here.
 func ExampleWithToken() {
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
-		logfire.WithToken("pylf_v1_eu_example"))
+	rcv := newReceiver("logfire")
+	defer rcv.Close()
+
+	lf, err := logfire.Configure(context.Background(), logfire.WithConsole(nil),
+		logfire.WithToken("pylf_v1_eu_one", "pylf_v1_eu_two"), logfire.WithBaseURL(rcv.URL))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer lf.Shutdown(context.Background())
-	cfg := lf.Config()
-	dests, _ := cfg.Destinations()
-	fmt.Println(dests)
-	// Output: [https://logfire-eu.pydantic.dev (token pylf_v1_eu_…)]
+	lf.Info(context.Background(), "hello")
+	_ = lf.Shutdown(context.Background())
+	requests := rcv.requests()
+	sort.Strings(requests)
+	fmt.Println(requests)
+	// Output: [logfire /v1/traces pylf_v1_eu_one logfire /v1/traces pylf_v1_eu_two]
 }
 
+// With config.SendNever nothing is sent, even with a token.
 func ExampleWithSendToLogfire() {
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
-		logfire.WithToken("pylf_v1_us_example"), logfire.WithSendToLogfire(config.SendNever))
+	rcv := newReceiver("logfire")
+	defer rcv.Close()
+
+	lf, err := logfire.Configure(context.Background(), logfire.WithConsole(nil),
+		logfire.WithToken("pylf_v1_us_example"), logfire.WithBaseURL(rcv.URL), logfire.WithSendToLogfire(config.SendNever))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer lf.Shutdown(context.Background())
-	cfg := lf.Config()
-	dests, _ := cfg.Destinations()
-	fmt.Println(len(dests), "destinations")
-	// Output: 0 destinations
+	lf.Info(context.Background(), "hello")
+	_ = lf.Shutdown(context.Background())
+	fmt.Println(len(rcv.requests()), "requests")
+	// Output: 0 requests
 }
 
 func ExampleWithServiceName() {
-	lf, _ := captured(logfire.WithServiceName("checkout"))
+	lf, c := captured(logfire.WithServiceName("checkout"))
 	defer lf.Shutdown(context.Background())
-	v, _ := lf.Resource().Set().Value("service.name")
+	lf.Info(context.Background(), "started")
+	v, _ := c.Log("started").Resource.Set().Value("service.name")
 	fmt.Println(v.AsString())
 	// Output: checkout
 }
 
 func ExampleWithServiceVersion() {
-	lf, _ := captured(logfire.WithServiceVersion("2.0.1"))
+	lf, c := captured(logfire.WithServiceVersion("2.0.1"))
 	defer lf.Shutdown(context.Background())
-	v, _ := lf.Resource().Set().Value("service.version")
+	lf.Info(context.Background(), "started")
+	v, _ := c.Log("started").Resource.Set().Value("service.version")
 	fmt.Println(v.AsString())
 	// Output: 2.0.1
 }
 
 func ExampleWithEnvironment() {
-	lf, _ := captured(logfire.WithEnvironment("staging"))
+	lf, c := captured(logfire.WithEnvironment("staging"))
 	defer lf.Shutdown(context.Background())
-	v, _ := lf.Resource().Set().Value("deployment.environment.name")
+	lf.Info(context.Background(), "started")
+	v, _ := c.Log("started").Resource.Set().Value("deployment.environment.name")
 	fmt.Println(v.AsString())
 	// Output: staging
 }
@@ -945,7 +758,7 @@ func ExampleWithBaseURL() {
 	rcv := newReceiver("collector")
 	defer rcv.Close()
 
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
+	lf, err := logfire.Configure(context.Background(), logfire.WithConsole(nil),
 		logfire.WithToken("pylf_v1_us_example"), logfire.WithBaseURL(rcv.URL))
 	if err != nil {
 		fmt.Println(err)
@@ -957,29 +770,12 @@ func ExampleWithBaseURL() {
 	// Output: [collector /v1/traces pylf_v1_us_example]
 }
 
-// Without a token in code or the environment, the token comes from
-// logfire_credentials.json in the credentials directory.
-func ExampleWithCredentialsDir() {
-	dir, _ := os.MkdirTemp("", "creds")
-	defer os.RemoveAll(dir)
-	_ = os.WriteFile(filepath.Join(dir, config.CredentialsFile), []byte(`{"token": "pylf_v1_eu_fromfile"}`), 0o600)
-
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
-		logfire.WithCredentialsDir(dir))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer lf.Shutdown(context.Background())
-	cfg := lf.Config()
-	dests, _ := cfg.Destinations()
-	fmt.Println(dests)
-	// Output: [https://logfire-eu.pydantic.dev (token pylf_v1_eu_…)]
-}
-
-// The console prints each log, and each span when it starts.
+// The console prints each log, and each span when it starts. Its
+// settings (a zero field keeps the LOGFIRE_CONSOLE_* variable, then the
+// default) are those of console.Options; timestamps are on by default,
+// and printing turns them off so that the output is stable.
 func ExampleWithConsole() {
-	lf := printing(logfire.WithConsole(true))
+	lf := printing(logfire.WithConsole(&console.Options{HideTimestamps: true}))
 	ctx, span := lf.Span(context.Background(), "processing order {id}", "id", 42)
 	lf.Info(ctx, "charged {amount}", "amount", 9.5)
 	span.End()
@@ -989,19 +785,28 @@ func ExampleWithConsole() {
 	//   charged 9.5
 }
 
+// WithConsole(nil) turns the console off, whatever LOGFIRE_CONSOLE says.
+func ExampleWithConsole_off() {
+	lf := printing(logfire.WithConsole(nil))
+	lf.Info(context.Background(), "not printed")
+	_ = lf.Shutdown(context.Background())
+	fmt.Println("nothing above")
+	// Output: nothing above
+}
+
 // With colours always on, levels are coloured even when the output is not a
 // terminal.
-func ExampleWithConsoleColors() {
+func ExampleWithConsole_colors() {
 	var buf bytes.Buffer
-	lf := printing(logfire.WithConsoleWriter(&buf), logfire.WithConsoleColors(config.ColorsAlways))
+	lf := printing(logfire.WithConsole(&console.Options{Writer: &buf, Colors: config.ColorsAlways}))
 	lf.Warn(context.Background(), "low disk")
 	_ = lf.Shutdown(context.Background())
 	fmt.Println(strings.Contains(buf.String(), "\x1b["), strings.Contains(buf.String(), "low disk"))
 	// Output: true true
 }
 
-func ExampleWithConsoleSpanStyle() {
-	lf := printing(logfire.WithConsoleSpanStyle(config.SpanStyleSimple))
+func ExampleWithConsole_spanStyle() {
+	lf := printing(logfire.WithConsole(&console.Options{SpanStyle: config.SpanStyleSimple}))
 	ctx, span := lf.Span(context.Background(), "outer")
 	lf.Info(ctx, "inside")
 	span.End()
@@ -1011,20 +816,11 @@ func ExampleWithConsoleSpanStyle() {
 	// inside
 }
 
-// Timestamps are on by default; the examples turn them off so their output
-// is stable.
-func ExampleWithConsoleTimestamps() {
-	lf := printing(logfire.WithConsoleTimestamps(false))
-	lf.Info(context.Background(), "no time before me")
-	_ = lf.Shutdown(context.Background())
-	// Output: no time before me
-}
-
 // Verbose output adds the source location, the level and the arguments.
 // (The location line, which names a line of this file, is left out here.)
-func ExampleWithConsoleVerbose() {
+func ExampleWithConsole_verbose() {
 	var buf bytes.Buffer
-	lf := printing(logfire.WithConsoleWriter(&buf), logfire.WithConsoleVerbose(true))
+	lf := printing(logfire.WithConsole(&console.Options{Writer: &buf, Verbose: true}))
 	lf.Info(context.Background(), "user {name}", "name", "ada")
 	_ = lf.Shutdown(context.Background())
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
@@ -1037,17 +833,17 @@ func ExampleWithConsoleVerbose() {
 	// │ name='ada'
 }
 
-func ExampleWithConsoleMinLevel() {
-	lf := printing(logfire.WithConsoleMinLevel(logfire.LevelWarn))
+func ExampleWithConsole_minLevel() {
+	lf := printing(logfire.WithConsole(&console.Options{MinLevel: logfire.LevelWarn}))
 	lf.Info(context.Background(), "hidden from the console, still exported")
 	lf.Warn(context.Background(), "shown")
 	_ = lf.Shutdown(context.Background())
 	// Output: shown
 }
 
-func ExampleWithConsoleWriter() {
+func ExampleWithConsole_writer() {
 	var buf bytes.Buffer
-	lf := printing(logfire.WithConsoleWriter(&buf))
+	lf := printing(logfire.WithConsole(&console.Options{Writer: &buf}))
 	lf.Info(context.Background(), "into the buffer")
 	_ = lf.Shutdown(context.Background())
 	fmt.Print(strings.ToUpper(buf.String()))
@@ -1065,33 +861,12 @@ func ExampleWithMinLevel() {
 	// Output: log: kept (level 17)
 }
 
-// A sample rate of 0 keeps no trace; 1 keeps all. A trace is kept or
-// dropped whole.
-func ExampleWithTraceSampleRate() {
-	lf, c := captured(logfire.WithTraceSampleRate(0))
-	defer lf.Shutdown(context.Background())
-
-	ctx, span := lf.Span(context.Background(), "request")
-	lf.Info(ctx, "inside")
-	span.End()
-	fmt.Println(len(c.All()), "records")
-	// Output: 0 records
-}
-
-func ExampleWithResourceAttributes() {
-	lf, _ := captured(logfire.WithResourceAttributes(attribute.String("team", "payments")))
-	defer lf.Shutdown(context.Background())
-	v, _ := lf.Resource().Set().Value("team")
-	fmt.Println(v.AsString())
-	// Output: payments
-}
-
-// Scrubbing is on unless LOGFIRE_SCRUBBING or this option turns it off;
-// off, a value that looks like a secret is sent as it is.
+// Scrubbing is on unless LOGFIRE_SCRUBBING or WithScrubbing(nil) turns it
+// off; off, a value that looks like a secret is sent as it is.
 func ExampleWithScrubbing() {
-	on, onCapture := captured(logfire.WithScrubbing(true))
+	on, onCapture := captured(logfire.WithScrubbing(&logfire.ScrubbingOptions{}))
 	defer on.Shutdown(context.Background())
-	off, offCapture := captured(logfire.WithScrubbing(false))
+	off, offCapture := captured(logfire.WithScrubbing(nil))
 	defer off.Shutdown(context.Background())
 
 	on.Info(context.Background(), "login", "password", "hunter2")
@@ -1103,38 +878,8 @@ func ExampleWithScrubbing() {
 	// hunter2
 }
 
-func ExampleWithBatchScheduleDelay() {
-	lf, _ := captured(logfire.WithBatchScheduleDelay(100 * time.Millisecond))
-	defer lf.Shutdown(context.Background())
-	fmt.Println(lf.Config().BatchScheduleDelay.Duration())
-	// Output: 100ms
-}
-
-func ExampleWithBatchExportTimeout() {
-	lf, _ := captured(logfire.WithBatchExportTimeout(5 * time.Second))
-	defer lf.Shutdown(context.Background())
-	fmt.Println(lf.Config().BatchExportTimeout.Duration())
-	// Output: 5s
-}
-
-func ExampleWithBatchSizes() {
-	lf, _ := captured(logfire.WithBatchSizes(4096, 256))
-	defer lf.Shutdown(context.Background())
-	cfg := lf.Config()
-	fmt.Println(cfg.BatchMaxQueueSize, cfg.BatchMaxExportSize)
-	// Output: 4096 256
-}
-
-// Independent instances, for tests and libraries, leave the default alone.
-func ExampleWithSetDefault() {
-	lf, _ := captured(logfire.WithSetDefault(false))
-	defer lf.Shutdown(context.Background())
-	fmt.Println(logfire.Default() == lf)
-	// Output: false
-}
-
 // A processor added with WithSpanProcessor sees real spans and logs, never
-// pending spans (compare WithLogfireSpanProcessor).
+// pending spans.
 func ExampleWithSpanProcessor() {
 	rec := tracetest.NewSpanRecorder()
 	lf, _ := captured(logfire.WithSpanProcessor(rec))
@@ -1149,46 +894,6 @@ func ExampleWithSpanProcessor() {
 	// Output:
 	// step
 	// job
-}
-
-func ExampleWithLogfireSpanProcessor() {
-	rec := tracetest.NewSpanRecorder()
-	lf, _ := captured(logfire.WithLogfireSpanProcessor(rec))
-	defer lf.Shutdown(context.Background())
-
-	ctx, span := lf.Span(context.Background(), "job")
-	lf.Info(ctx, "step")
-	span.End()
-	for _, s := range rec.Ended() {
-		v := ""
-		for _, kv := range s.Attributes() {
-			if kv.Key == "logfire.span_type" {
-				v = kv.Value.AsString()
-			}
-		}
-		fmt.Println(s.Name(), v)
-	}
-	// Output:
-	// job pending_span
-	// step log
-	// job span
-}
-
-func ExampleWithMetricReader() {
-	reader := sdkmetric.NewManualReader()
-	lf, _ := captured(logfire.WithMetricReader(reader))
-	defer lf.Shutdown(context.Background())
-
-	c, _ := lf.Counter("jobs")
-	c.Add(context.Background(), 7)
-	var rm metricdata.ResourceMetrics
-	_ = reader.Collect(context.Background(), &rm)
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			fmt.Println(sm.Scope.Name, m.Name, m.Data.(metricdata.Sum[int64]).DataPoints[0].Value)
-		}
-	}
-	// Output: logfire jobs 7
 }
 
 // printBodies is an OpenTelemetry log processor that prints each record's
@@ -1216,48 +921,17 @@ func ExampleWithLogProcessor() {
 
 func ExampleWithResource() {
 	res := resource.NewSchemaless(attribute.String("service.name", "fixed"), attribute.String("host.name", "test"))
-	lf, _ := captured(logfire.WithResource(res))
+	lf, c := captured(logfire.WithResource(res))
 	defer lf.Shutdown(context.Background())
 
+	lf.Info(context.Background(), "started")
 	var keys []string
-	for _, kv := range lf.Resource().Attributes() {
+	for _, kv := range c.Log("started").Resource.Attributes() {
 		keys = append(keys, string(kv.Key)+"="+kv.Value.AsString())
 	}
 	sort.Strings(keys)
 	fmt.Println(keys)
 	// Output: [host.name=test service.name=fixed]
-}
-
-// A deterministic generator, such as logfiretest's, makes ids predictable.
-func ExampleWithIDGenerator() {
-	lf, _ := captured(logfire.WithIDGenerator(logfiretest.NewIDGenerator()))
-	defer lf.Shutdown(context.Background())
-
-	_, span := lf.Span(context.Background(), "first")
-	defer span.End()
-	fmt.Println(span.SpanContext().TraceID(), span.SpanContext().SpanID())
-	// Output: 00000000000000000000000000000001 0000000000000001
-}
-
-// Each destination is one project, with its own token and base URL.
-func ExampleWithDestinations() {
-	a, b := newReceiver("a"), newReceiver("b")
-	defer a.Close()
-	defer b.Close()
-
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(false),
-		logfire.WithDestinations(
-			config.Destination{Token: "pylf_v1_us_one", BaseURL: a.URL},
-			config.Destination{Token: "pylf_v1_eu_two", BaseURL: b.URL},
-		))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	lf.Info(context.Background(), "to both")
-	_ = lf.Shutdown(context.Background())
-	fmt.Println(a.requests(), b.requests())
-	// Output: [a /v1/traces pylf_v1_us_one] [b /v1/traces pylf_v1_eu_two]
 }
 
 // Enabled guards a log whose arguments are variables: Go converts them to

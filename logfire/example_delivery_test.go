@@ -23,7 +23,7 @@ func ExampleLogfire_DeliveryStats() {
 	defer backend.Close()
 
 	ctx := context.Background()
-	lf, err := logfire.Configure(ctx, logfire.WithSetDefault(false), logfire.WithConsole(nil),
+	lf, err := logfire.Configure(ctx, logfire.WithConsole(nil),
 		logfire.WithToken("example-token"), logfire.WithBaseURL(backend.URL))
 	if err != nil {
 		fmt.Println(err)
@@ -36,7 +36,7 @@ func ExampleLogfire_DeliveryStats() {
 		fmt.Println(err)
 	}
 	st := lf.DeliveryStats()
-	fmt.Println("delivered:", st.Spans.Delivered, "dropped:", st.Spans.DroppedTotal(), "buffered:", st.Spans.Buffered)
+	fmt.Println("delivered:", st.Spans.Delivered, "dropped:", len(st.Spans.Dropped), "buffered:", st.Spans.Buffered)
 	// Output:
 	// delivered: 3 dropped: 0 buffered: 0
 }
@@ -50,7 +50,7 @@ func ExampleErrBuffered() {
 	l.Close()
 
 	ctx := context.Background()
-	lf, err := logfire.Configure(ctx, logfire.WithSetDefault(false), logfire.WithConsole(nil),
+	lf, err := logfire.Configure(ctx, logfire.WithConsole(nil),
 		logfire.WithToken("example-token"), logfire.WithBaseURL(down))
 	if err != nil {
 		fmt.Println(err)
@@ -66,12 +66,11 @@ func ExampleErrBuffered() {
 	fctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
 	err = lf.ForceFlush(fctx)
-	var de *logfire.DeliveryError
-	if errors.Is(err, logfire.ErrBuffered) && errors.As(err, &de) {
-		fmt.Println("kept for a retry:", de.Buffered)
+	if errors.Is(err, logfire.ErrBuffered) {
+		fmt.Println("kept for a retry:", lf.DeliveryStats().Spans.Buffered)
 	}
 	// Output:
-	// kept for a retry: 1 spans
+	// kept for a retry: 1
 }
 
 // A directory of your choosing keeps what Shutdown could not send for the
@@ -83,10 +82,9 @@ func ExampleWithRetryBuffer() {
 		return
 	}
 	defer os.RemoveAll(dir)
-	lf, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithConsole(nil),
+	lf, err := logfire.Configure(context.Background(), logfire.WithConsole(nil),
 		logfire.WithToken("example-token"), logfire.WithBaseURL("http://127.0.0.1:9"),
 		logfire.WithRetryBuffer(logfire.RetryBuffer{Memory: 4 << 20, Disk: 256 << 20, Dir: dir}),
-		logfire.WithOutageProbe(100*time.Millisecond),
 	)
 	if err != nil {
 		fmt.Println(err)

@@ -14,9 +14,10 @@ import (
 	"github.com/logfire-go/sdk/logfire"
 )
 
-// The default propagator writes the W3C traceparent header for the span in
-// the context, and the baggage header.
-func ExampleDefaultPropagator() {
+// By default the propagator writes the W3C traceparent header for the span
+// in the context, and the baggage header: what HTTP code that otelhttp does
+// not instrument sends along.
+func ExampleLogfire_Propagator_inject() {
 	lf, _ := captured() // deterministic ids: trace 1, span 1
 	defer lf.Shutdown(context.Background())
 
@@ -27,7 +28,7 @@ func ExampleDefaultPropagator() {
 	ctx = baggage.ContextWithBaggage(ctx, bag)
 
 	h := http.Header{}
-	logfire.DefaultPropagator().Inject(ctx, propagation.HeaderCarrier(h))
+	lf.Propagator().Inject(ctx, propagation.HeaderCarrier(h))
 	fmt.Println(h.Get("traceparent"))
 	fmt.Println(h.Get("baggage"))
 	// Output:
@@ -87,8 +88,8 @@ func ExampleWithBaggageAttributes() {
 }
 
 // An extra pattern marks more keys and values as secrets.
-func ExampleWithScrubbingPatterns() {
-	lf, c := captured(logfire.WithScrubbing(true), logfire.WithScrubbingPatterns(`card[_ ]?number`))
+func ExampleScrubbingOptions_extraPatterns() {
+	lf, c := captured(logfire.WithScrubbing(&logfire.ScrubbingOptions{ExtraPatterns: []string{`card[_ ]?number`}}))
 	defer lf.Shutdown(context.Background())
 
 	lf.Info(context.Background(), "payment", "card_number", "4242 4242 4242 4242", "amount", 10)
@@ -102,14 +103,14 @@ func ExampleWithScrubbingPatterns() {
 
 // A callback can keep what a default pattern would redact, here any value
 // whose key matched "session".
-func ExampleWithScrubbingCallback() {
+func ExampleScrubbingOptions_callback() {
 	keepSessions := func(m logfire.ScrubMatch) (attribute.Value, bool) {
 		if m.Matched == "session" {
 			return m.Value, true
 		}
 		return attribute.Value{}, false
 	}
-	lf, c := captured(logfire.WithScrubbing(true), logfire.WithScrubbingCallback(keepSessions))
+	lf, c := captured(logfire.WithScrubbing(&logfire.ScrubbingOptions{Callback: keepSessions}))
 	defer lf.Shutdown(context.Background())
 
 	lf.Info(context.Background(), "login", "session_id", "s-123", "password", "hunter2")

@@ -10,7 +10,6 @@ import (
 
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/logfire"
-	"github.com/logfire-go/sdk/logfiretest"
 )
 
 // Scrubbing refined with patterns of one's own and a callback, as
@@ -19,17 +18,19 @@ func Example_changingScrubbing() {
 	ctx := context.Background()
 	mem := tracetest.NewInMemoryExporter()
 	lf, err := logfire.Configure(ctx,
-		// More patterns (RE2 syntax, case-insensitive); a bad one fails Configure.
-		logfire.WithScrubbingPatterns(`customer[-_]?id`, `^internal:`),
-		// Decide per match: keep, replace, or let it be redacted.
-		logfire.WithScrubbingCallback(func(m logfire.ScrubMatch) (attribute.Value, bool) {
-			if m.Path[len(m.Path)-1] == "session_count" {
-				return m.Value, true // a number, not a session: keep it
-			}
-			return attribute.Value{}, false // redact
+		logfire.WithScrubbing(&logfire.ScrubbingOptions{
+			// More patterns (RE2 syntax, case-insensitive); a bad one fails Configure.
+			ExtraPatterns: []string{`customer[-_]?id`, `^internal:`},
+			// Decide per match: keep, replace, or let it be redacted.
+			Callback: func(m logfire.ScrubMatch) (attribute.Value, bool) {
+				if m.Path[len(m.Path)-1] == "session_count" {
+					return m.Value, true // a number, not a session: keep it
+				}
+				return attribute.Value{}, false // redact
+			},
 		}),
-		logfire.WithSetDefault(false), logfire.WithSendToLogfire(config.SendNever), logfire.WithConsole(nil),
-		logfire.WithLogfireSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)),
+		logfire.WithSendToLogfire(config.SendNever), logfire.WithConsole(nil),
+		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)),
 	)
 	if err != nil {
 		panic(err)
@@ -54,12 +55,7 @@ func Example_changingScrubbing() {
 // key, is still replaced.
 func Example_tokenIsAlwaysRedacted() {
 	ctx := context.Background()
-	c := logfiretest.NewCapture()
-	lf, err := logfire.Configure(ctx, append(c.Options(),
-		logfire.WithToken("pylf_v1_eu_0123456789abcdef"), logfire.WithScrubbing(false))...)
-	if err != nil {
-		panic(err)
-	}
+	lf, c := captured(logfire.WithToken("pylf_v1_eu_0123456789abcdef"), logfire.WithScrubbing(nil))
 	defer lf.Shutdown(ctx)
 
 	lf.Error(ctx, "login failed: {err}", "err", fmt.Errorf("token pylf_v1_eu_0123456789abcdef was refused"))

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/console"
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -18,7 +22,7 @@ func ExampleConfigure() {
 	lf, err := logfire.Configure(ctx,
 		logfire.WithServiceName("checkout"),
 		logfire.WithSendToLogfire("false"),
-		logfire.WithConsole(nil),
+		logfire.WithConsole(&console.Options{Writer: os.Stdout, HideTimestamps: true, Colors: config.ColorsNever}),
 	)
 	if err != nil {
 		fmt.Println(err)
@@ -26,23 +30,23 @@ func ExampleConfigure() {
 	}
 	defer lf.Shutdown(ctx)
 
+	// The package-level functions record to the instance Configure made.
 	logfire.Info(ctx, "Hello {name}", "name", "world")
-	fmt.Println(lf.Config().ServiceName)
-	// Output: checkout
+	// Output: Hello world
 }
 
 // A bad setting is an error that names it and what it accepts.
 func ExampleConfigure_invalid() {
-	_, err := logfire.Configure(context.Background(), logfire.WithSetDefault(false), logfire.WithTraceSampleRate(2))
+	_, err := logfire.Configure(context.Background(), logfire.WithSampling(logfire.SamplingOptions{Head: 2}))
 	fmt.Println(err)
-	// Output: logfire: logfire.WithTraceSampleRate: 2 is not a sample rate: accepted values are numbers from 0 to 1
+	// Output: logfire: logfire.WithSampling: Head is 2: accepted values are numbers from 0 to 1 (0: LOGFIRE_TRACE_SAMPLE_RATE, by default 1)
 }
 
 // recorder returns an instance whose spans land in memory, for examples.
 func recorder() (*logfire.Logfire, *tracetest.InMemoryExporter) {
 	mem := tracetest.NewInMemoryExporter()
-	lf, _ := logfire.Configure(context.Background(),
-		logfire.WithSetDefault(false), logfire.WithConsole(nil), logfire.WithSendToLogfire("false"),
+	lf, _ := logfire.Configure(testhook.With(context.Background(), testhook.Settings{NotDefault: true}),
+		logfire.WithConsole(nil), logfire.WithSendToLogfire("false"),
 		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)))
 	return lf, mem
 }

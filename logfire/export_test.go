@@ -13,7 +13,7 @@ import (
 	otellog "go.opentelemetry.io/otel/log"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 
-	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/testhook"
 )
 
 const testToken = "pylf_v1_us_testtoken0123456789"
@@ -21,7 +21,7 @@ const testToken = "pylf_v1_us_testtoken0123456789"
 func TestExportWireFormat(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
+	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()), WithServiceName("wire-test"))
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func TestExportWireFormat(t *testing.T) {
 func TestConfigureOpensNoConnectionAndEmptyFlushSendsNothing(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
+	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)
@@ -129,10 +129,10 @@ func TestConfigureOpensNoConnectionAndEmptyFlushSendsNothing(t *testing.T) {
 func TestMultiTokenReachesEachReceiver(t *testing.T) {
 	clearEnv(t)
 	a, b := newTestReceiver(t), newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
-		WithDestinations(
-			config.Destination{Token: "pylf_v1_us_projecta", BaseURL: a.URL()},
-			config.Destination{Token: "pylf_v1_eu_projectb", BaseURL: b.URL()},
+	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil),
+		withDestinations(
+			testhook.Destination{Token: "pylf_v1_us_projecta", BaseURL: a.URL()},
+			testhook.Destination{Token: "pylf_v1_eu_projectb", BaseURL: b.URL()},
 		))
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +160,7 @@ func TestMultiTokenFromEnvironment(t *testing.T) {
 	t.Setenv("LOGFIRE_TOKEN", "pylf_v1_us_first,pylf_v1_us_second")
 	t.Setenv("LOGFIRE_BASE_URL", rcv.URL())
 	t.Setenv("LOGFIRE_CONSOLE", "false")
-	lf, err := Configure(context.Background(), WithSetDefault(false))
+	lf, err := Configure(context.Background(), notDefault())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func within(t *testing.T, d time.Duration, f func() error) error {
 
 func TestForceFlushHonoursContext(t *testing.T) {
 	clearEnv(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
+	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(hangingEndpoint(t)))
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +262,7 @@ func TestForceFlushHonoursContext(t *testing.T) {
 func TestShutdownTwiceAndConcurrently(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
+	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)
@@ -293,13 +293,13 @@ func TestShutdownTwiceAndConcurrently(t *testing.T) {
 
 func TestDefaultInstance(t *testing.T) {
 	clearEnv(t)
-	t.Cleanup(func() { SetDefault(nil) })
+	t.Cleanup(func() { setDefault(nil) })
 	a, memA := newTestInstance(t)
-	if Default() == a {
-		t.Fatal("WithSetDefault(false) still set the default")
+	if current() == a {
+		t.Fatal("notDefault() still set the default")
 	}
 	Info(context.Background(), "no default yet") // must not panic
-	SetDefault(a)
+	setDefault(a)
 	b, memB := newTestInstance(t)
 	Info(context.Background(), "to a")
 	b.Info(context.Background(), "to b")
@@ -315,7 +315,7 @@ func TestDefaultInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Shutdown(context.Background())
-	if Default() != c {
+	if current() != c {
 		t.Fatal("Configure did not set the default")
 	}
 }
@@ -325,7 +325,7 @@ func TestDefaultInstance(t *testing.T) {
 func TestShutdownWithExpiredContextCanBeRetried(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
+	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)
@@ -359,7 +359,7 @@ func TestShutdownWithExpiredContextCanBeRetried(t *testing.T) {
 func TestLargeRequestsAreGzipped(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
+	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/internal/capture"
 )
 
@@ -75,9 +76,9 @@ func FuzzConvert(f *testing.F) {
 // (verbose) into a buffer, nothing is sent anywhere.
 var fuzzInstance = sync.OnceValues(func() (*Logfire, *tracetest.InMemoryExporter) {
 	mem := tracetest.NewInMemoryExporter()
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithToken(fuzzToken),
-		WithSendToLogfire(config.SendNever), WithConsoleWriter(&fuzzConsole), WithConsoleVerbose(true),
-		WithLogfireSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)))
+	lf, err := Configure(context.Background(), notDefault(), WithToken(fuzzToken),
+		WithSendToLogfire(config.SendNever), WithConsole(&console.Options{Writer: &fuzzConsole, Verbose: true}),
+		withLogfireProcessor(sdktrace.NewSimpleSpanProcessor(mem)))
 	if err != nil {
 		panic(err)
 	}

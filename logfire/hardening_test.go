@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/internal/capture"
 	"github.com/logfire-go/sdk/internal/otlptest"
 )
@@ -41,9 +42,9 @@ func TestURLAttributesAreRedacted(t *testing.T) {
 		t.Run(fmt.Sprintf("scrubbing=%v", scrubbing), func(t *testing.T) {
 			clearEnv(t)
 			rcv := newTestReceiver(t)
-			var console capture.Buffer
-			lf, err := Configure(context.Background(), WithSetDefault(false), WithToken(testToken), WithBaseURL(rcv.URL()),
-				WithScrubbing(scrubbing), WithConsoleWriter(&console), WithConsoleVerbose(true), WithConsoleColors("never"))
+			var consoleOut capture.Buffer
+			lf, err := Configure(context.Background(), notDefault(), WithToken(testToken), WithBaseURL(rcv.URL()),
+				scrubbingOn(scrubbing), WithConsole(&console.Options{Writer: &consoleOut, Verbose: true, Colors: config.ColorsNever}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,10 +75,10 @@ func TestURLAttributesAreRedacted(t *testing.T) {
 				if n := strings.Count(wire, fmt.Sprintf("%q", want)); n < 3 {
 					t.Errorf("case %d: %q arrived %d times, want 3 (span, event, log record)", i, want, n)
 				}
-				if redacted && strings.Contains(console.String(), tc.value) {
+				if redacted && strings.Contains(consoleOut.String(), tc.value) {
 					t.Errorf("case %d: %q reached the console", i, tc.value)
 				}
-				if redacted && !strings.Contains(console.String(), tc.want) {
+				if redacted && !strings.Contains(consoleOut.String(), tc.want) {
 					t.Errorf("case %d: the console does not show %q", i, tc.want)
 				}
 			}
@@ -131,7 +132,7 @@ func TestNoPublicFunctionPanics(t *testing.T) {
 	args := oddArgs()
 
 	// No default instance: the package-level functions do nothing.
-	SetDefault(nil)
+	setDefault(nil)
 	Info(nilCtx, "no instance {x}", args...)
 	Log(nilCtx, Level(-1), "no instance")
 	if _, span := Span(nilCtx, "no instance"); span != nil {
@@ -141,8 +142,7 @@ func TestNoPublicFunctionPanics(t *testing.T) {
 	if Enabled(LevelFatal) {
 		t.Error("Enabled without an instance")
 	}
-	_, _ = Counter("c")
-	slog.New(SlogHandler()).InfoContext(nilCtx, "no instance") //nolint:staticcheck // a nil context on purpose
+	slog.New((*Logfire)(nil).SlogHandler()).InfoContext(nilCtx, "no instance") //nolint:staticcheck // a nil context on purpose
 
 	// A nil and a zero *Logfire.
 	for name, lf := range map[string]*Logfire{"nil": nil, "zero": {}} {
@@ -159,25 +159,23 @@ func TestNoPublicFunctionPanics(t *testing.T) {
 			t.Errorf("%s: Shutdown: %v", name, err)
 		}
 		_ = lf.DeliveryStats()
-		_ = lf.Config()
-		_ = lf.Resource().Attributes()
+		_ = lf.SamplingStats()
 		_, s := lf.TracerProvider().Tracer("x").Start(context.Background(), "x")
 		s.End()
 		_, _ = lf.MeterProvider().Meter("x").Int64Counter("x")
 		lf.LoggerProvider().Logger("x").Emit(context.Background(), otellog.Record{})
 		_ = lf.Propagator()
-		_, _ = lf.Counter("x")
 		slog.New(lf.SlogHandler()).Info("x", "k", nil)
 	}
-	SetDefault(&Logfire{}) // a zero instance as the default
+	setDefault(&Logfire{}) // a zero instance as the default
 	Info(nilCtx, "zero default")
-	SetDefault(nil)
+	setDefault(nil)
 
 	// nil options, an instance that still exports.
-	lf, err := Configure(nilCtx, nil, WithSetDefault(false), WithToken(testToken), WithBaseURL(rcv.URL()),
-		WithSpanProcessor(nil), WithMetricReader(nil), WithLogProcessor(nil), WithLogfireSpanProcessor(nil),
-		WithResource(nil), WithIDGenerator(nil), WithConsoleWriter(nil), WithScrubbingCallback(nil),
-		WithPropagator(nil), WithConsole(true), WithConsoleWriter(io.Discard), WithConsoleVerbose(true))
+	lf, err := Configure(nilCtx, nil, notDefault(), WithToken(testToken), WithBaseURL(rcv.URL()),
+		WithSpanProcessor(nil), WithLogProcessor(nil),
+		WithResource(nil), WithConsole(&console.Options{Writer: nil}), WithScrubbing(&ScrubbingOptions{Callback: nil}),
+		WithPropagator(nil), WithConsole(&console.Options{Writer: io.Discard, Verbose: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,8 +211,9 @@ func TestNoPublicFunctionPanics(t *testing.T) {
 	_ = lf.Do(nilCtx, "do {x}", func(context.Context) error { return misbehaving{} }, args...)
 	h := slog.New(lf.SlogHandler()).WithGroup("").With(args...)
 	h.Log(nilCtx, slog.Level(math.MaxInt32), "slog {x}", args...) //nolint:staticcheck // a nil context on purpose
-	_, _ = lf.Counter("")
-	_, _ = lf.Histogram("h\x00")
+	meter := lf.MeterProvider().Meter("")
+	_, _ = meter.Int64Counter("")
+	_, _ = meter.Float64Histogram("h\x00")
 
 	if err := lf.ForceFlush(nilCtx); err != nil {
 		t.Fatalf("ForceFlush: %v", err)
@@ -268,8 +267,8 @@ func TestEveryVariableThroughConfigure(t *testing.T) {
 			t.Run(key+"/"+kind, func(t *testing.T) {
 				clearEnv(t)
 				t.Setenv(key, value)
-				lf, err := Configure(context.Background(), WithSetDefault(false), WithToken(testToken),
-					WithBaseURL(rcv.URL()), WithConsole(false), WithCredentialsDir(t.TempDir()))
+				lf, err := Configure(context.Background(), notDefault(), WithToken(testToken),
+					WithBaseURL(rcv.URL()), WithConsole(nil), withCredentialsDir(t.TempDir()))
 				if err != nil {
 					rejected++
 					var ce *config.Error

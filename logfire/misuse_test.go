@@ -21,7 +21,7 @@ func resetMisuse(t *testing.T) {
 // the one there was.
 func withoutDefault(t *testing.T) {
 	t.Helper()
-	prev := Default()
+	prev := current()
 	defaultInstance.Store(nil)
 	t.Cleanup(func() { defaultInstance.Store(prev) })
 }
@@ -70,12 +70,12 @@ func TestMisuseSecondConfigureIsSaidOnceNamingBoth(t *testing.T) {
 	if got := strings.Count(out.String(), "\n"); got != 1 {
 		t.Fatalf("%d lines, want 1:\n%s", got, out)
 	}
-	for _, want := range []string{`service "billing" the default in place of that of service "checkout"`, "logfire.WithSetDefault(false)"} {
+	for _, want := range []string{`service "billing" the default in place of that of service "checkout"`, "Configure once, at start"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the line does not say %q: %s", want, out)
 		}
 	}
-	if Default() != made[2] {
+	if current() != made[2] {
 		t.Error("the last Configure is not the default")
 	}
 }
@@ -101,7 +101,7 @@ func TestMisuseAfterShutdownIsSaidOnceAndCounted(t *testing.T) {
 	if !strings.Contains(out.String(), "after (*logfire.Logfire).Shutdown") || !strings.Contains(out.String(), "make no spans or logs after it") {
 		t.Errorf("line: %s", out)
 	}
-	if got := lf.DeliveryStats().Spans.Dropped[DropShutdown]; got != 2 {
+	if got := lf.DeliveryStats().Spans.Dropped["shutdown"]; got != 2 {
 		t.Errorf("%d records counted as dropped after Shutdown, want 2", got)
 	}
 }

@@ -133,7 +133,7 @@ func TestOTLPEndpointWithTailSampling(t *testing.T) {
 	clearEnv(t)
 	logfireRcv, extra := otlptest.New(t), otlptest.New(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", extra.URL())
-	lf := deliveryInstance(t, logfireRcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}}))
+	lf := deliveryInstance(t, logfireRcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}.SampleRate}))
 	lf.Info(context.Background(), "routine")
 	lf.Error(context.Background(), "failure")
 	if err := lf.Shutdown(context.Background()); err != nil {
@@ -174,7 +174,7 @@ func TestOTelTracesSampler(t *testing.T) {
 	if n := count(map[string]string{"OTEL_TRACES_SAMPLER": "always_off", "LOGFIRE_TRACE_SAMPLE_RATE": "1"}); n != 20 {
 		t.Errorf("LOGFIRE_TRACE_SAMPLE_RATE must win: %d spans", n)
 	}
-	if n := count(map[string]string{"OTEL_TRACES_SAMPLER": "always_off"}, WithTraceSampleRate(1)); n != 20 {
+	if n := count(map[string]string{"OTEL_TRACES_SAMPLER": "always_off"}, withHeadRate(1)); n != 20 {
 		t.Errorf("WithTraceSampleRate must win: %d spans", n)
 	}
 }
@@ -194,7 +194,7 @@ func TestOTelPropagators(t *testing.T) {
 		t.Errorf("WithPropagator must win: fields %q", f)
 	}
 	t.Setenv("OTEL_PROPAGATORS", "tracecontext,carrier-pigeon")
-	_, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil))
+	_, err := Configure(context.Background(), notDefault(), WithConsole(nil))
 	var ce *config.Error
 	if !errors.As(err, &ce) || ce.Setting != "OTEL_PROPAGATORS" || !strings.Contains(err.Error(), "accepted values are tracecontext, baggage") {
 		t.Errorf("error %v, want one naming OTEL_PROPAGATORS and its values", err)
@@ -208,7 +208,7 @@ func TestWithRuntimeMetrics(t *testing.T) {
 		t.Helper()
 		clearEnv(t)
 		r := sdkmetric.NewManualReader()
-		newTestInstance(t, append(opts, WithMetricReader(r))...)
+		newTestInstance(t, append(opts, withMetricReader(r))...)
 		var rm metricdata.ResourceMetrics
 		if err := r.Collect(context.Background(), &rm); err != nil {
 			t.Fatal(err)
@@ -238,7 +238,7 @@ func BenchmarkRuntimeMetricsCollect(b *testing.B) {
 	for _, on := range []bool{false, true} {
 		b.Run(map[bool]string{false: "off", true: "on"}[on], func(b *testing.B) {
 			r := sdkmetric.NewManualReader()
-			opts := []Option{WithSetDefault(false), WithConsole(nil), WithSendToLogfire(config.SendNever), WithMetricReader(r)}
+			opts := []Option{notDefault(), WithConsole(nil), WithSendToLogfire(config.SendNever), withMetricReader(r)}
 			if on {
 				opts = append(opts, WithRuntimeMetrics())
 			}
@@ -280,8 +280,8 @@ func TestOTLPEndpointSettings(t *testing.T) {
 	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	err := lf.ForceFlush(fctx)
-	var de *DeliveryError
-	if !errors.As(err, &de) || de.Buffered != (SignalCounts{Spans: 22, Logs: 3, MetricPoints: 2}) {
+	var de *deliveryError
+	if !errors.As(err, &de) || de.buffered != (signalCounts{spans: 22, logs: 3, metricPoints: 2}) {
 		t.Fatalf("ForceFlush with the extra backend failing: %v, want its records buffered", err)
 	}
 	if !strings.Contains(err.Error(), extra.URL()) {
@@ -366,7 +366,7 @@ func TestOTLPEndpointCertificate(t *testing.T) {
 	}
 
 	t.Setenv("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", ca)
-	_, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil))
+	_, err := Configure(context.Background(), notDefault(), WithConsole(nil))
 	if err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_CLIENT_KEY") {
 		t.Errorf("a client certificate without a key: %v", err)
 	}

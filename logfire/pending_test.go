@@ -9,7 +9,7 @@ import (
 func TestPendingSpansOnTheWire(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
+	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)

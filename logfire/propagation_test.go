@@ -23,7 +23,7 @@ import (
 // the test ends.
 func keepGlobals(t *testing.T) {
 	t.Helper()
-	old, oldProp := Default(), otel.GetTextMapPropagator()
+	old, oldProp := current(), otel.GetTextMapPropagator()
 	t.Cleanup(func() {
 		defaultInstance.Store(old)
 		otel.SetTextMapPropagator(oldProp)
@@ -86,7 +86,7 @@ func TestNonDefaultInstanceLeavesGlobalPropagator(t *testing.T) {
 	none := propagation.NewCompositeTextMapPropagator()
 	otel.SetTextMapPropagator(none)
 
-	lf, _ := newTestInstance(t) // WithSetDefault(false)
+	lf, _ := newTestInstance(t) // notDefault()
 	if got := otel.GetTextMapPropagator().Fields(); len(got) != 0 {
 		t.Errorf("global propagator changed by a non-default instance: fields %v", got)
 	}
@@ -217,7 +217,7 @@ func TestBaggageAttributesOnPendingSpans(t *testing.T) {
 	// Pending spans reach the processors behind the pending-span processor
 	// through OnEnd, when their real span starts.
 	rec := tracetest.NewSpanRecorder()
-	lf, _ := newTestInstance(t, WithBaggageAttributes(true), WithLogfireSpanProcessor(rec))
+	lf, _ := newTestInstance(t, WithBaggageAttributes(true), withLogfireProcessor(rec))
 	ctx := withBaggage(t, context.Background(), "tenant", "acme")
 	_, s := lf.Span(ctx, "work")
 	s.End()

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -15,7 +16,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/internal/capture"
+	"github.com/logfire-go/sdk/internal/delivery"
 	"github.com/logfire-go/sdk/internal/otlptest"
 )
 
@@ -39,9 +42,9 @@ func byTrace(rcv *otlptest.Receiver) (real, pending map[string][]otlptest.Span) 
 func TestTailSamplingKeepsExactlyTheErrorTraces(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
-	var console capture.Buffer
-	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}}),
-		WithConsole(true), WithConsoleWriter(&console), WithBatchScheduleDelay(time.Minute))
+	var consoleOut capture.Buffer
+	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}.SampleRate}),
+		WithConsole(&console.Options{Writer: &consoleOut}), withScheduleDelay(time.Minute))
 	ctx := context.Background()
 	want := map[string]bool{} // trace ids of the traces with an error
 	for i := range 1000 {
@@ -82,10 +85,10 @@ func TestTailSamplingKeepsExactlyTheErrorTraces(t *testing.T) {
 		t.Errorf("SamplingStats %+v, want %+v", st, wantStats)
 	}
 	ds := lf.DeliveryStats()
-	if ds.Spans.Delivered != 40 || ds.Spans.DroppedTotal() != 0 {
+	if ds.Spans.Delivered != 40 || droppedTotal(ds.Spans) != 0 {
 		t.Errorf("DeliveryStats: %d spans delivered, dropped %v; want 40 and none", ds.Spans.Delivered, ds.Spans.Dropped)
 	}
-	out := console.String()
+	out := consoleOut.String()
 	for i := range 1000 {
 		if !strings.Contains(out, fmt.Sprintf("request %d\n", i)) && !strings.Contains(out, fmt.Sprintf("request %d ", i)) {
 			t.Fatalf("the console did not print request %d", i)
@@ -98,7 +101,7 @@ func TestTailSamplingKeepsExactlyTheErrorTraces(t *testing.T) {
 func TestTailSamplingDuration(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
-	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{Duration: time.Minute}}))
+	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{Duration: time.Minute}.SampleRate}))
 	tr := lf.TracerProvider().Tracer("other")
 	ctx := context.Background()
 	_, slow := tr.Start(ctx, "slow", trace.WithTimestamp(time.Now().Add(-2*time.Minute)))
@@ -123,7 +126,7 @@ func TestTailSamplingDuration(t *testing.T) {
 func TestTailSamplingPendingSpans(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
-	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}}), WithBatchScheduleDelay(time.Minute))
+	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}.SampleRate}), withScheduleDelay(time.Minute))
 	ctx := context.Background()
 	actx, a := lf.Span(ctx, "kept")
 	lf.Warn(actx, "worth keeping")
@@ -158,13 +161,13 @@ func TestTailSamplingPendingSpans(t *testing.T) {
 // TestTailSamplingBufferIsBounded: with roots that never end, the buffer
 // stays within its bound by dropping the traces held longest; every span
 // is buffered, or counted dropped, exactly, in SamplingStats and in
-// DeliveryStats (DropSamplingBuffer), and the stderr line says so.
+// DeliveryStats ("sampling_buffer"), and the stderr line says so.
 func TestTailSamplingBufferIsBounded(t *testing.T) {
 	clearEnv(t)
 	out := quietSelflog(t)
 	rcv := otlptest.New(t)
 	const max = 64 << 10
-	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}, MaxBufferBytes: max}))
+	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}.SampleRate, MaxBufferBytes: max}))
 	ctx := context.Background()
 	const traces, logs = 1000, 5
 	for i := range traces {
@@ -183,13 +186,13 @@ func TestTailSamplingBufferIsBounded(t *testing.T) {
 	if st.BufferedTraces >= traces || st.KeptTraces != 0 || st.SampledOutTraces != 0 {
 		t.Errorf("SamplingStats %+v", st)
 	}
-	if got := lf.DeliveryStats().Spans.Dropped[DropSamplingBuffer]; got != st.DroppedSpans {
+	if got := lf.DeliveryStats().Spans.Dropped["sampling_buffer"]; got != st.DroppedSpans {
 		t.Errorf("DeliveryStats counts %d spans dropped for the sampling buffer, SamplingStats %d", got, st.DroppedSpans)
 	}
 	err := lf.ForceFlush(ctx)
-	var de *DeliveryError
-	if !errors.As(err, &de) || de.Dropped[DropSamplingBuffer].Spans != st.DroppedSpans {
-		t.Errorf("ForceFlush: %v, want a DeliveryError with %d spans dropped (%s)", err, st.DroppedSpans, DropSamplingBuffer)
+	var de *deliveryError
+	if !errors.As(err, &de) || de.dropped[delivery.SamplingBuffer].spans != st.DroppedSpans {
+		t.Errorf("ForceFlush: %v, want a delivery error with %d spans dropped (%s)", err, st.DroppedSpans, delivery.SamplingBuffer)
 	}
 	if rcv.Count(otlptest.Traces) != 0 {
 		t.Errorf("%d spans exported from undecided traces", rcv.Count(otlptest.Traces))
@@ -208,7 +211,7 @@ func TestTailSamplingDecidesAtLambdaFlush(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
 	rcv := otlptest.New(t)
-	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{Duration: time.Minute}}))
+	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{Duration: time.Minute}.SampleRate}))
 	tr := lf.TracerProvider().Tracer("other")
 	ctx := context.Background()
 	_, _ = tr.Start(ctx, "old and open", trace.WithTimestamp(time.Now().Add(-2*time.Minute)))
@@ -230,7 +233,7 @@ func TestTailSamplingDecidesAtLambdaFlush(t *testing.T) {
 func TestTailSamplingRemoteParent(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
-	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}}))
+	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{}.SampleRate}))
 	remote := trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
 		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled, Remote: true,
 	}))
@@ -243,20 +246,20 @@ func TestTailSamplingRemoteParent(t *testing.T) {
 	}
 }
 
-// TestTailFuncAndPanickingRule: a TailFunc decides; a rule that panics
-// keeps the trace rather than losing it or the program.
+// TestTailFuncAndPanickingRule: a function of the user's decides; a rule
+// that panics keeps the trace rather than losing it or the program.
 func TestTailFuncAndPanickingRule(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
-	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: TailFunc(func(i SpanInfo) float64 {
+	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: func(i SpanInfo) float64 {
 		if i.Span.Name() == "panics" {
 			panic("bad rule")
 		}
-		if i.Span.Name() == "wanted" && i.Event == SpanEnded {
+		if i.Span.Name() == "wanted" && i.Event == "end" {
 			return 1
 		}
 		return 0
-	})}))
+	}}))
 	ctx := context.Background()
 	lf.Info(ctx, "wanted")
 	lf.Info(ctx, "unwanted")
@@ -328,18 +331,38 @@ func TestWithSamplingErrors(t *testing.T) {
 		opts []Option
 		msg  string
 	}{
-		{[]Option{WithSampling(SamplingOptions{Tail: LevelOrDuration{BackgroundRate: 1.5}})}, "BackgroundRate is 1.5: accepted values are 0 to 1"},
-		{[]Option{WithTraceSampleRate(0.1), WithSampling(SamplingOptions{Tail: LevelOrDuration{BackgroundRate: 0.5}})}, "above the head sample rate 0.1"},
-		{[]Option{WithSampling(SamplingOptions{Tail: LevelOrDuration{}, MaxBufferBytes: -1})}, "MaxBufferBytes is -1"},
-		{[]Option{WithSampling(SamplingOptions{Tail: LevelOrDuration{Level: 99}})}, "Level is 99"},
-		{[]Option{WithSampling(SamplingOptions{Tail: &LevelOrDuration{BackgroundRate: 2}})}, "BackgroundRate is 2: accepted values are 0 to 1"},
+		{[]Option{WithSampling(SamplingOptions{Head: 1.5})}, "Head is 1.5: accepted values are numbers from 0 to 1"},
+		{[]Option{WithSampling(SamplingOptions{Head: -0.5, Tail: LevelOrDuration{}.SampleRate})}, "Head is -0.5"},
+		{[]Option{WithSampling(SamplingOptions{Head: math.NaN()})}, "Head is NaN"},
+		{[]Option{WithSampling(SamplingOptions{Tail: LevelOrDuration{}.SampleRate, MaxBufferBytes: -1})}, "MaxBufferBytes is -1"},
 	}
 	for _, c := range cases {
-		_, err := Configure(context.Background(), append([]Option{WithSetDefault(false), WithConsole(false)}, c.opts...)...)
+		_, err := Configure(context.Background(), append([]Option{notDefault(), WithConsole(nil)}, c.opts...)...)
 		var ce *config.Error
 		if !errors.As(err, &ce) || ce.Setting != "logfire.WithSampling" || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("error %v, want one from logfire.WithSampling saying %q", err, c.msg)
 		}
+	}
+}
+
+// TestTailRatesOutOfRange: a rate of 1 or more keeps a trace, 0, less or
+// NaN does not by itself; LevelOrDuration hands its BackgroundRate on as
+// it is, so a BackgroundRate above 1 keeps every trace, and a Level above
+// fatal keeps none by level.
+func TestTailRatesOutOfRange(t *testing.T) {
+	ts := &tailSampler{}
+	id := trace.TraceID{15: 1}
+	for rate, keep := range map[float64]bool{1: true, 1.5: true, math.Inf(1): true, 0: false, -1: false, math.NaN(): false} {
+		ts.rule = func(SpanInfo) float64 { return rate }
+		if got := ts.decide(id, SpanInfo{}); got != keep {
+			t.Errorf("rate %v: keep %v, want %v", rate, got, keep)
+		}
+	}
+	if r := (LevelOrDuration{BackgroundRate: 1.5}).SampleRate(SpanInfo{Level: LevelInfo}); r != 1.5 {
+		t.Errorf("BackgroundRate 1.5: rate %v", r)
+	}
+	if r := (LevelOrDuration{Level: 99, Duration: -1}).SampleRate(SpanInfo{Level: LevelFatal}); r != 0 {
+		t.Errorf("Level 99: a fatal span gives rate %v, want 0", r)
 	}
 }
 
@@ -348,10 +371,10 @@ func TestWithSamplingErrors(t *testing.T) {
 func BenchmarkTailSampling(b *testing.B) {
 	for _, on := range []bool{false, true} {
 		b.Run(fmt.Sprintf("tail=%v", on), func(b *testing.B) {
-			opts := []Option{WithSetDefault(false), WithConsole(false), WithSendToLogfire(config.SendNever),
-				WithLogfireSpanProcessor(discardProcessor{})}
+			opts := []Option{notDefault(), WithConsole(nil), WithSendToLogfire(config.SendNever),
+				withLogfireProcessor(discardProcessor{})}
 			if on {
-				opts = append(opts, WithSampling(SamplingOptions{Tail: LevelOrDuration{}}))
+				opts = append(opts, WithSampling(SamplingOptions{Tail: LevelOrDuration{}.SampleRate}))
 			}
 			lf, err := Configure(context.Background(), opts...)
 			if err != nil {
@@ -385,8 +408,8 @@ func (discardProcessor) Shutdown(context.Context) error                  { retur
 func TestTailSamplingConcurrent(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
-	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{BackgroundRate: 0.5}}),
-		WithBatchScheduleDelay(time.Minute))
+	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: LevelOrDuration{BackgroundRate: 0.5}.SampleRate}),
+		withScheduleDelay(time.Minute))
 	ctx := context.Background()
 	var mu sync.Mutex
 	want := map[string]int{} // trace id → spans it must arrive with

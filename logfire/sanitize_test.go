@@ -40,7 +40,7 @@ func TestInvalidUTF8LosesNothing(t *testing.T) {
 	t.Setenv("LOGFIRE_ENVIRONMENT", "env "+bad)
 	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "team=t%E9am")
 	rcv := otlptest.New(t)
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithConsole(nil),
+	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil),
 		WithToken(testToken), WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)

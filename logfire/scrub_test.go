@@ -11,7 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 )
 
-func mustScrubber(t *testing.T, extra []string, cb ScrubCallback) *scrubber {
+func mustScrubber(t *testing.T, extra []string, cb func(ScrubMatch) (attribute.Value, bool)) *scrubber {
 	t.Helper()
 	sc, err := newScrubber(extra, cb)
 	if err != nil {
@@ -79,7 +79,7 @@ func TestScrubberExtraPatterns(t *testing.T) {
 		}
 	}
 	_, err := newScrubber([]string{`(unclosed`}, nil)
-	if err == nil || !strings.Contains(err.Error(), "logfire.WithScrubbingPatterns") || !strings.Contains(err.Error(), "(unclosed") {
+	if err == nil || !strings.Contains(err.Error(), "logfire.ScrubbingOptions.ExtraPatterns") || !strings.Contains(err.Error(), "(unclosed") {
 		t.Fatalf("bad pattern: got %v, want an error naming the option and the pattern", err)
 	}
 }

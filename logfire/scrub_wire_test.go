@@ -5,11 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/logfire-go/sdk/internal/capture"
-
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/console"
+	"github.com/logfire-go/sdk/internal/capture"
 )
 
 // TestScrubbingOnTheWire sends spans, a pending span, a log, an event and
@@ -18,9 +20,9 @@ import (
 func TestScrubbingOnTheWire(t *testing.T) {
 	clearEnv(t)
 	rcv := newTestReceiver(t)
-	var console capture.Buffer
-	lf, err := Configure(context.Background(), WithSetDefault(false), WithToken(testToken), WithBaseURL(rcv.URL()),
-		WithConsole(true), WithConsoleWriter(&console), WithConsoleVerbose(true), WithConsoleColors("never"))
+	var consoleOut capture.Buffer
+	lf, err := Configure(context.Background(), notDefault(), WithToken(testToken), WithBaseURL(rcv.URL()),
+		WithConsole(&console.Options{Writer: &consoleOut, Verbose: true, Colors: config.ColorsNever}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +51,7 @@ func TestScrubbingOnTheWire(t *testing.T) {
 		if strings.Contains(wire.String(), secret) {
 			t.Errorf("%q reached the receiver", secret)
 		}
-		if strings.Contains(console.String(), secret) {
+		if strings.Contains(consoleOut.String(), secret) {
 			t.Errorf("%q reached the console", secret)
 		}
 	}
@@ -133,8 +135,8 @@ func TestScrubbingOff(t *testing.T) {
 // A bad extra pattern is a Configure error naming the option.
 func TestScrubbingBadPattern(t *testing.T) {
 	clearEnv(t)
-	_, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false), WithScrubbingPatterns("a(b"))
-	if err == nil || !strings.Contains(err.Error(), "WithScrubbingPatterns") {
+	_, err := Configure(context.Background(), notDefault(), WithConsole(nil), WithScrubbing(&ScrubbingOptions{ExtraPatterns: []string{"a(b"}}))
+	if err == nil || !strings.Contains(err.Error(), "ScrubbingOptions.ExtraPatterns") {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -25,10 +26,16 @@ const thisPkg = "github.com/logfire-go/sdk/logfire_test."
 
 func stackInstance(t *testing.T) (*logfire.Logfire, *tracetest.InMemoryExporter) {
 	t.Helper()
+	return stackInstanceOn(t, testhook.With(context.Background(), testhook.Settings{NotDefault: true}))
+}
+
+// stackInstanceOn is stackInstance configured with ctx: without the test
+// hook's NotDefault, the instance becomes the default.
+func stackInstanceOn(t *testing.T, ctx context.Context) (*logfire.Logfire, *tracetest.InMemoryExporter) {
+	t.Helper()
 	t.Setenv("LOGFIRE_CREDENTIALS_DIR", t.TempDir())
 	mem := tracetest.NewInMemoryExporter()
-	lf, err := logfire.Configure(context.Background(),
-		logfire.WithSetDefault(false),
+	lf, err := logfire.Configure(ctx,
 		logfire.WithConsole(nil),
 		logfire.WithSendToLogfire(config.SendNever),
 		logfire.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)),
@@ -148,10 +155,7 @@ func TestStacktraceStartsInUserCode(t *testing.T) {
 }
 
 func TestStacktraceDefaultInstance(t *testing.T) {
-	lf, mem := stackInstance(t)
-	prev := logfire.Default()
-	logfire.SetDefault(lf)
-	defer logfire.SetDefault(prev)
+	_, mem := stackInstanceOn(t, context.Background()) // the default instance
 	failPaymentDefault(context.Background())
 	checkUserStack(t, stackOf(t, mem, "payment failed (default)"), thisPkg+"failPaymentDefault")
 }

@@ -22,9 +22,12 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/console"
 	"github.com/logfire-go/sdk/internal/capture"
+	"github.com/logfire-go/sdk/internal/credentials"
 	"github.com/logfire-go/sdk/internal/otlptest"
 	"github.com/logfire-go/sdk/internal/redact"
+	"github.com/logfire-go/sdk/internal/testhook"
 )
 
 // leakToken is the configured token of the leak tests, recognisable
@@ -139,12 +142,12 @@ func TestTokenNeverLeavesTheProcess(t *testing.T) {
 			clearEnv(t)
 			stderr := quietSelflog(t)
 			rcv := newTestReceiver(t)
-			var console capture.Buffer
+			var consoleOut capture.Buffer
 			mem := tracetest.NewInMemoryExporter()
-			lf, err := Configure(context.Background(), WithSetDefault(false),
+			t.Setenv("LOGFIRE_RESOURCE_ATTRIBUTES", "deploy."+leakToken+"="+legacyLeakToken)
+			lf, err := Configure(context.Background(), notDefault(),
 				WithToken(leakToken, legacyLeakToken), WithBaseURL(rcv.URL()),
-				WithScrubbing(scrubbing), WithConsoleWriter(&console), WithConsoleVerbose(true), WithConsoleColors("never"),
-				WithResourceAttributes(attribute.String("deploy."+leakToken, legacyLeakToken)),
+				scrubbingOn(scrubbing), WithConsole(&console.Options{Writer: &consoleOut, Verbose: true, Colors: config.ColorsNever}),
 				WithServiceName("svc "+strayToken),
 				WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(mem)))
 			if err != nil {
@@ -164,17 +167,17 @@ func TestTokenNeverLeavesTheProcess(t *testing.T) {
 				t.Fatalf("nothing was redacted: the test records nothing? %d bytes", len(wire))
 			}
 			assertNoToken(t, "the receiver", wire)
-			assertNoToken(t, "the console", console.String())
+			assertNoToken(t, "the console", consoleOut.String())
 			assertNoToken(t, "standard error", stderr.String())
-			if !strings.Contains(console.String(), "span [REDACTED]") {
-				t.Errorf("the console does not show the redacted message:\n%s", console.String())
+			if !strings.Contains(consoleOut.String(), "span [REDACTED]") {
+				t.Errorf("the console does not show the redacted message:\n%s", consoleOut.String())
 			}
 			var procs strings.Builder
 			for _, s := range mem.GetSpans() {
 				fmt.Fprintf(&procs, "%v %v %v %v %v %v\n", s.Name, s.Attributes, s.Events, s.Links, s.Status, s.Resource.Attributes())
 			}
 			assertNoToken(t, "a span processor", procs.String())
-			if strings.Contains(wire, "hunter2") || strings.Contains(console.String(), "hunter2") {
+			if strings.Contains(wire, "hunter2") || strings.Contains(consoleOut.String(), "hunter2") {
 				t.Error("URL credentials reached the receiver or the console")
 			}
 			for _, want := range []string{"sig=REDACTED", "X-Amz-Signature=REDACTED", "token=REDACTED"} {
@@ -228,12 +231,12 @@ func TestBackendEchoingTheTokenIsRedacted(t *testing.T) {
 			if !errors.Is(err, ErrDropped) {
 				t.Fatalf("ForceFlush: %v", err)
 			}
-			var de *DeliveryError
+			var de *deliveryError
 			if !errors.As(err, &de) {
-				t.Fatalf("not a *DeliveryError: %v", err)
+				t.Fatalf("not a *deliveryError: %v", err)
 			}
 			assertNoToken(t, "the ForceFlush error", err.Error())
-			assertNoToken(t, "the DeliveryError's causes", strings.Join(de.Causes, "\n"))
+			assertNoToken(t, "the delivery error's causes", strings.Join(de.causes, "\n"))
 			assertNoToken(t, "DeliveryStats", fmt.Sprint(lf.DeliveryStats()))
 			if err := lf.Shutdown(ctx); err != nil {
 				t.Fatal(err)
@@ -255,13 +258,13 @@ func TestConfigureErrorsQuoteNoToken(t *testing.T) {
 		{WithToken(legacyLeakToken), WithBaseURL("https://x:" + legacyLeakToken + "@example.com")},
 		{WithToken(leakToken), WithBaseURL("https://example.com/?token=" + leakToken)},
 		{WithToken(leakToken + " " + legacyLeakToken)},
-		{WithScrubbingPatterns("(" + leakToken)},
-		{WithDestinations(config.Destination{Token: leakToken, BaseURL: "ftp://" + leakToken})},
-		{WithDestinations(config.Destination{Token: legacyLeakToken + "\n", BaseURL: "http://127.0.0.1:1"})},
-		{WithCredentialsDir(leakToken + "\x00")},
+		{WithScrubbing(&ScrubbingOptions{ExtraPatterns: []string{"(" + leakToken}})},
+		{withDestinations(testhook.Destination{Token: leakToken, BaseURL: "ftp://" + leakToken})},
+		{withDestinations(testhook.Destination{Token: legacyLeakToken + "\n", BaseURL: "http://127.0.0.1:1"})},
+		{withCredentialsDir(leakToken + "\x00")},
 	}
 	for i, opts := range bad {
-		_, err := Configure(context.Background(), append([]Option{WithSetDefault(false), WithConsole(false)}, opts...)...)
+		_, err := Configure(context.Background(), append([]Option{notDefault(), WithConsole(nil)}, opts...)...)
 		if err == nil {
 			t.Errorf("case %d: accepted", i)
 			continue
@@ -272,10 +275,10 @@ func TestConfigureErrorsQuoteNoToken(t *testing.T) {
 	t.Setenv("LOGFIRE_BASE_URL", "")
 	t.Setenv("LOGFIRE_TOKEN", "")
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, config.CredentialsFile), []byte(`{"token":"`+leakToken+`","logfire_api_url":"`+leakToken+`"}`), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, credentials.File), []byte(`{"token":"`+leakToken+`","logfire_api_url":"`+leakToken+`"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Configure(context.Background(), WithSetDefault(false), WithConsole(false), WithCredentialsDir(dir))
+	_, err := Configure(context.Background(), notDefault(), WithConsole(nil), withCredentialsDir(dir))
 	if err == nil {
 		t.Fatal("a token as logfire_api_url was accepted")
 	}
@@ -284,7 +287,7 @@ func TestConfigureErrorsQuoteNoToken(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("LOGFIRE_TOKEN", legacyLeakToken)
 	t.Setenv("LOGFIRE_BASE_URL", legacyLeakToken)
-	_, err = Configure(context.Background(), WithSetDefault(false), WithConsole(false))
+	_, err = Configure(context.Background(), notDefault(), WithConsole(nil))
 	var ce *config.Error
 	if !errors.As(err, &ce) || ce.Setting != "LOGFIRE_BASE_URL" {
 		t.Fatalf("got %v", err)
@@ -297,7 +300,7 @@ func TestResourceIsRedacted(t *testing.T) {
 	clearEnv(t)
 	res := resource.NewSchemaless(attribute.String("k", leakToken), attribute.String(strayToken, "v"))
 	lf, _ := newTestInstance(t, WithResource(res), WithToken(leakToken), WithSendToLogfire(config.SendNever))
-	assertNoToken(t, "the resource", fmt.Sprint(lf.Resource().Attributes()))
+	assertNoToken(t, "the resource", fmt.Sprint(lf.resource.Attributes()))
 }
 
 // TestRedactMetrics: redactMetrics takes the tokens out of metric names,

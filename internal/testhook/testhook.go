@@ -83,3 +83,8 @@ func From(ctx context.Context) (Settings, bool) {
 	s, ok := ctx.Value(key{}).(Settings)
 	return s, ok
 }
+
+// SetDefault makes lf, a *logfire.Logfire (nil: none), the default
+// instance, as Configure does, for examples of the package-level functions
+// that record into a logfiretest capture. Package logfire sets it.
+var SetDefault func(lf any)
