@@ -1,0 +1,146 @@
+package logfire
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.opentelemetry.io/otel"
+
+	"github.com/logfire-go/sdk/config"
+	"github.com/logfire-go/sdk/internal/instance"
+	"github.com/logfire-go/sdk/internal/testhook"
+)
+
+// handlerErrors records what an error handler receives.
+type handlerErrors struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (h *handlerErrors) handle(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.msgs = append(h.msgs, err.Error())
+}
+
+func (h *handlerErrors) all() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.msgs...)
+}
+
+// letters returns n random lower-case letters: a line of a kind the
+// default handler has not seen (digits would not make one).
+func letters(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('a' + rand.IntN(26))
+	}
+	return string(b)
+}
+
+// keepDefault restores the default instance when the test ends.
+func keepDefault(t *testing.T) {
+	prev := current()
+	t.Cleanup(func() { defaultInstance.Store(prev) })
+}
+
+// TestErrorHandlerGetsConfigureWarnings: a problem Configure goes on
+// from (a token naming a region the SDK does not know) reaches the
+// instance's handler, with the token's prefix and not the token.
+func TestErrorHandlerGetsConfigureWarnings(t *testing.T) {
+	clearEnv(t)
+	lines := quietSelflog(t)
+	var h handlerErrors
+	ctx := testhook.With(context.Background(), testhook.Settings{NotDefault: true})
+	// Nothing is recorded, so nothing is sent to the US region.
+	lf, err := Configure(ctx, WithConsole(nil), WithToken("pylf_v1_mars_Handler0Secret0Token"), WithErrorHandler(h.handle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lf.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := h.all()
+	if len(got) != 1 || !strings.Contains(got[0], `"pylf_v1_mars_"`) || !strings.Contains(got[0], "LOGFIRE_BASE_URL") {
+		t.Fatalf("handler got %q, want one warning naming the token's prefix and LOGFIRE_BASE_URL", got)
+	}
+	if strings.Contains(got[0], "Handler0Secret") || strings.Contains(lines.String(), "Handler0Secret") {
+		t.Fatalf("the token leaked: %q, %q", got, lines.String())
+	}
+	if lines.String() != "" {
+		t.Errorf("with a handler, standard error got %q", lines.String())
+	}
+}
+
+// TestErrorHandlerGetsOTelErrors: otel.Handle reaches the handler of the
+// instance the last Configure made, its tokens redacted; instances that
+// are not the default are reached through internal/instance.
+func TestErrorHandlerGetsOTelErrors(t *testing.T) {
+	clearEnv(t)
+	keepDefault(t)
+	quietSelflog(t) // the line about replacing the default instance
+	const legacy = "legacy-Handler-Secret-0123456789"
+	var h handlerErrors
+	lf, err := Configure(context.Background(), WithConsole(nil), WithSendToLogfire(config.SendNever),
+		WithToken(legacy), WithErrorHandler(h.handle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Shutdown(context.Background())
+	otel.Handle(errors.New("export failed: the backend refused " + legacy))
+	got := h.all()
+	if len(got) != 1 || !strings.Contains(got[0], "export failed: the backend refused [REDACTED]") {
+		t.Fatalf("handler got %q, want the OpenTelemetry error, redacted", got)
+	}
+
+	var other handlerErrors
+	ctx := testhook.With(context.Background(), testhook.Settings{NotDefault: true})
+	lf2, err := Configure(ctx, WithConsole(nil), WithSendToLogfire(config.SendNever), WithErrorHandler(other.handle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf2.Shutdown(context.Background())
+	instance.HandleError(lf2, errors.New("for the second instance"))
+	instance.HandleError(nil, errors.New("for the default instance"))
+	instance.HandleError((*Logfire)(nil), errors.New("for the default instance too"))
+	otel.Handle(errors.New("still for the default instance"))
+	if got := other.all(); len(got) != 1 || got[0] != "for the second instance" {
+		t.Errorf("second instance's handler got %q", got)
+	}
+	want := []string{"for the default instance", "for the default instance too", "still for the default instance"}
+	if got := h.all()[1:]; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("default instance's handler got %q, want %q", got, want)
+	}
+}
+
+// TestDefaultErrorHandler: without WithErrorHandler, a problem is a line
+// on standard error, its tokens redacted; the same line again within a
+// minute is held back; with no instance at all, the line is written too.
+func TestDefaultErrorHandler(t *testing.T) {
+	clearEnv(t)
+	keepDefault(t)
+	lines := quietSelflog(t)
+	const legacy = "legacy-Default-Secret-0123456789"
+	lf, err := Configure(context.Background(), WithConsole(nil), WithSendToLogfire(config.SendNever), WithToken(legacy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Shutdown(context.Background())
+	kind := letters(12)
+	otel.Handle(errors.New("exporter " + kind + " failed for " + legacy))
+	otel.Handle(errors.New("exporter " + kind + " failed for " + legacy))
+	if got, want := lines.String(), "logfire: exporter "+kind+" failed for [REDACTED]\n"; got != want {
+		t.Errorf("standard error got %q, want %q", got, want)
+	}
+	defaultInstance.Store(nil)
+	other := letters(12)
+	otel.Handle(errors.New("no instance " + other))
+	if !strings.HasSuffix(lines.String(), "logfire: no instance "+other+"\n") {
+		t.Errorf("with no instance, standard error got %q", lines.String())
+	}
+}
