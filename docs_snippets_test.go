@@ -55,19 +55,19 @@ func getItem(w http.ResponseWriter, r *http.Request) {
 
 // docs/correlation.md, "HTTP services": the client.
 func correlationClient(ctx context.Context, lf *logfire.Logfire, inventoryURL string) (*http.Response, error) {
-	client := logfirehttp.Client(lf)
+	client := &http.Client{Transport: logfirehttp.NewTransport(lf, nil)}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, inventoryURL+"/items/42", nil)
 	resp, err := client.Do(req)
 	return resp, err
 }
 
 // docs/correlation.md: injecting and extracting by hand.
-func correlationInject(ctx context.Context, req *http.Request) {
-	logfirehttp.Inject(ctx, req.Header) // client: before sending
+func correlationInject(ctx context.Context, lf *logfire.Logfire, req *http.Request) {
+	lf.Propagator().Inject(ctx, propagation.HeaderCarrier(req.Header)) // client: before sending
 }
 
-func correlationExtract(r *http.Request) context.Context {
-	ctx := logfirehttp.Extract(r.Context(), r.Header) // server: before starting spans
+func correlationExtract(lf *logfire.Logfire, r *http.Request) context.Context {
+	ctx := lf.Propagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header)) // server: before starting spans
 	return ctx
 }
 
@@ -86,8 +86,8 @@ func correlationPayload(ctx context.Context, lf *logfire.Logfire) []byte {
 }
 
 // docs/correlation.md: the producer side, with logfireaws.
-func correlationAWS(cfg *aws.Config) {
-	logfireaws.AppendMiddlewares(&cfg.APIOptions) // cfg from config.LoadDefaultConfig(ctx)
+func correlationAWS(lf *logfire.Logfire, cfg *aws.Config) {
+	logfireaws.AppendMiddlewares(lf, &cfg.APIOptions) // cfg from config.LoadDefaultConfig(ctx)
 }
 
 // docs/correlation.md: the producer side by hand, SQS.

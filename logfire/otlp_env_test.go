@@ -147,7 +147,7 @@ func TestOTLPEndpointWithTailSampling(t *testing.T) {
 }
 
 // TestOTelTracesSampler: OTEL_TRACES_SAMPLER chooses the head sampler
-// unless LOGFIRE_TRACE_SAMPLE_RATE or WithTraceSampleRate is given.
+// unless LOGFIRE_TRACE_SAMPLE_RATE or SamplingOptions.Head is given.
 func TestOTelTracesSampler(t *testing.T) {
 	count := func(env map[string]string, opts ...Option) int {
 		t.Helper()
@@ -175,7 +175,7 @@ func TestOTelTracesSampler(t *testing.T) {
 		t.Errorf("LOGFIRE_TRACE_SAMPLE_RATE must win: %d spans", n)
 	}
 	if n := count(map[string]string{"OTEL_TRACES_SAMPLER": "always_off"}, withHeadRate(1)); n != 20 {
-		t.Errorf("WithTraceSampleRate must win: %d spans", n)
+		t.Errorf("SamplingOptions.Head must win: %d spans", n)
 	}
 }
 

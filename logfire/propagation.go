@@ -56,7 +56,7 @@ type propagationSettings struct {
 
 // textMapPropagator returns the propagator the instance uses: the one
 // WithPropagator gave, else the ones OTEL_PROPAGATORS names (made by
-// OpenTelemetry's autoprop), else DefaultPropagator.
+// OpenTelemetry's autoprop), else the default (W3C Trace Context and Baggage).
 func (p propagationSettings) textMapPropagator(names []string) (propagation.TextMapPropagator, error) {
 	if p.propagator != nil {
 		return p.propagator, nil

@@ -246,9 +246,9 @@ func TestTailSamplingRemoteParent(t *testing.T) {
 	}
 }
 
-// TestTailFuncAndPanickingRule: a function of the user's decides; a rule
+// TestTailFunctionAndPanickingRule: a function of the user's decides; a rule
 // that panics keeps the trace rather than losing it or the program.
-func TestTailFuncAndPanickingRule(t *testing.T) {
+func TestTailFunctionAndPanickingRule(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
 	lf := deliveryInstance(t, rcv.URL(), WithSampling(SamplingOptions{Tail: func(i SpanInfo) float64 {

@@ -1,9 +1,10 @@
 // Command slog shows the Logfire Go SDK behind the standard library's
-// log/slog: after SetSlogDefault, slog.Info and friends become Logfire logs.
+// log/slog: with a logger on lf.SlogHandler() as slog's default, slog.Info
+// and friends become Logfire logs.
 //
 //   - The slog message is a Logfire message template: {placeholders} are
 //     filled from the record's attributes.
-//   - slog levels map to Logfire levels (logfire.SlogLevel): DEBUG → debug,
+//   - slog levels map to Logfire levels (see (*logfire.Logfire).SlogHandler): DEBUG → debug,
 //     INFO → info, WARN → warn, ERROR → error.
 //   - A record logged with a context (slog.InfoContext) becomes a child of
 //     the span in that context.
