@@ -13,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go/middleware"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/logfire-go/sdk/internal/exampletb"
 	"github.com/logfire-go/sdk/logfire"
@@ -117,4 +120,32 @@ func ExampleAppendMiddlewares_skipped() {
 	// reported: logfireaws: 1 message(s) sent without the trace context, the last by SQS.SendMessage: the message has 10 message attributes, the trace context needs 1 more and the limit is 10 (at most one such report a minute)
 	// the queue received full with attributes [a0 a1 a2 a3 a4 a5 a6 a7 a8 a9]
 	// error: <nil>
+}
+
+// WithOTelAWSOptions passes options to otelaws: here an attribute builder
+// that adds the team that owns the call to every AWS span.
+func ExampleWithOTelAWSOptions() {
+	var sentTrace string
+	queue := exampleQueue(&sentTrace)
+	defer queue.Close()
+	t := exampletb.New()
+	defer t.Done()
+	lf, capture := logfiretest.New(t)
+
+	cfg := exampleConfig(queue.URL)
+	logfireaws.AppendMiddlewares(lf, &cfg.APIOptions, logfireaws.WithOTelAWSOptions(
+		otelaws.WithAttributeBuilder(func(context.Context, middleware.InitializeInput, middleware.InitializeOutput) []attribute.KeyValue {
+			return []attribute.KeyValue{attribute.String("team", "orders")}
+		})))
+	_, err := sqs.NewFromConfig(cfg).SendMessage(context.Background(), &sqs.SendMessageInput{
+		QueueUrl: aws.String(queue.URL + "/000000000000/orders"), MessageBody: aws.String("hello"),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(capture.Span("SQS.SendMessage").Value("team"))
+	// Output:
+	// the queue received hello with attributes [traceparent]
+	// orders
 }
