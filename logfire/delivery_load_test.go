@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,129 +15,9 @@ import (
 	"github.com/logfire-go/sdk/internal/otlptest"
 )
 
-// TestBurstDeliversEverything: with default settings, a burst of 50,000
-// spans and 50,000 logs, then one ForceFlush, delivers all of them: the
-// export queue makes the burst wait for the backend instead of dropping.
-// (Its peak memory is measured by scripts/burst-rss, not here.)
-func TestBurstDeliversEverything(t *testing.T) {
-	clearEnv(t)
-	quietSelflog(t)
-	const n = 50_000
-	rcv := otlptest.New(t)
-	lf := deliveryInstance(t, rcv.URL())
-	ctx := context.Background()
-	for i := range n {
-		_, span := lf.Span(ctx, "burst span {i}", "i", i)
-		span.End()
-	}
-	for i := range n {
-		lf.Info(ctx, "burst log {i}", "i", i)
-	}
-	fctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := lf.ForceFlush(fctx); err != nil {
-		t.Fatalf("ForceFlush: %v", err)
-	}
-	if got := realSpans(rcv); got != 2*n {
-		t.Fatalf("received %d spans and logs, want %d (stats %+v)", got, 2*n, lf.DeliveryStats())
-	}
-	if d := rcv.Duplicates(otlptest.Traces); d != 0 {
-		t.Errorf("%d duplicates", d)
-	}
-	st := lf.DeliveryStats().Spans
-	if droppedTotal(st) != 0 || st.Buffered != 0 || st.Queued != 0 || st.Delivered < 2*n {
-		t.Errorf("stats: %+v", st)
-	}
-	if err := lf.Shutdown(fctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestLoadWithFlappingBackend: 64 goroutines log while the backend
-// answers every other request 503, a goroutine flushes in a loop, and two
-// Shutdowns race at the end. Every record is delivered or counted as
-// dropped, exactly, and no goroutine of the SDK outlives Shutdown.
-func TestLoadWithFlappingBackend(t *testing.T) {
-	clearEnv(t)
-	quietSelflog(t)
-	// Registered first, so it runs last, after the receiver has stopped.
-	ignore := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-
-	var flap atomic.Int64
-	rcv := otlptest.New(t, otlptest.WithDecide(func(r otlptest.Request) otlptest.Fault {
-		if flap.Add(1)%2 == 0 {
-			return otlptest.Status(503, 0)
-		}
-		return otlptest.OK
-	}))
-	lf := deliveryInstance(t, rcv.URL(), withScheduleDelay(20*time.Millisecond))
-
-	const goroutines = 64
-	const perGoroutine = 600
-	var emittedN atomic.Int64
-	var wg sync.WaitGroup
-	stopFlush := make(chan struct{})
-	var flushes atomic.Int64
-	var flusher sync.WaitGroup
-	flusher.Go(func() {
-		for {
-			select {
-			case <-stopFlush:
-				return
-			default:
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-			err := lf.ForceFlush(ctx)
-			cancel()
-			if err != nil && !notDelivered(err) && !errors.Is(err, context.DeadlineExceeded) {
-				t.Errorf("ForceFlush: %v", err)
-			}
-			flushes.Add(1)
-		}
-	})
-	for g := range goroutines {
-		wg.Go(func() {
-			ctx := context.Background()
-			for i := range perGoroutine {
-				lf.Info(ctx, "goroutine {g} record {i}", "g", g, "i", i)
-				emittedN.Add(1)
-				if i%100 == 0 {
-					time.Sleep(time.Millisecond)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(stopFlush)
-	flusher.Wait()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	errs := make(chan error, 2)
-	for range 2 {
-		go func() { errs <- lf.Shutdown(ctx) }()
-	}
-	for range 2 {
-		if err := <-errs; err != nil && !notDelivered(err) {
-			t.Errorf("Shutdown: %v", err)
-		}
-	}
-	st := lf.DeliveryStats().Spans
-	emitted := emittedN.Load()
-	if st.Delivered+droppedTotal(st) != emitted || st.Queued != 0 || st.Buffered != 0 {
-		t.Errorf("emitted %d; delivered %d + dropped %d (%v), queued %d, buffered %d", emitted, st.Delivered, droppedTotal(st), st.Dropped, st.Queued, st.Buffered)
-	}
-	// Delivery is at least once: a request that times out after the
-	// backend took it (a flush's deadline, a probe's limit, on a machine
-	// slowed by -race) is sent again. Each record is counted delivered
-	// once, so what the receiver holds once is what the SDK counts.
-	dups := rcv.Duplicates(otlptest.Traces)
-	if unique := int64(realSpans(rcv) - dups); unique != st.Delivered {
-		t.Errorf("the receiver holds %d records, the SDK counts %d delivered", unique, st.Delivered)
-	}
-	t.Logf("emitted %d, delivered %d, dropped %v, %d sent twice, %d flushes", emitted, st.Delivered, st.Dropped, dups, flushes.Load())
-}
+// The load tests (a burst of 100,000 records, 64 goroutines against a
+// flapping backend) are in the e2e module (e2e/load_test.go): they take
+// tens of seconds under -race.
 
 // TestRejectedRecordsAreCountedAndSaid: a backend that refuses for good
 // (400, 401, 403) makes the records dropped with the reason, once, and
