@@ -26,6 +26,9 @@ type flusher struct {
 }
 
 func newFlusher(lf *logfire.Logfire, c runtimeConfig) *flusher {
+	if c.report == nil {
+		c.report = reportTo(lf)
+	}
 	f := &flusher{lf: lf, cfg: c, batch: 512}
 	if n := instance.Of(lf).MaxExportBatch; lf != nil && n > 0 {
 		f.batch = int64(n)

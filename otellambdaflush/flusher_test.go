@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/internal/otlptest"
 	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/logfire"
@@ -233,4 +235,36 @@ func TestBatchedFlushMaxAge(t *testing.T) {
 			t.Errorf("at maxAge: %d spans delivered, want 6", len(got))
 		}
 	})
+}
+
+// TestReportsGoToTheInstanceHandler: without a test hook, the package's
+// own problems go to the error handler of the instance it flushes
+// (logfire.WithErrorHandler), not straight to standard error.
+func TestReportsGoToTheInstanceHandler(t *testing.T) {
+	clearEnv(t)
+	var mu sync.Mutex
+	var got []error
+	lf, err := logfire.Configure(testhook.With(context.Background(), testhook.Settings{NotDefault: true}),
+		logfire.WithConsole(nil), logfire.WithSendToLogfire(config.SendNever),
+		logfire.WithErrorHandler(func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, err)
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = lf.Shutdown(context.Background()) }()
+
+	f := newFlusher(lf, newConfig(nil))
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Millisecond))
+	defer cancel()
+	if err := f.ForceFlush(ctx); !errors.Is(err, errNoTimeLeft) {
+		t.Fatalf("got %v, want errNoTimeLeft", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || !errors.Is(got[0], errNoTimeLeft) {
+		t.Fatalf("the instance's handler got %v, want errNoTimeLeft once", got)
+	}
 }

@@ -78,7 +78,8 @@ type runtimeConfig struct {
 	traceAttributes func(event []byte) []attribute.KeyValue
 	batchedMaxAge   time.Duration
 	// report receives the package's own problems (a flush that failed, a
-	// shutdown that could not finish). Tests replace it.
+	// shutdown that could not finish); nil means the instance's error
+	// handler (see reportTo). Tests replace it.
 	report func(error)
 }
 
@@ -89,7 +90,6 @@ func newConfig(opts []Option) runtimeConfig {
 		safetyMargin:   defaultSafetyMargin,
 		timeoutLead:    defaultTimeoutLead,
 		shutdownBudget: defaultShutdownBudget,
-		report:         reportToStderr,
 	}
 	for _, opt := range opts {
 		if opt != nil {

@@ -14,7 +14,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/logfire-go/sdk/internal/instance"
-	"github.com/logfire-go/sdk/internal/selflog"
 	"github.com/logfire-go/sdk/logfire"
 )
 
@@ -72,6 +71,9 @@ func New(lf *logfire.Logfire, opts ...Option) (*Runtime, error) {
 func newRuntime(lf *logfire.Logfire, cfg runtimeConfig) *Runtime {
 	if lf == nil {
 		lf, _ = instance.Default().(*logfire.Logfire)
+	}
+	if cfg.report == nil {
+		cfg.report = reportTo(lf)
 	}
 	r := &Runtime{lf: lf, cfg: cfg, flusher: newFlusher(lf, cfg)}
 	for _, opt := range cfg.lambdaOptions {
@@ -195,6 +197,9 @@ type noFlush struct{}
 
 func (noFlush) ForceFlush(context.Context) error { return nil }
 
-// reportToStderr is where the package's own problems go: a line on
+// reportTo returns where the package's own problems go: the error handler
+// of lf (logfire.WithErrorHandler), by default a rate-limited line on
 // standard error, which Lambda sends to CloudWatch Logs.
-func reportToStderr(err error) { selflog.Printf("%v", err) }
+func reportTo(lf *logfire.Logfire) func(error) {
+	return func(err error) { instance.HandleError(lf, err) }
+}
