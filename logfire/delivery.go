@@ -254,6 +254,7 @@ func (lf *Logfire) deliveryError(op string) error {
 // drop at once, later ones summed up at most every interval.
 type dropReporter struct {
 	every time.Duration
+	out   func(line string) // nil: standard error
 
 	mu      sync.Mutex
 	last    time.Time
@@ -325,5 +326,10 @@ func (r *dropReporter) writeLocked(now time.Time) {
 	}
 	r.pending, r.causes = [3][len(delivery.Reasons)]int64{}, [3][len(delivery.Reasons)]string{}
 	r.last = now
-	selflog.Printf("dropped %s; (*logfire.Logfire).DeliveryStats counts every record", strings.Join(parts, ", "))
+	line := fmt.Sprintf("dropped %s; (*logfire.Logfire).DeliveryStats counts every record", strings.Join(parts, ", "))
+	if r.out != nil {
+		r.out(line)
+		return
+	}
+	selflog.Printf("%s", line)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -142,5 +143,32 @@ func TestDefaultErrorHandler(t *testing.T) {
 	otel.Handle(errors.New("no instance " + other))
 	if !strings.HasSuffix(lines.String(), "logfire: no instance "+other+"\n") {
 		t.Errorf("with no instance, standard error got %q", lines.String())
+	}
+}
+
+// TestErrorHandlerGetsOutages: with WithErrorHandler, the line about a
+// backend that cannot be reached goes to the handler, not to standard
+// error.
+func TestErrorHandlerGetsOutages(t *testing.T) {
+	clearEnv(t)
+	lines := quietSelflog(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String()
+	_ = ln.Close() // nothing listens there now: every connection is refused
+	var h handlerErrors
+	lf := deliveryInstance(t, refused, WithErrorHandler(h.handle))
+	lf.Info(context.Background(), "kept for later")
+	if err := lf.ForceFlush(context.Background()); !errors.Is(err, ErrBuffered) {
+		t.Fatalf("ForceFlush: got %v, want ErrBuffered", err)
+	}
+	got := h.all()
+	if len(got) != 1 || !strings.Contains(got[0], "cannot deliver to") || strings.Contains(got[0], testToken) {
+		t.Fatalf("handler got %q, want one line about the outage, without the token", got)
+	}
+	if s := lines.String(); strings.Contains(s, "cannot deliver") {
+		t.Fatalf("standard error got %q, want nothing about the outage", s)
 	}
 }

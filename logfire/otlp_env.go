@@ -12,7 +12,6 @@ import (
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/internal/credentials"
 	"github.com/logfire-go/sdk/internal/delivery"
-	"github.com/logfire-go/sdk/internal/selflog"
 )
 
 // The extra OTLP backend: when OTEL_EXPORTER_OTLP_ENDPOINT (or a signal's
@@ -39,7 +38,7 @@ func newOTLPBackend(s *settings, dests []credentials.Destination, sc *scrubber, 
 	if ep := strings.TrimSuffix(o.ExporterEndpoint, "/"); ep != "" && o.TracesEndpoint == "" {
 		for _, d := range dests {
 			if strings.TrimSuffix(d.BaseURL, "/") == ep {
-				selflog.Printf("OTEL_EXPORTER_OTLP_ENDPOINT is %s, where the SDK exports already: not sending everything there twice", redactedURL(ep))
+				s.handleError(fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT is %s, where the SDK exports already: not sending everything there twice", redactedURL(ep)))
 				return nil, nil
 			}
 		}

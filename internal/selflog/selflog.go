@@ -76,6 +76,9 @@ func Printf(format string, args ...any) {
 type Limiter struct {
 	// Every is the least time between two lines; zero means a minute.
 	Every time.Duration
+	// Out, if set, receives the lines that pass instead of standard
+	// error.
+	Out func(line string)
 
 	mu         sync.Mutex
 	last       time.Time
@@ -102,6 +105,10 @@ func (l *Limiter) Printf(format string, args ...any) {
 	l.mu.Unlock()
 	if n > 0 {
 		format += fmt.Sprintf(" (%d similar lines held back)", n)
+	}
+	if l.Out != nil {
+		l.Out(fmt.Sprintf(format, args...))
+		return
 	}
 	Printf(format, args...)
 }
