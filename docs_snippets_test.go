@@ -8,7 +8,9 @@ package sdk_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,6 +23,7 @@ import (
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/logfire/logfireaws"
 	"github.com/logfire-go/sdk/logfire/logfirehttp"
+	"github.com/logfire-go/sdk/logfiretest"
 	"github.com/logfire-go/sdk/otellambdaflush"
 )
 
@@ -37,6 +40,42 @@ func readmeQuickStart(ctx context.Context) error {
 	defer span.End()
 	_ = ctx
 	return nil
+}
+
+// README.md, "One way per task".
+func readmeOneWay(ctx context.Context, mux *http.ServeMux, awsCfg aws.Config) error {
+	lf, err := logfire.Configure(ctx, logfire.WithServiceName("checkout"))
+	if err != nil {
+		return err
+	}
+	defer lf.Shutdown(context.Background())
+
+	lf.Info(ctx, "order {order_id} received", "order_id", 42)
+	ctx, span := lf.Span(ctx, "charging {amount}", "amount", 9.99)
+	defer span.End()
+	slog.New(lf.SlogHandler()).InfoContext(ctx, "charged", "amount", 9.99)
+	orders, _ := lf.MeterProvider().Meter("checkout").Int64Counter("orders")
+	orders.Add(ctx, 1)
+
+	srv := &http.Server{Handler: logfirehttp.NewHandler(lf, mux, "checkout")}
+	client := &http.Client{Transport: logfirehttp.NewTransport(lf, http.DefaultTransport)}
+	logfireaws.AppendMiddlewares(lf, &awsCfg.APIOptions)
+	_, _ = srv, client
+	return nil
+}
+
+// README.md, "One way per task": Lambda.
+func readmeOneWayLambda(lf *logfire.Logfire, handle func(context.Context, events.SQSEvent) error) {
+	otellambdaflush.Start(lf, handle)
+}
+
+// README.md, "One way per task": a test.
+func readmeOneWayTest(t *testing.T) {
+	lf, capture := logfiretest.New(t)
+	lf.Info(context.Background(), "hello {name}", "name", "world")
+	if got := capture.Log("hello {name}").Message(); got != "hello world" {
+		t.Errorf("logged %q", got)
+	}
 }
 
 // docs/correlation.md, "HTTP services": the server.
