@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log"
+	"strings"
 	"time"
 
 	"github.com/logfire-go/sdk/otellambdaflush/lambdatest"
@@ -24,7 +26,9 @@ import (
 func ExampleNew() {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	e, err := lambdatest.New(fnPath, lambdatest.WithFunctionName("orders"))
+	var steps strings.Builder // what the emulator did, shown if something goes wrong
+	e, err := lambdatest.New(fnPath, lambdatest.WithFunctionName("orders"), lambdatest.WithRegion("eu-west-1"),
+		lambdatest.WithLogf(log.New(&steps, "", 0).Printf))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -33,7 +37,7 @@ func ExampleNew() {
 	for _, msg := range []string{"first", "second"} {
 		inv, err := e.Invoke(ctx, []byte(`{"message":"`+msg+`"}`))
 		if err != nil {
-			fmt.Println(err)
+			fmt.Println(err, steps.String())
 			return
 		}
 		var r fnreply.Reply
