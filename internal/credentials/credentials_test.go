@@ -216,9 +216,9 @@ func TestDestinationDescribesNoCredentials(t *testing.T) {
 		t.Fatalf("String: %s", s)
 	}
 	for _, bad := range []Destination{{}, {Token: secretToken}, {Token: "a b", BaseURL: "http://127.0.0.1:1"}, d} {
-		err := bad.Validate("logfire.WithDestinations")
+		err := bad.Validate("testhook.Settings.Destinations")
 		var ce *config.Error
-		if !errors.As(err, &ce) || ce.Setting != "logfire.WithDestinations" || strings.Contains(err.Error(), "Hardening0Secret") || strings.Contains(err.Error(), "hunter2") {
+		if !errors.As(err, &ce) || ce.Setting != "testhook.Settings.Destinations" || strings.Contains(err.Error(), "Hardening0Secret") || strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("%v: %v", bad, err)
 		}
 	}
