@@ -44,18 +44,17 @@ func one(t *testing.T, spans []logfiretest.Span, kind trace.SpanKind) logfiretes
 	return found[0]
 }
 
-// waitSpans waits (bounded) for n ended spans: a server span ends after
-// the response has been written, so the client may see the answer first.
-func waitSpans(t *testing.T, c *logfiretest.Capture, n int) []logfiretest.Span {
+// ended returns the ended spans of c, failing t when there are fewer
+// than n. A client span ends when the response body is closed; a server
+// span after the handler returns, which httptest.Server.Close waits for:
+// the tests close the body and the server before they look.
+func ended(t *testing.T, c *logfiretest.Capture, n int) []logfiretest.Span {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		spans := c.Spans()
-		if len(spans) >= n || time.Now().After(deadline) {
-			return spans
-		}
-		time.Sleep(5 * time.Millisecond)
+	spans := c.Spans()
+	if len(spans) < n {
+		t.Fatalf("%d ended spans, want at least %d:\n%s", len(spans), n, c.Dump())
 	}
+	return spans
 }
 
 // TestClientServerOneTrace: a client of one instance calls a server of
@@ -89,10 +88,11 @@ func TestClientServerOneTrace(t *testing.T) {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	srv.Close() // waits for the handler: the server span has ended
 	parent.End()
 
-	client := one(t, waitSpans(t, frontCapture, 2), trace.SpanKindClient)
-	server := one(t, waitSpans(t, backCapture, 2), trace.SpanKindServer)
+	client := one(t, ended(t, frontCapture, 2), trace.SpanKindClient)
+	server := one(t, ended(t, backCapture, 2), trace.SpanKindServer)
 
 	if client.Parent.SpanID() != parent.SpanContext().SpanID() {
 		t.Errorf("client span's parent %v, want the checkout span %v", client.Parent.SpanID(), parent.SpanContext().SpanID())
@@ -167,7 +167,7 @@ func TestServerSpanNames(t *testing.T) {
 		}
 		resp.Body.Close()
 		srv.Close() // waits for the handler, so the span has ended
-		s := one(t, waitSpans(t, capture, 1), trace.SpanKindServer)
+		s := one(t, ended(t, capture, 1), trace.SpanKindServer)
 		if s.Name != c.name {
 			t.Errorf("%s %s: name %q, want %q", c.method, c.path, s.Name, c.name)
 		}
@@ -195,7 +195,7 @@ func TestClientErrorStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if s := one(t, waitSpans(t, c, 1), trace.SpanKindClient); s.Status.Code != codes.Error {
+	if s := one(t, ended(t, c, 1), trace.SpanKindClient); s.Status.Code != codes.Error {
 		t.Errorf("404: status %v, want Error", s.Status.Code)
 	}
 
@@ -209,7 +209,7 @@ func TestClientErrorStatus(t *testing.T) {
 	if _, err := client.Do(req); err == nil {
 		t.Fatal("request to a closed server succeeded")
 	}
-	if s := one(t, waitSpans(t, c, 1), trace.SpanKindClient); s.Status.Code != codes.Error {
+	if s := one(t, ended(t, c, 1), trace.SpanKindClient); s.Status.Code != codes.Error {
 		t.Errorf("refused: status %v, want Error", s.Status.Code)
 	}
 }
@@ -231,7 +231,7 @@ func TestNewTransportBase(t *testing.T) {
 	}
 	resp.Body.Close()
 	parent.End()
-	client := one(t, waitSpans(t, c, 2), trace.SpanKindClient)
+	client := one(t, ended(t, c, 2), trace.SpanKindClient)
 	want := "00-" + client.SpanContext.TraceID().String() + "-" + client.SpanContext.SpanID().String() + "-01"
 	if got := seen.Get("traceparent"); got != want {
 		t.Errorf("traceparent %q, want %q", got, want)
@@ -322,7 +322,7 @@ func TestServerSpanNameHostPattern(t *testing.T) {
 	}
 	resp.Body.Close()
 	srv.Close()
-	s := one(t, waitSpans(t, c, 1), trace.SpanKindServer)
+	s := one(t, ended(t, c, 1), trace.SpanKindServer)
 	if s.Name != "GET /host/{x}" {
 		t.Errorf("name %q", s.Name)
 	}
