@@ -220,3 +220,52 @@ func realCount(spans []collector.Span) int {
 	}
 	return n
 }
+
+// BenchmarkLambdaColdStart measures a cold start under the freezing
+// emulator: the INIT phase, from the function process's start until its
+// runtime first asks for an event (/next), the way Lambda reports
+// initDurationMs. Each iteration starts a new environment for each
+// function in turn (interleaved, so that both see the same machine) and
+// invokes it once. Besides ns/op it reports the median INIT of each, in
+// milliseconds, and the ratio of Logfire's (the test function with the
+// default ModeAuto, post-response: it registers the flush extension) to
+// plain OpenTelemetry with otellambda and WithFlusher; logfire-in-handler
+// registers no extension, which shows what the registration costs.
+//
+//	cd e2e && go test -run '^$' -bench BenchmarkLambdaColdStart -benchtime 30x .
+func BenchmarkLambdaColdStart(b *testing.B) {
+	plain := buildFunction(b, "./otellambdaflush/testdata/plainotellambda")
+	fn := buildFunction(b, "./otellambdaflush/testdata/fn")
+	c := collector.Start(b)
+	fns := []struct {
+		name string
+		bin  string
+		env  []string
+	}{
+		{"otellambda-WithFlusher", plain, []string{"OTEL_EXPORTER_OTLP_ENDPOINT", c.Endpoint(), "FN_FLUSHER", "1"}},
+		{"logfire", fn, append(logfireEnv(c.Endpoint()), "LOGFIRE_CONSOLE", "false")},
+		// Without the extension's registration: what Configure and the rest cost.
+		{"logfire-in-handler", fn, append(logfireEnv(c.Endpoint()), "LOGFIRE_CONSOLE", "false", "FN_MODE", "in-handler")},
+	}
+	inits := make([][]time.Duration, len(fns))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	for b.Loop() {
+		for i, f := range fns {
+			e := startLambda(b, f.bin, 3*time.Second, f.env...)
+			inv, err := e.Invoke(ctx, []byte(`{"command":"cold"}`))
+			if err != nil || !inv.ColdStart || inv.Response == nil {
+				b.Fatalf("%s: %v %+v", f.name, err, inv)
+			}
+			inits[i] = append(inits[i], inv.InitDuration)
+			if err := e.Close(); err != nil {
+				b.Fatalf("%s: close: %v", f.name, err)
+			}
+		}
+	}
+	p50 := func(d []time.Duration) float64 { return float64(percentile(d, 50).Microseconds()) / 1e3 }
+	for i, f := range fns {
+		b.ReportMetric(p50(inits[i]), f.name+"-init-p50-ms")
+	}
+	b.ReportMetric(p50(inits[1])/p50(inits[0]), "ratio")
+}
