@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/logfire-go/sdk/internal/delivery"
-	"github.com/logfire-go/sdk/internal/selflog"
 )
 
 // The SDK delivers every record it is given, keeps it for a later retry,
@@ -254,7 +253,7 @@ func (lf *Logfire) deliveryError(op string) error {
 // drop at once, later ones summed up at most every interval.
 type dropReporter struct {
 	every time.Duration
-	out   func(line string) // nil: standard error
+	out   func(line string) // where the lines go (settings.ownLines)
 
 	mu      sync.Mutex
 	last    time.Time
@@ -326,10 +325,5 @@ func (r *dropReporter) writeLocked(now time.Time) {
 	}
 	r.pending, r.causes = [3][len(delivery.Reasons)]int64{}, [3][len(delivery.Reasons)]string{}
 	r.last = now
-	line := fmt.Sprintf("dropped %s; (*logfire.Logfire).DeliveryStats counts every record", strings.Join(parts, ", "))
-	if r.out != nil {
-		r.out(line)
-		return
-	}
-	selflog.Printf("%s", line)
+	r.out(fmt.Sprintf("dropped %s; (*logfire.Logfire).DeliveryStats counts every record", strings.Join(parts, ", ")))
 }

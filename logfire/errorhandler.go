@@ -1,6 +1,7 @@
 package logfire
 
 import (
+	"errors"
 	"sync"
 
 	"go.opentelemetry.io/otel"
@@ -48,6 +49,18 @@ func (s *settings) handleError(err error) {
 		h = defaultErrorHandler
 	}
 	h(redactError(s.tokens(), err))
+}
+
+// ownLines returns where the lines the instance rate-limits itself (about
+// outages and drops) go: to the handler of WithErrorHandler, as errors
+// with the tokens redacted by redact, or else to standard error. They
+// skip the default handler, whose limit of one line of a kind a minute
+// would hold back what their own limits let through.
+func (s *settings) ownLines(redact func(string) string) func(line string) {
+	if h := s.errorHandler; h != nil {
+		return func(line string) { h(errors.New(redact(line))) }
+	}
+	return func(line string) { selflog.Printf("%s", line) }
 }
 
 // handleError gives err, its tokens redacted, to the instance's handler;

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/logfire-go/sdk/config"
 	"github.com/logfire-go/sdk/internal/instance"
+	"github.com/logfire-go/sdk/internal/otlptest"
 	"github.com/logfire-go/sdk/internal/testhook"
 )
 
@@ -170,5 +172,37 @@ func TestErrorHandlerGetsOutages(t *testing.T) {
 	}
 	if s := lines.String(); strings.Contains(s, "cannot deliver") {
 		t.Fatalf("standard error got %q, want nothing about the outage", s)
+	}
+}
+
+// TestErrorHandlerGetsDrops: with WithErrorHandler, the line that says
+// what a backend rejected (here a 400 that echoes the token) goes to the
+// handler, once, without the token, and nothing about it to standard
+// error.
+func TestErrorHandlerGetsDrops(t *testing.T) {
+	clearEnv(t)
+	lines := quietSelflog(t)
+	rcv := otlptest.New(t)
+	rcv.SetFault(otlptest.StatusBody(400, 0, func(r *http.Request) string { return "bad token " + r.Header.Get("Authorization") }))
+	var h handlerErrors
+	lf := deliveryInstance(t, rcv.URL(), WithErrorHandler(h.handle))
+	lf.Info(context.Background(), "rejected")
+	if err := lf.ForceFlush(context.Background()); !errors.Is(err, ErrDropped) {
+		t.Fatalf("ForceFlush: got %v, want ErrDropped", err)
+	}
+	if err := lf.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var drops []string
+	for _, m := range h.all() {
+		if strings.Contains(m, "dropped") {
+			drops = append(drops, m)
+		}
+	}
+	if len(drops) != 1 || !strings.Contains(drops[0], "dropped 1 spans (rejected") || strings.Contains(drops[0], testToken) {
+		t.Fatalf("handler got %q, want one line about the rejected span, without the token", h.all())
+	}
+	if s := lines.String(); strings.Contains(s, "dropped") {
+		t.Fatalf("standard error got %q, want nothing about the drop", s)
 	}
 }

@@ -174,12 +174,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	sc.tokens = redact.NewTokens(append(tokens, s.cfg.Tokens...)...)
 	res = redactResource(sc.tokens, validResource(res))
 	redact := sc.tokens.String
-	// The lines about outages and drops go to the error handler when the
-	// user set one, else to standard error.
-	var ownLines func(string)
-	if h := s.errorHandler; h != nil {
-		ownLines = func(line string) { h(errors.New(redact(line))) }
-	}
+	ownLines := s.ownLines(redact)
 	drops := &dropReporter{every: dropReportInterval, out: ownLines}
 	p, err := newPipelines(s, dests, sc, deliveryHooks{
 		redact: redact,
