@@ -37,6 +37,7 @@ func ExampleNew() {
 	for _, msg := range []string{"first", "second"} {
 		inv, err := e.Invoke(ctx, []byte(`{"message":"`+msg+`"}`))
 		if err != nil {
+			_ = e.Close() // nothing is logged once Close has returned: steps can be read
 			fmt.Println(err, steps.String())
 			return
 		}
