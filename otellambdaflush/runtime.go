@@ -72,10 +72,9 @@ func newRuntime(lf *logfire.Logfire, cfg runtimeConfig) *Runtime {
 	if lf == nil {
 		lf, _ = instance.Default().(*logfire.Logfire)
 	}
-	if cfg.report == nil {
-		cfg.report = reportTo(lf)
-	}
-	r := &Runtime{lf: lf, cfg: cfg, flusher: newFlusher(lf, cfg)}
+	f := newFlusher(lf, cfg)
+	cfg.report = f.cfg.report // the flusher's default: the instance's error handler
+	r := &Runtime{lf: lf, cfg: cfg, flusher: f}
 	for _, opt := range cfg.lambdaOptions {
 		if opt != nil && !enablesSIGTERM(opt) {
 			r.handlerOpts = append(r.handlerOpts, opt)
