@@ -14,7 +14,9 @@ import (
 
 // TestManagedInstancesConcurrentInvocations: on Lambda Managed Instances
 // one process runs many invocations at once. Sixteen invocations, eight at
-// a time, each making three spans while it sleeps 200 ms: every
+// a time, each making three spans while it sleeps a second (long enough
+// that all eight are handed out before the first ends, even on a loaded
+// machine where the runtime's pollers start slowly): every
 // invocation's spans are in a trace of their own, under its invocation
 // span, with its request id; nothing is flushed per invocation (fewer
 // trace requests than invocations); and the background export plus the
@@ -29,7 +31,7 @@ func TestManagedInstancesConcurrentInvocations(t *testing.T) {
 
 	var pending []*lambdatest.Pending
 	for i := range invocations {
-		p, err := e.Send(ctx, fmt.Appendf(nil, `{"action":"sleep","sleepMs":200,"message":"m%d"}`, i))
+		p, err := e.Send(ctx, fmt.Appendf(nil, `{"action":"sleep","sleepMs":1000,"message":"m%d"}`, i))
 		if err != nil {
 			t.Fatal(err)
 		}
