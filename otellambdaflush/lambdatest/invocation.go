@@ -35,7 +35,8 @@ type Invocation struct {
 	Resumed time.Time
 	// HandedOut is when the event was returned to the runtime's /next.
 	HandedOut time.Time
-	// Responded is when the response or error was posted.
+	// Responded is when the response or error was posted (for a streamed
+	// response, when its last byte arrived).
 	Responded time.Time
 	// Completed is when the invocation was complete: the response or error
 	// was posted, the runtime called /next again and every extension
@@ -61,10 +62,19 @@ type Invocation struct {
 	// but is observed only because the check is slow.
 	Frozen time.Time
 
-	// Response is the body posted to /response.
+	// Response is the body posted to /response (for a streamed response
+	// that failed, what was sent before the error).
 	Response []byte
 	// ResponseContentType is the Content-Type of that post.
 	ResponseContentType string
+	// Streamed reports that the response was streamed: posted with chunked
+	// transfer encoding or Lambda-Runtime-Function-Response-Mode: streaming,
+	// as aws-lambda-go posts a handler's io.Reader.
+	Streamed bool
+	// FirstByte is when the first byte of the response body arrived; zero
+	// for an empty body. For a streamed response it precedes Responded (the
+	// arrival of the last byte) by as long as the function streamed.
+	FirstByte time.Time
 	// ErrorPayload is the error posted to /error, or reported in the
 	// Lambda-Runtime-Function-Error-Type trailer of a /response post.
 	ErrorPayload *ErrorPayload
@@ -129,10 +139,10 @@ type Pending struct {
 
 // Send starts an invocation and returns without waiting for it. At most one
 // invocation is in flight (WithManagedInstances: up to its concurrency);
-// Send waits, bounded by ctx, until a slot is free. A nil payload is sent
-// as "{}". Once sent, the invocation runs to completion, timeout or crash
-// whatever happens to ctx, as a Lambda invocation does when its caller goes
-// away.
+// Send waits, bounded by ctx, until a slot is free. An empty payload is
+// sent as "{}", as Lambda does. Once sent, the invocation runs to
+// completion, timeout or crash whatever happens to ctx, as a Lambda
+// invocation does when its caller goes away.
 func (e *Emulator) Send(ctx context.Context, payload []byte, opts ...InvokeOption) (*Pending, error) {
 	ic := newInvokeConfig(opts)
 	select {
@@ -151,7 +161,7 @@ func (e *Emulator) Send(ctx context.Context, payload []byte, opts ...InvokeOptio
 		<-e.slots
 		return nil, errClosed
 	}
-	if payload == nil {
+	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
 	now := time.Now()

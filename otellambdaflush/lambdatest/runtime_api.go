@@ -3,7 +3,9 @@ package lambdatest
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -91,11 +93,24 @@ func (e *Emulator) lookupForPostLocked(id string) (*invState, int, apiError) {
 	return inv, 0, apiError{}
 }
 
-// handleRuntimeResponse serves POST /runtime/invocation/{id}/response. A
-// Lambda-Runtime-Function-Error-Type trailer (set by aws-lambda-go when
-// streaming a response fails) turns it into an error.
+// handleRuntimeResponse serves POST /runtime/invocation/{id}/response.
+// A response sent with chunked transfer encoding, or with the header
+// Lambda-Runtime-Function-Response-Mode: streaming, is streamed, as Lambda
+// streams it to the client (up to 200 MB): the invocation is responded
+// when its last chunk has arrived, and the arrival of the first byte is
+// recorded. A Lambda-Runtime-Function-Error-Type trailer (set by
+// aws-lambda-go when reading the streamed body fails) turns it into an
+// error, with the Lambda-Runtime-Function-Error-Body trailer (base64 JSON)
+// as its payload.
 func (e *Emulator) handleRuntimeResponse(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r, maxPayloadBytes)
+	streamed := r.ContentLength < 0 || strings.EqualFold(r.Header.Get(hdrResponseMode), "streaming")
+	limit := int64(maxPayloadBytes)
+	if streamed {
+		limit = maxStreamedBytes
+	}
+	first := &firstByteReader{r: r.Body}
+	r.Body = first
+	body, ok := readBody(w, r, limit)
 	if !ok {
 		return
 	}
@@ -108,14 +123,37 @@ func (e *Emulator) handleRuntimeResponse(w http.ResponseWriter, r *http.Request)
 		ep = parseErrorPayload(raw, t, "")
 	}
 	e.acceptPost(w, r.PathValue("id"), "response", func(inv *invState) {
+		inv.rec.Streamed = streamed
+		inv.rec.FirstByte = first.at
 		if ep != nil {
 			inv.rec.ErrorPayload = ep
+			if streamed {
+				// What the client received before the error.
+				inv.rec.Response = body
+			}
 		} else {
 			inv.rec.Response = body
 			inv.rec.ResponseContentType = r.Header.Get("Content-Type")
 		}
 	})
 }
+
+// firstByteReader is a request body that records when its first byte
+// arrived.
+type firstByteReader struct {
+	r  io.ReadCloser
+	at time.Time
+}
+
+func (f *firstByteReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if n > 0 && f.at.IsZero() {
+		f.at = time.Now()
+	}
+	return n, err
+}
+
+func (f *firstByteReader) Close() error { return f.r.Close() }
 
 // handleRuntimeError serves POST /runtime/invocation/{id}/error.
 func (e *Emulator) handleRuntimeError(w http.ResponseWriter, r *http.Request) {

@@ -32,6 +32,7 @@ const (
 	hdrFunctionErrorType = "Lambda-Runtime-Function-Error-Type"
 	hdrFunctionErrorBody = "Lambda-Runtime-Function-Error-Body"
 	hdrXRayErrorCause    = "Lambda-Runtime-Function-Xray-Error-Cause"
+	hdrResponseMode      = "Lambda-Runtime-Function-Response-Mode"
 	hdrExtName           = "Lambda-Extension-Name"
 	hdrExtID             = "Lambda-Extension-Identifier"
 	hdrExtEventID        = "Lambda-Extension-Event-Identifier"
@@ -43,7 +44,9 @@ const (
 // 6 MB; other bodies are small JSON documents.
 const (
 	maxPayloadBytes = 6 * 1024 * 1024
-	maxSmallBody    = 1024 * 1024
+	// maxStreamedBytes is Lambda's limit on a streamed response, 200 MB.
+	maxStreamedBytes = 200 * 1024 * 1024
+	maxSmallBody     = 1024 * 1024
 )
 
 // routes returns the HTTP handler of both APIs. Unknown paths get 404 and
