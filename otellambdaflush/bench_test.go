@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/logfire-go/sdk/internal/testhook"
@@ -53,7 +54,7 @@ func BenchmarkInvocation(b *testing.B) {
 			for b.Loop() {
 				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 				ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "req"})
-				if _, err := h.Invoke(ctx, payload); err != nil {
+				if _, err := lambda.NewHandler(h).Invoke(ctx, payload); err != nil {
 					b.Fatal(err)
 				}
 				cancel()

@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/logfire-go/sdk/config"
@@ -137,7 +138,7 @@ func TestBatchedFlush(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprint("req-", i)})
-		if _, err := h.Invoke(ctx, []byte(`{}`)); err != nil {
+		if _, err := lambda.NewHandler(h).Invoke(ctx, []byte(`{}`)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -214,7 +215,7 @@ func TestBatchedFlushMaxAge(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer cancel()
 			ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprint("req-", i)})
-			if _, err := h.Invoke(ctx, []byte(`{}`)); err != nil {
+			if _, err := lambda.NewHandler(h).Invoke(ctx, []byte(`{}`)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -3,14 +3,17 @@ package otellambdaflush
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -44,6 +47,20 @@ type invocation struct {
 	// it before it returns, else otellambda could end the span while the
 	// watchdog is still marking it, and the mark would be lost.
 	timeoutMarked chan struct{}
+
+	// reader is the io.Reader the user's handler returned for
+	// aws-lambda-go to stream (see streamable), nil otherwise. Set and read
+	// on the handler's goroutine.
+	reader io.Reader
+	// body is the streamed response given to aws-lambda-go, which ends
+	// the invocation when it ends; nil unless reader is set.
+	body *streamBody
+	// streaming is set before otellambda ends the invocation span when
+	// the response is streamed: the span and the flush then wait for the
+	// end of the body (see streamAwareSpan and deferForStream).
+	streaming atomic.Bool
+	// streamEnded is set once the streamed body has ended.
+	streamEnded atomic.Bool
 }
 
 // waitTimeoutMarked waits until the watchdog, which settled the outcome,
@@ -83,18 +100,47 @@ func invocationFrom(ctx context.Context) *invocation {
 var errTimeout = errors.New("invocation timed out: still running shortly before the deadline")
 
 // outerHandler carries per-invocation state in the context around the
-// otellambda handler.
+// otellambda handler. Its invoke is what aws-lambda-go calls: a function
+// returning an io.Reader, the one form of handler whose response
+// aws-lambda-go streams (see stream.go).
 type outerHandler struct {
 	next lambda.Handler
+	// contentType is the Content-Type of a response that is not streamed:
+	// that of aws-lambda-go for the user's handler, application/json for a
+	// function and application/octet-stream for a lambda.Handler.
+	contentType string
 }
 
-func (h outerHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+func (h outerHandler) invoke(ctx context.Context, event json.RawMessage) (io.Reader, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	inv := &invocation{timeoutMarked: make(chan struct{})}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		inv.requestID = lc.AwsRequestID
 	}
-	return h.next.Invoke(context.WithValue(ctx, invocationKey{}, inv), payload)
+	resp, err := h.next.Invoke(context.WithValue(ctx, invocationKey{}, inv), event)
+	if err != nil {
+		return nil, err
+	}
+	if inv.body != nil {
+		return inv.body, nil
+	}
+	return &bytesBody{r: bytes.NewReader(resp), contentType: h.contentType}, nil
 }
+
+// bytesBody is a response that is not streamed, as aws-lambda-go posts
+// it. Its fields are unexported so that aws-lambda-go, which encodes a
+// handler's result as JSON unless it encodes as "{}", posts it as it is.
+type bytesBody struct {
+	r           *bytes.Reader
+	contentType string
+}
+
+func (b *bytesBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+// ContentType is the Content-Type aws-lambda-go sends with the body.
+func (b *bytesBody) ContentType() string { return b.contentType }
 
 // innerHandler runs inside the otellambda invocation span: it records
 // failures on it and reports invocations that run into their deadline.
@@ -102,29 +148,39 @@ type innerHandler struct {
 	next    lambda.Handler
 	flusher *flusher
 	post    *postResponse // nil unless ModePostResponse
+	// after is the mode's flush, the one otellambda runs when the span
+	// ends; a streamed response runs it when aws-lambda-go closes the body.
+	after otellambda.Flusher
 }
 
 func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, err error) {
 	span := trace.SpanFromContext(ctx)
 	inv := invocationFrom(ctx) // never nil: outerHandler put it there
 	stop := h.watchdog(ctx, span, inv)
-	defer stop()
 	defer func() {
 		if r := recover(); r != nil {
+			stop()
 			inv.panicked.Store(true)
 			if !inv.settle(outcomeReturned) {
 				inv.waitTimeoutMarked()
 			} else {
-				typ := "panic"
-				if e, ok := r.(error); ok {
-					typ = fmt.Sprintf("%T", e)
-				}
-				markFailed(span, typ, fmt.Sprint(r), string(debug.Stack()), fingerprint.Here(panicked(r)))
+				markPanic(span, r)
 			}
 			panic(r) // aws-lambda-go reports it and ends the process
 		}
 	}()
 	resp, err = h.next.Invoke(ctx, payload)
+	if err == nil && inv.reader != nil {
+		// A streamed response: the invocation goes on while aws-lambda-go
+		// reads the body, and so do the span and the watchdog.
+		inv.streaming.Store(true)
+		inv.body = &streamBody{r: inv.reader, inv: inv,
+			end:   func(err error, rec any) { endStream(span, inv, stop, err, rec) },
+			flush: func() { h.flushAfter(ctx) },
+		}
+		return nil, nil
+	}
+	stop()
 	// aws-lambda-go returns the bytes of a pooled buffer that it has already
 	// put back in the pool; with concurrent invocations (Lambda Managed
 	// Instances) another invocation may overwrite them before the response
@@ -140,6 +196,22 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 		markFailed(span, fmt.Sprintf("%T", err), err.Error(), "", fingerprint.Here(err))
 	}
 	return resp, err
+}
+
+// flushAfter runs the mode's flush at the end of a streamed response.
+func (h innerHandler) flushAfter(ctx context.Context) {
+	if h.after != nil {
+		_ = h.after.ForceFlush(ctx)
+	}
+}
+
+// markPanic records the recovered panic value r on the invocation span.
+func markPanic(span trace.Span, r any) {
+	typ := "panic"
+	if e, ok := r.(error); ok {
+		typ = fmt.Sprintf("%T", e)
+	}
+	markFailed(span, typ, fmt.Sprint(r), string(debug.Stack()), fingerprint.Here(panicked(r)))
 }
 
 // markFailed records a failure on the invocation span the way Logfire

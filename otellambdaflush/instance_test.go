@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -170,7 +171,7 @@ func invoke(t *testing.T, r *Runtime, handler any, payload string, timeout time.
 		AwsRequestID:       "req-1",
 		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:fn",
 	})
-	return r.Handler(handler).Invoke(ctx, []byte(payload))
+	return lambda.NewHandler(r.Handler(handler)).Invoke(ctx, []byte(payload))
 }
 
 // invokeAs calls the runtime's handler like aws-lambda-go does, for
@@ -179,7 +180,7 @@ func invokeAs(r *Runtime, handler any, id string, timeout time.Duration) ([]byte
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: id})
-	return r.Handler(handler).Invoke(ctx, []byte(`{}`))
+	return lambda.NewHandler(r.Handler(handler)).Invoke(ctx, []byte(`{}`))
 }
 
 func spanNamed(t *testing.T, mem *tracetest.InMemoryExporter, name string) tracetest.SpanStub {

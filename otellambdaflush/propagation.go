@@ -223,5 +223,25 @@ func (t linkingTracer) Start(ctx context.Context, name string, opts ...trace.Spa
 		opts = append(opts[:len(opts):len(opts)], trace.WithLinks(links...))
 		ctx = context.WithValue(ctx, linksKey{}, nil)
 	}
-	return t.t.Start(ctx, name, opts...)
+	ctx, span := t.t.Start(ctx, name, opts...)
+	if inv := invocationFrom(ctx); inv != nil {
+		return ctx, streamAwareSpan{Span: span, inv: inv}
+	}
+	return ctx, span
+}
+
+// streamAwareSpan is the invocation span as otellambda holds it: otellambda
+// ends it when the handler returns, but a streamed response ends it when
+// its body ends (see endStream), so End does nothing then. The context
+// holds the span itself, so the spans of the invocation are its children.
+type streamAwareSpan struct {
+	trace.Span
+	inv *invocation
+}
+
+func (s streamAwareSpan) End(opts ...trace.SpanEndOption) {
+	if s.inv.streaming.Load() {
+		return
+	}
+	s.Span.End(opts...)
 }

@@ -29,6 +29,10 @@ type gotSpan struct {
 	Links []string
 	// Arrived is when the request carrying it had been read.
 	Arrived time.Time
+	// SpanID and ParentSpanID are hex; ParentSpanID is "" for a root.
+	SpanID, ParentSpanID string
+	// Start and End are the span's own times.
+	Start, End time.Time
 }
 
 func (s gotSpan) String() string {
@@ -140,6 +144,12 @@ func flatten(msg *coltracepb.ExportTraceServiceRequest, arrived time.Time) []got
 					Attrs:   map[string]string{},
 					Status:  s.GetStatus().GetCode(),
 					Arrived: arrived,
+					SpanID:  hex.EncodeToString(s.GetSpanId()),
+					Start:   time.Unix(0, int64(s.GetStartTimeUnixNano())),
+					End:     time.Unix(0, int64(s.GetEndTimeUnixNano())),
+				}
+				if p := s.GetParentSpanId(); len(p) > 0 {
+					g.ParentSpanID = hex.EncodeToString(p)
 				}
 				for _, kv := range s.GetAttributes() {
 					g.Attrs[kv.GetKey()] = render(kv.GetValue())

@@ -2,8 +2,10 @@ package otellambdaflush
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -128,10 +130,22 @@ func (r *Runtime) Mode() Mode {
 }
 
 // Handler wraps handler (any form lambda.Start accepts) with the
-// invocation span, failure recording, timeout reporting and the flush.
-func (r *Runtime) Handler(handler any) lambda.Handler {
+// invocation span, failure recording, timeout reporting and the flush. The
+// result is a handler for lambda.Start or lambda.StartWithOptions; it is
+// a function rather than a lambda.Handler because aws-lambda-go streams
+// the response of a function only: when handler returns an io.Reader that
+// aws-lambda-go streams (such as *events.LambdaFunctionURLStreamingResponse),
+// the invocation span covers the whole stream, and the flush runs once the
+// body has been sent.
+func (r *Runtime) Handler(handler any) func(ctx context.Context, event json.RawMessage) (io.Reader, error) {
 	if r == nil {
 		r = &Runtime{}
+	}
+	contentType := "application/json"
+	if _, ok := handler.(lambda.Handler); ok {
+		contentType = contentTypeBytes
+	} else {
+		handler = streamable(handler)
 	}
 	// lambda.WithEnableSIGTERM acts when a handler is made from it: it is
 	// left out here so that only the options Start gives
@@ -146,9 +160,9 @@ func (r *Runtime) Handler(handler any) lambda.Handler {
 	default:
 		f = r.flusher
 	}
-	traced := otellambda.WrapHandler(innerHandler{next: user, flusher: r.flusher, post: r.post},
-		otellambdaOptions(r.lf, f, &r.cold, r.cfg)...)
-	return outerHandler{next: traced}
+	traced := otellambda.WrapHandler(innerHandler{next: user, flusher: r.flusher, post: r.post, after: f},
+		otellambdaOptions(r.lf, deferForStream{f}, &r.cold, r.cfg)...)
+	return outerHandler{next: traced, contentType: contentType}.invoke
 }
 
 // Shutdown runs the shutdown hooks and shuts lf down within the shutdown
@@ -190,6 +204,18 @@ func otellambdaOptions(lf *logfire.Logfire, f otellambda.Flusher, cold *coldStar
 		otellambda.WithFlusher(f),
 		otellambda.WithTraceAttributeFn(attrs),
 	}, propagationOptions(lf, c.xray)...)
+}
+
+// deferForStream is the flusher otellambda runs when the invocation span
+// ends: f, except for a streamed response, which the end of its body
+// flushes (see innerHandler.flushAfter).
+type deferForStream struct{ f otellambda.Flusher }
+
+func (d deferForStream) ForceFlush(ctx context.Context) error {
+	if inv := invocationFrom(ctx); inv != nil && inv.streaming.Load() {
+		return nil
+	}
+	return d.f.ForceFlush(ctx)
 }
 
 type noFlush struct{}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	lambdaruntime "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -74,7 +75,7 @@ func consume(t *testing.T, event []byte) (parent trace.SpanContext, links []sdkt
 		return nil
 	})
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "consumer"})
-	if _, err := h.Invoke(ctx, event); err != nil {
+	if _, err := lambdaruntime.NewHandler(h).Invoke(ctx, event); err != nil {
 		t.Fatal(err)
 	}
 	return parent, links

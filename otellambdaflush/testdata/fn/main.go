@@ -15,6 +15,8 @@
 //	                        no SIGTERM handling
 //	FN_MODE=m               otellambdaflush.WithMode: auto (default), in-handler, post-response, none
 //	FN_SPANS=n              spans the handler makes per invocation (default 1)
+//	FN_HANDLER=stream       the handler streams its response (see streamHandler) instead of
+//	                        answering with JSON
 //	FN_BATCHED=d            otellambdaflush.WithBatchedFlush(d), d a time.Duration
 //	FN_LAMBDA_OPTS=a,b      aws-lambda-go options given to Start with otellambdaflush.WithLambdaOptions:
 //	                        context (WithContextValue(contextKey, "from-lambda-options")),
@@ -29,14 +31,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"go.opentelemetry.io/otel/attribute"
@@ -49,6 +54,10 @@ type event struct {
 	Action  string `json:"action"`
 	Message string `json:"message"`
 	SleepMs int    `json:"sleepMs"`
+	// Chunks and ChunkMs shape a streamed response: Chunks chunks, one
+	// every ChunkMs.
+	Chunks  int `json:"chunks"`
+	ChunkMs int `json:"chunkMs"`
 }
 
 type reply struct {
@@ -83,6 +92,54 @@ func handler(ctx context.Context, ev event) (reply, error) {
 	return r, nil
 }
 
+// streamHandler answers with a function URL streaming response: ev.Chunks
+// lines "chunk <i>", one every ev.ChunkMs, each after a span "chunk {i}"
+// made while the body is being sent. Action "stream-error" fails the body
+// after half the chunks with ev.Message; "stream-panic" panics there.
+func streamHandler(ctx context.Context, ev event) (*events.LambdaFunctionURLStreamingResponse, error) {
+	pr, pw := io.Pipe()
+	go func() {
+		for i := range ev.Chunks {
+			time.Sleep(time.Duration(ev.ChunkMs) * time.Millisecond)
+			_, span := logfire.Span(ctx, "chunk {i}", "i", i)
+			span.End()
+			if i == ev.Chunks/2 && ev.Action == "stream-error" {
+				pw.CloseWithError(errors.New(ev.Message))
+				return
+			}
+			if _, err := fmt.Fprintf(pw, "chunk %d\n", i); err != nil {
+				return
+			}
+		}
+		pw.Close()
+	}()
+	var body io.Reader = pr
+	if ev.Action == "stream-panic" {
+		body = &panicAfter{r: pr, n: ev.Chunks / 2, msg: ev.Message}
+	}
+	return &events.LambdaFunctionURLStreamingResponse{
+		StatusCode: 200,
+		Headers:    map[string]string{"Content-Type": "text/plain"},
+		Body:       body,
+	}, nil
+}
+
+// panicAfter panics in the Read that follows its n-th line.
+type panicAfter struct {
+	r   io.Reader
+	n   int
+	msg string
+}
+
+func (p *panicAfter) Read(b []byte) (int, error) {
+	if p.n <= 0 {
+		panic(p.msg)
+	}
+	n, err := p.r.Read(b)
+	p.n -= bytes.Count(b[:n], []byte("\n"))
+	return n, err
+}
+
 func main() {
 	ctx := context.Background()
 	lf, err := logfire.Configure(ctx)
@@ -94,6 +151,10 @@ func main() {
 		spans = n
 	}
 
+	var h any = handler
+	if os.Getenv("FN_HANDLER") == "stream" {
+		h = streamHandler
+	}
 	entry := os.Getenv("FN_ENTRY")
 	opts := []otellambdaflush.Option{
 		otellambdaflush.WithShutdownHook(func(ctx context.Context) {
@@ -117,7 +178,7 @@ func main() {
 	}
 	switch entry {
 	case "new":
-		startNew(lf, opts)
+		startNew(lf, h, opts)
 		return
 	case "new-nosigterm":
 		r, err := otellambdaflush.New(lf, opts...)
@@ -125,7 +186,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
-		lambda.Start(r.Handler(handler))
+		lambda.Start(r.Handler(h))
 		return
 	}
 	for _, o := range strings.Split(os.Getenv("FN_LAMBDA_OPTS"), ",") {
@@ -140,13 +201,13 @@ func main() {
 			opts = append(opts, otellambdaflush.WithLambdaOptions(lambda.WithSetEscapeHTML(true)))
 		}
 	}
-	otellambdaflush.Start(lf, handler, opts...)
+	otellambdaflush.Start(lf, h, opts...)
 }
 
 // startNew is the path of docs/lambda.md for functions that call
 // lambda.Start themselves, as written there, with the options of the
 // environment.
-func startNew(lf *logfire.Logfire, opts []otellambdaflush.Option) {
+func startNew(lf *logfire.Logfire, handler any, opts []otellambdaflush.Option) {
 	myAttributes := func(event []byte) []attribute.KeyValue {
 		return []attribute.KeyValue{attribute.Int("event.bytes", len(event))}
 	}
