@@ -38,6 +38,12 @@
 // nothing is flushed per invocation (ModeNone). Start picks the mode
 // (ModeAuto); WithMode forces one.
 //
+// A handler may stream its response: when it returns an io.Reader that
+// aws-lambda-go streams, such as *events.LambdaFunctionURLStreamingResponse,
+// the response stays streamed, the invocation span ends when the body has
+// been sent (an error while reading it is recorded on the span), and the
+// flush runs after the last byte.
+//
 // A function that calls lambda.Start itself, or that used otellambda until
 // now, builds the same integration with New and wraps its handler with
 // Runtime.Handler (where otellambda.InstrumentHandler was); see New.
