@@ -4,10 +4,11 @@
 // Lambda freezes the process the moment an invocation is complete, so
 // telemetry still queued in a batch processor is sent minutes later, when a
 // later invocation thaws the process, or never. This package flushes the
-// traces, metrics and logs of a *logfire.Logfire after every invocation
-// (or, with WithBatchedFlush, once a batch is full or a given time has
-// passed), after the invocation span has ended, bounded by the invocation deadline so
-// a slow or dead backend never turns a success into a timeout.
+// traces, metrics and logs of a *logfire.Logfire after the invocation span
+// has ended, bounded by the invocation deadline so a slow or dead backend
+// never turns a success into a timeout: after every invocation while the
+// function is invoked rarely, and about once a second while it is busy (see
+// ModeAuto).
 //
 // The one-call path wraps a handler and starts the Lambda runtime:
 //

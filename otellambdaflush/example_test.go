@@ -22,8 +22,8 @@ func handleOrder(ctx context.Context, o order) (string, error) {
 	return "ok", nil
 }
 
-// The one-call path: Start wraps the handler, flushes after every
-// invocation and shuts Logfire down on SIGTERM.
+// The one-call path: Start wraps the handler, flushes before each freeze
+// that needs it (see ModeAuto) and shuts Logfire down on SIGTERM.
 func ExampleStart() {
 	lf, err := logfire.Configure(context.Background())
 	if err != nil {
@@ -36,8 +36,8 @@ func ExampleStart() {
 	otellambdaflush.Start(lf, handleOrder)
 }
 
-// Start with every option that tunes it. The durations are the defaults
-// but for the batched flush, which is off by default.
+// Start with every option that tunes it. The durations are the defaults;
+// the mode is pinned, where the default adapts to the traffic.
 func ExampleStart_options() {
 	lf, err := logfire.Configure(context.Background())
 	if err != nil {
@@ -48,9 +48,9 @@ func ExampleStart_options() {
 		return // not on Lambda (Start never returns)
 	}
 	otellambdaflush.Start(lf, handleOrder,
-		// Flush once a batch is full or a second has passed, not after
-		// every invocation.
-		otellambdaflush.WithBatchedFlush(time.Second),
+		// Flush after every invocation, after the response, however
+		// often the function is invoked.
+		otellambdaflush.WithMode(otellambdaflush.ModePostResponse),
 		otellambdaflush.WithFlushTimeout(2*time.Second),
 		otellambdaflush.WithSafetyMargin(50*time.Millisecond),
 		otellambdaflush.WithTimeoutLead(150*time.Millisecond),

@@ -18,35 +18,40 @@ import (
 type flusher struct {
 	lf  *logfire.Logfire
 	cfg runtimeConfig
-	// last is when the last flush ran (Unix nanoseconds), for
-	// WithBatchedFlush.
+	// adaptive says that an invocation flushes only when due (ModeAuto);
+	// otherwise every invocation flushes.
+	adaptive bool
+	pace     pace
+	// last is when the last flush ran (Unix nanoseconds).
 	last atomic.Int64
-	// batch is a full batch of spans or logs, for WithBatchedFlush.
+	// batch is a full batch of spans or logs.
 	batch int64
+	// now is the clock of the adaptive flush, time.Now but in tests.
+	now func() time.Time
 }
 
 func newFlusher(lf *logfire.Logfire, c runtimeConfig) *flusher {
 	if c.report == nil {
 		c.report = reportTo(lf)
 	}
-	f := &flusher{lf: lf, cfg: c, batch: 512}
+	f := &flusher{lf: lf, cfg: c, batch: 512, adaptive: c.mode == ModeAuto, now: time.Now}
 	if n := instance.Of(lf).MaxExportBatch; lf != nil && n > 0 {
 		f.batch = int64(n)
 	}
-	f.last.Store(time.Now().UnixNano())
+	f.last.Store(f.now().UnixNano())
 	return f
 }
 
 // due reports whether an invocation that has just ended should flush at
-// now: always, unless WithBatchedFlush is on, in which case only when a
-// full batch of spans or logs waits for export, the last flush is the
-// policy's maximum age old, or records are kept for a retry.
+// now. Every invocation flushes, unless the flush is adaptive (ModeAuto)
+// and the function is busy (see pace): then only when the last flush is
+// maxFlushAge old, a full batch of spans or logs waits for export, or
+// records are kept for a retry.
 func (f *flusher) due(now time.Time) bool {
-	maxAge := f.cfg.batchedMaxAge
-	if maxAge <= 0 {
+	if !f.adaptive || !f.pace.busy() {
 		return true
 	}
-	if now.Sub(time.Unix(0, f.last.Load())) >= maxAge {
+	if now.Sub(time.Unix(0, f.last.Load())) >= maxFlushAge {
 		return true
 	}
 	st := f.lf.DeliveryStats()
@@ -72,21 +77,21 @@ var errNoTimeLeft = errors.New("otellambdaflush: skipped the flush: the invocati
 func (f *flusher) ForceFlush(ctx context.Context) error {
 	inv := invocationFrom(ctx)
 	// Handler's wrapping always puts the invocation in ctx. Without it
-	// nobody would see a panic or flush at shutdown, so WithBatchedFlush
+	// nobody would see a panic or flush at shutdown, so skipping a flush
 	// would not be safe: every flush happens.
 	return f.flush(ctx, inv.timedOut(), inv == nil || inv.failedHard())
 }
 
 // flush is ForceFlush; quiet says that running out of time is expected and
-// is neither logged nor an error; force that the flush happens whatever
-// WithBatchedFlush says (the process may not see another invocation).
+// is neither logged nor an error; force that the flush happens even when it
+// is not due (the process may not see another invocation).
 func (f *flusher) flush(ctx context.Context, quiet, force bool) error {
 	if f == nil || f.lf == nil {
 		return nil
 	}
-	now := time.Now()
+	now := f.now()
 	if !force && !f.due(now) {
-		return nil // WithBatchedFlush: a later invocation, or the shutdown, sends it
+		return nil // a later invocation, or the shutdown, sends it
 	}
 	budget := f.budget(ctx, now)
 	if budget <= 0 {

@@ -2,8 +2,10 @@ package otellambdaflush
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -114,19 +116,25 @@ func TestFlusherQuietAfterWatchdog(t *testing.T) {
 	}
 }
 
-// TestBatchedFlush: with WithBatchedFlush, an invocation flushes only once
-// a full batch waits (or the maximum age has passed); the others leave
-// their spans queued, and Shutdown sends the rest: nothing is lost.
-func TestBatchedFlush(t *testing.T) {
+// TestAdaptiveFlushFullBatch: once the function is busy, an invocation
+// of ModeAuto flushes only when a full batch waits (the maximum age not
+// having passed); the others leave their spans queued, and Shutdown sends
+// the rest: nothing is lost.
+func TestAdaptiveFlushFullBatch(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
 	hook := testhook.Settings{NotDefault: true, BatchMaxExportSize: 64, BatchScheduleDelay: time.Hour} // no export but the flushes
 	lf, err := logfire.Configure(testhook.With(context.Background(), hook), logfire.WithConsole(nil),
-		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()))
+		logfire.WithToken("adaptive-token"), logfire.WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newRuntimeT(t, lf, WithMode(ModeInHandler), WithBatchedFlush(time.Hour))
+	r := newRuntimeT(t, lf)
+	// A clock of our own, 10 ms on at each reading: the function is busy
+	// and the maximum age is far.
+	clock := time.Now()
+	r.flusher.now = func() time.Time { clock = clock.Add(10 * time.Millisecond); return clock }
+	r.flusher.last.Store(clock.UnixNano())
 	h := r.Handler(func(ctx context.Context) error {
 		for i := range 9 {
 			_, span := lf.Span(ctx, "work {i}", "i", i)
@@ -134,56 +142,67 @@ func TestBatchedFlush(t *testing.T) {
 		}
 		return nil
 	})
-	invoke := func(i int) {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprint("req-", i)})
-		if _, err := lambda.NewHandler(h).Invoke(ctx, []byte(`{}`)); err != nil {
-			t.Fatal(err)
-		}
+	// The warm-up: three invocations, each flushes.
+	for i := range warmupInvocations {
+		invokeAt(t, h, i)
 	}
-	// 10 spans an invocation (the invocation span and 9): the 7th
+	if got := rcv.Count(otlptest.Traces); got != 30 {
+		t.Fatalf("the warm-up delivered %d spans, want 30", got)
+	}
+	// 10 spans an invocation (the invocation span and 9): the 7th busy
 	// invocation finds 70 queued, a full batch of 64, and flushes.
 	for i := range 6 {
-		invoke(i)
+		invokeAt(t, h, 3+i)
 	}
-	if n := rcv.Requests(otlptest.Traces); n != 0 {
-		t.Errorf("%d export requests before a full batch waited", n)
+	if got := rcv.Count(otlptest.Traces); got != 30 {
+		t.Errorf("%d spans delivered before a full batch waited, want the warm-up's 30", got)
 	}
-	invoke(6)
-	if got := rcv.Count(otlptest.Traces); got != 70 {
-		t.Errorf("the flush of a full batch delivered %d spans, want 70", got)
+	invokeAt(t, h, 9)
+	if got := rcv.Count(otlptest.Traces); got != 100 {
+		t.Errorf("the flush of a full batch left %d spans delivered, want 100", got)
 	}
-	for i := 7; i < 10; i++ {
-		invoke(i)
+	for i := 10; i < 13; i++ {
+		invokeAt(t, h, i)
 	}
-	if got := rcv.Count(otlptest.Traces); got != 70 {
-		t.Errorf("%d spans delivered before Shutdown, want 70", got)
+	if got := rcv.Count(otlptest.Traces); got != 100 {
+		t.Errorf("%d spans delivered before Shutdown, want 100", got)
 	}
 	if err := lf.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := rcv.Count(otlptest.Traces); got != 100 || rcv.Duplicates(otlptest.Traces) != 0 {
-		t.Errorf("after Shutdown: %d spans (%d twice), want 100", got, rcv.Duplicates(otlptest.Traces))
+	if got := rcv.Count(otlptest.Traces); got != 130 || rcv.Duplicates(otlptest.Traces) != 0 {
+		t.Errorf("after Shutdown: %d spans (%d twice), want 130", got, rcv.Duplicates(otlptest.Traces))
 	}
 }
 
-// TestBatchedFlushWithoutInvocation: a flush whose context did not come
-// through Handler (no invocation in it: nothing would see a panic or
-// flush at shutdown) is not held back by WithBatchedFlush: every such
-// flush delivers.
-func TestBatchedFlushWithoutInvocation(t *testing.T) {
+// invokeAt runs one invocation of h, request id req-i, with a 3 s deadline.
+func invokeAt(t *testing.T, h func(context.Context, json.RawMessage) (io.Reader, error), i int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprint("req-", i)})
+	if _, err := lambda.NewHandler(h).Invoke(ctx, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFlushWithoutInvocation: a flush whose context did not come through
+// Handler (no invocation in it: nothing would see a panic or flush at
+// shutdown) is never skipped, however busy the function: every such flush
+// delivers.
+func TestFlushWithoutInvocation(t *testing.T) {
 	clearEnv(t)
 	rcv := otlptest.New(t)
 	hook := testhook.Settings{NotDefault: true, BatchScheduleDelay: time.Hour} // no export but the flushes
 	lf, err := logfire.Configure(testhook.With(context.Background(), hook), logfire.WithConsole(nil),
-		logfire.WithToken("batched-token"), logfire.WithBaseURL(rcv.URL()))
+		logfire.WithToken("adaptive-token"), logfire.WithBaseURL(rcv.URL()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lf.Shutdown(context.Background())
-	f := newFlusher(lf, newConfig([]Option{WithBatchedFlush(time.Hour)}))
-	for i := range 3 {
+	f := newFlusher(lf, newConfig(nil))
+	for i := range 8 {
+		f.pace.started(time.Now())
 		_, span := lf.Span(context.Background(), "work {i}", "i", i)
 		span.End()
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -198,42 +217,78 @@ func TestBatchedFlushWithoutInvocation(t *testing.T) {
 	}
 }
 
-// TestBatchedFlushMaxAge: with WithBatchedFlush, an invocation that finds
-// the last flush maxAge old flushes everything queued, a batch full or not.
-func TestBatchedFlushMaxAge(t *testing.T) {
+// TestAdaptiveFlush follows ModeAuto through a day of traffic, on a fake
+// clock: rare invocations each flush; once invocations come 50 ms apart
+// (after the warm-up), only the one that finds the last flush a second old
+// does; the first invocation after a 5 s pause flushes (and with it what the
+// busy ones left), and so does every rare one after it. A pinned mode
+// (ModeInHandler) flushes every invocation at any pace.
+func TestAdaptiveFlush(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		exp := &countingExporter{}
 		lf, _ := newInstance(t, exp)
-		const maxAge = 300 * time.Millisecond
-		r := newRuntimeT(t, lf, WithMode(ModeInHandler), WithBatchedFlush(maxAge))
+		r := newRuntimeT(t, lf)
 		h := r.Handler(func(ctx context.Context) error {
 			_, span := lf.Span(ctx, "work")
 			span.End()
 			return nil
 		})
-		invoke := func(i int) {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			defer cancel()
-			ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: fmt.Sprint("req-", i)})
-			if _, err := lambda.NewHandler(h).Invoke(ctx, []byte(`{}`)); err != nil {
-				t.Fatal(err)
+		n := 0
+		delivered := func() int { return len(exp.names()) / 2 } // the invocation span and "work"
+		invoke := func(gap time.Duration) {
+			time.Sleep(gap)
+			invokeAt(t, h, n)
+			n++
+		}
+		// Rare: every 5 s, each flushes.
+		for i := range 3 {
+			invoke(5 * time.Second)
+			if delivered() != n {
+				t.Fatalf("rare invocation %d: %d of %d invocations delivered", i, delivered(), n)
 			}
 		}
-		invoke(0)
-		if got := exp.names(); len(got) != 0 {
-			t.Fatalf("%d spans delivered by an invocation within maxAge of the last flush, want 0", len(got))
+		// Busy: 50 ms apart. The mean gap falls under busyGap after
+		// some invocations (each flushing until then); from then on
+		// only one a second flushes.
+		flushed := 0
+		for range 100 {
+			before := delivered()
+			invoke(50 * time.Millisecond)
+			if delivered() > before {
+				flushed++
+			}
 		}
-		time.Sleep(maxAge - time.Millisecond)
-		invoke(1)
-		if got := exp.names(); len(got) != 0 {
-			t.Fatalf("%d spans delivered by an invocation 1ms before maxAge, want 0", len(got))
+		if delivered() == n {
+			t.Errorf("every busy invocation flushed")
 		}
-		time.Sleep(time.Millisecond)
-		invoke(2)
-		// Three invocations of two spans each (the invocation span and
-		// "work").
-		if got := exp.names(); len(got) != 6 {
-			t.Errorf("at maxAge: %d spans delivered, want 6", len(got))
+		// 100 invocations 50 ms apart span 5 s: the mean gap takes a few
+		// to fall from 5 s, then one flush a second.
+		if flushed < 5 || flushed > 20 {
+			t.Errorf("%d of 100 busy invocations flushed, want one a second after the mean gap fell", flushed)
+		}
+		if left := n - delivered(); left > int(maxFlushAge/(50*time.Millisecond)) {
+			t.Errorf("%d busy invocations wait for a flush, more than a second's worth", left)
+		}
+		// Traffic stops for 5 s: the next invocation flushes everything.
+		invoke(5 * time.Second)
+		if delivered() != n {
+			t.Errorf("after a pause: %d of %d invocations delivered", delivered(), n)
+		}
+		invoke(2 * time.Second)
+		if delivered() != n {
+			t.Errorf("the next rare invocation: %d of %d delivered", delivered(), n)
+		}
+
+		// A pinned mode flushes every invocation, busy or not.
+		exp2 := &countingExporter{}
+		lf2, _ := newInstance(t, exp2)
+		pinned := newRuntimeT(t, lf2, WithMode(ModeInHandler)).Handler(func(ctx context.Context) error { return nil })
+		for i := range 20 {
+			time.Sleep(50 * time.Millisecond)
+			invokeAt(t, pinned, i)
+			if got := len(exp2.names()); got != i+1 {
+				t.Fatalf("pinned mode, invocation %d: %d delivered", i, got)
+			}
 		}
 	})
 }

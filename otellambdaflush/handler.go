@@ -109,11 +109,17 @@ type outerHandler struct {
 	// that of aws-lambda-go for the user's handler, application/json for a
 	// function and application/octet-stream for a lambda.Handler.
 	contentType string
+	// flusher learns when invocations start (see pace); nil for a Runtime
+	// not made by New.
+	flusher *flusher
 }
 
 func (h outerHandler) invoke(ctx context.Context, event json.RawMessage) (io.Reader, error) {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if h.flusher != nil {
+		h.flusher.pace.started(h.flusher.now())
 	}
 	inv := &invocation{timeoutMarked: make(chan struct{})}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {

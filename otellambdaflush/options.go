@@ -14,7 +14,11 @@ type Mode int
 const (
 	// ModeAuto uses ModePostResponse where Lambda accepts the extension it
 	// needs, ModeNone on Lambda Managed Instances, and ModeInHandler
-	// otherwise.
+	// otherwise, and flushes adaptively: after every invocation while the
+	// function is invoked rarely; once invocations come more often than
+	// every half second, only when a second has passed since the last
+	// flush, a full batch waits, or records are kept for a retry. A pinned
+	// mode (WithMode) flushes after every invocation.
 	ModeAuto Mode = iota
 	// ModeInHandler flushes after the invocation span ends and before the
 	// response is sent. It works everywhere; the flush adds to the
@@ -76,7 +80,6 @@ type runtimeConfig struct {
 	withLambdaOpts  bool // WithLambdaOptions was given, which only Start honours
 	xray            XRayMode
 	traceAttributes func(event []byte) []attribute.KeyValue
-	batchedMaxAge   time.Duration
 	// report receives the package's own problems (a flush that failed, a
 	// shutdown that could not finish); nil means the instance's error
 	// handler (see reportTo). Tests replace it.
@@ -99,7 +102,8 @@ func newConfig(opts []Option) runtimeConfig {
 	return c
 }
 
-// WithMode forces a flush mode. The default is ModeAuto.
+// WithMode pins a flush mode, which then flushes after every invocation.
+// The default is ModeAuto, which flushes adaptively.
 func WithMode(m Mode) Option { return optionFunc(func(c *runtimeConfig) { c.mode = m }) }
 
 // WithFlushTimeout caps one flush; the default is 2 s. The deadline of the
@@ -166,23 +170,6 @@ func WithLambdaOptions(opts ...lambda.Option) Option {
 // makes it the parent when the event carries no W3C trace context, XRayOff
 // ignores it. X-Ray's Sampled flag never decides whether spans are kept.
 func WithXRay(m XRayMode) Option { return optionFunc(func(c *runtimeConfig) { c.xray = m }) }
-
-// WithBatchedFlush makes the flush after each invocation cost-aware, for
-// functions invoked often: an invocation flushes only when a full batch of
-// spans or logs (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, 512) waits for export, when
-// maxAge has passed since the last flush, or when records are kept for a
-// retry. The other invocations complete without a flush: their telemetry
-// waits, in the frozen process, for a later invocation's flush or for the
-// flush at shutdown (on SIGTERM under Start; Runtime.Shutdown otherwise).
-// Nothing is lost; what changes is when the data appears in Logfire (at
-// most maxAge after an invocation, while the function keeps being invoked)
-// and what each invocation is billed (most pay nothing for the flush). A
-// failed invocation (a panic, a timeout) is always flushed at once. The
-// default, without this option (or with maxAge 0), flushes after every
-// invocation.
-func WithBatchedFlush(maxAge time.Duration) Option {
-	return optionFunc(func(c *runtimeConfig) { c.batchedMaxAge = maxAge })
-}
 
 // WithTraceAttributes adds the attributes fn returns for an invocation's
 // event to the invocation span, after the ones this package adds

@@ -162,7 +162,7 @@ func (r *Runtime) Handler(handler any) func(ctx context.Context, event json.RawM
 	}
 	traced := otellambda.WrapHandler(innerHandler{next: user, flusher: r.flusher, post: r.post, after: f},
 		otellambdaOptions(r.lf, deferForStream{f}, &r.cold, r.cfg)...)
-	return outerHandler{next: traced, contentType: contentType}.invoke
+	return outerHandler{next: traced, contentType: contentType, flusher: r.flusher}.invoke
 }
 
 // Shutdown runs the shutdown hooks and shuts lf down within the shutdown

@@ -17,7 +17,6 @@
 //	FN_SPANS=n              spans the handler makes per invocation (default 1)
 //	FN_HANDLER=stream       the handler streams its response (see streamHandler) instead of
 //	                        answering with JSON
-//	FN_BATCHED=d            otellambdaflush.WithBatchedFlush(d), d a time.Duration
 //	FN_LAMBDA_OPTS=a,b      aws-lambda-go options given to Start with otellambdaflush.WithLambdaOptions:
 //	                        context (WithContextValue(contextKey, "from-lambda-options")),
 //	                        sigterm (WithEnableSIGTERM with a callback printing "user SIGTERM callback"),
@@ -160,9 +159,6 @@ func main() {
 		otellambdaflush.WithShutdownHook(func(ctx context.Context) {
 			logfire.Info(ctx, "Shutting down")
 		}),
-	}
-	if d, err := time.ParseDuration(os.Getenv("FN_BATCHED")); err == nil {
-		opts = append(opts, otellambdaflush.WithBatchedFlush(d))
 	}
 	switch m := os.Getenv("FN_MODE"); m {
 	case "", "auto":
