@@ -73,19 +73,56 @@
 //     may subscribe to INVOKE only. With WithManagedInstances, INVOKE
 //     subscriptions are refused, invocations may run concurrently and the
 //     process is never frozen.
+//   - The Telemetry API: PUT /2022-07-01/telemetry subscribes a registered
+//     extension, during INIT only (403 Telemetry.SubscriptionClosed after),
+//     checked as Lambda checks it (schema versions 2025-01-29, 2022-12-13
+//     and 2022-07-01, only 2025-01-29 with WithManagedInstances; buffering
+//     maxItems 1000-10000, maxBytes 262144-1048576, timeoutMs 25-30000;
+//     an HTTP destination on sandbox.localdomain, which stands for
+//     127.0.0.1). Platform events are POSTed as JSON arrays in batches
+//     honouring the buffering, and only while the environment is not frozen:
+//     a report made when an invocation completes arrives when the next
+//     invocation or the shutdown thaws the process. The events, with the
+//     emulator's own figures: platform.initStart (sent before any
+//     subscription, so replayed to later subscribers),
+//     platform.telemetrySubscription, platform.initRuntimeDone,
+//     platform.initReport (INIT's duration), platform.start,
+//     platform.runtimeDone (status, duration, producedBytes) and
+//     platform.report (duration from hand-out to completion, billed
+//     duration rounded up to the millisecond with INIT added on a cold
+//     start, memory size, and the peak resident memory of the process
+//     tree, read from /proc; on managed instances the status and duration
+//     only). A timeout's runtimeDone and report (status timeout, errorType
+//     Sandbox.Timedout) are sent before the reset, so the runtime still gets
+//     them during its SIGTERM; whatever is still queued is delivered at once
+//     before SHUTDOWN; subscriptions end with their environment.
+//   - The memory size (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, 128 MB unless WithEnv
+//     sets it): when the resident memory of the runtime process and its
+//     children passes it, the runtime process is killed (SIGKILL), as the
+//     OOM killer does in Lambda's cgroup; the invocation is
+//     Invocation.OutOfMemory, and its runtimeDone and report say status
+//     error, errorType Runtime.OutOfMemory (as the Runtime Interface
+//     Emulator's RAPID reports an OOM kill), with the whole memory size
+//     used. A subscriber in the killed process receives nothing of it.
 //
 // # What is not
 //
 //   - There is no sandbox: the function runs as the test's user, with the
-//     test's file system, network and resource limits; memory size is not
-//     enforced, /tmp is the host's.
+//     test's file system, network and resource limits; /tmp is the host's.
+//     The memory size is enforced by measuring every 10 ms (Linux only), so
+//     a fast allocation can overshoot it before the kill, where Lambda's
+//     cgroup stops it at the limit.
 //   - One process group stands for the whole execution environment; there
 //     are no /opt/extensions executables. An "external" extension is merely
 //     a registration under a declared name. SHUTDOWN is queued after the
 //     runtime process has exited or been killed, so only an extension
 //     running in another process of the group can receive it.
-//   - The Telemetry API and Logs API are not served (404); output is
-//     captured from the process's stdout and stderr instead of CloudWatch.
+//   - The Logs API is not served (404); output is captured from the
+//     process's stdout and stderr instead of CloudWatch. The Telemetry API
+//     delivers over HTTP only (a TCP destination is refused) and platform
+//     events only: a subscription to "function" or "extension" logs is
+//     accepted but gets none, and platform.extension, platform.logsDropped
+//     and the restore events are not sent.
 //   - There is no invoke endpoint; tests call Invoke. There is no billing,
 //     no 10 s INIT retry inside the Invoke phase, no SnapStart, no response
 //     streaming semantics (a streamed response is recorded when complete),

@@ -89,6 +89,7 @@ func (e *Emulator) abortInit(g *generation, inv *invState, outcome initOutcome) 
 		inv.rec.InitError = g.initErr
 	case initCrashed:
 		inv.rec.Crashed = true
+		inv.rec.OutOfMemory = g.mem.killed
 		inv.rec.ExitState = g.proc.exitDescription()
 	case initTimedOut:
 		inv.rec.TimedOut = true
@@ -117,6 +118,8 @@ func (e *Emulator) resetAfterInit(g *generation, outcome initOutcome) (string, *
 	case initTimedOut:
 		msg = fmt.Sprintf("not finished within %v", e.cfg.initTimeout)
 	}
+	status, errorType := e.initFailureLocked(g, outcome)
+	g.tel.endInitLocked(g, time.Now(), status, errorType)
 	e.mu.Unlock()
 	reason := "failure"
 	if outcome == initTimedOut {
@@ -136,6 +139,7 @@ func (e *Emulator) run(g *generation, inv *invState) {
 			e.logf("SIGCONT to process group %d: %v", g.proc.pid, err)
 		}
 		g.frozen = false
+		g.tel.wakeLocked()
 		inv.rec.Resumed = now
 		e.logf("THAW: process group %d resumed for %s", g.proc.pid, inv.rec.RequestID)
 	}
@@ -150,6 +154,9 @@ func (e *Emulator) run(g *generation, inv *invState) {
 	defer timer.Stop()
 	select {
 	case g.nextCh <- inv:
+		e.mu.Lock()
+		e.sendStartLocked(g, inv, time.Now())
+		e.mu.Unlock()
 	case <-timer.C:
 		e.timeOut(g, inv)
 		return
@@ -165,6 +172,12 @@ func (e *Emulator) run(g *generation, inv *invState) {
 		if !e.cfg.managed {
 			e.freeze(g, inv)
 		}
+		// The report of a completed invocation is sent once it is frozen:
+		// it reaches subscribers when the environment is thawed.
+		e.mu.Lock()
+		end := inv.rec.Completed
+		e.mu.Unlock()
+		e.sendReport(g, inv, end)
 	case <-timer.C:
 		e.timeOut(g, inv)
 	case <-g.proc.exited:
@@ -215,6 +228,9 @@ func (e *Emulator) timeOut(g *generation, inv *invState) {
 	inv.expired = true
 	e.mu.Unlock()
 	e.logf("invocation %s timed out after %v", inv.rec.RequestID, e.cfg.timeout)
+	// Sent before the reset, as Lambda does: the runtime, which gets
+	// SIGTERM during the reset, can still receive them.
+	e.sendReport(g, inv, time.Now())
 	if e.cfg.managed {
 		return
 	}
@@ -229,9 +245,11 @@ func (e *Emulator) timeOut(g *generation, inv *invState) {
 func (e *Emulator) crash(g *generation, inv *invState) {
 	e.mu.Lock()
 	inv.rec.Crashed = true
+	inv.rec.OutOfMemory = g.mem.killed
 	inv.rec.ExitState = g.proc.exitDescription()
 	e.mu.Unlock()
 	e.logf("process %d exited during invocation %s: %s", g.proc.pid, inv.rec.RequestID, inv.rec.ExitState)
+	e.sendReport(g, inv, time.Now())
 	rep := e.teardown(g, "failure")
 	e.mu.Lock()
 	inv.rec.Reset = rep

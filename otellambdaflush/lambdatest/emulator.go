@@ -40,6 +40,8 @@ type Emulator struct {
 	dir    string // LAMBDA_TASK_ROOT and working directory
 	addr   string // host:port, the value of AWS_LAMBDA_RUNTIME_API
 	srv    *http.Server
+	// telemetryClient delivers Telemetry API events to subscribers.
+	telemetryClient *http.Client
 
 	stdout, stderr syncBuffer
 
@@ -94,6 +96,9 @@ func New(path string, opts ...Option) (*Emulator, error) {
 		closed:    make(chan struct{}),
 		invs:      map[string]*invState{},
 		exts:      map[string]*extension{},
+		// A connection to a subscriber is not kept: its process is frozen,
+		// reset or gone between deliveries.
+		telemetryClient: &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}},
 	}
 	e.srv = &http.Server{
 		Handler:           e.routes(),
@@ -200,7 +205,7 @@ func (e *Emulator) environment(logStream string) []string {
 		"AWS_LAMBDA_RUNTIME_API="+e.addr,
 		envFunctionName+"="+e.cfg.functionName,
 		envFunctionVersion+"="+e.cfg.functionVer,
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(defaultMemorySizeMB),
+		envMemorySize+"="+strconv.Itoa(e.cfg.memorySizeMB),
 		envRegion+"="+e.cfg.region,
 		"AWS_DEFAULT_REGION="+e.cfg.region,
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/"+e.cfg.functionName,
@@ -267,6 +272,12 @@ func (e *Emulator) ensureGeneration() (g *generation, cold bool, err error) {
 	e.genCount++
 	e.gen = g
 	e.logf("INIT: started %s as pid %d (process #%d)", filepath.Base(e.binary), g.proc.pid, g.n)
+	g.tel.e = e
+	e.sendInitStartLocked(g)
+	g.mem.limit = uint64(e.cfg.memorySizeMB) * mib
+	if e.work.begin() {
+		go e.watchMemory(g)
+	}
 	return g, true, nil
 }
 

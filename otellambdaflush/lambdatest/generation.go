@@ -19,6 +19,8 @@ type generation struct {
 	exts         []*extension
 	current      *invState // the invocation in flight (not used in managed mode)
 	report       *ShutdownReport
+	tel          *telemetry  // the Telemetry API: subscriptions and events
+	mem          memoryWatch // the memory limit and peak of the process tree
 
 	initDone     chan struct{} // closed when the runtime and all extensions called next
 	initFailed   chan struct{} // closed when an init error was posted
@@ -36,6 +38,7 @@ func newGeneration(n int, now time.Time, logStream string) *generation {
 		initFailed:   make(chan struct{}),
 		nextCh:       make(chan *invState),
 		teardownDone: make(chan struct{}),
+		tel:          newTelemetry(),
 	}
 }
 
@@ -100,11 +103,14 @@ func (x *extension) enqueueLocked(ev extensionEvent) bool {
 }
 
 // checkInitLocked closes g.initDone once the runtime and every registered
-// extension have called their next endpoint.
+// extension have called their next endpoint, and sends the Telemetry API's
+// platform.initRuntimeDone when the runtime is ready and
+// platform.initReport when INIT is over.
 func (g *generation) checkInitLocked(now time.Time) {
 	if g.initOver() || !g.runtimeReady {
 		return
 	}
+	g.tel.sendInitRuntimeDoneLocked(g, now, "success", "")
 	for _, x := range g.exts {
 		if !x.calledNext {
 			return
@@ -112,6 +118,7 @@ func (g *generation) checkInitLocked(now time.Time) {
 	}
 	g.initDoneAt = now
 	close(g.initDone)
+	g.tel.endInitLocked(g, now, "success", "")
 }
 
 // failInitLocked records an init error and closes g.initFailed. It reports

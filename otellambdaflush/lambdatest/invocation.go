@@ -91,6 +91,12 @@ type Invocation struct {
 	// Crashed reports that the function process exited before the
 	// invocation was complete.
 	Crashed bool
+	// OutOfMemory reports that the crash was the emulator's enforcement of
+	// the memory size (AWS_LAMBDA_FUNCTION_MEMORY_SIZE): the runtime process
+	// was killed (SIGKILL) when its process tree's resident memory passed
+	// it, as Lambda's memory limit does; Lambda reports it as
+	// Runtime.OutOfMemory.
+	OutOfMemory bool
 	// ExitState describes how the process ended when it crashed.
 	ExitState string
 	// Reset describes the reset of the execution environment that followed
@@ -265,6 +271,7 @@ func (e *Emulator) checkCompleteLocked(inv *invState, now time.Time) {
 	if isClosed(inv.complete) || !inv.responded || inv.expired {
 		return
 	}
+	e.sendRuntimeDoneLocked(inv, now) // the Telemetry API's platform.runtimeDone, once the runtime is done
 	if !e.cfg.managed {
 		if !inv.runtimeDone {
 			return

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,7 +28,8 @@ const (
 	// accountID is the account of the invoked function ARN and of the
 	// Extensions API's register reply.
 	accountID = "123456789012"
-	// defaultMemorySizeMB is AWS_LAMBDA_FUNCTION_MEMORY_SIZE.
+	// defaultMemorySizeMB is AWS_LAMBDA_FUNCTION_MEMORY_SIZE unless WithEnv
+	// sets it: Lambda's default memory size.
 	defaultMemorySizeMB = 128
 	// defaultHandler is _HANDLER: OS-only runtimes (provided.al2023)
 	// conventionally use "bootstrap".
@@ -41,6 +43,13 @@ const (
 	envFunctionVersion = "AWS_LAMBDA_FUNCTION_VERSION"
 	envRegion          = "AWS_REGION"
 	envHandler         = "_HANDLER"
+	envMemorySize      = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
+)
+
+// Lambda's bounds on a function's memory size, in MB.
+const (
+	minMemorySizeMB = 128
+	maxMemorySizeMB = 10240
 )
 
 // Shutdown budgets documented by AWS for the SHUTDOWN phase. The runtime
@@ -71,6 +80,8 @@ type config struct {
 	external       map[string]bool
 	managed        bool
 	maxConcurrency int
+	memorySizeMB   int
+	memorySizeErr  error // AWS_LAMBDA_FUNCTION_MEMORY_SIZE given with WithEnv is not a number
 	logf           func(format string, args ...any)
 }
 
@@ -84,6 +95,7 @@ func defaultConfig() config {
 		handler:        defaultHandler,
 		external:       map[string]bool{},
 		maxConcurrency: 1,
+		memorySizeMB:   defaultMemorySizeMB,
 	}
 }
 
@@ -107,6 +119,8 @@ func newConfig(opts []Option) (config, error) {
 			c.region = v
 		case envHandler:
 			c.handler = v
+		case envMemorySize:
+			c.memorySizeMB, c.memorySizeErr = strconv.Atoi(v)
 		}
 	}
 	return c, c.validate()
@@ -122,6 +136,10 @@ func (c *config) validate() error {
 	}
 	if c.functionName == "" {
 		errs = append(errs, errors.New("WithFunctionName: the function name must not be empty"))
+	}
+	if c.memorySizeErr != nil || c.memorySizeMB < minMemorySizeMB || c.memorySizeMB > maxMemorySizeMB {
+		errs = append(errs, fmt.Errorf("WithEnv: %s must be a memory size in MB from %d to %d, as on Lambda, got %d",
+			envMemorySize, minMemorySizeMB, maxMemorySizeMB, c.memorySizeMB))
 	}
 	if c.maxConcurrency < 1 {
 		errs = append(errs, fmt.Errorf("WithManagedInstances: the maximum concurrency must be at least 1, got %d", c.maxConcurrency))
@@ -176,9 +194,11 @@ func WithRegion(region string) Option {
 // given here are applied last, so they override the emulator's Lambda
 // variables of the same name; the emulator then reports the same values
 // itself: AWS_LAMBDA_FUNCTION_NAME and AWS_REGION name the invoked function
-// ARN, and AWS_LAMBDA_FUNCTION_VERSION and _HANDLER (defaults "$LATEST" and
+// ARN, AWS_LAMBDA_FUNCTION_VERSION and _HANDLER (defaults "$LATEST" and
 // "bootstrap") go into the log stream name and the Extensions API's
-// register reply.
+// register reply, and AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128, from
+// 128 to 10240 as on Lambda) is the memory size the emulator enforces and
+// reports in the Telemetry API's platform.report.
 //
 // The function's environment holds only the Lambda variables, PATH and
 // the variables given here: settings of the developer's shell (for example

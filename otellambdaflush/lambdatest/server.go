@@ -61,6 +61,7 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("GET "+pathExtNext, e.handleExtensionNext)
 	mux.HandleFunc("POST "+pathExtInitError, e.handleExtensionInitError)
 	mux.HandleFunc("POST "+pathExtExitError, e.handleExtensionExitError)
+	mux.HandleFunc("PUT "+pathTelemetry, e.handleTelemetrySubscribe)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !e.work.begin() {
 			writeAPIError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "the emulator is closing")

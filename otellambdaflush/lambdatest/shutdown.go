@@ -114,6 +114,7 @@ func (e *Emulator) teardown(g *generation, reason string) *ShutdownReport {
 	exts := append([]*extension(nil), g.exts...)
 	wasFrozen := g.frozen
 	g.frozen = false
+	g.tel.wakeLocked() // what is due is delivered during the shutdown
 	grace := e.shutdownGraceLocked(exts)
 	e.mu.Unlock()
 
@@ -144,6 +145,9 @@ func (e *Emulator) teardown(g *generation, reason string) *ShutdownReport {
 			_ = p.signalLeader(sigKill)
 		}
 	}
+	// What the Telemetry API still holds goes out before SHUTDOWN, to the
+	// subscribers that are still alive (external extensions).
+	e.flushTelemetry(g, rep.Started.Add(shutdownBudgetExternal))
 	e.shutdownExtensions(g, exts, rep)
 	_ = p.signalGroup(sigKill) // whatever is left of the group
 	if p.waitExit(exitWaitLimit) {
@@ -157,6 +161,7 @@ func (e *Emulator) teardown(g *generation, reason string) *ShutdownReport {
 	if e.gen == g {
 		e.gen = nil
 	}
+	g.tel.closeLocked()
 	for _, x := range g.exts {
 		delete(e.exts, x.id)
 	}

@@ -11,9 +11,14 @@
 //	FN_EXTENSION_GATE=p   ... and before printing, fn-flush reads a line from the FIFO p
 //	FN_INIT_ERROR=1       post /runtime/init/error and exit 1
 //	FN_INIT_SLEEP=d       sleep d before starting the runtime loop
+//	FN_TELEMETRY=f        register the internal extension "fn-telemetry" (no events) and
+//	                      subscribe it to the Telemetry API's platform events; each batch
+//	                      delivered is appended to the file f (see telemetry.go)
+//	FN_TELEMETRY_SCHEMAS= comma separated schema versions to try, in order (default 2022-12-13)
 //
 // What an invocation does is chosen by the JSON event's "action": "echo"
-// (default), "error", "sleep", "exit", "panic" or "ticker".
+// (default), "error", "sleep", "exit", "panic", "ticker" or "alloc"
+// (allocate and touch allocMB megabytes, then sleep sleepMs).
 package main
 
 import (
@@ -44,6 +49,7 @@ type event struct {
 	SleepMs  int    `json:"sleepMs"`
 	TickFile string `json:"tickFile"`
 	ExitCode int    `json:"exitCode"`
+	AllocMB  int    `json:"allocMB"`
 }
 
 var reportedEnv = []string{
@@ -65,6 +71,8 @@ func handle(ctx context.Context, ev event) (fnreply.Reply, error) {
 		panic(ev.Message)
 	case "ticker":
 		tickerOnce.Do(func() { go tick(ev.TickFile) })
+	case "alloc":
+		allocate(ev.AllocMB)
 	}
 	if ev.SleepMs > 0 {
 		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)
@@ -121,6 +129,9 @@ func main() {
 	}
 	if d, err := time.ParseDuration(os.Getenv("FN_INIT_SLEEP")); err == nil {
 		time.Sleep(d)
+	}
+	if path := os.Getenv("FN_TELEMETRY"); path != "" {
+		startTelemetry(client, api, path, os.Getenv("FN_TELEMETRY_SCHEMAS"))
 	}
 	if os.Getenv("FN_WATCH_SIGTERM") != "" {
 		c := make(chan os.Signal, 1)
