@@ -126,10 +126,12 @@ func benchInvocations(b *testing.B, bin string, env []string) {
 // BenchmarkLambdaFlushPolicy measures what each flush policy adds to the
 // billed time of an invocation of a function making 20 spans, under the
 // freezing emulator against the collector, at 1, 20 and 200 invocations a
-// second (the rate sets how long the process stays frozen between
-// invocations, and so how often the batched policy's maximum age runs
-// out). It reports the mean billed time of each policy, in microseconds,
-// and its excess over the same function with no flush at all
+// second. The rate sets how long the process stays frozen between
+// invocations, and so whether the default adaptive flush (logfire-auto)
+// flushes after every invocation or about once a second;
+// logfire-every-invocation pins ModePostResponse, which flushes after every
+// one. It reports the mean billed time of each policy, in microseconds, and
+// its excess over the same function with no flush at all
 // (logfire-noflush), and fails if any span is missing at the collector
 // after SHUTDOWN.
 //
@@ -156,7 +158,7 @@ func BenchmarkLambdaFlushPolicy(b *testing.B) {
 			}{
 				{"logfire-noflush", env("FN_MODE", "none")},
 				{"logfire-every-invocation", env("FN_MODE", "post-response")},
-				{"logfire-batched-1s", env("FN_MODE", "post-response", "FN_BATCHED", "1s")},
+				{"logfire-auto", env("FN_MODE", "auto")},
 			}
 			var base float64
 			for _, p := range policies {

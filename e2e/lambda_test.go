@@ -132,11 +132,42 @@ func invocationTrace(spans []collector.Span, id string) (inv collector.Span, rea
 	return inv, real, pending, true
 }
 
+// adaptiveMaxAge is how long otellambdaflush's default (adaptive) flush
+// lets telemetry wait while a function is busy (docs/lambda.md): the
+// first invocation that ends this long after the last flush flushes.
+const adaptiveMaxAge = time.Second
+
+// flushBound is the instant by which the spans of invs[i] must have
+// reached the backend under the adaptive flush: when its own invocation
+// completed if it flushed, else when the first later invocation that
+// completed adaptiveMaxAge after it did (that one finds the last flush
+// at least that old); end if there is none.
+func flushBound(invs []*lambdatest.Invocation, i int, end time.Time) time.Time {
+	for _, inv := range invs[i+1:] {
+		if inv.Completed.Sub(invs[i].Completed) >= adaptiveMaxAge {
+			return inv.Completed
+		}
+	}
+	return end
+}
+
+// settle waits adaptiveMaxAge and invokes e once more with event: that
+// invocation flushes whatever the adaptive flush held, as the first
+// invocation after a pause does on Lambda.
+func settle(tb testing.TB, ctx context.Context, e *lambdatest.Emulator, event []byte) *lambdatest.Invocation {
+	tb.Helper()
+	time.Sleep(adaptiveMaxAge + 50*time.Millisecond)
+	return invokeN(tb, ctx, e, 1, func(int) []byte { return event })[0]
+}
+
 // tally counts what arrived of the expected spans of invocations.
 type tally struct {
 	expected, onTime, late, lost int
 	pending, pendingLate         int
 	lateBy                       []time.Duration
+	// beforeOwn counts the spans (pending spans apart) that arrived
+	// before their own invocation completed, when the limit is later.
+	beforeOwn int
 }
 
 func (t tally) String() string {
@@ -169,10 +200,11 @@ func (t *tally) count(s collector.Span, limit time.Time) {
 // exampleSpans checks the spans of one examples/lambda invocation: exactly
 // the invocation span, the handler's span "handling command {command}"
 // and its log "received command {command}", with the right parents and
-// attributes; each must have arrived before the invocation completed (the
-// instant after which Lambda may freeze the process). It adds to tl and
-// returns a description of what is wrong, "" if nothing.
-func exampleSpans(spans []collector.Span, inv *lambdatest.Invocation, command string, tl *tally) string {
+// attributes; each must have arrived before limit (the invocation's own
+// completion, after which Lambda may freeze the process, or a later one:
+// see flushBound). It adds to tl and returns a description of what is
+// wrong, "" if nothing.
+func exampleSpans(spans []collector.Span, inv *lambdatest.Invocation, command string, limit time.Time, tl *tally) string {
 	tl.expected += 3
 	root, real, pending, ok := invocationTrace(spans, inv.RequestID)
 	if !ok {
@@ -198,17 +230,23 @@ func exampleSpans(spans []collector.Span, inv *lambdatest.Invocation, command st
 		}
 	}
 	for _, s := range append(real, pending...) {
-		tl.count(s, inv.Completed)
+		tl.count(s, limit)
+		if !s.IsPending() && s.Arrived.Before(inv.Completed) {
+			tl.beforeOwn++
+		}
 	}
 	return strings.Join(problems, "; ")
 }
 
-// TestLambdaExample: 200 invocations of examples/lambda under the freezing
-// emulator against the collector. Every span and log of every invocation
-// reaches the collector before that invocation completes, none is lost,
-// the response bodies are exactly as specified, and after SIGTERM
-// "Shutting down" reaches the collector before the process exits, within
-// the grace period.
+// TestLambdaExample: 200 invocations of examples/lambda back to back under
+// the freezing emulator against the collector, then one more after a
+// pause. None of their spans and logs is lost, and each reaches the
+// collector before the freeze that the adaptive flush (the default) allows:
+// the warm-up invocations before their own freeze, the busy ones by the
+// flush a second later at most, and all of them before the invocation
+// after the pause completes. The response bodies are exactly as specified,
+// and after SIGTERM "Shutting down" reaches the collector before the
+// process exits, within the grace period.
 func TestLambdaExample(t *testing.T) {
 	const n = 200
 	c := collector.Start(t)
@@ -220,6 +258,7 @@ func TestLambdaExample(t *testing.T) {
 	start := time.Now()
 	invs := invokeN(t, ctx, e, n, func(i int) []byte { return commandEvent(fmt.Sprintf("cmd-%d", i)) })
 	took := time.Since(start)
+	invs = append(invs, settle(t, ctx, e, commandEvent(fmt.Sprintf("cmd-%d", n))))
 	for i, inv := range invs {
 		requireFrozenOK(t, i, inv)
 		if got, want := string(inv.Response), exampleResponse(inv.RequestID, fmt.Sprintf("cmd-%d", i)); got != want {
@@ -247,7 +286,7 @@ func TestLambdaExample(t *testing.T) {
 	defer wcancel()
 	spans, err := c.WaitForSpans(wctx, func(s []collector.Span) bool {
 		_, ok := collector.FindSpan(s, "Shutting down")
-		return ok && len(collector.WithoutPending(s)) >= 3*n+2
+		return ok && len(collector.WithoutPending(s)) >= 3*(n+1)+2
 	})
 	if err != nil {
 		t.Errorf("%v", err)
@@ -256,7 +295,11 @@ func TestLambdaExample(t *testing.T) {
 	var tl tally
 	bad := 0
 	for i, inv := range invs {
-		if p := exampleSpans(spans, inv, fmt.Sprintf("cmd-%d", i), &tl); p != "" {
+		limit := flushBound(invs, i, invs[len(invs)-1].Completed)
+		if i < 3 { // the warm-up flushes every invocation
+			limit = inv.Completed
+		}
+		if p := exampleSpans(spans, inv, fmt.Sprintf("cmd-%d", i), limit, &tl); p != "" {
 			if bad++; bad <= 5 {
 				t.Errorf("invocation %d (%s): %s", i, inv.RequestID, p)
 			}
@@ -273,7 +316,7 @@ func TestLambdaExample(t *testing.T) {
 		t.Errorf("Shutting down: found %v, arrived %v after SIGTERM; the process exited %v after SIGTERM",
 			ok, down.Arrived.Sub(rep.SIGTERMSent), rep.Exited.Sub(rep.SIGTERMSent))
 	}
-	if got, want := len(collector.WithoutPending(spans)), 3*n+2; got != want {
+	if got, want := len(collector.WithoutPending(spans)), 3*(n+1)+2; got != want {
 		t.Errorf("%d spans arrived (pending spans left out), want exactly %d", got, want)
 	}
 	if logs, metrics := c.Logs(), c.Metrics(); len(logs) != 0 || len(metrics) != 0 {
@@ -289,8 +332,8 @@ func TestLambdaExample(t *testing.T) {
 		t.Errorf("%v", tl)
 	}
 	client, billed := latencies(invs)
-	t.Logf("%d invocations in %v: %v; client latency %v, hand-out to freeze %v; SIGTERM to exit %v",
-		n, took.Round(time.Millisecond), tl, client, billed, rep.Exited.Sub(rep.SIGTERMSent).Round(time.Millisecond))
+	t.Logf("%d invocations in %v, then one after a pause: %v (%d before their own freeze); client latency %v, hand-out to freeze %v; SIGTERM to exit %v",
+		n, took.Round(time.Millisecond), tl, tl.beforeOwn, client, billed, rep.Exited.Sub(rep.SIGTERMSent).Round(time.Millisecond))
 }
 
 // TestLambdaPlainOTelIsLate is the negative control: the same run with a
@@ -449,7 +492,7 @@ func testBackendFault(t *testing.T, fault proxyMode) {
 		})
 		var tl tally
 		for i, inv := range invs {
-			if p := exampleSpans(spans, inv, fmt.Sprintf("%s-%d", name, i), &tl); p != "" {
+			if p := exampleSpans(spans, inv, fmt.Sprintf("%s-%d", name, i), flushBound(invs, i, inv.Completed), &tl); p != "" {
 				t.Errorf("%s invocation %d: %s", name, i, p)
 			}
 		}
@@ -471,6 +514,12 @@ func testBackendFault(t *testing.T, fault proxyMode) {
 	if fault == proxyDown && !proxy.refused() {
 		t.Fatal("the proxy still accepts connections")
 	}
+	// The function is busy by now (back-to-back invocations), so the
+	// adaptive flush would leave the next invocations alone until a second
+	// after the last flush: wait that long, so that the first invocation of
+	// the outage flushes and meets it. From then on every invocation
+	// flushes, since records are kept for a retry.
+	time.Sleep(adaptiveMaxAge + 50*time.Millisecond)
 	during := phase(fault.String(), 5)
 	// The probe's limit, with room for the handler's own work and the
 	// scheduling of a loaded machine.
@@ -497,6 +546,9 @@ func testBackendFault(t *testing.T, fault proxyMode) {
 	reject.Store(false)
 	proxy.set(proxyForward)
 	after := phase("after", 5)
+	// Back to back, the function counts as busy: the adaptive flush may
+	// leave the last of these for an invocation a second later.
+	after = append(after, settle(t, ctx, e, commandEvent(fmt.Sprintf("after-%d", len(after)))))
 	checkExported("after", after, true)
 	// What the outage kept goes out with the flushes after it.
 	checkExported(fault.String(), during, false)
