@@ -669,3 +669,65 @@ func TestLambdaExampleRecordsErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestLambdaStreamExample runs examples/lambdastream under the freezing
+// emulator against the collector: the response is streamed (first byte
+// as long before the last as the function writes), and the collector
+// receives, before the invocation completes, the invocation span lasting
+// the whole stream, the handler's log and one span per line, all children
+// of the invocation span. A failure half-way arrives in Lambda's error
+// trailers and is recorded on that invocation's span.
+func TestLambdaStreamExample(t *testing.T) {
+	c := collector.Start(t)
+	bin := buildFunction(t, "./examples/lambdastream")
+	e := startLambda(t, bin, 3*time.Second, logfireEnv(c.Endpoint())...)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	const lines, delay = 6, 60 * time.Millisecond
+	inv, err := e.Invoke(ctx, []byte(fmt.Sprintf(`{"lines":%d,"delayMs":%d}`, lines, delay.Milliseconds())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireFrozenOK(t, 0, inv)
+	if !inv.Streamed || inv.Responded.Sub(inv.FirstByte) < lines*delay*3/4 {
+		t.Errorf("streamed %v, first byte %v before the last: want about %v", inv.Streamed, inv.Responded.Sub(inv.FirstByte), lines*delay)
+	}
+	for i := range lines {
+		if !strings.Contains(string(inv.Response), fmt.Sprintf("line %d\n", i)) {
+			t.Errorf("line %d missing from %q", i, inv.Response)
+		}
+	}
+	// The process is frozen: what it sent before has arrived.
+	root, real, _, ok := invocationTrace(c.Spans(), inv.RequestID)
+	if !ok || len(real) != 2+lines {
+		t.Fatalf("at the freeze: invocation span %v, %d spans of its trace, want %d: %q", ok, len(real), 2+lines, collector.SpanNames(real))
+	}
+	if d := root.EndTime.Sub(root.StartTime); d < lines*delay {
+		t.Errorf("the invocation span lasted %v, less than the %v stream", d, lines*delay)
+	}
+	for _, s := range real {
+		if s.SpanID == root.SpanID {
+			continue
+		}
+		if !s.Parent(root) || s.EndTime.After(root.EndTime) || !s.Arrived.Before(inv.Completed) {
+			t.Errorf("span %s: not a child of the invocation span within it, arrived before the freeze", s)
+		}
+	}
+
+	failed, err := e.Invoke(ctx, []byte(`{"lines":6,"delayMs":10,"fail":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed.ErrorPayload == nil || failed.ErrorPayload.Message != "the stream failed half-way on purpose" || failed.FreezeSent.IsZero() {
+		t.Fatalf("failed stream: %+v, error %+v", failed, failed.ErrorPayload)
+	}
+	froot, _, _, ok := invocationTrace(c.Spans(), failed.RequestID)
+	if _, exc := froot.Event("exception"); !ok || froot.Status.Code != collector.StatusError || !exc ||
+		froot.Attributes["logfire.level_num"] != int64(17) {
+		t.Errorf("the failed stream's invocation span: %v", froot)
+	}
+	if _, err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
