@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -27,6 +29,11 @@ type Config struct {
 	// project. Env: LOGFIRE_TOKEN (comma-separated). Default: none, in which
 	// case the credentials file is read.
 	Tokens []string
+	// APIKey is a Logfire API key, for the Logfire APIs other than
+	// ingest, such as managed variables; it is not a write token and is
+	// never sent with telemetry. Its region gives the API's base URL, as a
+	// token's does. Env: LOGFIRE_API_KEY. Default: none.
+	APIKey string
 	// SendToLogfire says whether to export to Logfire.
 	// Env: LOGFIRE_SEND_TO_LOGFIRE. Default: if-token-present.
 	SendToLogfire SendMode
@@ -171,12 +178,13 @@ func Load() (Config, error) { return load(os.Getenv) }
 // load is Load reading the environment through getenv.
 func load(getenv func(string) string) (Config, error) {
 	c := Default()
-	// The tokens are read first, raw, so that no error quotes them.
-	tokens := redact.NewTokens(envconfig.SplitList(getenv("LOGFIRE_TOKEN"))...)
+	// The tokens and the API key are read first, raw, so that no error
+	// quotes them.
+	tokens := redact.NewTokens(append(envconfig.SplitList(getenv("LOGFIRE_TOKEN")), getenv("LOGFIRE_API_KEY"))...)
 	var errs []error
 	report := func(setting string, err error) { errs = append(errs, &Error{Setting: setting, Err: err}) }
 	envconfig.Read(c.vars(), getenv, tokens, report)
-	errs = append(errs, checkTokens(c.Tokens, "LOGFIRE_TOKEN"), checkSDKLimits(getenv, tokens))
+	errs = append(errs, checkTokens(c.Tokens, "LOGFIRE_TOKEN"), checkAPIKey(c.APIKey, "LOGFIRE_API_KEY"), checkSDKLimits(getenv, tokens))
 	if o := envconfig.LoadOTel(getenv, tokens, report); o.TracesSampler != "" {
 		c.TraceSampleRate = o.SampleRate
 	}
@@ -187,6 +195,7 @@ func load(getenv func(string) string) (Config, error) {
 func (c *Config) vars() []envconfig.Var {
 	vars := []envconfig.Var{
 		{Name: "LOGFIRE_TOKEN", Decode: envconfig.List(&c.Tokens)},
+		{Name: "LOGFIRE_API_KEY", Decode: func(v string) error { c.APIKey = strings.TrimSpace(v); return nil }},
 		{Name: "LOGFIRE_SEND_TO_LOGFIRE", Decode: envconfig.SendMode((*string)(&c.SendToLogfire))},
 		{Name: "LOGFIRE_SERVICE_NAME", Decode: envconfig.String(&c.ServiceName)},
 		{Name: "OTEL_SERVICE_NAME", Decode: envconfig.String(&c.OTelServiceName)},
@@ -226,6 +235,7 @@ func (c *Config) Validate() error {
 	}
 	errs := []error{
 		checkTokens(c.Tokens, "logfire.WithToken"),
+		checkAPIKey(c.APIKey, "logfire.WithAPIKey"),
 		check(c.SendToLogfire.valid(), "logfire.WithSendToLogfire", "accepted values are config.SendAlways, config.SendNever, config.SendIfTokenPresent"),
 		check(c.TraceSampleRate >= 0 && c.TraceSampleRate <= 1, "logfire.WithSampling", fmt.Sprintf("%v is not a sample rate: accepted values are numbers from 0 to 1", c.TraceSampleRate)),
 		check(c.ConsoleColors.valid(), "console.Options.Colors", "accepted values are auto, always, never"),
@@ -234,7 +244,7 @@ func (c *Config) Validate() error {
 		check(c.ConsoleMinLogLevel.valid(), "console.Options.MinLevel", fmt.Sprintf("%d is not a level: accepted values are the logfire.Level constants, or numbers from 1 to 24", int(c.ConsoleMinLogLevel))),
 	}
 	if c.BaseURL != "" {
-		if err := envconfig.CheckBaseURL(c.BaseURL, redact.NewTokens(c.Tokens...)); err != nil {
+		if err := envconfig.CheckBaseURL(c.BaseURL, redact.NewTokens(append(slices.Clone(c.Tokens), c.APIKey)...)); err != nil {
 			errs = append(errs, &Error{Setting: "logfire.WithBaseURL", Err: err})
 		}
 	}

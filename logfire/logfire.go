@@ -171,7 +171,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	for _, d := range dests {
 		tokens = append(tokens, d.Token)
 	}
-	sc.tokens = redact.NewTokens(append(tokens, s.cfg.Tokens...)...)
+	sc.tokens = redact.NewTokens(append(append(tokens, s.cfg.APIKey), s.cfg.Tokens...)...)
 	res = redactResource(sc.tokens, validResource(res))
 	redact := sc.tokens.String
 	ownLines := s.ownLines(redact)

@@ -57,6 +57,14 @@ func WithToken(tokens ...string) Option {
 	return configOption(func(c *config.Config) { c.Tokens = append([]string(nil), tokens...) })
 }
 
+// WithAPIKey sets the Logfire API key used by the Logfire APIs other than
+// ingest, such as managed variables. It is not a write token: telemetry
+// never carries it, and it is redacted from everything the SDK writes. It
+// replaces LOGFIRE_API_KEY.
+func WithAPIKey(key string) Option {
+	return configOption(func(c *config.Config) { c.APIKey = key })
+}
+
 // WithSendToLogfire sets whether to export to Logfire. It replaces
 // LOGFIRE_SEND_TO_LOGFIRE.
 func WithSendToLogfire(mode config.SendMode) Option {

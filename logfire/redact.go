@@ -40,7 +40,7 @@ import (
 // tokens are the tokens the settings name, for redacting the errors of
 // Configure before an instance (and its scrubber) exists.
 func (s *settings) tokens() *redact.Tokens {
-	tokens := append([]string(nil), s.cfg.Tokens...)
+	tokens := append([]string{s.cfg.APIKey}, s.cfg.Tokens...)
 	for _, d := range s.hook.Destinations {
 		tokens = append(tokens, d.Token)
 	}
