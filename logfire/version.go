@@ -1,9 +1,11 @@
 package logfire
 
+import "github.com/logfire-go/sdk/internal/version"
+
 // Version is the version of this SDK. It is sent as the logfire.version
 // resource attribute, the instrumentation scope version and in the
 // User-Agent header (logfire-go/<Version>).
-const Version = "0.1.0"
+const Version = version.Version
 
 // userAgent is sent with every export request.
 const userAgent = "logfire-go/" + Version
