@@ -8,7 +8,10 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // extensionName is the name this package registers its internal Lambda
@@ -18,9 +21,10 @@ const extensionName = "logfire-flush"
 // extensionClient speaks the Lambda Extensions API. aws-lambda-go's client
 // is unexported and registers for no events, so we need our own.
 type extensionClient struct {
-	base string
-	http *http.Client
-	id   string
+	runtimeAPI string // host:port of the Runtime, Extensions and Telemetry APIs
+	base       string
+	http       *http.Client
+	id         string
 }
 
 // extensionEvent is an event from /extension/event/next.
@@ -30,15 +34,20 @@ type extensionEvent struct {
 	DeadlineMs int64  `json:"deadlineMs"`
 }
 
-// registerExtension registers an internal extension for INVOKE events. It
-// fails on Lambda Managed Instances, which reject INVOKE registration.
-func registerExtension(ctx context.Context, runtimeAPI string) (*extensionClient, error) {
+// registerExtension registers an internal extension for events: INVOKE
+// for the post-response flush (Lambda Managed Instances reject it), none
+// for the platform telemetry alone.
+func registerExtension(ctx context.Context, runtimeAPI string, events ...string) (*extensionClient, error) {
 	c := &extensionClient{
-		base: "http://" + runtimeAPI + "/2020-01-01/extension/",
+		runtimeAPI: runtimeAPI,
+		base:       "http://" + runtimeAPI + "/2020-01-01/extension/",
 		// The Extensions API is link-local: never through a proxy.
 		http: &http.Client{Transport: &http.Transport{Proxy: nil}},
 	}
-	body := []byte(`{"events":["INVOKE"]}`)
+	body, err := json.Marshal(map[string][]string{"events": append([]string{}, events...)})
+	if err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"register", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -100,6 +109,9 @@ type postResponse struct {
 	flusher *flusher
 	ended   chan endedInvocation // invocations whose span has ended
 	stopped chan struct{}        // closed when run has returned
+	// telemetry, once subscribed, is told of each invocation: Lambda's
+	// INVOKE event announces its report, and its span's context parents it.
+	telemetry atomic.Pointer[platformTelemetry]
 
 	mu   sync.Mutex
 	dead bool // run has stopped; guarded by mu, together with sends on ended
@@ -128,6 +140,7 @@ func newPostResponse(c *extensionClient, f *flusher) *postResponse {
 // that nobody will flush for this invocation unless the caller does. Only
 // the first call for an invocation sends anything; later ones report true.
 func (p *postResponse) invocationEnded(ctx context.Context, inv *invocation) bool {
+	p.telemetry.Load().note(inv.requestID, trace.SpanContextFromContext(ctx))
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.dead {
@@ -165,6 +178,7 @@ func (p *postResponse) run() {
 			p.flusher.cfg.report(fmt.Errorf("otellambdaflush: the %s extension stopped: unexpected %q event", extensionName, ev.EventType))
 			return
 		}
+		p.telemetry.Load().expect(ev.RequestID)
 		deadline := time.UnixMilli(ev.DeadlineMs)
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		quiet := p.waitEnded(ctx, ev.RequestID)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,14 +24,17 @@ type fakeExtensionsAPI struct {
 	registerStatus int
 	replies        chan string
 	nexts          chan time.Time // when each /event/next call arrived
+	done           chan struct{}  // closed when the test ends
 
 	mu         sync.Mutex
 	registered []string // the events of each registration
+	subscribed []string // the schema version of each Telemetry API subscription
 }
 
 func startFakeExtensionsAPI(t *testing.T, registerStatus int) *fakeExtensionsAPI {
 	t.Helper()
-	f := &fakeExtensionsAPI{registerStatus: registerStatus, replies: make(chan string, 16), nexts: make(chan time.Time, 16)}
+	f := &fakeExtensionsAPI{registerStatus: registerStatus, replies: make(chan string, 16), nexts: make(chan time.Time, 16),
+		done: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2020-01-01/extension/register", func(w http.ResponseWriter, r *http.Request) {
 		var body struct{ Events []string }
@@ -45,6 +49,14 @@ func startFakeExtensionsAPI(t *testing.T, registerStatus int) *fakeExtensionsAPI
 		w.Header().Set("Lambda-Extension-Identifier", "ext-1")
 		_, _ = w.Write([]byte(`{}`))
 	})
+	mux.HandleFunc("PUT /2022-07-01/telemetry", func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ SchemaVersion string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		f.mu.Lock()
+		f.subscribed = append(f.subscribed, body.SchemaVersion)
+		f.mu.Unlock()
+		_, _ = w.Write([]byte(`"OK"`))
+	})
 	mux.HandleFunc("GET /2020-01-01/extension/event/next", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case f.nexts <- time.Now():
@@ -54,6 +66,8 @@ func startFakeExtensionsAPI(t *testing.T, registerStatus int) *fakeExtensionsAPI
 		select {
 		case reply = <-f.replies:
 		case <-r.Context().Done():
+			return
+		case <-f.done:
 			return
 		case <-time.After(10 * time.Second):
 			reply = "fail"
@@ -68,7 +82,10 @@ func startFakeExtensionsAPI(t *testing.T, registerStatus int) *fakeExtensionsAPI
 		})
 	})
 	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
+	t.Cleanup(func() {
+		close(f.done) // ends the /event/next calls still waiting
+		f.srv.Close()
+	})
 	t.Setenv("AWS_LAMBDA_RUNTIME_API", strings.TrimPrefix(f.srv.URL, "http://"))
 	return f
 }
@@ -182,24 +199,32 @@ func TestExtensionStopFlushesSignalledInvocation(t *testing.T) {
 	}
 }
 
+// TestResolveMode: the mode each setting resolves to, the extension it
+// registers (for INVOKE, or for no events only to subscribe to the
+// platform reports), the Telemetry API subscription (schema 2022-12-13,
+// 2025-01-29 on managed instances) and what is logged.
 func TestResolveMode(t *testing.T) {
+	managed := map[string]string{"AWS_LAMBDA_INITIALIZATION_TYPE": "lambda-managed-instances"}
 	cases := []struct {
 		name       string
 		mode       Mode
 		env        map[string]string
 		register   int // 0: no Runtime API
 		want       Mode
-		registered int
+		registered []string
+		subscribed []string
 		logged     string
 	}{
-		{"auto without a Runtime API", ModeAuto, nil, 0, ModeInHandler, 0, ""},
-		{"auto on Lambda", ModeAuto, nil, http.StatusOK, ModePostResponse, 1, ""},
-		{"auto, registration refused", ModeAuto, nil, http.StatusForbidden, ModeInHandler, 1, "flushing in the handler instead"},
-		{"auto on managed instances", ModeAuto, map[string]string{"AWS_LAMBDA_INITIALIZATION_TYPE": "lambda-managed-instances"}, http.StatusOK, ModeNone, 0, ""},
-		{"auto with concurrency", ModeAuto, map[string]string{"AWS_LAMBDA_MAX_CONCURRENCY": "4"}, http.StatusOK, ModeNone, 0, ""},
-		{"post-response forced on managed instances", ModePostResponse, map[string]string{"AWS_LAMBDA_INITIALIZATION_TYPE": "lambda-managed-instances"}, http.StatusForbidden, ModeInHandler, 1, "flushing in the handler instead"},
-		{"in-handler forced", ModeInHandler, nil, http.StatusOK, ModeInHandler, 0, ""},
-		{"none forced", ModeNone, nil, http.StatusOK, ModeNone, 0, ""},
+		{"auto without a Runtime API", ModeAuto, nil, 0, ModeInHandler, nil, nil, ""},
+		{"auto on Lambda", ModeAuto, nil, http.StatusOK, ModePostResponse, []string{"logfire-flush[INVOKE]"}, []string{"2022-12-13"}, ""},
+		{"auto, registration refused", ModeAuto, nil, http.StatusForbidden, ModeInHandler, []string{"logfire-flush[INVOKE]"}, nil, "flushing in the handler instead"},
+		{"auto on managed instances", ModeAuto, managed, http.StatusOK, ModeNone, []string{"logfire-flush[]"}, []string{"2025-01-29"}, ""},
+		{"auto with concurrency", ModeAuto, map[string]string{"AWS_LAMBDA_MAX_CONCURRENCY": "4"}, http.StatusOK, ModeNone, []string{"logfire-flush[]"}, []string{"2025-01-29"}, ""},
+		{"post-response forced on managed instances", ModePostResponse, managed, http.StatusForbidden, ModeInHandler,
+			[]string{"logfire-flush[INVOKE]", "logfire-flush[]"}, nil, "flushing in the handler instead"},
+		{"in-handler forced", ModeInHandler, nil, http.StatusOK, ModeInHandler, nil, nil, ""},
+		{"none forced", ModeNone, nil, http.StatusOK, ModeNone, nil, nil, ""},
+		{"none forced on managed instances", ModeNone, managed, http.StatusOK, ModeNone, []string{"logfire-flush[]"}, []string{"2025-01-29"}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,18 +242,20 @@ func TestResolveMode(t *testing.T) {
 			if r.Mode() != tc.want {
 				t.Errorf("mode %v, want %v", r.Mode(), tc.want)
 			}
-			n := 0
 			if api != nil {
+				if tc.subscribed != nil {
+					api.nextCall(t) // the subscription comes before the extension's first next
+				}
 				api.mu.Lock()
-				n = len(api.registered)
-				if n > 0 && api.registered[0] != "logfire-flush[INVOKE]" {
-					t.Errorf("registered %q", api.registered)
+				if !slices.Equal(api.registered, tc.registered) || !slices.Equal(api.subscribed, tc.subscribed) {
+					t.Errorf("registered %q, subscribed %q; want %q, %q", api.registered, api.subscribed, tc.registered, tc.subscribed)
 				}
 				api.mu.Unlock()
 			}
-			if n != tc.registered {
-				t.Errorf("%d registrations, want %d", n, tc.registered)
+			if (r.platform.Load() != nil) != (tc.subscribed != nil) {
+				t.Errorf("platform telemetry %v, want %v", r.platform.Load() != nil, tc.subscribed != nil)
 			}
+			r.platform.Load().shutdown(context.Background())
 			if tc.logged == "" && len(log.all()) > 0 || tc.logged != "" && log.count(tc.logged) != 1 {
 				t.Errorf("log %q, want %q", log.all(), tc.logged)
 			}

@@ -213,7 +213,8 @@ func TestInHandlerFlushesBeforeTheResponse(t *testing.T) {
 
 // TestAutoModeOnManagedInstances: on Lambda Managed Instances, which never
 // freeze, ModeAuto does not flush per invocation and does not even try to
-// register for INVOKE.
+// register for INVOKE: its extension registers for no events, to receive
+// the platform's reports.
 func TestAutoModeOnManagedInstances(t *testing.T) {
 	t.Parallel()
 	rcv := startReceiver(t, 0)
@@ -226,7 +227,7 @@ func TestAutoModeOnManagedInstances(t *testing.T) {
 	if !strings.Contains(e.Stdout(), "mode=none\n") {
 		t.Errorf("want mode=none; stdout:\n%s", e.Stdout())
 	}
-	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]"}; !slices.Equal(got, want) {
+	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[]"}; !slices.Equal(got, want) {
 		t.Errorf("extensions %v, want %v", got, want)
 	}
 	if strings.Contains(e.Stderr(), "logfire:") {

@@ -218,11 +218,12 @@ func (r *receiver) waitSpans(t *testing.T, d time.Duration, done func([]gotSpan)
 }
 
 // forRequest returns the spans of the invocation with request id id: its
-// invocation span (faas.invocation_id) and every span of the same trace.
+// invocation span (faas.invocation_id, with faas.trigger, which the span of
+// its platform report lacks) and every span of the same trace.
 func forRequest(spans []gotSpan, id string) []gotSpan {
 	trace := ""
 	for _, s := range spans {
-		if s.Attrs["faas.invocation_id"] == id {
+		if s.Attrs["faas.invocation_id"] == id && s.Attrs["faas.trigger"] != "" {
 			trace = s.TraceID
 		}
 	}

@@ -37,6 +37,9 @@ type Runtime struct {
 	// sigtermAt is when SIGTERM arrived (Unix nanoseconds), 0 before;
 	// Start's only.
 	sigtermAt atomic.Int64
+	// platform receives Lambda's platform reports (see telemetry.go); nil
+	// until subscribed, and where Lambda refused it.
+	platform atomic.Pointer[platformTelemetry]
 }
 
 // errLambdaOptionsWithNew is New's answer to WithLambdaOptions.
@@ -96,27 +99,38 @@ func onManagedInstances() bool {
 	return err == nil && n > 1
 }
 
+// resolveMode picks the flush mode and registers the internal extension
+// it needs, which also subscribes to Lambda's platform reports; on
+// managed instances, where INVOKE registration is refused, an extension
+// that registers for no events subscribes instead.
 func (r *Runtime) resolveMode() Mode {
 	mode := r.cfg.mode
-	if mode == ModeAuto && onManagedInstances() {
+	api := os.Getenv("AWS_LAMBDA_RUNTIME_API")
+	if onManagedInstances() && (mode == ModeAuto || mode == ModeNone) {
+		r.startPlatformOnly(api)
 		return ModeNone
 	}
 	if mode != ModeAuto && mode != ModePostResponse {
 		return mode
 	}
-	api := os.Getenv("AWS_LAMBDA_RUNTIME_API")
 	if api == "" {
 		return ModeInHandler
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	client, err := registerExtension(ctx, api)
+	client, err := registerExtension(ctx, api, "INVOKE")
 	if err != nil {
 		r.cfg.report(fmt.Errorf("otellambdaflush: flushing in the handler instead of after the response: %w", err))
+		if onManagedInstances() {
+			r.startPlatformOnly(api)
+		}
 		return ModeInHandler
 	}
 	r.post = newPostResponse(client, r.flusher)
-	go r.post.run()
+	go func() {
+		r.subscribePlatform(client, false) // before the loop's first next, which can end INIT
+		r.post.run()
+	}()
 	return ModePostResponse
 }
 
@@ -185,6 +199,7 @@ func (r *Runtime) Shutdown() {
 	for _, hook := range r.cfg.shutdownHooks {
 		hook(ctx)
 	}
+	r.platform.Load().shutdown(ctx) // the reports still due, before lf goes
 	if err := r.lf.Shutdown(ctx); err != nil {
 		r.cfg.report(fmt.Errorf("otellambdaflush: shutdown did not finish within its %v budget: %w", r.cfg.shutdownBudget, err))
 	}

@@ -25,8 +25,10 @@
 // The shutdown hook logs "Shutting down" through Logfire.
 //
 // An invocation does what the event's "action" says: "ok" (default),
-// "error" (returns an error with the event's message), "panic", or "sleep"
-// (sleeps sleepMs, then answers).
+// "error" (returns an error with the event's message), "panic", "sleep"
+// (sleeps sleepMs, then answers), or "alloc" (allocates allocMB megabytes
+// and keeps them, then sleeps sleepMs: past the memory size, Lambda kills
+// the process).
 package main
 
 import (
@@ -47,6 +49,7 @@ import (
 
 	"github.com/logfire-go/sdk/logfire"
 	"github.com/logfire-go/sdk/otellambdaflush"
+	"github.com/logfire-go/sdk/otellambdaflush/internal/memhog"
 )
 
 type event struct {
@@ -57,6 +60,7 @@ type event struct {
 	// every ChunkMs.
 	Chunks  int `json:"chunks"`
 	ChunkMs int `json:"chunkMs"`
+	AllocMB int `json:"allocMB"`
 }
 
 type reply struct {
@@ -86,6 +90,9 @@ func handler(ctx context.Context, ev event) (reply, error) {
 	case "panic":
 		panic(ev.Message)
 	case "sleep":
+		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)
+	case "alloc":
+		memhog.Allocate(ev.AllocMB)
 		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)
 	}
 	return r, nil

@@ -40,6 +40,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/logfire-go/sdk/otellambdaflush/internal/memhog"
 	"github.com/logfire-go/sdk/otellambdaflush/lambdatest/internal/fnreply"
 )
 
@@ -72,7 +73,7 @@ func handle(ctx context.Context, ev event) (fnreply.Reply, error) {
 	case "ticker":
 		tickerOnce.Do(func() { go tick(ev.TickFile) })
 	case "alloc":
-		allocate(ev.AllocMB)
+		memhog.Allocate(ev.AllocMB)
 	}
 	if ev.SleepMs > 0 {
 		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)

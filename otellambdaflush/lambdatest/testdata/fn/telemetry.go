@@ -91,18 +91,3 @@ func startTelemetry(client *http.Client, api, path, schemas string) {
 		}
 	}()
 }
-
-// sink keeps what allocate allocated reachable.
-var sink [][]byte
-
-// allocate allocates mb megabytes and writes to every page, so that they
-// are resident.
-func allocate(mb int) {
-	for range mb {
-		b := make([]byte, 1<<20)
-		for i := 0; i < len(b); i += 4096 {
-			b[i] = 1
-		}
-		sink = append(sink, b)
-	}
-}
