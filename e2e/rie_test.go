@@ -94,6 +94,79 @@ func checkExampleTrace(t *testing.T, spans []collector.Span, id, command string,
 	return root
 }
 
+// reportSpan is the name of the span the SDK makes of the platform's
+// report of an invocation, where it has subscribed to the Telemetry API.
+const reportSpan = "Lambda report: {aws.lambda.status}"
+
+// sdkSubscribed reports whether the SDK's extension (logfire-flush)
+// subscribed to the emulator's Telemetry API, as the emulator logs.
+func sdkSubscribed(e *rie.Emulator) bool {
+	return strings.Contains(e.Output(), `msg="Telemetry subscription created" agentName=logfire-flush`)
+}
+
+// waitRIESpans waits, after the emulator has stopped, until want spans
+// other than pending spans and platform reports have arrived and, where the
+// SDK subscribed to the Telemetry API, one report per invocation of
+// statuses (request id → the report's aws.lambda.status). It checks the
+// reports: exactly one per invocation with its status where the SDK
+// subscribed, none where it did not. It returns the spans without the
+// reports and checks that exactly want remain, pending spans left out.
+func waitRIESpans(t *testing.T, ctx context.Context, c *collector.Collector, e *rie.Emulator, want int, statuses map[string]string) []collector.Span {
+	t.Helper()
+	subscribed := sdkSubscribed(e)
+	split := func(s []collector.Span) (rest, reports []collector.Span) {
+		for _, sp := range s {
+			if sp.Name == reportSpan {
+				reports = append(reports, sp)
+			} else {
+				rest = append(rest, sp)
+			}
+		}
+		return rest, reports
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer wcancel()
+	all, err := c.WaitForSpans(wctx, func(s []collector.Span) bool {
+		rest, reports := split(s)
+		return len(collector.WithoutPending(rest)) >= want && (!subscribed || len(reports) >= len(statuses))
+	})
+	rest, reports := split(all)
+	if err != nil {
+		t.Fatalf("%v; %d of %d spans and %d platform reports (the SDK subscribed: %v) arrived:\n%s",
+			err, len(collector.WithoutPending(rest)), want, len(reports), subscribed, collector.FormatSpans(all))
+	}
+	if !subscribed && len(reports) != 0 {
+		t.Errorf("%d platform reports arrived though the SDK did not subscribe", len(reports))
+	}
+	if subscribed {
+		seen := map[string]bool{}
+		for _, r := range reports {
+			id, _ := r.Attributes["faas.invocation_id"].(string)
+			wantStatus, known := statuses[id]
+			if !known || seen[id] || r.Attributes["aws.lambda.status"] != wantStatus {
+				t.Errorf("platform report %s: want one per invocation, with its status %q", r, wantStatus)
+			}
+			seen[id] = true
+		}
+		if len(reports) != len(statuses) {
+			t.Errorf("%d platform reports for %d invocations", len(reports), len(statuses))
+		}
+	}
+	if got := len(collector.WithoutPending(rest)); got != want {
+		t.Errorf("%d spans arrived (pending spans and platform reports left out), want exactly %d:\n%s", got, want, collector.FormatSpans(rest))
+	}
+	return rest
+}
+
+// allSucceeded maps each of ids to the report status "success".
+func allSucceeded(ids []string) map[string]string {
+	m := map[string]string{}
+	for _, id := range ids {
+		m[id] = "success"
+	}
+	return m
+}
+
 // TestRIEClassicExample runs examples/lambda under the emulator's classic
 // mode: a cold start and three more invocations, then one that fails,
 // then SIGTERM. The invocations start 600 ms apart, so that the SDK's
@@ -162,15 +235,9 @@ func TestRIEClassicExample(t *testing.T) {
 	if err != nil || exit.Killed || exit.State != "exit status 0" {
 		t.Fatalf("stop: %v %+v", err, exit)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
-	defer wcancel()
-	spans, err = c.WaitForSpans(wctx, func(s []collector.Span) bool {
-		_, ok := collector.FindSpan(s, "Shutting down")
-		return ok
-	})
-	if err != nil {
-		t.Fatalf("Shutting down did not arrive: %v", err)
-	}
+	statuses := allSucceeded(ids)
+	statuses[failedID] = "error"
+	spans = waitRIESpans(t, ctx, c, e, 3*(n+1)+2, statuses)
 	down, _ := collector.FindSpan(spans, "Shutting down")
 	if down.Arrived.Before(exit.SIGTERMSent) || !down.Arrived.Before(exit.Exited) {
 		t.Errorf("Shutting down arrived %v after SIGTERM; the emulator exited %v after SIGTERM",
@@ -178,9 +245,6 @@ func TestRIEClassicExample(t *testing.T) {
 	}
 	if _, ok := collector.FindSpan(spans, "Starting up"); !ok {
 		t.Error("Starting up did not arrive")
-	}
-	if got, want := len(collector.WithoutPending(spans)), 3*(n+1)+2; got != want {
-		t.Errorf("%d spans arrived (pending spans left out), want exactly %d:\n%s", got, want, collector.FormatSpans(spans))
 	}
 	if strings.Contains(e.Output(), lambdaToken) {
 		t.Error("the output shows the token")
@@ -246,7 +310,9 @@ func maxOpen(spans []collector.Span) int {
 // invocation's spans are in a trace of their own, under its invocation
 // span, with the request id the emulator handed out; exactly one is a cold
 // start. The emulator passes SIGTERM on to the function, and after it
-// every span has arrived: 16 × 4 and "Shutting down".
+// every span has arrived: 16 × 4 and "Shutting down", and, where the SDK
+// subscribes to the emulator's Telemetry API, one platform report per
+// invocation (waitRIESpans).
 func TestRIEManagedInstances(t *testing.T) {
 	const concurrency, n, workSpans = 8, 16, 3
 	c := collector.Start(t)
@@ -284,15 +350,8 @@ func TestRIEManagedInstances(t *testing.T) {
 	if err != nil || exit.Killed {
 		t.Fatalf("stop: %v %+v", err, exit)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
-	defer wcancel()
 	want := n*(1+workSpans) + 1
-	spans, err := c.WaitForSpans(wctx, func(s []collector.Span) bool {
-		return len(collector.WithoutPending(s)) >= want
-	})
-	if err != nil {
-		t.Fatalf("%v; %d of %d spans arrived", err, len(collector.WithoutPending(spans)), want)
-	}
+	spans := waitRIESpans(t, ctx, c, e, want, allSucceeded(ids))
 	if down, ok := collector.FindSpan(spans, "Shutting down"); !ok || down.Arrived.Before(exit.SIGTERMSent) {
 		t.Errorf("Shutting down: found %v, arrived %v after SIGTERM", ok, down.Arrived.Sub(exit.SIGTERMSent))
 	}
@@ -325,18 +384,16 @@ func TestRIEManagedInstances(t *testing.T) {
 	if got := maxOpen(roots); got != concurrency {
 		t.Errorf("the invocation spans overlap %d deep, want %d (the concurrency)", got, concurrency)
 	}
-	if got := len(collector.WithoutPending(spans)); got != want {
-		t.Errorf("%d spans arrived (pending spans left out), want exactly %d", got, want)
-	}
-	t.Logf("%d invocations, %d at once, in %v (%d refusals while every worker was busy); %d of %d spans had arrived before SIGTERM; SIGTERM to exit %v (%s)",
-		n, maxOpen(roots), took.Round(time.Millisecond), refused, arrivedBefore, want, exit.Exited.Sub(exit.SIGTERMSent).Round(time.Millisecond), exit.State)
+	t.Logf("%d invocations, %d at once, in %v (%d refusals while every worker was busy); %d of %d spans had arrived before SIGTERM; SIGTERM to exit %v (%s); the SDK subscribed to the Telemetry API: %v",
+		n, maxOpen(roots), took.Round(time.Millisecond), refused, arrivedBefore, want, exit.Exited.Sub(exit.SIGTERMSent).Round(time.Millisecond), exit.State, sdkSubscribed(e))
 }
 
 // TestRIEManagedInstancesExample runs examples/lambda under the
 // emulator's Lambda Managed Instances mode with a concurrency of 8: 16
 // invocations sent at once all answer exactly; each invocation's spans are
 // in a trace of their own with its request id; after SIGTERM all of them
-// have arrived, with "Starting up" and "Shutting down".
+// have arrived, with "Starting up" and "Shutting down" (and the platform
+// reports, see waitRIESpans).
 func TestRIEManagedInstancesExample(t *testing.T) {
 	const concurrency, n = 8, 16
 	c := collector.Start(t)
@@ -355,15 +412,7 @@ func TestRIEManagedInstancesExample(t *testing.T) {
 	if err != nil || exit.Killed {
 		t.Fatalf("stop: %v %+v", err, exit)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
-	defer wcancel()
-	want := 3*n + 2
-	spans, err := c.WaitForSpans(wctx, func(s []collector.Span) bool {
-		return len(collector.WithoutPending(s)) >= want
-	})
-	if err != nil {
-		t.Fatalf("%v; %d of %d spans arrived", err, len(collector.WithoutPending(spans)), want)
-	}
+	spans := waitRIESpans(t, ctx, c, e, 3*n+2, allSucceeded(ids))
 	traces := map[string]bool{}
 	cold := 0
 	for i, id := range ids {
@@ -388,9 +437,6 @@ func TestRIEManagedInstancesExample(t *testing.T) {
 		if _, ok := collector.FindSpan(spans, name); !ok {
 			t.Errorf("%s did not arrive", name)
 		}
-	}
-	if got := len(collector.WithoutPending(spans)); got != want {
-		t.Errorf("%d spans arrived (pending spans left out), want exactly %d", got, want)
 	}
 }
 
@@ -464,15 +510,7 @@ func TestRIEStreamExample(t *testing.T) {
 			}
 			// Each invocation: its span, the log and one span per line
 			// written (the failed one stops at line 3 of 6).
-			want := (2 + lines) + (2 + 4)
-			wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
-			defer wcancel()
-			spans, err := c.WaitForSpans(wctx, func(s []collector.Span) bool {
-				return len(collector.WithoutPending(s)) >= want
-			})
-			if err != nil {
-				t.Fatalf("%v; %d of %d spans arrived:\n%s", err, len(collector.WithoutPending(spans)), want, collector.FormatSpans(spans))
-			}
+			spans := waitRIESpans(t, ctx, c, e, (2+lines)+(2+4), map[string]string{ids[0]: "success", ids[1]: "error"})
 			for i, id := range ids {
 				root, real, _, ok := invocationTrace(spans, id)
 				if !ok {
@@ -486,9 +524,6 @@ func TestRIEStreamExample(t *testing.T) {
 				if failedOne := i == 1; failedOne != (root.Status.Code == collector.StatusError) {
 					t.Errorf("invocation %d (%s): status %v", i, id, root.Status)
 				}
-			}
-			if got := len(collector.WithoutPending(spans)); got != want {
-				t.Errorf("%d spans arrived (pending spans left out), want exactly %d:\n%s", got, want, collector.FormatSpans(spans))
 			}
 		})
 	}
