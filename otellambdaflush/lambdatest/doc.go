@@ -86,8 +86,11 @@
 //     emulator's own figures: platform.initStart (sent before any
 //     subscription, so replayed to later subscribers),
 //     platform.telemetrySubscription, platform.initRuntimeDone,
+//     platform.extension (one per registered extension),
 //     platform.initReport (INIT's duration), platform.start,
-//     platform.runtimeDone (status, duration, producedBytes) and
+//     platform.runtimeDone (status, duration, producedBytes; none on
+//     managed instances, as the Runtime Interface Emulator's managed
+//     instances mode sends none) and
 //     platform.report (duration from hand-out to completion, billed
 //     duration rounded up to the millisecond with INIT added on a cold
 //     start, memory size, and the peak resident memory of the process
@@ -121,8 +124,8 @@
 //     process's stdout and stderr instead of CloudWatch. The Telemetry API
 //     delivers over HTTP only (a TCP destination is refused) and platform
 //     events only: a subscription to "function" or "extension" logs is
-//     accepted but gets none, and platform.extension, platform.logsDropped
-//     and the restore events are not sent.
+//     accepted but gets none, and platform.logsDropped and the restore
+//     events are not sent.
 //   - There is no invoke endpoint; tests call Invoke. There is no billing,
 //     no 10 s INIT retry inside the Invoke phase, no SnapStart, no response
 //     streaming semantics (a streamed response is recorded when complete),

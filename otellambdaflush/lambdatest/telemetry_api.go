@@ -456,6 +456,12 @@ type subscriptionRecord struct {
 	Types []string `json:"types"`
 }
 
+type extensionRecord struct {
+	Name   string   `json:"name"`
+	State  string   `json:"state"`
+	Events []string `json:"events"`
+}
+
 type initStartRecord struct {
 	InitializationType string `json:"initializationType"`
 	Phase              string `json:"phase"`
@@ -566,6 +572,13 @@ func (t *telemetry) endInitLocked(g *generation, now time.Time, status, errorTyp
 		return // an environment of the emulator's own tests, without a process
 	}
 	t.sendInitRuntimeDoneLocked(g, now, status, errorType)
+	for _, x := range g.exts {
+		events := x.events
+		if events == nil {
+			events = []string{}
+		}
+		t.e.emitLocked(g, "platform.extension", now, extensionRecord{Name: x.name, State: "Ready", Events: events})
+	}
 	t.e.emitLocked(g, "platform.initReport", now, initDoneRecord{
 		InitializationType: t.e.initializationType(), Phase: "init", Status: status, ErrorType: errorType,
 		Metrics: &initMetrics{DurationMs: millis(now.Sub(g.started))},
@@ -641,15 +654,16 @@ func (e *Emulator) outcomeLocked(g *generation, inv *invState) (status, errorTyp
 }
 
 // sendRuntimeDoneLocked sends platform.runtimeDone for inv, once: when the
-// runtime is done with it (it asked for the next event after responding;
-// on managed instances, it responded), or when the invocation timed out or
-// the runtime crashed.
+// runtime is done with it (it asked for the next event after responding),
+// or when the invocation timed out or the runtime crashed. Lambda Managed
+// Instances send none (as the Runtime Interface Emulator's managed
+// instances mode shows).
 func (e *Emulator) sendRuntimeDoneLocked(inv *invState, now time.Time) {
 	g := inv.gen
-	if g == nil || g.tel.runtimeDone[inv.rec.RequestID] {
+	if e.cfg.managed || g == nil || g.tel.runtimeDone[inv.rec.RequestID] {
 		return
 	}
-	if !e.cfg.managed && !inv.runtimeDone && !inv.rec.TimedOut && !inv.rec.Crashed {
+	if !inv.runtimeDone && !inv.rec.TimedOut && !inv.rec.Crashed {
 		return
 	}
 	g.tel.runtimeDone[inv.rec.RequestID] = true

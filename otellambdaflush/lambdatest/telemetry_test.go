@@ -147,7 +147,7 @@ func TestTelemetryColdWarmAndShutdown(t *testing.T) {
 
 	evs, arrived := events(readBatches(t, file))
 	ids := map[string]string{inv1.RequestID: "1", inv2.RequestID: "2"}
-	want := []string{"platform.initStart", "platform.telemetrySubscription", "platform.initRuntimeDone", "platform.initReport",
+	want := []string{"platform.initStart", "platform.telemetrySubscription", "platform.initRuntimeDone", "platform.extension", "platform.initReport",
 		"platform.start/1", "platform.runtimeDone/1", "platform.report/1",
 		"platform.start/2", "platform.runtimeDone/2", "platform.report/2"}
 	if got := sequence(evs, ids); !slices.Equal(got, want) {
@@ -178,6 +178,9 @@ func TestTelemetryColdWarmAndShutdown(t *testing.T) {
 	}
 	if r := find(t, evs, "platform.initReport", "").Record; r["status"] != "success" || r["initializationType"] != "on-demand" {
 		t.Errorf("initReport %v", r)
+	}
+	if r := find(t, evs, "platform.extension", "").Record; r["name"] != "fn-telemetry" || r["state"] != "Ready" || fmt.Sprint(r["events"]) != "[]" {
+		t.Errorf("extension %v", r)
 	}
 	if d := metric(t, find(t, evs, "platform.initReport", ""), "durationMs"); d != ms(inv1.InitDuration) {
 		t.Errorf("initReport durationMs %v, want %v", d, ms(inv1.InitDuration))
@@ -239,9 +242,9 @@ func TestTelemetryTimeout(t *testing.T) {
 	}
 	evs, arrived := events(readBatches(t, file))
 	ids := map[string]string{inv.RequestID: "timeout", next.RequestID: "next"}
-	want := []string{"platform.initStart", "platform.telemetrySubscription", "platform.initRuntimeDone", "platform.initReport",
+	want := []string{"platform.initStart", "platform.telemetrySubscription", "platform.initRuntimeDone", "platform.extension", "platform.initReport",
 		"platform.start/timeout", "platform.runtimeDone/timeout", "platform.report/timeout",
-		"platform.initStart", "platform.telemetrySubscription", "platform.initRuntimeDone", "platform.initReport",
+		"platform.initStart", "platform.telemetrySubscription", "platform.initRuntimeDone", "platform.extension", "platform.initReport",
 		"platform.start/next", "platform.runtimeDone/next", "platform.report/next"}
 	if got := sequence(evs, ids); !slices.Equal(got, want) {
 		t.Fatalf("events\n %q\nwant\n %q", got, want)
@@ -388,8 +391,9 @@ func TestTelemetryOutOfMemory(t *testing.T) {
 }
 
 // TestTelemetryManagedInstances: on Lambda Managed Instances only the
-// 2025-01-29 schema is accepted, the process is never frozen, and a
-// report gives the status and the duration only.
+// 2025-01-29 schema is accepted, the process is never frozen, there is no
+// platform.runtimeDone, and a report gives the status and the duration
+// only, as the Runtime Interface Emulator's managed instances mode does.
 func TestTelemetryManagedInstances(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
@@ -408,6 +412,12 @@ func TestTelemetryManagedInstances(t *testing.T) {
 	evs, _ := events(readBatches(t, file))
 	if r := find(t, evs, "platform.initStart", "").Record; r["initializationType"] != "lambda-managed-instances" {
 		t.Errorf("initStart %v", r)
+	}
+	ids := map[string]string{inv.RequestID: "ok", failed.RequestID: "failed"}
+	want := []string{"platform.initStart", "platform.telemetrySubscription", "platform.initRuntimeDone", "platform.extension", "platform.initReport",
+		"platform.start/ok", "platform.report/ok", "platform.start/failed", "platform.report/failed"}
+	if got := sequence(evs, ids); !slices.Equal(got, want) {
+		t.Errorf("events\n %q\nwant\n %q", got, want)
 	}
 	for _, c := range []struct {
 		inv               *lambdatest.Invocation
