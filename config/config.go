@@ -71,6 +71,14 @@ type Config struct {
 	// ConsoleIncludeTimestamps prints the time at the start of each line.
 	// Env: LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS. Default: true.
 	ConsoleIncludeTimestamps bool
+	// ConsoleIncludeTags ends each line with the record's tags ([a,b]).
+	// Env: LOGFIRE_CONSOLE_INCLUDE_TAGS. Default: true.
+	ConsoleIncludeTags bool
+	// ConsoleShowProjectLink prints the Logfire project's URL on standard
+	// error when Configure knows it (from the credentials file).
+	// Env: LOGFIRE_CONSOLE_SHOW_PROJECT_LINK, else LOGFIRE_SHOW_SUMMARY.
+	// Default: true.
+	ConsoleShowProjectLink bool
 	// ConsoleVerbose prints the source location and attributes under each
 	// line. Env: LOGFIRE_CONSOLE_VERBOSE. Default: false.
 	ConsoleVerbose bool
@@ -98,6 +106,23 @@ type Config struct {
 	// Scrubbing redacts likely secrets from attributes.
 	// Env: LOGFIRE_SCRUBBING. Default: true.
 	Scrubbing bool
+	// ResourceDetectors name the resource detectors run besides the
+	// SDK's own (see docs/configuration.md): host, os, process,
+	// container, or * for all of them.
+	// Env: LOGFIRE_RESOURCE_DETECTORS (comma-separated). Default: none.
+	ResourceDetectors []string
+
+	// DistributedTracing says whether incoming trace context is trusted:
+	// nil continues the traces that requests, events and messages carry
+	// in and says so once (the first time), true continues them quietly,
+	// false starts a new trace for each, linked to the caller's span.
+	// Env: LOGFIRE_DISTRIBUTED_TRACING. Default: nil.
+	DistributedTracing *bool
+	// EmitConfigurationSpan records a "Logfire configured" log after
+	// Configure, with the settings (none secret) in logfire.config and
+	// the program's module versions in logfire.package_versions.
+	// Env: LOGFIRE_EMIT_CONFIGURATION_SPAN. Default: false.
+	EmitConfigurationSpan bool
 
 	// BatchScheduleDelay is the longest a finished span waits before it is
 	// exported. Env: OTEL_BSP_SCHEDULE_DELAY (milliseconds, 0 to 1 hour).
@@ -150,6 +175,8 @@ func Default() Config {
 		ConsoleColors:             ColorsAuto,
 		ConsoleSpanStyle:          SpanStyleShowParents,
 		ConsoleIncludeTimestamps:  true,
+		ConsoleIncludeTags:        true,
+		ConsoleShowProjectLink:    true,
 		ConsoleMinLogLevel:        levelInfo,
 		TraceSampleRate:           1,
 		Scrubbing:                 true,
@@ -184,7 +211,8 @@ func load(getenv func(string) string) (Config, error) {
 	var errs []error
 	report := func(setting string, err error) { errs = append(errs, &Error{Setting: setting, Err: err}) }
 	envconfig.Read(c.vars(), getenv, tokens, report)
-	errs = append(errs, checkTokens(c.Tokens, "LOGFIRE_TOKEN"), checkAPIKey(c.APIKey, "LOGFIRE_API_KEY"), checkSDKLimits(getenv, tokens))
+	errs = append(errs, checkTokens(c.Tokens, "LOGFIRE_TOKEN"), checkAPIKey(c.APIKey, "LOGFIRE_API_KEY"),
+		checkSDKLimits(getenv, tokens))
 	if o := envconfig.LoadOTel(getenv, tokens, report); o.TracesSampler != "" {
 		c.TraceSampleRate = o.SampleRate
 	}
@@ -206,7 +234,8 @@ func (c *Config) vars() []envconfig.Var {
 		{Name: "LOGFIRE_CONSOLE", Decode: envconfig.Bool(&c.Console)},
 	}
 	vars = append(vars, envconfig.ConsoleVars((*string)(&c.ConsoleColors), (*string)(&c.ConsoleSpanStyle),
-		&c.ConsoleIncludeTimestamps, &c.ConsoleVerbose, (*int)(&c.ConsoleMinLogLevel))...)
+		&c.ConsoleIncludeTimestamps, &c.ConsoleIncludeTags, &c.ConsoleVerbose, (*int)(&c.ConsoleMinLogLevel))...)
+	vars = append(vars, c.pythonVars()...)
 	vars = append(vars,
 		envconfig.Var{Name: "LOGFIRE_MIN_LEVEL", Decode: envconfig.Level((*int)(&c.MinLevel))},
 		envconfig.Var{Name: "LOGFIRE_TRACE_SAMPLE_RATE", Decode: envconfig.SampleRate(&c.TraceSampleRate)},
@@ -236,6 +265,7 @@ func (c *Config) Validate() error {
 	errs := []error{
 		checkTokens(c.Tokens, "logfire.WithToken"),
 		checkAPIKey(c.APIKey, "logfire.WithAPIKey"),
+		c.checkResourceDetectors(),
 		check(c.SendToLogfire.valid(), "logfire.WithSendToLogfire", "accepted values are config.SendAlways, config.SendNever, config.SendIfTokenPresent"),
 		check(c.TraceSampleRate >= 0 && c.TraceSampleRate <= 1, "logfire.WithSampling", fmt.Sprintf("%v is not a sample rate: accepted values are numbers from 0 to 1", c.TraceSampleRate)),
 		check(c.ConsoleColors.valid(), "console.Options.Colors", "accepted values are auto, always, never"),

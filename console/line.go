@@ -22,6 +22,7 @@ const timeWidth = len(timeLayout) + 1
 type formatter struct {
 	paint      painter
 	timestamps bool
+	hideTags   bool
 	loc        *time.Location
 	verbose    bool
 }
@@ -78,7 +79,7 @@ func (f *formatter) tags(buf []byte, v attribute.Value, margin int) []byte {
 			list = []string{s}
 		}
 	}
-	if len(list) == 0 {
+	if len(list) == 0 || f.hideTags {
 		return buf
 	}
 	buf = append(buf, ' ')

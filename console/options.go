@@ -44,6 +44,14 @@ type Options struct {
 	// starts each line. Env: LOGFIRE_CONSOLE_INCLUDE_TIMESTAMPS=false.
 	// Default: false.
 	HideTimestamps bool
+	// HideTags leaves out the tags ([a,b]) that end a line.
+	// Env: LOGFIRE_CONSOLE_INCLUDE_TAGS=false. Default: false.
+	HideTags bool
+	// HideProjectLink keeps logfire.Configure from printing the Logfire
+	// project's URL on standard error when it knows it (from the
+	// credentials file). The console on its own (New) prints no link.
+	// Env: LOGFIRE_CONSOLE_SHOW_PROJECT_LINK=false. Default: false.
+	HideProjectLink bool
 }
 
 // settings are the options resolved against the environment and the
@@ -54,6 +62,7 @@ type settings struct {
 	colors     config.ColorMode
 	style      config.SpanStyle
 	timestamps bool
+	tags       bool
 	verbose    bool
 	minLevel   config.Level
 	location   *time.Location
@@ -69,6 +78,7 @@ func defaultSettings() settings {
 		colors:     config.ColorsAuto,
 		style:      config.SpanStyleShowParents,
 		timestamps: true,
+		tags:       true,
 		minLevel:   envconfig.LevelInfo,
 		location:   time.Local,
 		getenv:     os.Getenv,
@@ -83,7 +93,7 @@ func defaultSettings() settings {
 func (o *Options) resolve(getenv func(string) string) settings {
 	s := defaultSettings()
 	s.getenv = getenv
-	envconfig.Read(envconfig.ConsoleVars((*string)(&s.colors), (*string)(&s.style), &s.timestamps, &s.verbose, (*int)(&s.minLevel)),
+	envconfig.Read(envconfig.ConsoleVars((*string)(&s.colors), (*string)(&s.style), &s.timestamps, &s.tags, &s.verbose, (*int)(&s.minLevel)),
 		getenv, nil, func(name string, err error) {
 			selflog.Printf("%s: %v; the console uses its default", name, err)
 		})
@@ -107,6 +117,9 @@ func (o *Options) resolve(getenv func(string) string) settings {
 	}
 	if o.HideTimestamps {
 		s.timestamps = false
+	}
+	if o.HideTags {
+		s.tags = false
 	}
 	return s
 }

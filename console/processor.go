@@ -58,6 +58,7 @@ func newProcessor(s settings) *processor {
 		format: formatter{
 			paint:      painter{colors: useColors(&s)},
 			timestamps: s.timestamps,
+			hideTags:   !s.tags,
 			loc:        s.location,
 			verbose:    s.verbose,
 		},

@@ -74,6 +74,9 @@ func Resource(ctx context.Context, cfg config.Config, sdkVersion string) (*resou
 			layers = append(layers, r, resource.NewSchemaless(semconv.CloudPlatformAWSLambda))
 		}
 	}
+	if extra := requestedDetectors(ctx, cfg.ResourceDetectors); extra != nil {
+		layers = append(layers, extra)
+	}
 	layers = append(layers, fromPairs(cfg.ResourceAttributes))
 
 	merged := resource.Empty()

@@ -67,6 +67,7 @@ func newConsole(s *settings) sdktrace.SpanProcessor {
 		MinLevel:       s.cfg.ConsoleMinLogLevel,
 		Verbose:        s.cfg.ConsoleVerbose,
 		HideTimestamps: !s.cfg.ConsoleIncludeTimestamps,
+		HideTags:       !s.cfg.ConsoleIncludeTags,
 	})
 }
 

@@ -69,6 +69,8 @@ type Logfire struct {
 	tail *tailSampler // WithSampling's; nil without it
 
 	errorHandler func(error) // WithErrorHandler's; nil for the default
+
+	vars *instanceVariables // managed variables (variables.go); nil without any
 }
 
 // defaultInstance serves the package-level functions: the instance the
@@ -129,6 +131,9 @@ func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
 	if err != nil {
 		return nil, redactError(s.tokens(), err)
 	}
+	if s.cfg.EmitConfigurationSpan {
+		lf.emitConfiguration(ctx, &s) // configlog.go
+	}
 	if !s.hook.NotDefault {
 		if prev := current(); prev != nil && !prev.shutDown.Load() {
 			replacedDefault(prev, lf)
@@ -139,7 +144,7 @@ func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
 }
 
 func build(ctx context.Context, s *settings) (*Logfire, error) {
-	if err := errors.Join(s.cfg.Validate(), s.validate(), s.validateSampling()); err != nil {
+	if err := errors.Join(s.cfg.Validate(), s.validate(), s.validateSampling(), s.validateVariables()); err != nil {
 		return nil, err
 	}
 	propagator, err := s.propagation.textMapPropagator(s.otel.Propagators)
@@ -172,6 +177,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		tokens = append(tokens, d.Token)
 	}
 	sc.tokens = redact.NewTokens(append(append(tokens, s.cfg.APIKey), s.cfg.Tokens...)...)
+	s.showProjectLink(tokens) // projectlink.go
 	res = redactResource(sc.tokens, validResource(res))
 	redact := sc.tokens.String
 	ownLines := s.ownLines(redact)
@@ -199,7 +205,11 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		sdktrace.WithIDGenerator(idGen),
 		sdktrace.WithSampler(headSampler(s.cfg.TraceSampleRate, s.otel.TracesSampler)),
 	}
+	if dt := s.cfg.DistributedTracing; dt != nil && !*dt {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(refusedParentLinker{})) // distributed.go
+	}
 	tpOpts = append(tpOpts, s.propagation.tracerProviderOptions()...)
+	tpOpts = append(tpOpts, s.variablesTracerOptions()...)
 	for _, sp := range p.spanProcessors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
@@ -237,7 +247,8 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	lf.errorHandler = s.errorHandler
 	lf.removeRedactor = selflog.AddRedactor(redact)
 	lf.tracer = lf.tp.Tracer(scopeName, trace.WithInstrumentationVersion(Version))
-	lf.propagator = propagator
+	lf.propagator = trustPropagator(propagator, s.cfg.DistributedTracing, lf.warnContinuedTrace) // distributed.go
+	lf.vars = s.newVariables(lf)
 	if s.runtimeMetrics {
 		if err := startRuntimeMetrics(lf.mp); err != nil {
 			_ = lf.Shutdown(ctx)
@@ -387,6 +398,7 @@ func (lf *Logfire) Shutdown(ctx context.Context) error {
 			d.stop()
 		}
 		lf.drops.stop()
+		lf.shutdownVariables(ctx)
 		lf.shutDown.Store(true)
 		lf.shutdownErr = redactError(scrubberTokens(lf.scrubber), joinErr(wrapErr("shutdown", err), lf.deliveryError("shutdown")))
 		if lf.removeRedactor != nil {

@@ -1,12 +1,14 @@
 package logfire
 
 import (
+	"os"
 	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/logfire-go/sdk/internal/delivery"
+	"github.com/logfire-go/sdk/internal/envconfig"
 	"github.com/logfire-go/sdk/internal/selflog"
 )
 
@@ -30,8 +32,14 @@ func (k misuse) warn(format string, args ...any) {
 }
 
 // noDefault says that the package-level function fn was called with no
-// instance configured.
+// instance configured, unless LOGFIRE_IGNORE_NO_CONFIG is true (as in the
+// Python SDK; a variable only, since no option reaches a program that has
+// not called Configure).
 func noDefault(fn string) {
+	ignore := false
+	if envconfig.Bool(&ignore)(os.Getenv("LOGFIRE_IGNORE_NO_CONFIG")) == nil && ignore {
+		return
+	}
 	misuseBeforeConfigure.warn("logfire.%s was called before logfire.Configure: nothing is recorded. Call logfire.Configure once at start (it makes the default instance that the package-level functions use), or call the method on the *logfire.Logfire it returns", fn)
 }
 

@@ -48,6 +48,23 @@ func TestMisuseBeforeConfigureIsSaidOnce(t *testing.T) {
 	}
 }
 
+// TestIgnoreNoConfig: LOGFIRE_IGNORE_NO_CONFIG=true silences the line
+// said when a package-level function is called before Configure; a value
+// it cannot read leaves the line on.
+func TestIgnoreNoConfig(t *testing.T) {
+	for value, lines := range map[string]int{"true": 0, "1": 0, "false": 1, "maybe": 1} {
+		clearEnv(t)
+		resetMisuse(t)
+		withoutDefault(t)
+		out := quietSelflog(t)
+		t.Setenv("LOGFIRE_IGNORE_NO_CONFIG", value)
+		Info(context.Background(), "lost")
+		if got := strings.Count(out.String(), "\n"); got != lines {
+			t.Errorf("LOGFIRE_IGNORE_NO_CONFIG=%s: %d lines, want %d", value, got, lines)
+		}
+	}
+}
+
 func TestMisuseSecondConfigureIsSaidOnceNamingBoth(t *testing.T) {
 	clearEnv(t)
 	resetMisuse(t)

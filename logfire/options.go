@@ -41,6 +41,8 @@ type settings struct {
 	// Sampling (sampling.go) and runtime metrics (runtime_metrics.go).
 	sampling       SamplingOptions
 	runtimeMetrics bool
+	// Managed variables (variables.go).
+	variables variablesSettings
 }
 
 type optionFunc func(*settings)
@@ -63,6 +65,16 @@ func WithToken(tokens ...string) Option {
 // replaces LOGFIRE_API_KEY.
 func WithAPIKey(key string) Option {
 	return configOption(func(c *config.Config) { c.APIKey = key })
+}
+
+// WithResourceDetectors runs OpenTelemetry's resource detectors of these
+// names besides the SDK's own: process (process.executable.*,
+// process.command_args, process.owner, …), container (container.id),
+// host_id (host.id), host and os (always on), or * for all of them. Their
+// attributes win over OTEL_RESOURCE_ATTRIBUTES and lose to
+// LOGFIRE_RESOURCE_ATTRIBUTES. It replaces LOGFIRE_RESOURCE_DETECTORS.
+func WithResourceDetectors(names ...string) Option {
+	return configOption(func(c *config.Config) { c.ResourceDetectors = append([]string(nil), names...) })
 }
 
 // WithSendToLogfire sets whether to export to Logfire. It replaces
@@ -124,6 +136,12 @@ func WithConsole(o *console.Options) Option {
 		}
 		if o.HideTimestamps {
 			c.ConsoleIncludeTimestamps = false
+		}
+		if o.HideTags {
+			c.ConsoleIncludeTags = false
+		}
+		if o.HideProjectLink {
+			c.ConsoleShowProjectLink = false
 		}
 	})
 }
