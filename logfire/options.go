@@ -41,8 +41,6 @@ type settings struct {
 	// Sampling (sampling.go) and runtime metrics (runtime_metrics.go).
 	sampling       SamplingOptions
 	runtimeMetrics bool
-	// Managed variables (variables.go).
-	variables variablesSettings
 }
 
 type optionFunc func(*settings)
