@@ -210,11 +210,6 @@ func TestRIEClassicExample(t *testing.T) {
 	if want := `{"errorMessage":"command \"fail\" failed on purpose","errorType":"errorString"}`; failed.StatusCode != 200 || string(failed.Body) != want {
 		t.Errorf("fail: status %d, body %s, want 200 and %s", failed.StatusCode, failed.Body, want)
 	}
-	if got := e.RequestIDs(); len(got) != n+1 || !slices.Equal(got[:n], ids) {
-		t.Fatalf("the emulator handed out %q, the function answered %q", got, ids)
-	}
-	failedID := e.RequestIDs()[n]
-
 	// Everything of an invocation is there when its answer is.
 	spans := c.Spans()
 	for i, id := range ids {
@@ -226,18 +221,23 @@ func TestRIEClassicExample(t *testing.T) {
 			}
 		}
 	}
-	froot, freal, _, ok := invocationTrace(spans, failedID)
-	if !ok || len(freal) != 3 || froot.Status.Code != collector.StatusError || froot.Attributes["faas.coldstart"] != false {
-		t.Errorf("failed invocation %s: %v, %d spans, %s", failedID, ok, len(freal), froot)
-	}
 
 	exit, err := e.Stop(ctx)
 	if err != nil || exit.Killed || exit.State != "exit status 0" {
 		t.Fatalf("stop: %v %+v", err, exit)
 	}
+	handedOut := e.RequestIDs()
+	if len(handedOut) != n+1 || !slices.Equal(handedOut[:n], ids) {
+		t.Fatalf("the emulator handed out %q, the function answered %q", handedOut, ids)
+	}
+	failedID := handedOut[n]
 	statuses := allSucceeded(ids)
 	statuses[failedID] = "error"
 	spans = waitRIESpans(t, ctx, c, e, 3*(n+1)+2, statuses)
+	froot, freal, _, ok := invocationTrace(spans, failedID)
+	if !ok || len(freal) != 3 || froot.Status.Code != collector.StatusError || froot.Attributes["faas.coldstart"] != false {
+		t.Errorf("failed invocation %s: %v, %d spans, %s", failedID, ok, len(freal), froot)
+	}
 	down, _ := collector.FindSpan(spans, "Shutting down")
 	if down.Arrived.Before(exit.SIGTERMSent) || !down.Arrived.Before(exit.Exited) {
 		t.Errorf("Shutting down arrived %v after SIGTERM; the emulator exited %v after SIGTERM",
@@ -255,6 +255,17 @@ func TestRIEClassicExample(t *testing.T) {
 	}
 	t.Logf("%d invocations, the slowest answered in %v; SIGTERM to exit %v",
 		len(answers), slowest.Round(time.Millisecond), exit.Exited.Sub(exit.SIGTERMSent).Round(time.Millisecond))
+}
+
+// checkHandedOut checks, once e has stopped, that the request ids the
+// emulator handed out are those the function answered with, whatever the
+// order.
+func checkHandedOut(t *testing.T, e *rie.Emulator, answered []string) {
+	t.Helper()
+	handedOut := slices.Sorted(slices.Values(e.RequestIDs()))
+	if sorted := slices.Sorted(slices.Values(answered)); !slices.Equal(sorted, handedOut) {
+		t.Fatalf("the emulator handed out %q, the function answered %q", handedOut, sorted)
+	}
 }
 
 // invokeConcurrently invokes e with event(i) for i < n, all at once, and
@@ -339,17 +350,13 @@ func TestRIEManagedInstances(t *testing.T) {
 		ids = append(ids, got.RequestID)
 		refused += r.Refused
 	}
-	handedOut := e.RequestIDs()
-	slices.Sort(handedOut)
-	if sorted := slices.Sorted(slices.Values(ids)); !slices.Equal(sorted, handedOut) {
-		t.Fatalf("the emulator handed out %q, the function answered %q", handedOut, sorted)
-	}
 	arrivedBefore := len(collector.WithoutPending(c.Spans()))
 
 	exit, err := e.Stop(ctx)
 	if err != nil || exit.Killed {
 		t.Fatalf("stop: %v %+v", err, exit)
 	}
+	checkHandedOut(t, e, ids)
 	want := n*(1+workSpans) + 1
 	spans := waitRIESpans(t, ctx, c, e, want, allSucceeded(ids))
 	if down, ok := collector.FindSpan(spans, "Shutting down"); !ok || down.Arrived.Before(exit.SIGTERMSent) {
@@ -405,13 +412,11 @@ func TestRIEManagedInstancesExample(t *testing.T) {
 	for i, r := range answers {
 		ids = append(ids, exampleReply(t, i, r, fmt.Sprintf("cmd-%d", i)))
 	}
-	if got := e.RequestIDs(); len(got) != n {
-		t.Fatalf("the emulator handed out %d invocations, want %d", len(got), n)
-	}
 	exit, err := e.Stop(ctx)
 	if err != nil || exit.Killed {
 		t.Fatalf("stop: %v %+v", err, exit)
 	}
+	checkHandedOut(t, e, ids)
 	spans := waitRIESpans(t, ctx, c, e, 3*n+2, allSucceeded(ids))
 	traces := map[string]bool{}
 	cold := 0
@@ -500,13 +505,13 @@ func TestRIEStreamExample(t *testing.T) {
 					t.Errorf("failed stream: status %d, Error-Type %q, body %q, want Runtime.Unknown and %s", failed.StatusCode, failed.ErrorType(), failed.Body, want)
 				}
 			}
-			ids := e.RequestIDs()
-			if len(ids) != 2 {
-				t.Fatalf("the emulator handed out %q, want 2 invocations", ids)
-			}
 			exit, err := e.Stop(ctx)
 			if err != nil || exit.Killed {
 				t.Fatalf("stop: %v %+v", err, exit)
+			}
+			ids := e.RequestIDs()
+			if len(ids) != 2 {
+				t.Fatalf("the emulator handed out %q, want 2 invocations", ids)
 			}
 			// Each invocation: its span, the log and one span per line
 			// written (the failed one stops at line 3 of 6).

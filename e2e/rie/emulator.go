@@ -282,11 +282,16 @@ func (e *Emulator) Output() string {
 
 // startLine is the emulator's line for an invocation it hands out; the
 // classic mode separates the version with a space, the Managed Instances
-// mode with a tab.
-var startLine = regexp.MustCompile(`(?m)^START RequestId: ([0-9a-f-]+)\sVersion: `)
+// mode with a tab. It is not anchored at the start of a line: the
+// function's output, which the emulator passes on in chunks as it comes,
+// may end without a newline just before it.
+var startLine = regexp.MustCompile(`START RequestId: ([0-9a-f-]+)\sVersion: `)
 
 // RequestIDs returns the request ids of the invocations the emulator has
-// handed out to the function, in order, from its START lines.
+// handed out to the function, in order, from its START lines. The list is
+// complete once the emulator has ended (Stop): until then a line may still
+// be on its way from the emulator's output, even for an invocation already
+// answered.
 func (e *Emulator) RequestIDs() []string {
 	var ids []string
 	for _, m := range startLine.FindAllStringSubmatch(e.out.String(), -1) {
