@@ -1,6 +1,9 @@
 package llmreplay
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 const (
 	messagesUsage = `{"input_tokens":19,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,` +
@@ -14,13 +17,13 @@ const (
 
 // messagesAnswer is an Anthropic Message: the text, or a text and a call
 // of get_weather for Paris; and its stream.
-func messagesAnswer(model string, tool bool) answer {
+func messagesAnswer(model string, tool bool, text []string) answer {
 	if model == "" {
 		model = "claude-sonnet-4-20250514"
 	}
 	id := "msg_01XFDUDYJgAACzvnptvVoYEL"
 	usage, stop := messagesUsage, "end_turn"
-	content := `[{"type":"text","text":` + quote(Answer) + `}]`
+	content := `[{"type":"text","text":` + quote(strings.Join(text, "")) + `}]`
 	if tool {
 		id = "msg_01Aq9w938a90dw8q"
 		usage, stop = messagesToolUsage, "tool_use"
@@ -41,7 +44,7 @@ func messagesAnswer(model string, tool bool) answer {
 	add("message_start", `{"type":"message_start","message":`+msg("[]", "null", startUsage)+`}`)
 	add("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
 	add("ping", `{"type": "ping"}`)
-	pieces := answerPieces
+	pieces := text
 	if tool {
 		pieces = []string{"I'll check", " the weather", " in Paris."}
 	}

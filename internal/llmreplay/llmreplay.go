@@ -83,7 +83,10 @@ func (s *Server) HoldNextStream() {
 	s.holdNext = true
 }
 
-// Requests returns the requests received so far.
+// maxRequests is how many requests Requests keeps: the last ones.
+const maxRequests = 64
+
+// Requests returns the requests received so far (the last 64).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -102,6 +105,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if len(s.requests) == maxRequests {
+		s.requests = append(s.requests[:0], s.requests[1:]...)
+	}
 	s.requests = append(s.requests, Request{Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
 	fail := s.failNext > 0
 	if fail {
@@ -118,13 +124,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	var a answer
 	switch {
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/chat/completions"):
-		a = chatAnswer(model, wantsToolCall(body, "messages"), stream && includeUsage(body))
+		a = chatAnswer(model, wantsToolCall(body, "messages"), stream && includeUsage(body), pieces(body))
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/responses"):
 		a = responsesAnswer(model)
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/embeddings"):
 		a = answer{json: embeddingsJSON(model)}
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/v1/messages"):
-		a = messagesAnswer(model, wantsToolCall(body, "messages"))
+		a = messagesAnswer(model, wantsToolCall(body, "messages"), pieces(body))
 	default:
 		writeError(w, http.StatusNotFound, "not_found_error", "no such endpoint: "+r.Method+" "+r.URL.Path)
 		return
@@ -196,6 +202,31 @@ func writeError(w http.ResponseWriter, status int, typ, message string) {
 	_, _ = w.Write(b)
 }
 
+// pieces is the text of the answer to a request, as a stream sends it:
+// the weather after a tool result, else the sum.
+func pieces(body map[string]any) []string {
+	msgs, _ := body["messages"].([]any)
+	if len(msgs) > 0 && isToolResult(msgs[len(msgs)-1]) {
+		return weatherPieces
+	}
+	return answerPieces
+}
+
+// isToolResult reports whether a message answers a tool call.
+func isToolResult(msg any) bool {
+	m, _ := msg.(map[string]any)
+	if m["role"] == "tool" {
+		return true
+	}
+	parts, _ := m["content"].([]any)
+	for _, p := range parts {
+		if b, _ := p.(map[string]any); b["type"] == "tool_result" {
+			return true
+		}
+	}
+	return false
+}
+
 // wantsToolCall reports whether the request offers tools and its last
 // message is not the result of a tool call.
 func wantsToolCall(body map[string]any, field string) bool {
@@ -204,18 +235,7 @@ func wantsToolCall(body map[string]any, field string) bool {
 	if len(tools) == 0 || len(msgs) == 0 {
 		return false
 	}
-	last, _ := msgs[len(msgs)-1].(map[string]any)
-	if last["role"] == "tool" {
-		return false
-	}
-	if parts, ok := last["content"].([]any); ok {
-		for _, p := range parts {
-			if m, _ := p.(map[string]any); m["type"] == "tool_result" {
-				return false
-			}
-		}
-	}
-	return true
+	return !isToolResult(msgs[len(msgs)-1])
 }
 
 func includeUsage(body map[string]any) bool {

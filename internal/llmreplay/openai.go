@@ -8,8 +8,13 @@ import (
 // The text every answer gives, in the pieces a stream sends it in.
 var answerPieces = []string{"Four", " plus", " five", " is", " nine."}
 
-// Answer is the text of every answer that is not a tool call.
-var Answer = strings.Join(answerPieces, "")
+// Answer is the text of an answer that is not a tool call, and
+// WeatherAnswer the one to a tool's result.
+var (
+	Answer        = strings.Join(answerPieces, "")
+	WeatherAnswer = strings.Join(weatherPieces, "")
+	weatherPieces = []string{"It is", " 21 °C", " and clear", " in Paris."}
+)
 
 const (
 	openaiCreated = 1754000000
@@ -35,7 +40,7 @@ const chatToolUsage = `{"prompt_tokens":1180,"completion_tokens":17,"total_token
 
 // chatAnswer is a chat completion: the text, or a call of get_weather for
 // Paris; streamed with the usage chunk last when usage was asked for.
-func chatAnswer(model string, tool, usage bool) answer {
+func chatAnswer(model string, tool, usage bool, pieces []string) answer {
 	m := openaiModel(model)
 	id := "chatcmpl-CKr7VYzNzkv2wQ0J1sXbR3"
 	head := fmt.Sprintf(`"id":%q,"object":"chat.completion","created":%d,"model":%q,`, id, openaiCreated, m)
@@ -57,11 +62,11 @@ func chatAnswer(model string, tool, usage bool) answer {
 			a.events = append(a.events, event{data: chunkHead + `"choices":[],"usage":` + chatToolUsage + `}`})
 		}
 	} else {
-		a.json = "{" + head + `"choices":[{"index":0,"message":{"role":"assistant","content":` + quote(Answer) +
+		a.json = "{" + head + `"choices":[{"index":0,"message":{"role":"assistant","content":` + quote(strings.Join(pieces, "")) +
 			`,"refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":` + chatUsage +
 			`,"service_tier":"default","system_fingerprint":"` + fingerprint + `"}`
 		a.events = append(a.events, event{data: chunkHead + `"choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}`})
-		for _, p := range answerPieces {
+		for _, p := range pieces {
 			a.events = append(a.events, event{data: chunkHead + `"choices":[{"index":0,"delta":{"content":` + quote(p) + `},"logprobs":null,"finish_reason":null}],"usage":null}`})
 		}
 		a.events = append(a.events, event{data: chunkHead + `"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}`})

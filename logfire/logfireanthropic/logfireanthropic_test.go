@@ -193,6 +193,7 @@ func TestToolRoundTrip(t *testing.T) {
 		"gen_ai.tool.definitions": toolDefs,
 		"gen_ai.input.messages": "[" + weather + `,{"role":"assistant","parts":[{"type":"text","content":"I'll check the weather in Paris."},` + toolCall + `]},` +
 			`{"role":"user","parts":[{"type":"tool_call_response","id":"toolu_01A09q90qw90lq917835lq9","response":"{\"temperature_c\":21}"}]}]`,
+		"gen_ai.output.messages": `[{"role":"assistant","parts":[{"type":"text","content":"It is 21 °C and clear in Paris."}],"finish_reason":"end_turn"}]`,
 	}))
 }
 

@@ -265,6 +265,7 @@ func TestChatToolCall(t *testing.T) {
 		"gen_ai.input.messages": `[{"role":"user","parts":[{"type":"text","content":"Weather in Paris?"}]},` +
 			`{"role":"assistant","parts":[` + toolCallParts + `]},` +
 			`{"role":"tool","parts":[{"type":"tool_call_response","id":"call_pWq0sCzF2Q5Xn3Hj","response":"{\"temperature_c\":21}"}]}]`,
+		"gen_ai.output.messages": `[{"role":"assistant","parts":[{"type":"text","content":"It is 21 °C and clear in Paris."}],"finish_reason":"stop"}]`,
 	}))
 }
 
