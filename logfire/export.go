@@ -153,6 +153,8 @@ type deliveryHooks struct {
 	redact func(string) string
 	onDrop func(delivery.Signal, delivery.Reason, int, string)
 	outage *selflog.Limiter
+	// warnings says the backend's X-Logfire-Warning headers (nil: not).
+	warnings *serverWarnings
 }
 
 func newDestination(s *settings, dc credentials.Destination, sc *scrubber, hooks deliveryHooks) (*destination, error) {
@@ -182,6 +184,11 @@ func newSender(s *settings, eps [3]delivery.Endpoint, hooks deliveryHooks, where
 		Buffer:       s.retryBuffer,
 		ProbeTimeout: s.hook.OutageProbe,
 		Redact:       hooks.redact,
+		OnServerWarning: func(w string) {
+			if hooks.warnings != nil {
+				hooks.warnings.say(w, where)
+			}
+		},
 		OnOutage: func(open bool, cause string) {
 			if open {
 				hooks.outage.Printf("cannot deliver to %s (%s): keeping telemetry in the retry buffer and trying again", where, cause)

@@ -181,9 +181,10 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	ownLines := s.ownLines(redact)
 	drops := &dropReporter{every: dropReportInterval, out: ownLines}
 	p, err := newPipelines(s, dests, sc, deliveryHooks{
-		redact: redact,
-		onDrop: drops.add,
-		outage: &selflog.Limiter{Every: time.Minute, Out: ownLines},
+		redact:   redact,
+		onDrop:   drops.add,
+		outage:   &selflog.Limiter{Every: time.Minute, Out: ownLines},
+		warnings: &serverWarnings{out: ownLines, redact: redact}, // serverwarning.go
 	})
 	if err != nil {
 		return nil, err

@@ -59,7 +59,16 @@ type Config struct {
 	// OnOutage is called when the backend starts failing (open, with the
 	// cause) and when it answers again.
 	OnOutage func(open bool, cause string)
+	// OnServerWarning, if set, is called with the X-Logfire-Warning
+	// header of every answer that has one (Logfire's way of telling the
+	// user something about the project, such as a limit reached), from
+	// the goroutine that sent the request.
+	OnServerWarning func(warning string)
 }
+
+// ServerWarningHeader is the response header in which Logfire tells the
+// user something about the project (see Config.OnServerWarning).
+const ServerWarningHeader = "X-Logfire-Warning"
 
 // Defaults of a Sender.
 const (
@@ -597,6 +606,11 @@ func (t *Sender) try(ctx context.Context, e *entry) attempt {
 		req.Header.Set("Content-Encoding", "gzip")
 	}
 	resp, err := t.client[e.signal].Do(req)
+	if resp != nil && t.cfg.OnServerWarning != nil {
+		if w := resp.Header.Get(ServerWarningHeader); w != "" {
+			t.cfg.OnServerWarning(w)
+		}
+	}
 	if err != nil && ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			err = errNoAnswer
