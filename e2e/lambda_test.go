@@ -108,7 +108,9 @@ func requireFrozenOK(tb testing.TB, i int, inv *lambdatest.Invocation) {
 
 // invocationTrace returns the invocation span of request id id among
 // spans (otellambda's span, named after the function, with
-// faas.invocation_id) and every span of its trace, pending spans apart.
+// faas.invocation_id) and every span of its trace, pending spans apart,
+// except the span of the invocation's platform report (reportSpan), which
+// arrives with a later invocation (see platformReports).
 func invocationTrace(spans []collector.Span, id string) (inv collector.Span, real, pending []collector.Span, ok bool) {
 	for _, s := range spans {
 		if s.Name == lambdaFunction && s.Attributes["faas.invocation_id"] == id && !s.IsPending() {
@@ -120,7 +122,7 @@ func invocationTrace(spans []collector.Span, id string) (inv collector.Span, rea
 		return inv, nil, nil, false
 	}
 	for _, s := range spans {
-		if s.TraceID != inv.TraceID {
+		if s.TraceID != inv.TraceID || s.Name == reportSpan {
 			continue
 		}
 		if s.IsPending() {
@@ -284,9 +286,11 @@ func TestLambdaExample(t *testing.T) {
 	// only covers the receiver's own processing.
 	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
 	defer wcancel()
+	// Each invocation's spans, "Starting up", "Shutting down", and the
+	// span of each invocation's platform report.
 	spans, err := c.WaitForSpans(wctx, func(s []collector.Span) bool {
 		_, ok := collector.FindSpan(s, "Shutting down")
-		return ok && len(collector.WithoutPending(s)) >= 3*(n+1)+2
+		return ok && len(collector.WithoutPending(s)) >= 4*(n+1)+2
 	})
 	if err != nil {
 		t.Errorf("%v", err)
@@ -316,11 +320,20 @@ func TestLambdaExample(t *testing.T) {
 		t.Errorf("Shutting down: found %v, arrived %v after SIGTERM; the process exited %v after SIGTERM",
 			ok, down.Arrived.Sub(rep.SIGTERMSent), rep.Exited.Sub(rep.SIGTERMSent))
 	}
-	if got, want := len(collector.WithoutPending(spans)), 3*(n+1)+2; got != want {
+	if got, want := len(collector.WithoutPending(spans)), 4*(n+1)+2; got != want {
 		t.Errorf("%d spans arrived (pending spans left out), want exactly %d", got, want)
 	}
-	if logs, metrics := c.Logs(), c.Metrics(); len(logs) != 0 || len(metrics) != 0 {
-		t.Errorf("unexpected log records %d, metrics %d", len(logs), len(metrics))
+	if p := platformReports(spans, invs, nil); p != "" {
+		t.Error(p)
+	}
+	if logs := c.Logs(); len(logs) != 0 {
+		t.Errorf("unexpected log records %d", len(logs))
+	}
+	if bad := onlyPlatformMetrics(c.Metrics()); bad != "" {
+		t.Errorf("metrics other than the platform's: %s", bad)
+	}
+	if got := metricSum(c.Metrics(), "faas.invocations", nil); got != n+1 {
+		t.Errorf("faas.invocations = %d, want %d", got, n+1)
 	}
 	if up.Headers.Get("Authorization") != lambdaToken {
 		t.Errorf("Authorization header %q", up.Headers.Get("Authorization"))

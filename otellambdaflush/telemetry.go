@@ -122,6 +122,13 @@ type platformTelemetry struct {
 	changed chan struct{}
 	// closed is set by the shutdown: deliveries are no longer handled.
 	closed bool
+	// deferSpans keeps the spans of the reports in unsent until makeSpans,
+	// which the extension calls right before its flush: made as they
+	// arrive, at the thaw, they would leave in an export of the span
+	// queue's own, which the flush then waits for, unbounded by its probe
+	// of a failing backend.
+	deferSpans bool
+	unsent     []reportOf
 }
 
 // pendingReport is what is known of an invocation whose report is due.
@@ -163,8 +170,9 @@ func newFaasMetrics(m metric.Meter) (faasMetrics, error) {
 // environment and subscribes the extension c to them. It must run during
 // INIT, before c first asks for an event: Lambda takes subscriptions
 // during INIT only.
-func startTelemetry(ctx context.Context, c *extensionClient, lf *logfire.Logfire, managed bool, report func(error)) (*platformTelemetry, error) {
+func startTelemetry(ctx context.Context, c *extensionClient, lf *logfire.Logfire, managed, deferSpans bool, report func(error)) (*platformTelemetry, error) {
 	t := newPlatformTelemetry(lf, managed, report)
+	t.deferSpans = deferSpans
 	ln, err := net.Listen("tcp", net.JoinHostPort(listenHost(ctx), "0"))
 	if err != nil {
 		return nil, fmt.Errorf("listening for the Telemetry API: %w", err)
@@ -404,7 +412,34 @@ func (t *platformTelemetry) record(ev *platformEvent) {
 	if m.MaxMemoryUsedMB != nil {
 		t.m.memUsage.Record(ctx, int64(*m.MaxMemoryUsedMB)<<20)
 	}
-	t.reportSpan(ev, o, sc)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.deferSpans && !t.closed && len(t.unsent) < trackedInvocations {
+		t.unsent = append(t.unsent, reportOf{ev, o, sc})
+		return
+	}
+	t.reportSpan(reportOf{ev, o, sc})
+}
+
+// reportOf is a report whose span is to be made.
+type reportOf struct {
+	ev     *platformEvent
+	o      outcome
+	parent trace.SpanContext
+}
+
+// makeSpans makes the spans of the reports received since the last call,
+// right before the flush that exports them (see deferSpans). Nil-safe.
+func (t *platformTelemetry) makeSpans() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range t.unsent {
+		t.reportSpan(r)
+	}
+	t.unsent = nil
 }
 
 // outcome is how an invocation ended, as its report tells.
@@ -455,7 +490,8 @@ const (
 // child of its invocation span when its context is known): it lasts the
 // report's duration and ends at the report's time, and carries its
 // figures and the invocation's status.
-func (t *platformTelemetry) reportSpan(ev *platformEvent, o outcome, parent trace.SpanContext) {
+func (t *platformTelemetry) reportSpan(r reportOf) {
+	ev, o, parent := r.ev, r.o, r.parent
 	rec := ev.Record
 	end, err := time.Parse(time.RFC3339Nano, ev.Time)
 	if err != nil {
@@ -574,6 +610,7 @@ func (t *platformTelemetry) shutdown(ctx context.Context) {
 	for _, ev := range late {
 		t.record(ev)
 	}
+	t.makeSpans()
 	if lost > 0 {
 		t.report(fmt.Errorf("otellambdaflush: the platform reports of %d invocations did not arrive before the shutdown (waited %v)", lost, bound))
 	}
@@ -583,15 +620,17 @@ func (t *platformTelemetry) shutdown(ctx context.Context) {
 // subscribePlatform subscribes the extension c to Lambda's platform
 // reports, or says in one line why the reports are not recorded.
 func (r *Runtime) subscribePlatform(c *extensionClient, managed bool) {
-	t, err := startTelemetry(context.Background(), c, r.lf, managed, r.cfg.report)
+	// With the post-response extension, the spans of the reports are made
+	// right before its flush (see deferSpans).
+	t, err := startTelemetry(context.Background(), c, r.lf, managed, r.post != nil, r.cfg.report)
 	if err != nil {
 		r.cfg.report(fmt.Errorf("otellambdaflush: the platform's reports (billed duration, memory, cold starts, out-of-memory kills) are not recorded: %w", err))
 		return
 	}
-	r.platform.Store(t)
 	if r.post != nil {
 		r.post.telemetry.Store(t)
 	}
+	r.platform.Store(t)
 }
 
 // startPlatformOnly registers an extension for no events, which Lambda
