@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -99,18 +100,19 @@ func startAttrs(p *Provider, ep *Endpoint, in *Request) []attribute.KeyValue {
 // {"model": …} (and "stream" for the Responses API), which its message
 // template reads.
 func requestData(in *Request) string {
-	var b strings.Builder
-	b.WriteString(`{"model":`)
+	b := make([]byte, 0, 32+len(in.Model))
+	b = append(b, `{"model":`...)
 	if in.Null {
-		b.WriteString("null")
+		b = append(b, "null"...)
 	} else {
-		b.WriteString(encode(in.Model))
+		b = appendJSONString(b, in.Model)
 	}
 	if in.StreamInRequestData {
-		fmt.Fprintf(&b, `,"stream":%t`, in.Stream)
+		b = append(b, `,"stream":`...)
+		b = strconv.AppendBool(b, in.Stream)
 	}
-	b.WriteByte('}')
-	return b.String()
+	b = append(b, '}')
+	return string(b)
 }
 
 // resultAttrs are the attributes an answer gives the span.
@@ -142,7 +144,14 @@ func resultAttrs(res *Result, content bool) []attribute.KeyValue {
 		attrs = append(attrs, attribute.String(keyOutput, encode(res.Output)))
 	}
 	if len(res.FinishReasons) > 0 {
-		attrs = append(attrs, attribute.String(keyFinishReasons, encode(res.FinishReasons)))
+		b := []byte{'['}
+		for i, r := range res.FinishReasons {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, r)
+		}
+		attrs = append(attrs, attribute.String(keyFinishReasons, string(append(b, ']'))))
 	}
 	return attrs
 }
@@ -176,32 +185,63 @@ var schemaTypes = map[string]string{
 // attribute that is not Logfire's own, in order, with the type of those
 // whose value is JSON.
 func jsonSchema(lists ...[]attribute.KeyValue) string {
-	var b strings.Builder
-	b.WriteString(`{"type":"object","properties":{`)
+	b := make([]byte, 0, 1024)
+	b = append(b, `{"type":"object","properties":{`...)
 	first := true
-	seen := make(map[attribute.Key]struct{}, 24)
-	for _, attrs := range lists {
-		for _, kv := range attrs {
+	for i, attrs := range lists {
+		for j, kv := range attrs {
 			k := string(kv.Key)
-			if _, dup := seen[kv.Key]; dup || strings.HasPrefix(k, "logfire.") {
+			if strings.HasPrefix(k, "logfire.") || seenBefore(lists, i, j) {
 				continue
 			}
-			seen[kv.Key] = struct{}{}
 			if !first {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
 			first = false
-			b.WriteString(encode(k))
-			b.WriteByte(':')
+			b = appendJSONString(b, k)
+			b = append(b, ':')
 			if t, ok := schemaTypes[k]; ok {
-				b.WriteString(t)
+				b = append(b, t...)
 			} else {
-				b.WriteString("{}")
+				b = append(b, "{}"...)
 			}
 		}
 	}
-	b.WriteString("}}")
-	return b.String()
+	return string(append(b, "}}"...))
+}
+
+// seenBefore reports whether the key of lists[i][j] comes earlier in lists.
+func seenBefore(lists [][]attribute.KeyValue, i, j int) bool {
+	k := lists[i][j].Key
+	for li := 0; li <= i; li++ {
+		end := len(lists[li])
+		if li == i {
+			end = j
+		}
+		for _, kv := range lists[li][:end] {
+			if kv.Key == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// appendJSONString appends s to b as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 // errorType is error.type for a call that failed with err: a low-

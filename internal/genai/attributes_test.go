@@ -57,3 +57,16 @@ func TestProviderMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendJSONString(t *testing.T) {
+	for in, want := range map[string]string{
+		"gpt-4o":    `"gpt-4o"`,
+		`a"b\c`:     `"a\"b\\c"`,
+		"tab\tnl\n": `"tab\u0009nl\u000a"`,
+		"21 °C, 東京": `"21 °C, 東京"`,
+	} {
+		if got := string(appendJSONString(nil, in)); got != want {
+			t.Errorf("appendJSONString(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

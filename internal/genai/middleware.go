@@ -299,10 +299,14 @@ func pyRepr(s string, null bool) string {
 	if null {
 		return "None"
 	}
-	q := "'"
 	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = `"`
+		return `"` + doubleQuoted.Replace(s) + `"`
 	}
-	r := strings.NewReplacer(`\`, `\\`, q, `\`+q, "\n", `\n`, "\r", `\r`, "\t", `\t`)
-	return q + r.Replace(s) + q
+	return "'" + singleQuoted.Replace(s) + "'"
 }
+
+// The escapes of Python's repr inside each kind of quotes.
+var (
+	singleQuoted = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
+	doubleQuoted = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
+)
