@@ -41,6 +41,8 @@ type settings struct {
 	// Sampling (sampling.go) and runtime metrics (runtime_metrics.go).
 	sampling       SamplingOptions
 	runtimeMetrics bool
+	// Managed variables (variables.go).
+	variables variablesSettings
 }
 
 type optionFunc func(*settings)

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/logfire-go/sdk/internal/fingerprint"
+	"github.com/logfire-go/sdk/internal/instance"
 	"github.com/logfire-go/sdk/internal/keys"
 	"github.com/logfire-go/sdk/logfire"
 )
@@ -120,6 +121,7 @@ func (h outerHandler) invoke(ctx context.Context, event json.RawMessage) (io.Rea
 	}
 	if h.flusher != nil {
 		h.flusher.pace.started(h.flusher.now())
+		instance.BeforeInvocation(ctx, h.flusher.lf) // managed variables: refreshed when stale, bounded, never failing
 	}
 	inv := &invocation{timeoutMarked: make(chan struct{})}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {

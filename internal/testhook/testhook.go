@@ -57,6 +57,9 @@ type Settings struct {
 	// Destinations replace the projects derived from the tokens: each
 	// exports to its own base URL with its own token.
 	Destinations []Destination
+	// VariablesInterval replaces the polling interval of managed
+	// variables (logfire.WithVariablePolling), without its 10 s minimum.
+	VariablesInterval time.Duration
 }
 
 // Destination is one project to export to.
