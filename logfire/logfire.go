@@ -70,7 +70,7 @@ type Logfire struct {
 
 	errorHandler func(error) // WithErrorHandler's; nil for the default
 
-	vars *instanceVariables // managed variables (variables.go); nil without any
+	live *liveSpans // the spans still open, ended by Shutdown (livespans.go)
 }
 
 // defaultInstance serves the package-level functions: the instance the
@@ -144,7 +144,7 @@ func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
 }
 
 func build(ctx context.Context, s *settings) (*Logfire, error) {
-	if err := errors.Join(s.cfg.Validate(), s.validate(), s.validateSampling(), s.validateVariables()); err != nil {
+	if err := errors.Join(s.cfg.Validate(), s.validate(), s.validateSampling()); err != nil {
 		return nil, err
 	}
 	propagator, err := s.propagation.textMapPropagator(s.otel.Propagators)
@@ -200,7 +200,9 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	if limits.AttributeValueLengthLimit < 0 {
 		limits.AttributeValueLengthLimit = int(s.cfg.AttributeValueLengthLimit)
 	}
+	live := &liveSpans{}
 	tpOpts := []sdktrace.TracerProviderOption{
+		sdktrace.WithSpanProcessor(live),
 		sdktrace.WithRawSpanLimits(limits),
 		sdktrace.WithResource(res),
 		sdktrace.WithIDGenerator(idGen),
@@ -243,12 +245,12 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 		dests:    p.dests,
 		drops:    drops,
 		tail:     p.tail,
+		live:     live,
 	}
 	lf.errorHandler = s.errorHandler
 	lf.removeRedactor = selflog.AddRedactor(redact)
 	lf.tracer = lf.tp.Tracer(scopeName, trace.WithInstrumentationVersion(Version))
 	lf.propagator = trustPropagator(propagator, s.cfg.DistributedTracing, lf.warnContinuedTrace) // distributed.go
-	lf.vars = s.newVariables(lf)
 	if s.runtimeMetrics {
 		if err := startRuntimeMetrics(lf.mp); err != nil {
 			_ = lf.Shutdown(ctx)
@@ -359,7 +361,11 @@ func (lf *Logfire) flushMetrics(ctx context.Context) error {
 	return err
 }
 
-// Shutdown flushes and stops the three providers, concurrently, bounded by
+// Shutdown ends the spans still open (started and not ended: a goroutine
+// that never returned, a function the program's end cut short), so that
+// they are exported with the shutdown's time as their end instead of
+// being lost, as the Python SDK ends them at exit. Then it flushes and
+// stops the three providers, concurrently, bounded by
 // ctx (or, if ctx has no deadline, by the batch export timeout, as for
 // ForceFlush), then sends what the retry buffer holds. It is safe to call more
 // than once and from several goroutines: the first call that starts the
@@ -388,6 +394,7 @@ func (lf *Logfire) Shutdown(ctx context.Context) error {
 	lf.shutdownOnce.Do(func() {
 		ctx, cancel := lf.bounded(ctx)
 		defer cancel()
+		lf.live.endAll() // so that the spans still open are not lost
 		err := runConcurrently(ctx, []func(context.Context) error{
 			named("traces", lf.tp.Shutdown),
 			named("metrics", lf.shutdownMetrics),
@@ -398,7 +405,6 @@ func (lf *Logfire) Shutdown(ctx context.Context) error {
 			d.stop()
 		}
 		lf.drops.stop()
-		lf.shutdownVariables(ctx)
 		lf.shutDown.Store(true)
 		lf.shutdownErr = redactError(scrubberTokens(lf.scrubber), joinErr(wrapErr("shutdown", err), lf.deliveryError("shutdown")))
 		if lf.removeRedactor != nil {
