@@ -71,6 +71,8 @@ type Logfire struct {
 	errorHandler func(error) // WithErrorHandler's; nil for the default
 
 	live *liveSpans // the spans still open, ended by Shutdown (livespans.go)
+
+	vars *instanceVariables // managed variables (variables.go); nil without any
 }
 
 // defaultInstance serves the package-level functions: the instance the
@@ -144,7 +146,7 @@ func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
 }
 
 func build(ctx context.Context, s *settings) (*Logfire, error) {
-	if err := errors.Join(s.cfg.Validate(), s.validate(), s.validateSampling()); err != nil {
+	if err := errors.Join(s.cfg.Validate(), s.validate(), s.validateSampling(), s.validateVariables()); err != nil {
 		return nil, err
 	}
 	propagator, err := s.propagation.textMapPropagator(s.otel.Propagators)
@@ -251,6 +253,7 @@ func build(ctx context.Context, s *settings) (*Logfire, error) {
 	lf.removeRedactor = selflog.AddRedactor(redact)
 	lf.tracer = lf.tp.Tracer(scopeName, trace.WithInstrumentationVersion(Version))
 	lf.propagator = trustPropagator(propagator, s.cfg.DistributedTracing, lf.warnContinuedTrace) // distributed.go
+	lf.vars = s.newVariables(lf)
 	if s.runtimeMetrics {
 		if err := startRuntimeMetrics(lf.mp); err != nil {
 			_ = lf.Shutdown(ctx)
@@ -405,6 +408,7 @@ func (lf *Logfire) Shutdown(ctx context.Context) error {
 			d.stop()
 		}
 		lf.drops.stop()
+		lf.shutdownVariables(ctx)
 		lf.shutDown.Store(true)
 		lf.shutdownErr = redactError(scrubberTokens(lf.scrubber), joinErr(wrapErr("shutdown", err), lf.deliveryError("shutdown")))
 		if lf.removeRedactor != nil {
