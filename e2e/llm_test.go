@@ -344,3 +344,72 @@ func checkLLMMetrics(t *testing.T, c *collector.Collector) {
 		t.Errorf("operation durations %v, want %v", durations, wantDurations)
 	}
 }
+
+// TestLLMExample runs examples/llm against its local stand-in (no keys in
+// its environment) and checks its four calls at the collector: children of
+// its span, in order, with their messages and tokens.
+func TestLLMExample(t *testing.T) {
+	c := collector.Start(t)
+	bin := buildExample(t, "llm")
+	run := runExample(t, bin, time.Minute,
+		"LOGFIRE_TOKEN="+basicToken,
+		"LOGFIRE_BASE_URL="+c.Endpoint(),
+		"LOGFIRE_SERVICE_NAME=llm-example",
+		"LOGFIRE_CONSOLE=false",
+	)
+	if run.err != nil {
+		t.Fatalf("examples/llm failed: %v", run)
+	}
+	for _, line := range []string{
+		"OpenAI: " + llmreplay.Answer,
+		"OpenAI, streamed: " + llmreplay.Answer,
+		`Anthropic asks for get_weather({"city":"Paris"})`,
+		"Anthropic, streamed: " + llmreplay.WeatherAnswer,
+	} {
+		if !strings.Contains(run.stdout, line+"\n") {
+			t.Errorf("examples/llm did not print %q:\n%s", line, run.stdout)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	spans, err := c.WaitForSpans(ctx, func(s []collector.Span) bool { return len(collector.WithoutPending(s)) >= 5 })
+	if err != nil {
+		t.Fatalf("%v; got:\n%s", err, collector.FormatSpans(spans))
+	}
+	spans = collector.WithoutPending(spans)
+	root, ok := collector.FindSpan(spans, "answering questions")
+	if !ok || len(spans) != 5 {
+		t.Fatalf("want the example's span and four calls:\n%s", collector.FormatSpans(spans))
+	}
+	var calls []collector.Span
+	for _, s := range spans {
+		if s.Parent(root) {
+			calls = append(calls, s)
+		}
+	}
+	sort.Slice(calls, func(i, j int) bool { return calls[i].StartTime.Before(calls[j].StartTime) })
+	want := []struct {
+		msg           string
+		input, output int64
+		finish        string
+	}{
+		{"Chat Completion with 'gpt-4.1-mini'", 23, 6, `["stop"]`},
+		{"Chat Completion with 'gpt-4.1-mini'", 23, 6, `["stop"]`},
+		{"Message with 'claude-haiku-4-5'", 12 + 1024 + 256, 54, `["tool_use"]`},
+		{"Message with 'claude-haiku-4-5'", 19, 9, `["end_turn"]`},
+	}
+	if len(calls) != len(want) {
+		t.Fatalf("%d calls under the example's span, want %d:\n%s", len(calls), len(want), collector.FormatSpans(spans))
+	}
+	for i, w := range want {
+		a := calls[i].Attributes
+		if a["logfire.msg"] != w.msg || a["gen_ai.usage.input_tokens"] != w.input || a["gen_ai.usage.output_tokens"] != w.output ||
+			a["gen_ai.response.finish_reasons"] != w.finish || calls[i].Kind != "client" {
+			t.Errorf("call %d: %s", i+1, calls[i])
+		}
+	}
+	// The second Anthropic call sends the tool's result back.
+	if in := fmt.Sprint(calls[3].Attributes["gen_ai.input.messages"]); !strings.Contains(in, `{"type":"tool_call_response","id":"toolu_01A09q90qw90lq917835lq9","response":"{\"temperature_c\": 21, \"sky\": \"clear\"}"}`) {
+		t.Errorf("the last call's input lacks the tool's result: %s", in)
+	}
+}

@@ -30,3 +30,15 @@ func TestStreamAllocatesOnlyTheOutput(t *testing.T) {
 		t.Errorf("accumulated %d bytes of text, want %d", got, 10001*len(" plus"))
 	}
 }
+
+// TestStreamErrorEvent: an error event in the stream is the call's error.
+func TestStreamErrorEvent(t *testing.T) {
+	s := new(messagesStream)
+	s.Event([]byte(`{"type":"message_start","message":{"id":"msg_1","role":"assistant","model":"claude-sonnet-4-20250514","content":[],"usage":{"input_tokens":19,"output_tokens":1}}}`))
+	s.Event([]byte(`{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`))
+	var res genai.Result
+	s.Result(&res, true)
+	if res.ErrorType != "overloaded_error" || res.ErrorMessage != "Overloaded" || res.ID != "msg_1" || res.Usage.Input != 19 {
+		t.Errorf("result %+v", res)
+	}
+}

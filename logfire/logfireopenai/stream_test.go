@@ -51,3 +51,23 @@ func BenchmarkChatStreamChunk(b *testing.B) {
 		})
 	}
 }
+
+// TestStreamErrors: an error chunk of a chat completion stream, and a
+// failed Response, are the call's error.
+func TestStreamErrors(t *testing.T) {
+	chat := new(chatStream)
+	chat.Event([]byte(`{"error":{"message":"The server had an error","type":"server_error","code":null}}`))
+	var res genai.Result
+	chat.Result(&res, true)
+	if res.ErrorType != "server_error" || res.ErrorMessage != "The server had an error" {
+		t.Errorf("chat: %+v", res)
+	}
+
+	r := new(responsesStream)
+	r.Event([]byte(`{"type":"response.failed","response":{"id":"resp_1","model":"gpt-4o","status":"failed","error":{"code":"server_error","message":"boom"},"output":[],"usage":null}}`))
+	res = genai.Result{}
+	r.Result(&res, true)
+	if res.ErrorType != "server_error" || res.ErrorMessage != "boom" || res.ID != "resp_1" {
+		t.Errorf("responses: %+v", res)
+	}
+}
