@@ -221,6 +221,7 @@ func (lf *Logfire) beforeInvocation(ctx context.Context) {
 		ctx = context.Background()
 	}
 	if r := lf.vars.remote; r.onDemand {
+		r.hooked.Store(true)
 		r.refreshIfStale(ctx)
 	}
 }

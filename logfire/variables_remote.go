@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -67,8 +68,9 @@ type remoteVariables struct {
 	auth            string // the Authorization header; never printed
 	client          *http.Client
 	interval        time.Duration
-	onLambda        bool // fetches in an invocation are bounded by lambdaRefreshTimeout
-	onDemand        bool // AWS Lambda, where the process freezes: no goroutines
+	onLambda        bool        // fetches in an invocation are bounded by lambdaRefreshTimeout
+	onDemand        bool        // AWS Lambda, where the process freezes: no goroutines
+	hooked          atomic.Bool // the Lambda integration refreshes at the start of invocations
 	report          func(error)
 	redact          func(string) string
 
@@ -122,11 +124,14 @@ func newRemoteVariables(baseURL, apiKey string, interval time.Duration, onLambda
 // current returns the configuration to serve, nil before the first
 // successful fetch. In a long-running process its first call starts the
 // goroutines and waits for the first fetch (bounded by ctx and the request
-// timeout); on Lambda it refreshes a configuration older than the interval
-// first.
+// timeout). On Lambda it refreshes a configuration older than the
+// interval first, unless the Lambda integration does that at the start of
+// every invocation.
 func (p *remoteVariables) current(ctx context.Context) *variablesConfig {
 	if p.onDemand {
-		p.refreshIfStale(ctx)
+		if !p.hooked.Load() {
+			p.refreshIfStale(ctx) // no Lambda integration refreshes at the start of invocations
+		}
 	} else {
 		p.start(ctx)
 	}

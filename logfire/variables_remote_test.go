@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logfire-go/sdk/internal/instance"
 	"github.com/logfire-go/sdk/internal/testhook"
 	"github.com/logfire-go/sdk/internal/varstest"
 )
@@ -272,5 +273,54 @@ func TestRemoteStreamOverLoopback(t *testing.T) {
 		if a != "bearer "+testAPIKey {
 			t.Errorf("Authorization %q", a)
 		}
+	}
+}
+
+// TestBeforeInvocation: the Lambda integration's hook refreshes a stale
+// configuration before the handler runs, and from then on Get leaves the
+// refreshes to it; in a program that declares no variable, or without an
+// API key, it does nothing.
+func TestBeforeInvocation(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+	srv := varstest.Start(t, testAPIKey)
+	srv.Set(modelConfig(1, "gpt-4o-mini"))
+	seen := &handlerErrors{}
+	lf := remoteInstance(t, srv.URL, seen, hooked(func(h *testhook.Settings) { h.VariablesInterval = time.Nanosecond }))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+
+	declared := declaredVariables.Swap(0)
+	instance.BeforeInvocation(ctx, lf)
+	if n := srv.Stats().Gets; n != 0 {
+		t.Errorf("with no variable declared, the hook fetched %d times", n)
+	}
+	declaredVariables.Store(declared)
+
+	model := Var(lf, "model", "default-model")
+	for i := range 3 {
+		instance.BeforeInvocation(ctx, lf)
+		if n := srv.Stats().Gets; n != i+1 {
+			t.Fatalf("invocation %d: %d fetches before the handler, want %d", i, n, i+1)
+		}
+		if r, _ := model.Get(ctx); r.Value != "gpt-4o-mini" {
+			t.Errorf("Get = %+v", r)
+		}
+		if n := srv.Stats().Gets; n != i+1 {
+			t.Errorf("invocation %d: Get fetched too", i)
+		}
+	}
+	instance.BeforeInvocation(ctx, nil) // the default instance: none here
+	plain, _ := newTestInstance(t)
+	instance.BeforeInvocation(ctx, plain)
+	if err := lf.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	instance.BeforeInvocation(ctx, lf) // after Shutdown: nothing
+	if n := srv.Stats().Gets; n != 3 {
+		t.Errorf("%d fetches, want 3", n)
+	}
+	if errs := seen.all(); len(errs) != 0 {
+		t.Errorf("reported %q", errs)
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Paths of the endpoints.
@@ -50,6 +51,7 @@ type Server struct {
 	gets    int           // GET /v1/variables/
 	matches int           // of which answered 304
 	etags   []string      // the If-None-Match of each GET /v1/variables/
+	getAt   []time.Time   // when each GET /v1/variables/ arrived
 	connect int           // GET /v1/variable-updates/
 	auths   []string      // the Authorization header of every request
 	events  int           // events written to streams
@@ -183,9 +185,11 @@ func (s *Server) Close() {
 // Stats are what the server was asked.
 type Stats struct {
 	// Gets counts the requests to /v1/variables/, NotModified those
-	// answered 304, IfNoneMatch their If-None-Match headers in order.
+	// answered 304, IfNoneMatch their If-None-Match headers in order,
+	// GetTimes when they arrived.
 	Gets, NotModified int
 	IfNoneMatch       []string
+	GetTimes          []time.Time
 	// Connects counts the requests to /v1/variable-updates/, Events the
 	// events written to the streams, OpenStreams the streams open now.
 	Connects, Events, OpenStreams int
@@ -197,7 +201,7 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Gets: s.gets, NotModified: s.matches, IfNoneMatch: append([]string(nil), s.etags...),
+	return Stats{Gets: s.gets, NotModified: s.matches, IfNoneMatch: append([]string(nil), s.etags...), GetTimes: append([]time.Time(nil), s.getAt...),
 		Connects: s.connect, Events: s.events, OpenStreams: len(s.streams), Authorizations: append([]string(nil), s.auths...)}
 }
 
@@ -241,6 +245,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Variables:
 		s.gets++
 		s.etags = append(s.etags, r.Header.Get("If-None-Match"))
+		s.getAt = append(s.getAt, time.Now())
 	case Updates:
 		s.connect++
 	}
