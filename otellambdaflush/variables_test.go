@@ -144,16 +144,20 @@ func TestVariablesRefreshAtInvocationStart(t *testing.T) {
 // microseconds, for:
 //
 //   - no-variables: the function declares none (the baseline);
+//
 //   - fresh: the last fetch is recent, as for all but one invocation a
 //     minute with the default interval: Get reads what is held;
+//
 //   - refresh-304: every invocation refreshes (the interval is 1 ns) and
 //     the API answers 304 Not Modified;
+//
 //   - refresh-503: every invocation refreshes and the API answers 503;
+//
 //   - refresh-hung: every invocation refreshes and the API never answers:
 //     the refresh gives up at its bound, a quarter of the 3 s the
 //     invocation has (750 ms).
 //
-//	go test ./otellambdaflush -run '^$' -bench VariablesRefresh -benchtime 200x
+//     go test ./otellambdaflush -run '^$' -bench VariablesRefresh -benchtime 200x
 func BenchmarkVariablesRefresh(b *testing.B) {
 	srv := varstest.Start(b, varsAPIKey)
 	srv.Set(modelVariable(1, "gpt-4o-mini"))
@@ -195,4 +199,3 @@ func BenchmarkVariablesRefresh(b *testing.B) {
 		})
 	}
 }
-
