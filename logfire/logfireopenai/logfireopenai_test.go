@@ -582,3 +582,42 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("%d failed and %d successful duration points, want 1 and 1", failed, ok2)
 	}
 }
+
+// TestScrubbing: the messages go through the instance's scrubbing. The
+// gen_ai message attributes are among the keys scrubbing leaves alone, as
+// in the Python SDK (a question about a password is not a leaked one);
+// the SDK's own token is redacted from them like from everything else.
+func TestScrubbing(t *testing.T) {
+	const token = "pylf_v1_us_0123456789abcdefghijklmnopqrstuvwxyzABCD"
+	srv := llmreplay.Start()
+	t.Cleanup(srv.Close)
+	lf, capture := logfiretest.New(t, logfire.WithToken(token))
+	client := openai.NewClient(option.WithBaseURL(srv.OpenAIURL()), option.WithAPIKey("sk-test"), logfireopenai.Middleware(lf))
+	if _, err := client.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{
+		Model:    "gpt-4o",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("My password is hunter2 and my token " + token)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := only(t, capture).Value("gen_ai.input.messages")
+	if want := `[{"role":"user","parts":[{"type":"text","content":"My password is hunter2 and my token [REDACTED]"}]}]`; got != want {
+		t.Errorf("gen_ai.input.messages = %v, want %s", got, want)
+	}
+}
+
+// TestCompatibleServer: a base URL with a path of its own (a proxy's, an
+// OpenAI-compatible server's) is recognised by the end of the path.
+func TestCompatibleServer(t *testing.T) {
+	srv := llmreplay.Start()
+	t.Cleanup(srv.Close)
+	lf, capture := logfiretest.New(t)
+	base := strings.TrimSuffix(srv.OpenAIURL(), "/v1/") + "/gateway/openai/v1/"
+	client := openai.NewClient(option.WithBaseURL(base), option.WithAPIKey("sk-test"), logfireopenai.Middleware(lf))
+	if _, err := client.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{Model: "gpt-4o", Messages: chatMessages}); err != nil {
+		t.Fatal(err)
+	}
+	check(t, only(t, capture), srv, chatAttrs(nil))
+	if got := srv.Requests()[0].Path; got != "/gateway/openai/v1/chat/completions" {
+		t.Errorf("the server got %s", got)
+	}
+}
