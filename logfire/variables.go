@@ -129,7 +129,10 @@ func (s *settings) newVariables(lf *Logfire) *instanceVariables {
 		if d := s.hook.VariablesInterval; d > 0 {
 			interval = d
 		}
-		r := newRemoteVariables(v.baseURL, s.cfg.APIKey, interval, detect.OnLambda(), lambdaFreezes(), lf.handleError, scrubberTokens(lf.scrubber).String)
+		redact := scrubberTokens(lf.scrubber).String
+		r := newRemoteVariables(v.baseURL, s.cfg.APIKey, interval, detect.OnLambda(), lambdaFreezes(), lf.handleError, redact)
+		warnings := &serverWarnings{out: s.ownLines(redact), redact: redact}
+		r.warn = func(w string) { warnings.say(w, v.baseURL) }
 		return &instanceVariables{src: r, remote: r}
 	}
 	return nil

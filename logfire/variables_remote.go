@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/logfire-go/sdk/internal/delivery"
 )
 
 // The remote source of managed variables: the Logfire API's
@@ -73,6 +75,7 @@ type remoteVariables struct {
 	hooked          atomic.Bool // the Lambda integration refreshes at the start of invocations
 	report          func(error)
 	redact          func(string) string
+	warn            func(warning string) // says an X-Logfire-Warning once; nil: not
 
 	// Timing, set by tests.
 	requestTimeout time.Duration
@@ -404,6 +407,9 @@ func (p *remoteVariables) get(ctx context.Context, etag string) (*variablesConfi
 		return nil, "", &fetchError{kind, unwrapURLError(err).Error()}
 	}
 	defer resp.Body.Close()
+	if w := resp.Header.Get(delivery.ServerWarningHeader); w != "" && p.warn != nil {
+		p.warn(w)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxVariablesBody+1))
 	switch {
 	case resp.StatusCode == http.StatusNotModified:

@@ -324,3 +324,25 @@ func TestBeforeInvocation(t *testing.T) {
 		t.Errorf("reported %q", errs)
 	}
 }
+
+// TestRemoteServerWarning: an X-Logfire-Warning answered with the
+// variables is said once, as the warnings answered to exports are.
+func TestRemoteServerWarning(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+	srv := varstest.Start(t, testAPIKey)
+	srv.Set(modelConfig(1, "gpt-4o-mini"))
+	srv.Warn("this project is over its variables quota")
+	seen := &handlerErrors{}
+	lf := remoteInstance(t, srv.URL, seen, hooked(func(h *testhook.Settings) { h.VariablesInterval = time.Nanosecond }))
+	model := Var(lf, "model", "default-model")
+	for range 3 {
+		if r, _ := model.Get(context.Background()); r.Value != "gpt-4o-mini" {
+			t.Fatalf("Get = %+v", r)
+		}
+	}
+	want := "Logfire (" + srv.URL + ") warns: this project is over its variables quota"
+	if errs := seen.all(); len(errs) != 1 || errs[0] != want {
+		t.Errorf("reported %q, want once %q", errs, want)
+	}
+}

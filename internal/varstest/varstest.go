@@ -43,6 +43,7 @@ type Server struct {
 	config  string
 	etag    string
 	noETag  bool
+	warning string // the X-Logfire-Warning of every answer
 	faults  map[string][]fault
 	hang    map[string]bool
 	streams map[chan string]struct{} // open event streams
@@ -100,6 +101,15 @@ func (s *Server) Set(config string) {
 	s.config = config
 	s.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
 	s.announceLocked(`{"event": "updated"}`)
+}
+
+// Warn makes the server add an X-Logfire-Warning header with warning to
+// every answer ("" for none), as Logfire does to say something about the
+// project.
+func (s *Server) Warn(warning string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.warning = warning
 }
 
 // OmitETag makes the server answer without an ETag (as a server without
@@ -261,6 +271,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	done := s.done
+	if s.warning != "" {
+		w.Header().Set("X-Logfire-Warning", s.warning)
+	}
 	s.mu.Unlock()
 
 	if hang {
