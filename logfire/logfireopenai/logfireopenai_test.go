@@ -621,3 +621,26 @@ func TestCompatibleServer(t *testing.T) {
 		t.Errorf("the server got %s", got)
 	}
 }
+
+// TestCanceledMidStream: canceling the context of a stream that is being
+// read ends its span with error.type context.Canceled and what arrived.
+func TestCanceledMidStream(t *testing.T) {
+	srv, _, capture, client := setup(t)
+	srv.HoldNextStream()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream := client.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{Model: "gpt-4o", Messages: chatMessages})
+	for i := 0; i < 2 && stream.Next(); i++ {
+	}
+	cancel()
+	for stream.Next() {
+	}
+	if !errors.Is(stream.Err(), context.Canceled) {
+		t.Fatalf("the stream ended with %v, want context.Canceled", stream.Err())
+	}
+	stream.Close()
+	s := only(t, capture)
+	if s.Value("error.type") != "context.Canceled" || s.Status.Code != codes.Error || s.Value("gen_ai.output.messages") == nil {
+		t.Errorf("error.type %v, status %+v, output %v", s.Value("error.type"), s.Status, s.Value("gen_ai.output.messages"))
+	}
+}
