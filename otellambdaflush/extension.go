@@ -182,7 +182,7 @@ func (p *postResponse) run() {
 		deadline := time.UnixMilli(ev.DeadlineMs)
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		quiet := p.waitEnded(ctx, ev.RequestID)
-		p.telemetry.Load().makeSpans() // the reports received, exported by this flush
+		p.telemetry.Load().catchUp() // the reports received, exported by this flush
 		_ = p.flusher.flush(ctx, quiet, quiet)
 		cancel()
 	}

@@ -122,13 +122,15 @@ type platformTelemetry struct {
 	changed chan struct{}
 	// closed is set by the shutdown: deliveries are no longer handled.
 	closed bool
-	// deferSpans keeps the spans of the reports in unsent until makeSpans,
-	// which the extension calls right before its flush: made as they
-	// arrive, at the thaw, they would leave in an export of the span
-	// queue's own, which the flush then waits for, unbounded by its probe
-	// of a failing backend.
-	deferSpans bool
-	unsent     []reportOf
+	// deferred keeps the deliveries, unread, in received until catchUp,
+	// which the post-response extension calls right before its flush. A
+	// delivery arrives at the thaw, while the handler runs: read then, it
+	// would take CPU from the handler, before the response; and the spans
+	// of its reports would leave in an export of the span queue's own
+	// (its schedule is overdue after a freeze), which the flush then waits
+	// for, unbounded by its probe of a failing backend.
+	deferred bool
+	received [][]byte
 }
 
 // pendingReport is what is known of an invocation whose report is due.
@@ -170,9 +172,9 @@ func newFaasMetrics(m metric.Meter) (faasMetrics, error) {
 // environment and subscribes the extension c to them. It must run during
 // INIT, before c first asks for an event: Lambda takes subscriptions
 // during INIT only.
-func startTelemetry(ctx context.Context, c *extensionClient, lf *logfire.Logfire, managed, deferSpans bool, report func(error)) (*platformTelemetry, error) {
+func startTelemetry(ctx context.Context, c *extensionClient, lf *logfire.Logfire, managed, deferred bool, report func(error)) (*platformTelemetry, error) {
 	t := newPlatformTelemetry(lf, managed, report)
-	t.deferSpans = deferSpans
+	t.deferred = deferred
 	ln, err := net.Listen("tcp", net.JoinHostPort(listenHost(ctx), "0"))
 	if err != nil {
 		return nil, fmt.Errorf("listening for the Telemetry API: %w", err)
@@ -267,21 +269,22 @@ func (t *platformTelemetry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "POST a JSON array of Telemetry API events", http.StatusMethodNotAllowed)
 		return
 	}
-	var evs []platformEvent
-	if err := json.NewDecoder(io.LimitReader(r.Body, maxBatchBytes)).Decode(&evs); err != nil {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBatchBytes))
+	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	t.mu.Lock()
-	closed := t.closed
-	if !closed {
+	switch {
+	case t.closed:
+		t.mu.Unlock()
+	case t.deferred && len(t.received) < trackedInvocations:
+		t.received = append(t.received, body)
+		t.mu.Unlock()
+	default:
 		t.handling++
-	}
-	t.mu.Unlock()
-	if !closed {
-		for i := range evs {
-			t.handle(&evs[i])
-		}
+		t.mu.Unlock()
+		t.process(body)
 		t.mu.Lock()
 		t.handling--
 		close(t.changed)
@@ -289,6 +292,35 @@ func (t *platformTelemetry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		t.mu.Unlock()
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// process reads a delivery and takes its events; one that is not a JSON
+// array of events is reported.
+func (t *platformTelemetry) process(body []byte) {
+	var evs []platformEvent
+	if err := json.Unmarshal(body, &evs); err != nil {
+		t.report(fmt.Errorf("otellambdaflush: a Telemetry API delivery could not be read: %w", err))
+		return
+	}
+	for i := range evs {
+		t.handle(&evs[i])
+	}
+}
+
+// catchUp takes the deliveries received since the last call (see
+// deferred), right before the flush that exports what they give.
+// Nil-safe.
+func (t *platformTelemetry) catchUp() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	received := t.received
+	t.received = nil
+	t.mu.Unlock()
+	for _, body := range received {
+		t.process(body)
+	}
 }
 
 // handle takes one event.
@@ -412,34 +444,7 @@ func (t *platformTelemetry) record(ev *platformEvent) {
 	if m.MaxMemoryUsedMB != nil {
 		t.m.memUsage.Record(ctx, int64(*m.MaxMemoryUsedMB)<<20)
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.deferSpans && !t.closed && len(t.unsent) < trackedInvocations {
-		t.unsent = append(t.unsent, reportOf{ev, o, sc})
-		return
-	}
-	t.reportSpan(reportOf{ev, o, sc})
-}
-
-// reportOf is a report whose span is to be made.
-type reportOf struct {
-	ev     *platformEvent
-	o      outcome
-	parent trace.SpanContext
-}
-
-// makeSpans makes the spans of the reports received since the last call,
-// right before the flush that exports them (see deferSpans). Nil-safe.
-func (t *platformTelemetry) makeSpans() {
-	if t == nil {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, r := range t.unsent {
-		t.reportSpan(r)
-	}
-	t.unsent = nil
+	t.reportSpan(ev, o, sc)
 }
 
 // outcome is how an invocation ended, as its report tells.
@@ -490,8 +495,7 @@ const (
 // child of its invocation span when its context is known): it lasts the
 // report's duration and ends at the report's time, and carries its
 // figures and the invocation's status.
-func (t *platformTelemetry) reportSpan(r reportOf) {
-	ev, o, parent := r.ev, r.o, r.parent
+func (t *platformTelemetry) reportSpan(ev *platformEvent, o outcome, parent trace.SpanContext) {
 	rec := ev.Record
 	end, err := time.Parse(time.RFC3339Nano, ev.Time)
 	if err != nil {
@@ -553,6 +557,10 @@ func (t *platformTelemetry) shutdown(ctx context.Context) {
 	if t == nil {
 		return
 	}
+	t.mu.Lock()
+	t.deferred = false // from now on deliveries are read as they come
+	t.mu.Unlock()
+	t.catchUp()
 	bound := reportWait
 	if dl, ok := ctx.Deadline(); ok {
 		bound = min(bound, time.Until(dl)/2)
@@ -610,7 +618,6 @@ func (t *platformTelemetry) shutdown(ctx context.Context) {
 	for _, ev := range late {
 		t.record(ev)
 	}
-	t.makeSpans()
 	if lost > 0 {
 		t.report(fmt.Errorf("otellambdaflush: the platform reports of %d invocations did not arrive before the shutdown (waited %v)", lost, bound))
 	}
@@ -620,8 +627,8 @@ func (t *platformTelemetry) shutdown(ctx context.Context) {
 // subscribePlatform subscribes the extension c to Lambda's platform
 // reports, or says in one line why the reports are not recorded.
 func (r *Runtime) subscribePlatform(c *extensionClient, managed bool) {
-	// With the post-response extension, the spans of the reports are made
-	// right before its flush (see deferSpans).
+	// With the post-response extension, deliveries are read right before
+	// its flush (see deferred).
 	t, err := startTelemetry(context.Background(), c, r.lf, managed, r.post != nil, r.cfg.report)
 	if err != nil {
 		r.cfg.report(fmt.Errorf("otellambdaflush: the platform's reports (billed duration, memory, cold starts, out-of-memory kills) are not recorded: %w", err))

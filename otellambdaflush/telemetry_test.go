@@ -192,3 +192,53 @@ func TestPlatformShutdownWaits(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkPlatformDelivery is what reading one delivery costs: the
+// runtimeDone and report of an invocation, into metrics and a span (the
+// export is the flush's, measured by BenchmarkInvocation).
+//
+//	go test ./otellambdaflush -run '^$' -bench PlatformDelivery -benchmem
+func BenchmarkPlatformDelivery(b *testing.B) {
+	lf, _ := logfiretest.New(b)
+	pt := newPlatformTelemetry(lf, false, func(err error) { b.Error(err) })
+	body := []byte(`[{"time":"2026-01-02T03:04:05.000Z","type":"platform.runtimeDone","record":{"requestId":"req","status":"success","metrics":{"durationMs":1.5,"producedBytes":4}}},` +
+		`{"time":"2026-01-02T03:04:05.001Z","type":"platform.report","record":{"requestId":"req","status":"success",` +
+		`"metrics":{"durationMs":1.9,"billedDurationMs":2,"memorySizeMB":128,"maxMemoryUsedMB":31}}}]`)
+	b.ReportAllocs()
+	for b.Loop() {
+		pt.recorded = pt.recorded[:0]
+		pt.process(body)
+	}
+}
+
+// TestPlatformDeliveriesReadBeforeTheFlush: with the post-response
+// extension, a delivery is only kept when it arrives (at the thaw, while
+// the handler runs) and read when the extension catches up, right before
+// its flush; the shutdown reads what is left, and from then on
+// deliveries as they come.
+func TestPlatformDeliveriesReadBeforeTheFlush(t *testing.T) {
+	lf, c := logfiretest.New(t)
+	pt := newPlatformTelemetry(lf, false, func(err error) { t.Errorf("reported: %v", err) })
+	pt.deferred = true
+	report := func(id string) string {
+		return `[{"time":"2026-01-02T03:04:05.000Z","type":"platform.report","record":{"requestId":"` + id + `","status":"success","metrics":{"durationMs":1}}}]`
+	}
+	invocations := func() int64 {
+		counters, _ := sums(t, c)
+		return counters["faas.invocations"][""]
+	}
+	deliver(t, pt, report("a"))
+	if n := invocations(); n != 0 || len(c.Spans()) != 0 {
+		t.Fatalf("a delivery was read as it arrived: %d invocations, %d spans", n, len(c.Spans()))
+	}
+	pt.catchUp()
+	if n := invocations(); n != 1 || len(c.Spans()) != 1 {
+		t.Fatalf("after catching up: %d invocations, %d spans; want 1 and 1", n, len(c.Spans()))
+	}
+	deliver(t, pt, report("b"))
+	pt.shutdown(context.Background())
+	deliver(t, pt, report("c")) // after the shutdown: not recorded
+	if n := invocations(); n != 1 || len(c.Spans()) != 2 {
+		t.Errorf("after the shutdown: %d more invocations, %d spans; want b's only", n, len(c.Spans()))
+	}
+}
