@@ -45,6 +45,21 @@
 // been sent (an error while reading it is recorded on the span), and the
 // flush runs after the last byte.
 //
+// The internal extension also subscribes to Lambda's Telemetry API and
+// records the platform's report of each invocation: the OpenTelemetry FaaS
+// metrics faas.invocations, faas.errors (with error.type: Lambda's error
+// type, timeout, Runtime.OutOfMemory), faas.timeouts, faas.coldstarts,
+// faas.init_duration, faas.invoke_duration and faas.mem_usage, the billed
+// duration as aws.lambda.billed_duration, and a span "Lambda report:
+// {aws.lambda.status}" with the report's figures under the invocation span.
+// Lambda sends the report of an invocation once it is complete, and
+// nothing reaches a frozen process: it arrives while the next invocation
+// runs and is exported by its flush, or at SIGTERM, whose shutdown waits
+// for it. On Lambda Managed Instances, where INVOKE registration is
+// refused, an extension registered for no events subscribes; there the
+// report gives the status and duration only. Where Lambda refuses the
+// subscription, one line says so and the rest works as before.
+//
 // A function that calls lambda.Start itself, or that used otellambda until
 // now, builds the same integration with New and wraps its handler with
 // Runtime.Handler (where otellambda.InstrumentHandler was); see New.

@@ -16,6 +16,12 @@
 // as an error (status Error, an exception event, level error). Any other
 // command succeeds.
 //
+// Without a line of code for it, Lambda's report of each invocation (its
+// billed duration, memory used, cold start) becomes the FaaS metrics and a
+// span "Lambda report: {aws.lambda.status}" under the invocation span,
+// sent with the next invocation's telemetry or at shutdown (see
+// docs/lambda.md).
+//
 // Build it for Lambda's provided.al2023 runtime:
 //
 //	GOOS=linux GOARCH=amd64 go build -tags lambda.norpc -o bootstrap ./examples/lambda

@@ -37,10 +37,11 @@ func TestFunction(t *testing.T) {
 		t.Errorf("response %s, want %s", inv.Response, want)
 	}
 	// "Starting up", the invocation span, the handler's span and its log,
-	// and "Shutting down".
+	// and "Shutting down"; and the span of Lambda's report of the
+	// invocation, which arrives at the shutdown.
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := backend.WaitCount(wctx, otlptest.Traces, 5); err != nil {
+	if err := backend.WaitCount(wctx, otlptest.Traces, 6); err != nil {
 		t.Fatal(err)
 	}
 	names := map[string]bool{}
@@ -49,9 +50,20 @@ func TestFunction(t *testing.T) {
 			names[s.Name] = true
 		}
 	}
-	for _, n := range []string{"Starting up", "handling command {command}", "received command {command}", "Shutting down"} {
+	for _, n := range []string{"Starting up", "handling command {command}", "received command {command}", "Shutting down",
+		"Lambda report: {aws.lambda.status}"} {
 		if !names[n] {
 			t.Errorf("no %q span reached the backend (got %v)", n, names)
 		}
+	}
+	// The FaaS metrics of the report: one invocation, a cold start.
+	counts := map[string]int64{}
+	for _, p := range backend.Points() {
+		if v, ok := p.Value.(int64); ok {
+			counts[p.Metric] += v
+		}
+	}
+	if counts["faas.invocations"] != 1 || counts["faas.coldstarts"] != 1 {
+		t.Errorf("faas.invocations %d, faas.coldstarts %d; want 1 and 1", counts["faas.invocations"], counts["faas.coldstarts"])
 	}
 }
