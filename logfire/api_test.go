@@ -93,7 +93,7 @@ func TestSpanUpdatesSchemaMessageLevelAndTags(t *testing.T) {
 		"logfire.level_num":   "10",
 		"logfire.tags":        `["a","b"]`,
 		"result":              `{"rows":3}`,
-		"when":                "2026-01-02T03:04:05Z",
+		"when":                `"2026-01-02T03:04:05Z"`, // a JSON string, as Python sends a datetime
 	}
 	for k, want := range checks {
 		if v, _ := attrValue(s, k); v.Emit() != want {
@@ -200,8 +200,8 @@ func TestValueConversion(t *testing.T) {
 		{"map", map[string]int{"a": 1, "b": 2}, `{"a":1,"b":2}`, `{"type":"object"}`},
 		{"slice", []int{1, 2}, `[1,2]`, `{"type":"array"}`},
 		{"nil slice", []int(nil), "null", `{"type":"null"}`},
-		{"time", time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), "2026-11-24T00:00:00Z", `{"type":"string","format":"date-time","x-python-datatype":"datetime"}`},
-		{"pointer to time", &when, "2026-11-24T00:00:00Z", `{"type":"string","format":"date-time","x-python-datatype":"datetime"}`},
+		{"time", time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), `"2026-11-24T00:00:00Z"`, `{"type":"string","format":"date-time","x-python-datatype":"datetime"}`},
+		{"pointer to time", &when, `"2026-11-24T00:00:00Z"`, `{"type":"string","format":"date-time","x-python-datatype":"datetime"}`},
 		{"duration", 1500 * time.Millisecond, "1.5s", `{}`},
 		{"bytes", []byte("hi"), `"hi"`, `{"type":"string","x-python-datatype":"bytes"}`},
 		{"binary bytes", []byte{0xff, 0xfe}, `"//4="`, `{"type":"string","x-python-datatype":"bytes"}`},

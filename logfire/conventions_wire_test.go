@@ -146,7 +146,7 @@ func TestWireTypedValues(t *testing.T) {
 		"err":         `"reserve: x is out of stock"`,
 		"raw":         `"hi"`,
 		"item":        `{"sku":"x","added":"2026-03-04T05:06:07Z"}`,
-		"when":        "2026-03-04T05:06:07Z",
+		"when":        `"2026-03-04T05:06:07Z"`, // a JSON string, as the Python SDK sends a datetime
 		"counts":      `{"1":10,"2":20}`,
 		"logfire.json_schema": `{"type":"object","properties":{` +
 			`"err":{"type":"object","title":"*fmt.wrapError","x-python-datatype":"Exception","x-go-wrapped":["*logfire_test.outOfStock"]},` +

@@ -266,6 +266,7 @@ func TestGoldenErrorSpan(t *testing.T) {
 					"exception.type":       "*logfire_test.declined",
 					"exception.message":    "card 4242 declined",
 					"exception.stacktrace": "<stacktrace>",
+					"exception.escaped":    "True", // returned by Do's function: it leaves the span, as in Python
 				},
 			}},
 		},

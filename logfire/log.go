@@ -119,7 +119,7 @@ func (lf *Logfire) emitAttrs(ctx context.Context, level Level, template string, 
 		trace.WithAttributes(c.recordAttrs(template, spanTypeLog, level, pc, lf.scrubber)...),
 	)
 	for _, err := range c.errs {
-		recordError(span, err, ts, level >= LevelError)
+		recordError(span, err, ts, level >= LevelError, false)
 	}
 	span.End(trace.WithTimestamp(ts))
 }

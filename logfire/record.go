@@ -89,7 +89,13 @@ func errorDescription(err error) string {
 // process also gets logfire.exception.fingerprint (see
 // internal/fingerprint), by which Logfire groups exceptions into issues:
 // that is the record an exception is reported on, as in the Python SDK.
-func recordError(span trace.Span, err error, ts time.Time, markFailed bool) {
+//
+// The event's exception.escaped is "True" for an error that leaves the
+// span's scope (returned by Do's function, a panic through End) and
+// "False" for one recorded while the span goes on (RecordError, an error
+// argument, a log): the strings the Python SDK writes, which OpenTelemetry
+// Python writes as str(escaped).
+func recordError(span trace.Span, err error, ts time.Time, markFailed, escaped bool) {
 	if !span.IsRecording() {
 		return // sampled out: the stack and fingerprint would be thrown away
 	}
@@ -98,6 +104,7 @@ func recordError(span trace.Span, err error, ts time.Time, markFailed bool) {
 		attribute.String("exception.type", fmt.Sprintf("%T", err)),
 		attribute.String("exception.message", safeString(err.Error)),
 		attribute.String("exception.stacktrace", formatStack(frames)),
+		escapedAttr(escaped),
 	))
 	if !markFailed {
 		return
@@ -106,6 +113,14 @@ func recordError(span trace.Span, err error, ts time.Time, markFailed bool) {
 	if !hasLocalParent(span) {
 		span.SetAttributes(attribute.String(keys.ExceptionFingerprint, fingerprint.Of(err, recordFrames(span, frames))))
 	}
+}
+
+// escapedAttr is exception.escaped as the Python SDK writes it.
+func escapedAttr(escaped bool) attribute.KeyValue {
+	if escaped {
+		return attribute.String("exception.escaped", "True")
+	}
+	return attribute.String("exception.escaped", "False")
 }
 
 // recordFrames returns the frames of a record's fingerprint: those from

@@ -129,6 +129,18 @@ type member struct {
 	value reflect.Value
 }
 
+// plainSchema reports whether entry says nothing a reader needs to know
+// of a member or item (a plain value, a null, an object or array with no
+// more to say), as the Python SDK's PLAIN_SCHEMAS: such members and items
+// have no entry of their own.
+func plainSchema(entry string) bool {
+	switch entry {
+	case schemaPlain, schemaNull, `{"type":"object"}`, `{"type":"array"}`:
+		return true
+	}
+	return false
+}
+
 // writeProperties writes "properties" for the members with something to
 // say, if any.
 func writeProperties(b *strings.Builder, members []member, depth int) {
@@ -141,7 +153,8 @@ func writeProperties(b *strings.Builder, members []member, depth int) {
 		}
 		writeJSONString(&props, m.name)
 		props.WriteByte(':')
-		if writeSchema(&props, m.value, depth+1) {
+		start := props.Len()
+		if writeSchema(&props, m.value, depth+1) && !plainSchema(props.String()[start:]) {
 			n++
 			continue
 		}
@@ -168,7 +181,7 @@ func writeItems(b *strings.Builder, rv reflect.Value, depth int) {
 	same, some := true, false
 	for i := range n {
 		items[i] = schemaOf(rv.Index(i), depth+1)
-		some = some || items[i] != schemaPlain
+		some = some || !plainSchema(items[i])
 		same = same && items[i] == items[0]
 	}
 	switch {
@@ -347,6 +360,6 @@ func unwrapAll(err error) []error {
 // jsonStringSchema reports whether a schema entry is that of a value sent
 // as a JSON string (an error, bytes), which a message shows unquoted.
 func jsonStringSchema(schema string) bool {
-	return schema == schemaBytes || strings.HasSuffix(schema, `"x-python-datatype":"Exception"}`) ||
+	return schema == schemaBytes || schema == schemaDateTime || strings.HasSuffix(schema, `"x-python-datatype":"Exception"}`) ||
 		strings.Contains(schema, `"x-python-datatype":"Exception","x-go-wrapped"`)
 }

@@ -96,7 +96,7 @@ func (lf *Logfire) startSpan(ctx context.Context, template string, args []any, p
 	if len(c.errs) > 0 {
 		now := time.Now()
 		for _, err := range c.errs {
-			recordError(span, err, now, true)
+			recordError(span, err, now, true, false)
 		}
 	}
 	return ctx, h
@@ -148,11 +148,11 @@ func (s *SpanHandle) run(ctx context.Context, fn func(context.Context) error) (e
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			s.RecordError(panicError{value: r})
+			s.recordError(panicError{value: r}, true)
 			s.End()
 			panic(r)
 		}
-		s.RecordError(err)
+		s.recordError(err, true)
 		s.End()
 	}()
 	return fn(ctx)
@@ -190,7 +190,7 @@ func (s *SpanHandle) End() {
 		return
 	}
 	if r := recover(); r != nil {
-		s.RecordError(panicError{value: r})
+		s.recordError(panicError{value: r}, true)
 		s.end()
 		panic(r)
 	}
@@ -220,7 +220,11 @@ func (s *SpanHandle) end() {
 // RecordError records err on the span as an exception event and marks the
 // span as failed: status Error "<type>: <message>" and level error. A nil
 // err does nothing.
-func (s *SpanHandle) RecordError(err error) {
+func (s *SpanHandle) RecordError(err error) { s.recordError(err, false) }
+
+// recordError is RecordError; escaped says whether err leaves the span's
+// scope (see recordError).
+func (s *SpanHandle) recordError(err error, escaped bool) {
 	if s.inactive() || err == nil || isNilPointer(err) {
 		return
 	}
@@ -229,7 +233,7 @@ func (s *SpanHandle) RecordError(err error) {
 	if s.ended {
 		return
 	}
-	recordError(s.span, err, time.Now(), true)
+	recordError(s.span, err, time.Now(), true, escaped)
 	s.span.SetAttributes(attribute.Int(keys.LevelNum, int(LevelError)))
 }
 

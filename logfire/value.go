@@ -66,12 +66,12 @@ func convertValue(v any) (val attribute.Value, schema string) {
 	case float32:
 		return floatValue(float64(x)), schemaPlain
 	case time.Time:
-		return attribute.StringValue(x.Format(time.RFC3339Nano)), schemaDateTime
+		return timeValue(x), schemaDateTime
 	case *time.Time:
 		if x == nil {
 			return attribute.StringValue("null"), schemaNull
 		}
-		return attribute.StringValue(x.Format(time.RFC3339Nano)), schemaDateTime
+		return timeValue(*x), schemaDateTime
 	case time.Duration:
 		return attribute.StringValue(x.String()), schemaPlain
 	case []byte:
@@ -93,6 +93,14 @@ func convertValue(v any) (val attribute.Value, schema string) {
 		return attribute.StringValue(safeString(x.String)), schemaPlain
 	}
 	return reflectValue(v)
+}
+
+// timeValue is t as a JSON string of RFC 3339 with nanoseconds, as the
+// Python SDK sends a datetime: a JSON string, which a reader that decodes
+// the value by its date-time schema (the Logfire UI, the Python console)
+// shows as a date.
+func timeValue(t time.Time) attribute.Value {
+	return attribute.StringValue(`"` + t.Format(time.RFC3339Nano) + `"`)
 }
 
 func uintValue(u uint64) attribute.Value {
@@ -125,7 +133,7 @@ func convertSlogValue(v slog.Value) (attribute.Value, string) {
 	case slog.KindDuration:
 		return attribute.StringValue(v.Duration().String()), schemaPlain
 	case slog.KindTime:
-		return attribute.StringValue(v.Time().Format(time.RFC3339Nano)), schemaDateTime
+		return timeValue(v.Time()), schemaDateTime
 	case slog.KindGroup:
 		m := make(map[string]any, len(v.Group()))
 		for _, a := range v.Group() {

@@ -95,6 +95,7 @@ func ExampleCapture_Dump() {
 	//     "events": [
 	//       {
 	//         "attributes": {
+	//           "exception.escaped": "False",
 	//           "exception.message": "card declined",
 	//           "exception.stacktrace": "<stacktrace>",
 	//           "exception.type": "*errors.errorString"

@@ -291,31 +291,67 @@ func (b *Batcher[T]) run() {
 			b.exportQueued(true)
 		case <-timer.C:
 			b.exportQueued(false)
-			b.exportExtra(b.ctx, Background, b.cfg.ExportTimeout)
 			timer.Reset(b.cfg.ScheduleDelay)
 		}
 	}
 }
 
 // exportQueued exports batches until the queue is empty (or holds less
-// than a full batch, if fullOnly) or the queue is stopped.
+// than a full batch, if fullOnly) or the queue is stopped. Unless
+// fullOnly (the scheduled export), the records extra returns go too: with
+// the last batch when they fit in it, so that a short program's first
+// records and the pending spans of its open spans leave in one request,
+// as the Python SDK's one batch does; else after it.
 func (b *Batcher[T]) exportQueued(fullOnly bool) {
+	extraDone := fullOnly
 	for {
 		b.mu.Lock()
 		batch := b.take(fullOnly)
+		last := len(b.items) == 0
 		b.mu.Unlock()
 		if batch == nil {
-			return
+			break
+		}
+		var rest []T
+		if last && !extraDone {
+			batch, rest = b.withExtra(batch)
+			extraDone = true
 		}
 		ctx, cancel := context.WithTimeout(b.ctx, b.cfg.ExportTimeout)
 		b.exportBatch(ctx, Background, batch)
 		cancel()
+		if len(rest) > 0 {
+			b.exportRecords(b.ctx, Background, b.cfg.ExportTimeout, rest)
+		}
 		select {
 		case <-b.stop:
 			return
 		default:
 		}
 	}
+	if !extraDone {
+		b.exportExtra(b.ctx, Background, b.cfg.ExportTimeout)
+	}
+}
+
+// withExtra adds the records extra returns to batch, the last of an
+// export, when the two fit in one batch; else it returns them as rest,
+// for an export of their own. Either way they are counted as queued.
+// batch's records are in flight, so they cannot be taken by another
+// export meanwhile.
+func (b *Batcher[T]) withExtra(batch []T) (merged, rest []T) {
+	if b.extra == nil {
+		return batch, nil
+	}
+	more := b.extra()
+	if len(more) == 0 {
+		return batch, nil
+	}
+	b.counters.Queued(b.signal, len(more))
+	if len(batch)+len(more) <= b.cfg.MaxBatchLen {
+		return append(batch, more...), nil
+	}
+	return batch, more
 }
 
 // exportExtra exports the records extra returns, if any.
@@ -327,10 +363,16 @@ func (b *Batcher[T]) exportExtra(parent context.Context, mode Mode, timeout time
 	if len(more) == 0 {
 		return
 	}
+	b.counters.Queued(b.signal, len(more))
+	b.exportRecords(parent, mode, timeout, more)
+}
+
+// exportRecords exports records that are counted as queued but are not
+// in the queue (extra's), as one batch in flight.
+func (b *Batcher[T]) exportRecords(parent context.Context, mode Mode, timeout time.Duration, more []T) {
 	b.mu.Lock()
 	b.inflight++
 	b.mu.Unlock()
-	b.counters.Queued(b.signal, len(more))
 	ctx, cancel := parent, context.CancelFunc(func() {})
 	if timeout > 0 {
 		ctx, cancel = context.WithTimeout(parent, timeout)
@@ -350,6 +392,7 @@ func (b *Batcher[T]) flush(ctx context.Context, mode Mode) error {
 	b.mu.Lock()
 	left := len(b.items)
 	b.mu.Unlock()
+	extraDone := false
 	for left > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -361,9 +404,21 @@ func (b *Batcher[T]) flush(ctx context.Context, mode Mode) error {
 			break
 		}
 		left -= len(batch)
+		var rest []T
+		if left <= 0 {
+			// The last batch of the flush carries the extra records, as
+			// the scheduled export's does (see exportQueued).
+			batch, rest = b.withExtra(batch)
+			extraDone = true
+		}
 		b.exportBatch(ctx, mode, batch)
+		if len(rest) > 0 {
+			b.exportRecords(ctx, mode, 0, rest)
+		}
 	}
-	b.exportExtra(ctx, mode, 0)
+	if !extraDone {
+		b.exportExtra(ctx, mode, 0)
+	}
 	return b.waitIdle(ctx)
 }
 

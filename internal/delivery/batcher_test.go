@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -191,6 +192,64 @@ func TestBatcherScheduleUnderSustainedLoad(t *testing.T) {
 		}
 		if n := exported.Load(); n != 80 {
 			t.Errorf("%d records exported, want 80", n)
+		}
+	})
+}
+
+// TestBatcherExtraRidesWithTheLastBatch: the extra records (pending
+// spans) leave in the same export as the last batch, scheduled or
+// flushed, so that a short program's first records and its pending spans
+// make one request, as in the Python SDK; when the two would overfill a
+// batch, the extras leave in an export of their own after it.
+func TestBatcherExtraRidesWithTheLastBatch(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		for _, tc := range []struct {
+			name     string
+			maxBatch int
+			records  int
+			flush    bool
+			want     []int // records per export
+		}{
+			{"scheduled", 0, 1, false, []int{3}},
+			{"flushed", 0, 1, true, []int{3}},
+			{"scheduled, two batches", 4, 6, false, []int{4, 4}},
+			{"flushed, would overfill", 4, 4, true, []int{4, 2}},
+			{"nothing queued", 0, 0, true, []int{2}},
+		} {
+			var c Counters
+			var mu sync.Mutex
+			var exports []int
+			extra := []int{100, 101}
+			b := NewBatcher(BatcherConfig{MaxBatchLen: tc.maxBatch, ScheduleDelay: 100 * time.Millisecond}, Spans, &c, itemSize,
+				func(_ context.Context, _ Mode, batch []int) {
+					mu.Lock()
+					exports = append(exports, len(batch))
+					mu.Unlock()
+				}, func() []int { e := extra; extra = nil; return e })
+			for i := range tc.records {
+				b.Enqueue(i)
+			}
+			if tc.flush {
+				if err := b.ForceFlush(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				time.Sleep(100 * time.Millisecond)
+				synctest.Wait()
+			}
+			mu.Lock()
+			got := append([]int(nil), exports...)
+			mu.Unlock()
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("%s: exports of %v records, want %v", tc.name, got, tc.want)
+			}
+			if err := b.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if q := c.Snapshot().Queued[Spans]; q != 0 {
+				t.Errorf("%s: %d records still counted as queued", tc.name, q)
+			}
 		}
 	})
 }
