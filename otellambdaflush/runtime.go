@@ -120,9 +120,11 @@ func (r *Runtime) resolveMode() Mode {
 	defer cancel()
 	client, err := registerExtension(ctx, api, "INVOKE")
 	if err != nil {
-		r.cfg.report(fmt.Errorf("otellambdaflush: flushing in the handler instead of after the response: %w", err))
-		if onManagedInstances() {
+		if onManagedInstances() { // INVOKE is refused there; an extension for no events may subscribe
+			r.cfg.report(fmt.Errorf("otellambdaflush: flushing in the handler instead of after the response: %w", err))
 			r.startPlatformOnly(api)
+		} else {
+			r.cfg.report(fmt.Errorf("otellambdaflush: flushing in the handler instead of after the response, and the platform's reports are not recorded: %w", err))
 		}
 		return ModeInHandler
 	}
