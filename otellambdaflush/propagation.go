@@ -71,7 +71,13 @@ func (e parsedEvent) links(p propagation.TextMapPropagator) []trace.Link {
 	batch := len(e.records) > 1
 	var links []trace.Link
 	for _, r := range e.records {
-		sc := trace.SpanContextFromContext(p.Extract(context.Background(), r.carrier))
+		rctx := p.Extract(context.Background(), r.carrier)
+		sc := trace.SpanContextFromContext(rctx)
+		if !sc.IsValid() {
+			// Distributed tracing off (logfire.WithDistributedTracing):
+			// the record's context was refused as a parent, not as a link.
+			sc, _ = instance.RefusedParent(rctx)
+		}
 		if sc.IsValid() && !batch {
 			continue // the parent
 		}
