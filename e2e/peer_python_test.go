@@ -52,7 +52,8 @@ func TestPythonPeerExceptionsAndValues(t *testing.T) {
 	reserve(lf, "a")
 	reserve(lf, "b")
 	when := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	lf.Error(ctx, "checkout failed: {err}", "err", fs.ErrPermission, "item", orderItem{SKU: "a", Added: when}, "raw", []byte("hi"))
+	lf.Error(ctx, "checkout failed: {err}", "err", fs.ErrPermission, "item", orderItem{SKU: "a", Added: when}, "raw", []byte("hi"),
+		"when", when, "lists", map[string]any{"ids": []int{1, 2}, "none": nil})
 	func() {
 		defer func() { _ = recover() }()
 		_, span := lf.Span(ctx, "charging")
@@ -92,10 +93,17 @@ func TestPythonPeerExceptionsAndValues(t *testing.T) {
 		"err":         `"permission denied"`,
 		"item":        `{"sku":"a","added":"2026-03-04T05:06:07Z"}`,
 		"raw":         `"hi"`,
+		// A date is a JSON string, as Python sends a datetime.
+		"when": `"2026-03-04T05:06:07Z"`,
+		// A map's members that say nothing (a list of numbers, a null)
+		// have no schema entry, as in Python.
+		"lists": `{"ids":[1,2],"none":null}`,
 		"logfire.json_schema": `{"type":"object","properties":{` +
 			`"err":{"type":"object","title":"*errors.errorString","x-python-datatype":"Exception"},` +
 			`"item":{"type":"object","title":"e2e_test.orderItem","x-python-datatype":"dataclass","properties":{"added":{"type":"string","format":"date-time","x-python-datatype":"datetime"}}},` +
-			`"raw":{"type":"string","x-python-datatype":"bytes"}}}`,
+			`"raw":{"type":"string","x-python-datatype":"bytes"},` +
+			`"when":{"type":"string","format":"date-time","x-python-datatype":"datetime"},` +
+			`"lists":{"type":"object"}}}`,
 	} {
 		if got := log.Attributes[k]; got != v {
 			t.Errorf("%s = %s, want %s", k, collector.FormatValue(got), collector.FormatValue(v))
@@ -104,6 +112,14 @@ func TestPythonPeerExceptionsAndValues(t *testing.T) {
 	charging, _ := collector.FindSpan(spans, "charging")
 	if charging.Status.Message != "logfire.panicError: card reader on fire" || len(charging.Events) != 1 || charging.Events[0].Name != "exception" {
 		t.Errorf("charging: status %+v, events %+v", charging.Status, charging.Events)
+	}
+	// exception.escaped as Python writes it: "True" for the panic that
+	// left the span, "False" for the error the log recorded.
+	if len(charging.Events) == 1 && charging.Events[0].Attributes["exception.escaped"] != "True" {
+		t.Errorf("charging: exception.escaped = %v, want \"True\"", charging.Events[0].Attributes["exception.escaped"])
+	}
+	if len(log.Events) != 1 || log.Events[0].Attributes["exception.escaped"] != "False" {
+		t.Errorf("the error log's events %+v, want one with exception.escaped \"False\"", log.Events)
 	}
 }
 
@@ -201,5 +217,35 @@ func TestPythonPeerTailSamplingMemoryIsBounded(t *testing.T) {
 	}
 	if n := len(c.Spans()); n != 0 {
 		t.Errorf("%d spans of undecided traces arrived", n)
+	}
+}
+
+// TestPythonPeerFirstRecordsOneRequest: a short program's first log and
+// the pending span of the span it has open leave in one request, as the
+// Python SDK's one batch sends them.
+func TestPythonPeerFirstRecordsOneRequest(t *testing.T) {
+	c := collector.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	lf, err := configurePeer(ctx, c.Endpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lf.Info(ctx, "starting")
+	_, span := lf.Span(ctx, "working")
+	if err := lf.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	spans, err := c.WaitForSpans(ctx, func(s []collector.Span) bool { return len(s) >= 2 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Requests().Traces; n != 1 || len(spans) != 2 || len(collector.WithoutPending(spans)) != 1 {
+		t.Errorf("%d trace requests with %d spans (%d pending), want 1 with the log and the pending span:\n%s",
+			n, len(spans), len(spans)-len(collector.WithoutPending(spans)), collector.FormatSpans(spans))
+	}
+	span.End()
+	if err := lf.Shutdown(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
