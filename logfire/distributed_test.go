@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/baggage"
@@ -23,24 +22,6 @@ func incomingHeaders(t *testing.T) (http.Header, trace.SpanContext) {
 	h.Set("traceparent", "00-"+tid.String()+"-"+sid.String()+"-01")
 	h.Set("baggage", "tenant=acme")
 	return h, sc
-}
-
-// lines collects what an instance's error handler receives.
-type lines struct {
-	mu  sync.Mutex
-	got []string
-}
-
-func (l *lines) handle(err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.got = append(l.got, err.Error())
-}
-
-func (l *lines) all() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.got...)
 }
 
 // TestDistributedTracing: unset, the caller's trace is continued and a
@@ -67,7 +48,7 @@ func TestDistributedTracing(t *testing.T) {
 			if tc.env != "" {
 				t.Setenv("LOGFIRE_DISTRIBUTED_TRACING", tc.env)
 			}
-			var warned lines
+			var warned handlerErrors
 			lf, mem := newTestInstance(t, append([]Option{WithErrorHandler(warned.handle)}, tc.opts...)...)
 			h, remote := incomingHeaders(t)
 			for i := range 2 {

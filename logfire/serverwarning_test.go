@@ -26,7 +26,7 @@ func TestServerWarningSaidOnce(t *testing.T) {
 		rcv.handle(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	var warned lines
+	var warned handlerErrors
 	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil), WithToken(token), WithBaseURL(srv.URL),
 		WithErrorHandler(warned.handle), WithDistributedTracing(true))
 	if err != nil {
