@@ -744,3 +744,40 @@ func TestLambdaStreamExample(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLambdaAdaptiveRare: a function invoked once every 5 s, the rare
+// traffic of the adaptive flush's first half. Every invocation flushes, so
+// each one's spans are at the Collector before its own freeze, and none is
+// lost.
+func TestLambdaAdaptiveRare(t *testing.T) {
+	const n, gap = 4, 5 * time.Second
+	c := collector.Start(t)
+	bin := buildFunction(t, "./examples/lambda")
+	e := startLambda(t, bin, 3*time.Second, logfireEnv(c.Endpoint())...)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var invs []*lambdatest.Invocation
+	for i := range n {
+		if i > 0 {
+			time.Sleep(gap)
+		}
+		invs = append(invs, invokeN(t, ctx, e, 1, func(int) []byte { return commandEvent(fmt.Sprintf("cmd-%d", i)) })...)
+		requireFrozenOK(t, i, invs[i])
+	}
+	// The process is frozen after each invocation, so what has arrived
+	// now is all it sent before the last freeze.
+	spans := c.Spans()
+	var tl tally
+	for i, inv := range invs {
+		if p := exampleSpans(spans, inv, fmt.Sprintf("cmd-%d", i), inv.Completed, &tl); p != "" {
+			t.Errorf("invocation %d: %s", i, p)
+		}
+	}
+	if tl.expected != 3*n || tl.onTime != tl.expected || tl.late != 0 || tl.lost != 0 {
+		t.Errorf("%v", tl)
+	}
+	t.Logf("%d invocations %v apart: %v", n, gap, tl)
+	if _, err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
