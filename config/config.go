@@ -1,8 +1,9 @@
 // Package config holds the settings of the Logfire SDK and loads them from
 // the environment.
 //
-// Settings come from three places, and the first that has a value wins:
-// options passed in code (see package logfire), environment variables, and
+// Settings come from four places, and the first that has a value wins:
+// options passed in code (see package logfire), environment variables,
+// the [tool.logfire] table of a pyproject.toml (see Config.ConfigDir), and
 // the defaults documented on each field and in docs/configuration.md.
 // An environment variable that is set to the empty string counts as unset.
 package config
@@ -118,6 +119,13 @@ type Config struct {
 	// false starts a new trace for each, linked to the caller's span.
 	// Env: LOGFIRE_DISTRIBUTED_TRACING. Default: nil.
 	DistributedTracing *bool
+	// ConfigDir is the directory whose pyproject.toml holds settings in a
+	// [tool.logfire] table, as the Python SDK reads them (its names:
+	// service_name, console_colors, …; see docs/configuration.md); the
+	// environment and code win over the file. Load sets it to the
+	// directory it read. Env: LOGFIRE_CONFIG_DIR. Default: . (the working
+	// directory).
+	ConfigDir string
 	// EmitConfigurationSpan records a "Logfire configured" log after
 	// Configure, with the settings (none secret) in logfire.config and
 	// the program's module versions in logfire.package_versions.
@@ -180,6 +188,7 @@ func Default() Config {
 		ConsoleMinLogLevel:        levelInfo,
 		TraceSampleRate:           1,
 		Scrubbing:                 true,
+		ConfigDir:                 ".",
 		BatchScheduleDelay:        500 * time.Millisecond,
 		BatchExportTimeout:        30 * time.Second,
 		BatchMaxExportSize:        512,
@@ -200,16 +209,18 @@ func Default() Config {
 // TraceSampleRate when LOGFIRE_TRACE_SAMPLE_RATE is unset), the
 // OTEL_EXPORTER_OTLP_* variables of an extra OTLP backend, and the
 // OpenTelemetry SDK's limits (OTEL_*_LIMIT).
-func Load() (Config, error) { return load(os.Getenv) }
+func Load() (Config, error) { return load(os.Getenv, "") }
 
-// load is Load reading the environment through getenv.
-func load(getenv func(string) string) (Config, error) {
+// load is Load reading the environment through getenv, and the
+// pyproject.toml of dir ("": LOGFIRE_CONFIG_DIR's, see readConfigFile).
+func load(getenv func(string) string, dir string) (Config, error) {
 	c := Default()
 	// The tokens and the API key are read first, raw, so that no error
 	// quotes them.
 	tokens := redact.NewTokens(append(envconfig.SplitList(getenv("LOGFIRE_TOKEN")), getenv("LOGFIRE_API_KEY"))...)
 	var errs []error
 	report := func(setting string, err error) { errs = append(errs, &Error{Setting: setting, Err: err}) }
+	errs = append(errs, c.readConfigFile(getenv, dir, tokens)) // pyproject.go
 	envconfig.Read(c.vars(), getenv, tokens, report)
 	errs = append(errs, checkTokens(c.Tokens, "LOGFIRE_TOKEN"), checkAPIKey(c.APIKey, "LOGFIRE_API_KEY"),
 		checkSDKLimits(getenv, tokens))

@@ -113,7 +113,7 @@ func Configure(ctx context.Context, opts ...Option) (*Logfire, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	cfg, err := config.Load()
+	cfg, err := loadConfig(opts) // configdir.go
 	if err != nil {
 		return nil, err
 	}
