@@ -233,8 +233,13 @@ func checkLLMSpan(t *testing.T, what string, s collector.Span, want map[string]a
 	if err := json.Unmarshal([]byte(fmt.Sprint(got["logfire.json_schema"])), &schema); err != nil {
 		t.Errorf("%s: logfire.json_schema %v: %v", what, got["logfire.json_schema"], err)
 	}
-	delete(got, "server.port")
-	delete(got, "logfire.json_schema")
+	// The call's site: the scenario's function in llmcalls.
+	if fn, _ := got["code.function"].(string); got["code.filepath"] != "internal/cmd/llmcalls/main.go" || !strings.HasPrefix(fn, "main.run.func") {
+		t.Errorf("%s: code.filepath %v, code.function %v", what, got["code.filepath"], got["code.function"])
+	}
+	for _, k := range []string{"server.port", "logfire.json_schema", "code.filepath", "code.lineno", "code.function"} {
+		delete(got, k)
+	}
 	for k := range got {
 		if _, listed := schema.Properties[k]; !listed && !strings.HasPrefix(k, "logfire.") {
 			t.Errorf("%s: logfire.json_schema does not list %s", what, k)
@@ -396,7 +401,7 @@ func TestLLMExample(t *testing.T) {
 	for i, w := range want {
 		a := calls[i].Attributes
 		if a["logfire.msg"] != w.msg || a["gen_ai.usage.input_tokens"] != w.input || a["gen_ai.usage.output_tokens"] != w.output ||
-			a["gen_ai.response.finish_reasons"] != w.finish || calls[i].Kind != "client" {
+			a["gen_ai.response.finish_reasons"] != w.finish || calls[i].Kind != "client" || a["code.filepath"] != "examples/llm/main.go" {
 			t.Errorf("call %d: %s", i+1, calls[i])
 		}
 	}

@@ -176,12 +176,12 @@ func (r *recorder) start(req *http.Request, ep *Endpoint, in *Request) *call {
 		attrs = append(attrs, attribute.Int(keyResendCount, n))
 	}
 	c.started = attrs
-	logfireAttrs := []attribute.KeyValue{
+	logfireAttrs := append([]attribute.KeyValue{
 		attribute.String(keyMsgTemplate, ep.Template),
 		attribute.String(keyMsg, ep.Message+pyRepr(in.Model, in.Null)),
 		attribute.String(keySpanType, "span"),
 		attribute.StringSlice(keyTags, llmTags),
-	}
+	}, callerCode()...)
 	ctx, span := r.tracer.Start(req.Context(), ep.Template,
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(append(attrs, logfireAttrs...)...),

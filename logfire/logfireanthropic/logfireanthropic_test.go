@@ -2,6 +2,7 @@ package logfireanthropic_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
@@ -40,8 +41,11 @@ func verify(t *testing.T, c *logfiretest.Capture, srv *llmreplay.Server, want ..
 		t.Fatalf("%d spans, want %d:\n%s", len(spans), len(want), c.Dump())
 	}
 	for i, s := range spans {
-		for _, d := range llmreplay.Diff(s.Attributes, want[i], "server.port", "logfire.json_schema") {
+		for _, d := range llmreplay.Diff(s.Attributes, want[i], "server.port", "logfire.json_schema", "code.filepath", "code.lineno", "code.function") {
 			t.Errorf("span %d: %s", i, d)
+		}
+		if fn, _ := s.Value("code.function").(string); s.Value("code.filepath") != "logfire/logfireanthropic/logfireanthropic_test.go" || !strings.HasPrefix(fn, "logfireanthropic_test.Test") {
+			t.Errorf("span %d: code.filepath %v, code.function %v: not the test's call", i, s.Value("code.filepath"), fn)
 		}
 		if s.Value("server.port") != srv.Port() || s.Kind != trace.SpanKindClient || s.Scope.Name != "logfire.anthropic" {
 			t.Errorf("span %d: server.port %v, kind %v, scope %q", i, s.Value("server.port"), s.Kind, s.Scope.Name)

@@ -52,8 +52,13 @@ func only(t *testing.T, c *logfiretest.Capture) logfiretest.Span {
 // changes from run to run, is checked to be the server's.
 func check(t *testing.T, s logfiretest.Span, srv *llmreplay.Server, want map[string]any) {
 	t.Helper()
-	for _, d := range llmreplay.Diff(s.Attributes, want, "server.port", "logfire.json_schema") {
+	for _, d := range llmreplay.Diff(s.Attributes, want, "server.port", "logfire.json_schema", "code.filepath", "code.lineno", "code.function") {
 		t.Error(d)
+	}
+	// The call's site, in this file: the caller of the client.
+	fn, _ := s.Value("code.function").(string)
+	if s.Value("code.filepath") != "logfire/logfireopenai/logfireopenai_test.go" || !strings.HasPrefix(fn, "logfireopenai_test.Test") {
+		t.Errorf("code.filepath %v, code.function %v: not the test's call", s.Value("code.filepath"), fn)
 	}
 	if got, want := s.Value("server.port"), srv.Port(); got != want {
 		t.Errorf("server.port = %v, want %v", got, want)
