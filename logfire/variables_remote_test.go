@@ -18,11 +18,7 @@ const testAPIKey = "pylf_v2_us_0123456789abcdef0123456789abcdef"
 
 // modelConfig is a configuration whose variable "model" has one label,
 // production, at version, with value.
-func modelConfig(version int, value string) string {
-	return varstest.Config(varstest.Variable("model",
-		[]varstest.Label{{Name: "production", Version: version, Value: value}},
-		varstest.Weight{Label: "production", Weight: 1}))
-}
+func modelConfig(version int, value string) string { return varstest.Single("model", version, value) }
 
 // remoteInstance configures an instance that reads variables from url with
 // testAPIKey, its errors going to seen.
@@ -33,6 +29,20 @@ func remoteInstance(t *testing.T, url string, seen *handlerErrors, opts ...Optio
 		t.Fatal("no remote variables")
 	}
 	return lf
+}
+
+// onDemandInstance serves model at version 1 ("gpt-4o-mini") from a fake
+// API on 127.0.0.1 to an instance that fetches on demand, as on Lambda,
+// whenever it reads (the interval is 1 ns).
+func onDemandInstance(t *testing.T) (*varstest.Running, *Logfire, *handlerErrors) {
+	t.Helper()
+	clearEnv(t)
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+	srv := varstest.Start(t, testAPIKey)
+	srv.Set(modelConfig(1, "gpt-4o-mini"))
+	seen := &handlerErrors{}
+	lf := remoteInstance(t, srv.URL, seen, hooked(func(h *testhook.Settings) { h.VariablesInterval = time.Nanosecond }))
+	return srv, lf, seen
 }
 
 // checkNoKey fails if the API key appears in any of texts.
@@ -53,12 +63,7 @@ func checkNoKey(t *testing.T, texts ...string) {
 // served meanwhile), an answer that never comes, and a configuration that
 // is not valid.
 func TestRemoteOverLoopback(t *testing.T) {
-	clearEnv(t)
-	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn") // fetched on demand, as on Lambda
-	srv := varstest.Start(t, testAPIKey)
-	srv.Set(modelConfig(1, "gpt-4o-mini"))
-	seen := &handlerErrors{}
-	lf := remoteInstance(t, srv.URL, seen, hooked(func(h *testhook.Settings) { h.VariablesInterval = time.Nanosecond }))
+	srv, lf, seen := onDemandInstance(t)
 	model := Var(lf, "model", "default-model")
 	ctx := context.Background()
 	get := func(want string, wantVersion int) {
@@ -281,12 +286,7 @@ func TestRemoteStreamOverLoopback(t *testing.T) {
 // refreshes to it; in a program that declares no variable, or without an
 // API key, it does nothing.
 func TestBeforeInvocation(t *testing.T) {
-	clearEnv(t)
-	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
-	srv := varstest.Start(t, testAPIKey)
-	srv.Set(modelConfig(1, "gpt-4o-mini"))
-	seen := &handlerErrors{}
-	lf := remoteInstance(t, srv.URL, seen, hooked(func(h *testhook.Settings) { h.VariablesInterval = time.Nanosecond }))
+	srv, lf, seen := onDemandInstance(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 
@@ -328,13 +328,8 @@ func TestBeforeInvocation(t *testing.T) {
 // TestRemoteServerWarning: an X-Logfire-Warning answered with the
 // variables is said once, as the warnings answered to exports are.
 func TestRemoteServerWarning(t *testing.T) {
-	clearEnv(t)
-	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
-	srv := varstest.Start(t, testAPIKey)
-	srv.Set(modelConfig(1, "gpt-4o-mini"))
+	srv, lf, seen := onDemandInstance(t)
 	srv.Warn("this project is over its variables quota")
-	seen := &handlerErrors{}
-	lf := remoteInstance(t, srv.URL, seen, hooked(func(h *testhook.Settings) { h.VariablesInterval = time.Nanosecond }))
 	model := Var(lf, "model", "default-model")
 	for range 3 {
 		if r, _ := model.Get(context.Background()); r.Value != "gpt-4o-mini" {

@@ -48,16 +48,22 @@ func newTimedRemote(api *timedAPI, interval time.Duration, onLambda bool, seen *
 	return p
 }
 
+// timedModel is a remote source in memory whose API serves model at
+// version 1 ("a"), with the API, the server and where problems go.
+func timedModel(interval time.Duration, onLambda bool) (*remoteVariables, *timedAPI, *varstest.Server, *handlerErrors) {
+	srv := varstest.New(testAPIKey)
+	srv.Set(modelConfig(1, "a"))
+	api := newTimedAPI(srv)
+	seen := &handlerErrors{}
+	return newTimedRemote(api, interval, onLambda, seen), api, srv, seen
+}
+
 // TestPollingAndUpdates: the poller fetches every interval ±10%; an update
 // on the stream is fetched at once and again 2 s later; Shutdown stops
 // both goroutines (the bubble would not end otherwise).
 func TestPollingAndUpdates(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := varstest.New(testAPIKey)
-		srv.Set(modelConfig(1, "a"))
-		api := newTimedAPI(srv)
-		seen := &handlerErrors{}
-		p := newTimedRemote(api, time.Minute, false, seen)
+		p, api, srv, seen := timedModel(time.Minute, false)
 		if cfg := p.current(context.Background()); cfg == nil || *cfg.resolve("model", "", false, noAttrs).serialized != `"a"` {
 			t.Fatalf("first fetch: %+v", cfg)
 		}
@@ -181,11 +187,7 @@ func TestFirstGetWaitBounded(t *testing.T) {
 // time is left; a hung API costs the bound once per interval.
 func TestLambdaRefreshBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := varstest.New(testAPIKey)
-		srv.Set(modelConfig(1, "a"))
-		api := newTimedAPI(srv)
-		seen := &handlerErrors{}
-		p := newTimedRemote(api, time.Minute, true, seen)
+		p, api, srv, seen := timedModel(time.Minute, true)
 		invocation := func(timeout time.Duration) time.Duration {
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()

@@ -21,11 +21,7 @@ import (
 
 const varsAPIKey = "pylf_v2_us_0123456789abcdef0123456789abcdef"
 
-func modelVariable(version int, value string) string {
-	return varstest.Config(varstest.Variable("model",
-		[]varstest.Label{{Name: "production", Version: version, Value: value}},
-		varstest.Weight{Label: "production", Weight: 1}))
-}
+func modelVariable(version int, value string) string { return varstest.Single("model", version, value) }
 
 type varsReply struct {
 	Value   string `json:"value"`
@@ -36,30 +32,28 @@ type varsReply struct {
 	Started int64  `json:"started"`
 }
 
-// startVarsFn runs testdata/varsfn against api, with the environment env
-// (name, value pairs) added.
-func startVarsFn(tb testing.TB, bin, api string, env ...string) *lambdatest.Emulator {
+// startVarsFn runs testdata/varsfn against api, with opts added.
+func startVarsFn(tb testing.TB, bin, api string, opts ...lambdatest.Option) *lambdatest.Emulator {
 	tb.Helper()
-	opts := []lambdatest.Option{
+	base := []lambdatest.Option{
 		lambdatest.WithFunctionName("varsfn"),
 		lambdatest.WithTimeout(3 * time.Second),
 		lambdatest.WithEnv("LOGFIRE_API_KEY", varsAPIKey),
 		lambdatest.WithEnv("LOGFIRE_BASE_URL", api),
 		lambdatest.WithEnv("LOGFIRE_CONSOLE", "false"),
 	}
-	for i := 0; i+1 < len(env); i += 2 {
-		opts = append(opts, lambdatest.WithEnv(env[i], env[i+1]))
-	}
-	return lambdatest.Start(tb, bin, opts...)
+	return lambdatest.Start(tb, bin, append(base, opts...)...)
 }
 
+// invokeVars invokes e, which must succeed, and returns the function's
+// reply.
 func invokeVars(tb testing.TB, ctx context.Context, e *lambdatest.Emulator) (varsReply, *lambdatest.Invocation) {
 	tb.Helper()
 	inv, err := e.Invoke(ctx, []byte(`{}`))
 	if err != nil {
 		tb.Fatalf("Invoke: %v", err)
 	}
-	if inv.TimedOut || inv.Crashed || inv.ErrorPayload != nil || inv.FreezeSent.IsZero() {
+	if inv.TimedOut || inv.Crashed || inv.ErrorPayload != nil {
 		tb.Fatalf("the invocation failed: %+v", inv)
 	}
 	var r varsReply
@@ -80,12 +74,15 @@ func TestVariablesRefreshAtInvocationStart(t *testing.T) {
 	srv := varstest.Start(t, varsAPIKey)
 	srv.Set(modelVariable(1, "gpt-4o-mini"))
 	bin := lambdatest.Build(t, "./testdata/varsfn")
-	e := startVarsFn(t, bin, srv.URL, "FN_VARS_INTERVAL", "1ns")
+	e := startVarsFn(t, bin, srv.URL, lambdatest.WithEnv("FN_VARS_INTERVAL", "1ns"))
 	ctx := testContext(t)
 
 	check := func(step string, wantValue string, wantVersion, wantGets int) {
 		t.Helper()
 		r, inv := invokeVars(t, ctx, e)
+		if inv.FreezeSent.IsZero() {
+			t.Fatalf("%s: the process was not frozen after the invocation: %+v", step, inv)
+		}
 		if r.Value != wantValue || r.Version != wantVersion || r.Label != "production" || r.Reason != "resolved" || r.Error != "" {
 			t.Errorf("%s: the handler got %+v, want %q at version %d", step, r, wantValue, wantVersion)
 		}
@@ -136,6 +133,40 @@ func TestVariablesRefreshAtInvocationStart(t *testing.T) {
 	}
 }
 
+// TestVariablesOnManagedInstances: on Lambda Managed Instances the process
+// is never frozen, so the values are kept fresh as in a long-running
+// process: the first Get starts the poller and the event stream, and an
+// update is fetched when it is announced, not at the next invocation.
+func TestVariablesOnManagedInstances(t *testing.T) {
+	srv := varstest.Start(t, varsAPIKey)
+	srv.Set(modelVariable(1, "gpt-4o-mini"))
+	bin := lambdatest.Build(t, "./testdata/varsfn")
+	e := startVarsFn(t, bin, srv.URL, lambdatest.WithManagedInstances(2))
+	ctx := testContext(t)
+
+	if r, _ := invokeVars(t, ctx, e); r.Value != "gpt-4o-mini" || r.Version != 1 {
+		t.Fatalf("first invocation: %+v", r)
+	}
+	if err := srv.Await(ctx, func(s varstest.Stats) bool { return s.OpenStreams == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	srv.Set(modelVariable(2, "gpt-4o"))
+	// The update is fetched at once, then again 2 s later: once the
+	// second fetch has arrived, the first one's values are in place.
+	if err := srv.Await(ctx, func(s varstest.Stats) bool { return s.Gets == 3 }); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := invokeVars(t, ctx, e); r.Value != "gpt-4o" || r.Version != 2 {
+		t.Errorf("after the update: %+v", r)
+	}
+	if st := srv.Stats(); st.Gets != 3 {
+		t.Errorf("%d fetches, want 3: the invocation did not fetch", st.Gets)
+	}
+	if strings.Contains(e.Stderr(), "logfire:") {
+		t.Errorf("the SDK complained:\n%s", e.Stderr())
+	}
+}
+
 // BenchmarkVariablesRefresh measures what reading a managed variable adds
 // to the billed time of a warm invocation under the freezing emulator
 // (from the event's hand-out to SIGSTOP), against the fake API on
@@ -164,17 +195,17 @@ func BenchmarkVariablesRefresh(b *testing.B) {
 	bin := lambdatest.Build(b, "./testdata/varsfn")
 	for _, tc := range []struct {
 		name  string
-		env   []string
+		env   lambdatest.Option
 		fault func()
 	}{
-		{"no-variables", []string{"FN_VARS", "off"}, nil},
-		{"fresh", []string{"FN_VARS_INTERVAL", "1h"}, nil},
-		{"refresh-304", []string{"FN_VARS_INTERVAL", "1ns"}, nil},
-		{"refresh-503", []string{"FN_VARS_INTERVAL", "1ns"}, func() { srv.Fail(varstest.Variables, -1, http.StatusServiceUnavailable, `{"detail": "down"}`) }},
-		{"refresh-hung", []string{"FN_VARS_INTERVAL", "1ns"}, func() { srv.Hang(varstest.Variables) }},
+		{"no-variables", lambdatest.WithEnv("FN_VARS", "off"), nil},
+		{"fresh", lambdatest.WithEnv("FN_VARS_INTERVAL", "1h"), nil},
+		{"refresh-304", lambdatest.WithEnv("FN_VARS_INTERVAL", "1ns"), nil},
+		{"refresh-503", lambdatest.WithEnv("FN_VARS_INTERVAL", "1ns"), func() { srv.Fail(varstest.Variables, -1, http.StatusServiceUnavailable, `{"detail": "down"}`) }},
+		{"refresh-hung", lambdatest.WithEnv("FN_VARS_INTERVAL", "1ns"), func() { srv.Hang(varstest.Variables) }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			e := startVarsFn(b, bin, srv.URL, tc.env...)
+			e := startVarsFn(b, bin, srv.URL, tc.env)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 			defer cancel()
 			for range 5 { // cold start and warm-up, the API answering
@@ -187,6 +218,9 @@ func BenchmarkVariablesRefresh(b *testing.B) {
 			var billed []time.Duration
 			for b.Loop() {
 				_, inv := invokeVars(b, ctx, e)
+				if inv.FreezeSent.IsZero() {
+					b.Fatalf("not frozen: %+v", inv)
+				}
 				billed = append(billed, inv.FreezeSent.Sub(inv.HandedOut))
 			}
 			slices.Sort(billed)

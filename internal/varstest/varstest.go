@@ -403,6 +403,12 @@ func Variable(name string, labels []Label, rollout ...Weight) string {
 	return fmt.Sprintf(`{"name": %q, "labels": %s, "rollout": {"labels": {%s}}, "overrides": []}`, name, lb, strings.Join(weights, ", "))
 }
 
+// Single returns a configuration of one variable, name, whose label
+// production holds value at version and gets every request.
+func Single(name string, version int, value any) string {
+	return Config(Variable(name, []Label{{Name: "production", Version: version, Value: value}}, Weight{Label: "production", Weight: 1}))
+}
+
 // Label is one label of Variable.
 type Label struct {
 	Name    string
