@@ -108,9 +108,12 @@ func (r *recorder) handle(req *http.Request, next Next) (*http.Response, error) 
 
 	c := r.start(req, ep, &in)
 	res, err := next(req)
-	if err != nil {
-		c.end(nil, err, 0)
+	if err != nil || res == nil {
+		c.end(nil, err, 0) // no answer (a custom HTTP doer may return neither)
 		return res, err
+	}
+	if res.Body == nil {
+		res.Body = http.NoBody
 	}
 	if res.StatusCode >= 400 {
 		res.Body = c.failed(res)
