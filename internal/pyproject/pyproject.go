@@ -114,8 +114,9 @@ func header(line string) (string, bool) {
 	return strings.Join(parts, "."), true
 }
 
-// stripComment removes a # comment that is not inside a string.
-func stripComment(s string) string {
+// outsideStrings calls f with the index of each byte of s that is not
+// inside a string, until f returns false.
+func outsideStrings(s string, f func(i int) bool) {
 	var quote byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -128,34 +129,37 @@ func stripComment(s string) string {
 			}
 		case c == '"' || c == '\'':
 			quote = c
-		case c == '#':
-			return s[:i]
+		case !f(i):
+			return
 		}
 	}
-	return s
+}
+
+// stripComment removes a # comment that is not inside a string.
+func stripComment(s string) string {
+	end := len(s)
+	outsideStrings(s, func(i int) bool {
+		if s[i] == '#' {
+			end = i
+			return false
+		}
+		return true
+	})
+	return s[:end]
 }
 
 // depth is how many brackets and braces of s are open, outside strings.
 func depth(s string) int {
 	d := 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote == '"' && c == '\\':
-			i++
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '[' || c == '{':
+	outsideStrings(s, func(i int) bool {
+		switch s[i] {
+		case '[', '{':
 			d++
-		case c == ']' || c == '}':
+		case ']', '}':
 			d--
 		}
-	}
+		return true
+	})
 	return d
 }
 
