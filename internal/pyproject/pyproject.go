@@ -252,58 +252,53 @@ func basicString(s string) (string, string, error) {
 
 // array parses the items after "[" up to "]", joined by commas.
 func array(s string) (string, string, error) {
-	var items []string
-	for {
-		s = strings.TrimSpace(s)
-		if strings.HasPrefix(s, "]") {
-			return strings.Join(items, ","), s[1:], nil
-		}
-		if s == "" {
-			return "", "", errors.New("an array is not closed")
-		}
-		v, rest, err := value(s, false)
-		if err != nil {
-			return "", "", err
-		}
-		items = append(items, v)
-		rest = strings.TrimSpace(rest)
-		if strings.HasPrefix(rest, ",") {
-			rest = rest[1:]
-		} else if !strings.HasPrefix(rest, "]") {
-			return "", "", fmt.Errorf("unexpected %q in an array", clip(rest))
-		}
-		s = rest
-	}
+	items, rest, err := list(s, ']', "an array", func(s string) (string, string, error) { return value(s, false) })
+	return strings.Join(items, ","), rest, err
 }
 
 // inlineTable parses the pairs after "{" up to "}", as key=value pairs
 // separated by commas with percent-encoded values, as
 // LOGFIRE_RESOURCE_ATTRIBUTES is written.
 func inlineTable(s string) (string, string, error) {
-	var pairs []string
-	for {
-		s = strings.TrimSpace(s)
-		if strings.HasPrefix(s, "}") {
-			return strings.Join(pairs, ","), s[1:], nil
-		}
+	pairs, rest, err := list(s, '}', "an inline table", func(s string) (string, string, error) {
 		k, rest, ok := strings.Cut(s, "=")
 		if !ok {
-			return "", "", errors.New("an inline table is not closed, or a pair has no =")
+			return "", "", errors.New("a pair of an inline table has no =")
 		}
 		key, err := bareKey(strings.TrimSpace(k))
 		if err != nil {
 			return "", "", err
 		}
 		v, rest, err := value(strings.TrimSpace(rest), false)
-		if err != nil {
-			return "", "", err
+		return key + "=" + escapeValue.Replace(v), rest, err
+	})
+	return strings.Join(pairs, ","), rest, err
+}
+
+// list parses the items of s, which follows an opening bracket, up to
+// closing, one at a time with item, separated by commas; it returns them
+// and what follows closing. what names the list in errors.
+func list(s string, closing byte, what string, item func(string) (string, string, error)) ([]string, string, error) {
+	var out []string
+	for {
+		s = strings.TrimSpace(s)
+		if s != "" && s[0] == closing {
+			return out, s[1:], nil
 		}
-		pairs = append(pairs, key+"="+escapeValue.Replace(v))
+		if s == "" {
+			return nil, "", fmt.Errorf("%s is not closed", what)
+		}
+		v, rest, err := item(s)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, v)
 		rest = strings.TrimSpace(rest)
-		if strings.HasPrefix(rest, ",") {
+		switch {
+		case strings.HasPrefix(rest, ","):
 			rest = rest[1:]
-		} else if !strings.HasPrefix(rest, "}") {
-			return "", "", fmt.Errorf("unexpected %q in an inline table", clip(rest))
+		case rest != "" && rest[0] != closing:
+			return nil, "", fmt.Errorf("unexpected %q in %s", clip(rest), what)
 		}
 		s = rest
 	}
