@@ -139,12 +139,12 @@ func (r *rollout) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// pick returns the label the rollout picks for seed ("" for none: a random
-// pick), or "" for the code default, as the Python SDK's
+// pick returns the label the rollout picks for seed (if seeded, else at
+// random), or false for the code default, as the Python SDK's
 // Rollout.select_label does.
-func (r *rollout) pick(seed string, seeded bool) string {
+func (r *rollout) pick(seed string, seeded bool) (string, bool) {
 	if len(r.labels) == 0 {
-		return ""
+		return "", false
 	}
 	weights := r.weights
 	if rest := 1 - pyrandom.Sum(r.weights); rest > 0 {
@@ -160,9 +160,9 @@ func (r *rollout) pick(seed string, seeded bool) string {
 		i = pyrandom.Pick(weights, rand.Float64())
 	}
 	if i < 0 || i >= len(r.labels) {
-		return ""
+		return "", false
 	}
-	return r.labels[i]
+	return r.labels[i], true
 }
 
 type rolloutOverride struct {
@@ -511,8 +511,8 @@ func (c *variablesConfig) resolve(name string, key string, keyed bool, attrs fun
 	if keyed {
 		seed = pyrandom.Repr(v.Name) + ":" + pyrandom.Repr(key)
 	}
-	label := r.pick(seed, keyed)
-	if label == "" {
+	label, ok := r.pick(seed, keyed)
+	if !ok {
 		return resolution{reason: reasonCodeDefault}
 	}
 	serialized, version := v.follow(v.Labels[label], map[string]bool{})

@@ -236,3 +236,37 @@ func TestVariablesConfigPatterns(t *testing.T) {
 		t.Errorf("label %q: the override with a bad pattern applied", got.label)
 	}
 }
+
+// FuzzVariablesConfig: any document is either rejected with an error or
+// resolves every variable, for any targeting key and attributes, without
+// a panic: to a label's value ("resolved", with the label), or to the
+// default (no value, no label).
+func FuzzVariablesConfig(f *testing.F) {
+	f.Add([]byte(`{"variables": {"a": {"name": "a", "labels": {"p": {"version": 1, "serialized_value": "1"}, "q": {"ref": "latest"}, "r": {"ref": "p"}},
+		"latest_version": {"version": 2, "serialized_value": "2"}, "rollout": {"labels": {"p": 0.3, "q": 0.3, "r": 0.3}},
+		"overrides": [{"conditions": [{"kind": "value-is-in", "attribute": "k", "values": [1, "x", true]}], "rollout": {"labels": {"q": 1}}}]}}}`), "user", "x")
+	f.Add([]byte(`{"variables": {"b": {"name": "b", "aliases": ["c"], "labels": {"l1": {"ref": "l2"}, "l2": {"ref": "l1"}}, "rollout": {"labels": {"l1": 1}},
+		"overrides": [{"conditions": [{"kind": "value-matches-regex", "attribute": "k", "pattern": "^(a|b)+$"}], "rollout": {}}]}}}`), "", "ab")
+	f.Add([]byte(`{"variables": {}}`), "k", "v")
+	f.Add([]byte(`{"variables": {"e": {"name": "e", "labels": {"": {"version": 1, "serialized_value": "0"}}, "rollout": {"labels": {"": 1}}}}}`), "k", "v")
+	f.Fuzz(func(t *testing.T, doc []byte, key, attr string) {
+		c, err := parseVariablesConfig(doc)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an empty error")
+			}
+			return
+		}
+		attrs := func() map[string]attribute.Value {
+			return map[string]attribute.Value{"k": attribute.StringValue(attr), "n": attribute.IntValue(len(attr))}
+		}
+		for name := range c.Variables {
+			for _, keyed := range []bool{true, false} {
+				r := c.resolve(name, key, keyed, attrs)
+				if (r.serialized != nil) != (r.reason == reasonResolved) || (r.serialized == nil && (r.label != "" || r.version != 0)) {
+					t.Fatalf("variable %q: value %v, label %q, reason %s", name, r.serialized, r.label, r.reason)
+				}
+			}
+		}
+	})
+}
