@@ -120,6 +120,9 @@ func (s *settings) newVariables(lf *Logfire) *instanceVariables {
 	v := &s.variables
 	switch {
 	case v.parsed != nil:
+		for _, e := range v.parsed.patterns {
+			lf.handleError(fmt.Errorf("logfire: managed variables: %w", e))
+		}
 		return &instanceVariables{src: localVariables{v.parsed}}
 	case v.baseURL != "":
 		interval := defaultVariablesInterval

@@ -90,7 +90,8 @@ type remoteVariables struct {
 	fetchedAt   time.Time // of the last successful fetch
 	attemptedAt time.Time // of the last fetch, successful or not
 	inflight    chan struct{}
-	problem     string // the kind of the failure reported last; "" when the last fetch succeeded
+	problem     string          // the kind of the failure reported last; "" when the last fetch succeeded
+	said        map[string]bool // the problems of configurations reported
 	started     bool
 	closed      bool
 	cancel      context.CancelFunc
@@ -121,6 +122,7 @@ func newRemoteVariables(baseURL, apiKey string, interval time.Duration, onLambda
 		minBackoff:     sseMinBackoff,
 		followUp:       followUpDelay,
 		wake:           make(chan struct{}, 1),
+		said:           map[string]bool{},
 	}
 }
 
@@ -373,7 +375,10 @@ func (p *remoteVariables) fetch(ctx context.Context) {
 	if cfg != nil {
 		p.cfg, p.etag = cfg, newETag
 		for _, e := range cfg.patterns {
-			p.report(fmt.Errorf("logfire: managed variables: %w", e))
+			if !p.said[e.Error()] {
+				p.said[e.Error()] = true
+				p.report(fmt.Errorf("logfire: managed variables: %w", e))
+			}
 		}
 	}
 }
@@ -398,13 +403,13 @@ func (p *remoteVariables) get(ctx context.Context, etag string) (*variablesConfi
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
+	start := time.Now()
 	resp, err := p.client.Do(req)
 	if err != nil {
-		kind := "unreachable"
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			kind = "timeout"
+			return nil, "", &fetchError{"timeout", fmt.Sprintf("no answer within %v: %v", time.Since(start).Round(time.Millisecond), unwrapURLError(err))}
 		}
-		return nil, "", &fetchError{kind, unwrapURLError(err).Error()}
+		return nil, "", &fetchError{"unreachable", unwrapURLError(err).Error()}
 	}
 	defer resp.Body.Close()
 	if w := resp.Header.Get(delivery.ServerWarningHeader); w != "" && p.warn != nil {

@@ -341,3 +341,39 @@ func TestRemoteServerWarning(t *testing.T) {
 		t.Errorf("reported %q, want once %q", errs, want)
 	}
 }
+
+// lookAhead is a configuration whose override has a pattern Go cannot
+// compile.
+const lookAhead = `{"variables": {"model": {"name": "model",
+  "labels": {"production": {"version": 1, "serialized_value": "\"a\""}, "beta": {"version": 2, "serialized_value": "\"b\""}},
+  "rollout": {"labels": {"production": 1}},
+  "overrides": [{"conditions": [{"kind": "value-matches-regex", "attribute": "email", "pattern": "^(?!admin)"}], "rollout": {"labels": {"beta": 1}}}]}}}`
+
+// TestPatternGoCannotCompile: a pattern RE2 cannot compile makes its
+// override never apply, and is reported once: at Configure for a local
+// configuration, at the first fetch of one from the API.
+func TestPatternGoCannotCompile(t *testing.T) {
+	want := `logfire: managed variables: variable "model": the pattern of a "value-matches-regex" condition on "email": error parsing regexp: invalid or unsupported Perl syntax: ` + "`(?!`" + `; the override never applies`
+	clearEnv(t)
+	local := &handlerErrors{}
+	lf, _ := newTestInstance(t, WithLocalVariables([]byte(lookAhead)), WithErrorHandler(local.handle))
+	if r, _ := Var(lf, "model", "").Get(context.Background(), "email", "someone@example.com"); r.Label != "production" {
+		t.Errorf("local: %+v", r)
+	}
+	if errs := local.all(); len(errs) != 1 || errs[0] != want {
+		t.Errorf("local: reported %q\nwant %q", errs, want)
+	}
+
+	srv, lf, seen := onDemandInstance(t)
+	srv.Set(lookAhead)
+	srv.OmitETag(true) // every fetch a 200 with the whole configuration
+	model := Var(lf, "model", "")
+	for range 3 {
+		if r, _ := model.Get(context.Background(), "email", "someone@example.com"); r.Label != "production" {
+			t.Errorf("remote: %+v", r)
+		}
+	}
+	if errs := seen.all(); len(errs) != 1 || errs[0] != want {
+		t.Errorf("remote: reported %q\nwant %q", errs, want)
+	}
+}
