@@ -30,14 +30,13 @@
 // record's context, for a span per record), and an event with no context
 // links to the invocation's X-Ray context (WithXRay).
 //
-// Where Lambda allows it, the flush runs after the handler has returned,
-// outside the client's wait: an internal Lambda extension registered for
-// INVOKE events keeps the execution environment from freezing until the
-// flush is done (ModePostResponse). Where it does not (registration
-// refused), the flush runs in the handler before the response is sent
-// (ModeInHandler). On Lambda Managed Instances, which never freeze,
-// nothing is flushed per invocation (ModeNone). Start picks the mode
-// (ModeAuto); WithMode forces one.
+// The flush runs after the response has been posted, outside the
+// client's wait: aws-lambda-go closes the response body once it has posted
+// it, and only then asks for the next event, which lets Lambda freeze the
+// process; the flush runs there (ModePostResponse). A failed invocation is
+// flushed before its error is posted. On Lambda Managed Instances, which
+// never freeze, nothing is flushed per invocation (ModeNone). Start picks
+// the mode (ModeAuto); WithMode pins one.
 //
 // A handler may stream its response: when it returns an io.Reader that
 // aws-lambda-go streams, such as *events.LambdaFunctionURLStreamingResponse,
@@ -45,8 +44,9 @@
 // been sent (an error while reading it is recorded on the span), and the
 // flush runs after the last byte.
 //
-// The internal extension also subscribes to Lambda's Telemetry API and
-// records the platform's report of each invocation: the OpenTelemetry FaaS
+// On Lambda the package registers an internal extension, for no events,
+// which subscribes to Lambda's Telemetry API and records the platform's
+// report of each invocation: the OpenTelemetry FaaS
 // metrics faas.invocations, faas.errors (with error.type: Lambda's error
 // type, timeout, Runtime.OutOfMemory), faas.timeouts, faas.coldstarts,
 // faas.init_duration, faas.invoke_duration and faas.mem_usage, the billed
@@ -55,16 +55,15 @@
 // Lambda sends the report of an invocation once it is complete, and
 // nothing reaches a frozen process: it arrives while the next invocation
 // runs and is exported by its flush, or at SIGTERM, whose shutdown waits
-// for it. On Lambda Managed Instances, where INVOKE registration is
-// refused, an extension registered for no events subscribes; there the
-// report gives the status and duration only. Where Lambda refuses the
+// for it. On Lambda Managed Instances the report gives the status and
+// duration only. Where Lambda refuses the registration or the
 // subscription, one line says so and the rest works as before.
 //
 // A function that calls lambda.Start itself, or that used otellambda until
 // now, builds the same integration with New and wraps its handler with
 // Runtime.Handler (where otellambda.InstrumentHandler was); see New.
 //
-// The guide, with measured costs of the two flush modes, is docs/lambda.md
+// The guide, with measured costs of the flush modes, is docs/lambda.md
 // in the repository. Package lambdatest runs a compiled function under a
 // local Lambda emulator that freezes it the way Lambda does.
 package otellambdaflush

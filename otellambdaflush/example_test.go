@@ -99,9 +99,9 @@ func ExampleNew() {
 		}))
 }
 
-// Mode says which flush mode New picked. Off Lambda (no
-// AWS_LAMBDA_RUNTIME_API) there is no extension to flush from after the
-// response, so ModeAuto flushes in the handler.
+// Mode says which flush mode New picked: ModeAuto picks ModePostResponse
+// (ModeNone on Lambda Managed Instances), whose flush runs once the
+// response has been posted, so the caller does not wait for it.
 func ExampleRuntime_Mode() {
 	var lf *logfire.Logfire // nil: the default instance
 	r, err := otellambdaflush.New(lf, otellambdaflush.WithMode(otellambdaflush.ModeAuto))
@@ -109,14 +109,12 @@ func ExampleRuntime_Mode() {
 		fmt.Println(err)
 		return
 	}
-	if r.Mode() != otellambdaflush.ModePostResponse {
-		fmt.Println("the caller waits for the flush:", r.Mode())
-	}
+	fmt.Println("auto:", r.Mode())
 	r, _ = otellambdaflush.New(lf, otellambdaflush.WithMode(otellambdaflush.ModeNone))
-	fmt.Println("forced:", r.Mode())
+	fmt.Println("pinned:", r.Mode())
 	// Output:
-	// the caller waits for the flush: in-handler
-	// forced: none
+	// auto: post-response
+	// pinned: none
 }
 
 // The modes' names, as Mode's String writes them.

@@ -3,7 +3,9 @@ package otellambdaflush
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -11,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 // The flush mode and the post-response extension, against a fake
@@ -102,107 +106,62 @@ func (f *fakeExtensionsAPI) nextCall(t *testing.T) time.Time {
 	}
 }
 
-// TestPostResponseExtensionAndFallback drives the post-response mode
-// against a fake Extensions API: the flush happens in the extension after
-// the handler has returned and before the extension asks for its next
-// event; once the extension's loop has stopped (the API failed), the
-// handler flushes by itself, and says so once.
-func TestPostResponseExtensionAndFallback(t *testing.T) {
+// TestPostResponseFlushesWhenTheBodyIsClosed: in ModePostResponse a
+// successful invocation is flushed once aws-lambda-go has posted its
+// response, when it closes the body, not before; a failed one is flushed
+// before its error is returned (aws-lambda-go posts it without a body to
+// close), and not a second time.
+func TestPostResponseFlushesWhenTheBodyIsClosed(t *testing.T) {
 	exp := &flushRecorder{}
-	lf, _ := newInstance(t, exp) // clears the environment
-	api := startFakeExtensionsAPI(t, http.StatusOK)
-	log := &lines{}
-	r := newRuntimeT(t, lf, withReport(log))
-	if r.Mode() != ModePostResponse {
-		t.Fatalf("mode %v, want post-response", r.Mode())
-	}
-	api.nextCall(t) // the loop is waiting for its first event
-
-	// Invocation 1: INVOKE, then the handler.
-	api.replies <- "req-1"
-	handler := func(ctx context.Context) (string, error) {
-		_, span := lf.Span(ctx, "first")
+	lf, _ := newInstance(t, exp) // clears the environment: no Runtime API
+	r := newRuntimeT(t, lf, WithMode(ModePostResponse))
+	h := r.Handler(func(ctx context.Context, ev struct{ Fail bool }) (string, error) {
+		_, span := lf.Span(ctx, fmt.Sprint("fail=", ev.Fail))
 		span.End()
+		if ev.Fail {
+			return "", errors.New("failed on purpose")
+		}
 		return "ok", nil
-	}
-	if _, err := invokeAs(r, handler, "req-1", 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	next := api.nextCall(t) // the extension is done with req-1
-	at, ok := exp.exported("first")
-	if !ok {
-		t.Fatal("the invocation was not flushed before the extension asked for its next event")
-	}
-	if !at.Before(next) {
-		t.Errorf("flushed %v after the extension's next call", at.Sub(next))
-	}
-
-	// The API fails: the loop stops.
-	api.replies <- "fail"
-	select {
-	case <-r.post.stopped:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the extension loop did not stop")
-	}
-	if log.count("extension stopped") != 1 {
-		t.Errorf("log: %q", log.all())
-	}
-
-	// Invocations 2 and 3 flush in the handler: their spans are exported
-	// when Invoke returns. The fallback is logged once.
-	for i, name := range []string{"second", "third"} {
-		h := func(ctx context.Context) (string, error) {
-			_, span := lf.Span(ctx, name)
-			span.End()
-			return "ok", nil
-		}
-		if _, err := invokeAs(r, h, fmt.Sprintf("req-%d", i+2), 5*time.Second); err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := exp.exported(name); !ok {
-			t.Fatalf("invocation %q was not flushed in the handler after the loop stopped", name)
-		}
-	}
-	if n := log.count("flushing in the handler"); n != 1 {
-		t.Errorf("fallback logged %d times, want once: %q", n, log.all())
-	}
-}
-
-// TestExtensionStopFlushesSignalledInvocation: a handler that signalled
-// its invocation just before the loop stopped still gets it flushed (by
-// the stopping loop), and nothing is left in the channel.
-func TestExtensionStopFlushesSignalledInvocation(t *testing.T) {
-	clearEnv(t)
-	exp := &flushRecorder{}
-	lf, _ := newInstance(t, exp)
-	p := newPostResponse(nil, newFlusher(lf, newConfig(nil)))
-	_, span := lf.Span(context.Background(), "signalled")
-	span.End()
-	inv := &invocation{requestID: "req-9"}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if !p.invocationEnded(ctx, inv) {
-		t.Fatal("signal refused by a running loop")
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
+	body, err := h(ctx, json.RawMessage(`{"Fail":false}`))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !p.invocationEnded(ctx, inv) {
-		t.Fatal("a second signal for the same invocation must be accepted (and ignored)")
+	if _, ok := exp.exported("fail=false"); ok {
+		t.Fatal("flushed before the response was posted")
 	}
-	p.stop()
-	if _, ok := exp.exported("signalled"); !ok {
-		t.Fatal("the signalled invocation was not flushed when the loop stopped")
+	if b, err := io.ReadAll(body); err != nil || string(b) != `"ok"` {
+		t.Fatalf("body %q, %v", b, err)
 	}
-	if p.invocationEnded(ctx, &invocation{requestID: "req-10"}) {
-		t.Fatal("a stopped loop accepted a signal")
+	if _, ok := exp.exported("fail=false"); ok {
+		t.Fatal("flushed before the body was closed")
 	}
-	if len(p.ended) != 0 {
-		t.Fatalf("%d signals left in the channel", len(p.ended))
+	if err := body.(io.Closer).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := exp.exported("fail=false"); !ok {
+		t.Fatal("not flushed when the body was closed")
+	}
+	exports := exp.count()
+
+	if _, err := h(ctx, json.RawMessage(`{"Fail":true}`)); err == nil {
+		t.Fatal("the failure was not returned")
+	}
+	if _, ok := exp.exported("fail=true"); !ok {
+		t.Fatal("a failed invocation was not flushed before its error was returned")
+	}
+	if got := exp.count(); got != exports+2 {
+		t.Errorf("%d spans exported for the failed invocation, want 2 (its span and the invocation span)", got-exports)
 	}
 }
 
 // TestResolveMode: the mode each setting resolves to, the extension it
-// registers (for INVOKE, or for no events only to subscribe to the
-// platform reports), the Telemetry API subscription (schema 2022-12-13,
-// 2025-01-29 on managed instances) and what is logged.
+// registers on Lambda (for no events, to subscribe to the platform
+// reports: the flush needs none), the Telemetry API subscription (schema
+// 2022-12-13, 2025-01-29 on managed instances) and what is logged.
 func TestResolveMode(t *testing.T) {
 	managed := map[string]string{"AWS_LAMBDA_INITIALIZATION_TYPE": "lambda-managed-instances"}
 	cases := []struct {
@@ -215,15 +174,14 @@ func TestResolveMode(t *testing.T) {
 		subscribed []string
 		logged     string
 	}{
-		{"auto without a Runtime API", ModeAuto, nil, 0, ModeInHandler, nil, nil, ""},
-		{"auto on Lambda", ModeAuto, nil, http.StatusOK, ModePostResponse, []string{"logfire-flush[INVOKE]"}, []string{"2022-12-13"}, ""},
-		{"auto, registration refused", ModeAuto, nil, http.StatusForbidden, ModeInHandler, []string{"logfire-flush[INVOKE]"}, nil, "flushing in the handler instead"},
+		{"auto without a Runtime API", ModeAuto, nil, 0, ModePostResponse, nil, nil, ""},
+		{"auto on Lambda", ModeAuto, nil, http.StatusOK, ModePostResponse, []string{"logfire-flush[]"}, []string{"2022-12-13"}, ""},
+		{"auto, registration refused", ModeAuto, nil, http.StatusForbidden, ModePostResponse, []string{"logfire-flush[]"}, nil, "platform's reports are not recorded"},
 		{"auto on managed instances", ModeAuto, managed, http.StatusOK, ModeNone, []string{"logfire-flush[]"}, []string{"2025-01-29"}, ""},
 		{"auto with concurrency", ModeAuto, map[string]string{"AWS_LAMBDA_MAX_CONCURRENCY": "4"}, http.StatusOK, ModeNone, []string{"logfire-flush[]"}, []string{"2025-01-29"}, ""},
-		{"post-response forced on managed instances", ModePostResponse, managed, http.StatusForbidden, ModeInHandler,
-			[]string{"logfire-flush[INVOKE]", "logfire-flush[]"}, nil, "flushing in the handler instead"},
-		{"in-handler forced", ModeInHandler, nil, http.StatusOK, ModeInHandler, nil, nil, ""},
-		{"none forced", ModeNone, nil, http.StatusOK, ModeNone, nil, nil, ""},
+		{"post-response forced on managed instances", ModePostResponse, managed, http.StatusOK, ModePostResponse, []string{"logfire-flush[]"}, []string{"2025-01-29"}, ""},
+		{"in-handler forced", ModeInHandler, nil, http.StatusOK, ModeInHandler, []string{"logfire-flush[]"}, []string{"2022-12-13"}, ""},
+		{"none forced", ModeNone, nil, http.StatusOK, ModeNone, []string{"logfire-flush[]"}, []string{"2022-12-13"}, ""},
 		{"none forced on managed instances", ModeNone, managed, http.StatusOK, ModeNone, []string{"logfire-flush[]"}, []string{"2025-01-29"}, ""},
 	}
 	for _, tc := range cases {

@@ -28,6 +28,11 @@ type flusher struct {
 	batch int64
 	// now is the clock of the adaptive flush, time.Now but in tests.
 	now func() time.Time
+	// before runs at the end of each invocation, before its flush, due or
+	// not: it takes the platform reports received since the last one (see
+	// telemetry.go), which the next flush that is due exports. Nil unless
+	// subscribed.
+	before func()
 }
 
 func newFlusher(lf *logfire.Logfire, c runtimeConfig) *flusher {
@@ -56,6 +61,35 @@ func (f *flusher) due(now time.Time) bool {
 	}
 	st := f.lf.DeliveryStats()
 	return st.Spans.Queued >= f.batch || st.Logs.Queued >= f.batch || st.Spans.Buffered+st.Logs.Buffered+st.Metrics.Buffered > 0
+}
+
+// afterResponse is the flush once aws-lambda-go has posted the response,
+// for ModePostResponse and streamed responses: the flush of ForceFlush,
+// unless the invocation was already flushed when its span ended (it
+// failed: see failureFlusher).
+func (f *flusher) afterResponse(ctx context.Context) {
+	if inv := invocationFrom(ctx); inv != nil && inv.flushedAtEnd.Load() {
+		return
+	}
+	_ = f.ForceFlush(ctx)
+}
+
+// failureFlusher is the flush of ModePostResponse when the invocation span
+// ends: none, the flush coming after the response, but for an invocation
+// that failed (a returned error, a panic, a timeout), whose error
+// aws-lambda-go posts without a body to close and which may end the
+// process: it is flushed now, before the error is posted.
+type failureFlusher struct{ f *flusher }
+
+func (p failureFlusher) ForceFlush(ctx context.Context) error {
+	inv := invocationFrom(ctx)
+	if inv != nil && !inv.failed.Load() && !inv.failedHard() {
+		return nil
+	}
+	if inv != nil {
+		inv.flushedAtEnd.Store(true)
+	}
+	return p.f.ForceFlush(ctx)
 }
 
 // errNoTimeLeft is the flush's error when the deadline leaves no time to
@@ -88,6 +122,9 @@ func (f *flusher) ForceFlush(ctx context.Context) error {
 func (f *flusher) flush(ctx context.Context, quiet, force bool) error {
 	if f == nil || f.lf == nil {
 		return nil
+	}
+	if f.before != nil {
+		f.before() // whether or not this flush is due: see the field
 	}
 	now := f.now()
 	if !force && !f.due(now) {

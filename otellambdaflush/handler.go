@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -40,9 +40,11 @@ type invocation struct {
 	// outcome is settled exactly once, from outcomeRunning, by the handler's
 	// return or by the watchdog.
 	outcome atomic.Int32
-	// signalled is set once the post-response extension has been told that
-	// the invocation span has ended.
-	signalled atomic.Bool
+	// failed is set when the handler returned an error.
+	failed atomic.Bool
+	// flushedAtEnd is set when the invocation was flushed as its span
+	// ended, so the flush after the response need not run.
+	flushedAtEnd atomic.Bool
 	// timeoutMarked is closed once the watchdog, having settled the
 	// outcome, has marked and ended the span: the handler's side waits for
 	// it before it returns, else otellambda could end the span while the
@@ -113,6 +115,9 @@ type outerHandler struct {
 	// flusher learns when invocations start (see pace); nil for a Runtime
 	// not made by New.
 	flusher *flusher
+	// afterResponse, if not nil, flushes once aws-lambda-go has posted a
+	// response that is not streamed (ModePostResponse).
+	afterResponse func(context.Context)
 }
 
 func (h outerHandler) invoke(ctx context.Context, event json.RawMessage) (io.Reader, error) {
@@ -127,14 +132,19 @@ func (h outerHandler) invoke(ctx context.Context, event json.RawMessage) (io.Rea
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		inv.requestID = lc.AwsRequestID
 	}
-	resp, err := h.next.Invoke(context.WithValue(ctx, invocationKey{}, inv), event)
+	ctx = context.WithValue(ctx, invocationKey{}, inv)
+	resp, err := h.next.Invoke(ctx, event)
 	if err != nil {
 		return nil, err
 	}
 	if inv.body != nil {
 		return inv.body, nil
 	}
-	return &bytesBody{r: bytes.NewReader(resp), contentType: h.contentType}, nil
+	b := &bytesBody{r: bytes.NewReader(resp), contentType: h.contentType}
+	if h.afterResponse != nil {
+		b.closed = func() { h.afterResponse(ctx) }
+	}
+	return b, nil
 }
 
 // bytesBody is a response that is not streamed, as aws-lambda-go posts
@@ -143,9 +153,21 @@ func (h outerHandler) invoke(ctx context.Context, event json.RawMessage) (io.Rea
 type bytesBody struct {
 	r           *bytes.Reader
 	contentType string
+	// closed, if not nil, runs when aws-lambda-go closes the body, after
+	// posting it: the flush of ModePostResponse.
+	closed func()
+	once   sync.Once
 }
 
 func (b *bytesBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+// Close runs the flush after the response, once.
+func (b *bytesBody) Close() error {
+	if b.closed != nil {
+		b.once.Do(b.closed)
+	}
+	return nil
+}
 
 // ContentType is the Content-Type aws-lambda-go sends with the body.
 func (b *bytesBody) ContentType() string { return b.contentType }
@@ -155,15 +177,22 @@ func (b *bytesBody) ContentType() string { return b.contentType }
 type innerHandler struct {
 	next    lambda.Handler
 	flusher *flusher
-	post    *postResponse // nil unless ModePostResponse
-	// after is the mode's flush, the one otellambda runs when the span
-	// ends; a streamed response runs it when aws-lambda-go closes the body.
-	after otellambda.Flusher
+	// afterStream, if not nil, flushes once aws-lambda-go has posted a
+	// streamed response (and closes its body).
+	afterStream func(context.Context)
+	// platform receives Lambda's platform reports, once subscribed: it
+	// learns of each invocation and its span here.
+	platform *atomic.Pointer[platformTelemetry]
 }
 
 func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, err error) {
 	span := trace.SpanFromContext(ctx)
 	inv := invocationFrom(ctx) // never nil: outerHandler put it there
+	if h.platform != nil {
+		t := h.platform.Load()
+		t.expect(inv.requestID)
+		t.note(inv.requestID, span.SpanContext())
+	}
 	stop := h.watchdog(ctx, span, inv)
 	defer func() {
 		if r := recover(); r != nil {
@@ -201,6 +230,7 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 		return resp, err
 	}
 	if err != nil {
+		inv.failed.Store(true)
 		markFailed(span, fmt.Sprintf("%T", err), err.Error(), "", fingerprint.Here(err))
 	}
 	return resp, err
@@ -208,8 +238,8 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 
 // flushAfter runs the mode's flush at the end of a streamed response.
 func (h innerHandler) flushAfter(ctx context.Context) {
-	if h.after != nil {
-		_ = h.after.ForceFlush(ctx)
+	if h.afterStream != nil {
+		h.afterStream(ctx)
 	}
 }
 
@@ -284,10 +314,6 @@ func (h innerHandler) watchdog(ctx context.Context, span trace.Span, inv *invoca
 		span.End()
 		close(inv.timeoutMarked)
 		_ = h.flusher.ForceFlush(ctx)
-		if h.post != nil {
-			// Release the extension: it need not wait for the handler.
-			h.post.invocationEnded(ctx, inv)
-		}
 	})
 	return func() { t.Stop() }
 }

@@ -104,6 +104,7 @@ func (e *countingExporter) names() []string {
 type flushRecorder struct {
 	mu    sync.Mutex
 	times map[string]time.Time // span name → export time
+	n     int                  // spans exported
 }
 
 func (e *flushRecorder) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
@@ -115,10 +116,18 @@ func (e *flushRecorder) ExportSpans(_ context.Context, spans []sdktrace.ReadOnly
 	for _, s := range spans {
 		e.times[s.Name()] = time.Now()
 	}
+	e.n += len(spans)
 	return nil
 }
 
 func (e *flushRecorder) Shutdown(context.Context) error { return nil }
+
+// count is the number of spans exported so far.
+func (e *flushRecorder) count() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.n
+}
 
 func (e *flushRecorder) exported(name string) (time.Time, bool) {
 	e.mu.Lock()

@@ -146,8 +146,10 @@ func requireArrivedBefore(t *testing.T, spans []gotSpan, limit time.Time, what s
 }
 
 // TestPostResponseFlushesAfterTheResponseBeforeTheFreeze: by default
-// (ModeAuto on a freezing Lambda) the flush runs in the internal extension:
-// the receiver holds its answer to the export, yet the response is posted
+// (ModeAuto on a freezing Lambda) the flush runs after aws-lambda-go has
+// posted the response, before it asks for the next event (the warm-up
+// invocations flush every time): the receiver holds its answer to the
+// export, yet the response is posted
 // without waiting for it, and the invocation completes (the process may be
 // frozen) only once the export has been answered, with every span already
 // received. The test orders events, not durations: the hold ends only
@@ -172,7 +174,7 @@ func TestPostResponseFlushesAfterTheResponseBeforeTheFreeze(t *testing.T) {
 			t.Fatal(err)
 		}
 		requireOK(t, inv)
-		if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[INVOKE]"}; !slices.Equal(got, want) {
+		if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[]"}; !slices.Equal(got, want) {
 			t.Fatalf("extensions %v, want %v", got, want)
 		}
 		if !inv.Completed.After(released) {
@@ -202,7 +204,7 @@ func TestInHandlerFlushesBeforeTheResponse(t *testing.T) {
 	ctx := testContext(t)
 	inv := invokeFn(t, ctx, e, `{}`)
 	requireOK(t, inv)
-	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]"}; !slices.Equal(got, want) {
+	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[]"}; !slices.Equal(got, want) {
 		t.Fatalf("extensions %v, want %v", got, want)
 	}
 	if d := inv.Responded.Sub(inv.HandedOut); d < traceDelay {
@@ -235,10 +237,12 @@ func TestAutoModeOnManagedInstances(t *testing.T) {
 	}
 }
 
-// TestRefusedRegistrationFallsBackToInHandler: where Lambda refuses the
-// INVOKE registration (here: ModePostResponse forced on managed
-// instances), the flush runs in the handler, with one line saying so.
-func TestRefusedRegistrationFallsBackToInHandler(t *testing.T) {
+// TestPostResponsePinnedOnManagedInstances: the flush after the response
+// needs no extension, so ModePostResponse pinned on Lambda Managed
+// Instances (which refuse extensions registered for events) works as
+// anywhere: the response does not wait for the export, and each
+// invocation's spans are sent before the shutdown.
+func TestPostResponsePinnedOnManagedInstances(t *testing.T) {
 	t.Parallel()
 	const traceDelay = 200 * time.Millisecond
 	rcv := startReceiver(t, traceDelay)
@@ -249,22 +253,23 @@ func TestRefusedRegistrationFallsBackToInHandler(t *testing.T) {
 	if inv.TimedOut || inv.Crashed || inv.Response == nil {
 		t.Fatalf("invocation: %+v", inv)
 	}
-	if !strings.Contains(e.Stdout(), "mode=in-handler\n") {
-		t.Errorf("want mode=in-handler; stdout:\n%s", e.Stdout())
+	if !strings.Contains(e.Stdout(), "mode=post-response\n") {
+		t.Errorf("want mode=post-response; stdout:\n%s", e.Stdout())
 	}
-	if n := strings.Count(e.Stderr(), "flushing in the handler instead of after the response"); n != 1 {
-		t.Errorf("want one line about the fallback, got %d; stderr:\n%s", n, e.Stderr())
+	if d := inv.Responded.Sub(inv.HandedOut); d >= traceDelay {
+		t.Errorf("the response came %v after hand-out: it waited for the export (%v)", d, traceDelay)
 	}
-	if d := inv.Responded.Sub(inv.HandedOut); d < traceDelay {
-		t.Errorf("the response came %v after hand-out, before the flush could have been answered (%v)", d, traceDelay)
+	invocationSpans(t, rcv, inv, 2)
+	if s := e.Stderr(); strings.Contains(s, "otellambdaflush:") {
+		t.Errorf("the SDK complained:\n%s", s)
 	}
-	requireArrivedBefore(t, invocationSpans(t, rcv, inv, 2), inv.Responded, "the response")
 }
 
 // TestNewWithPlainLambdaStart: a function that calls lambda.Start itself
 // with Runtime.Handler and forces ModeInHandler flushes all of it in the
 // handler, before the response, gets the cold start and invocation
-// attributes, and registers no extension (nothing enables SIGTERM).
+// attributes, and registers only the extension of the platform's reports
+// (nothing enables SIGTERM).
 func TestNewWithPlainLambdaStart(t *testing.T) {
 	t.Parallel()
 	rcv := startReceiver(t, 0)
@@ -281,8 +286,8 @@ func TestNewWithPlainLambdaStart(t *testing.T) {
 			t.Errorf("invocation span attributes %v", s.Attrs)
 		}
 	}
-	if x := e.Extensions(); len(x) != 0 {
-		t.Errorf("lambda.Start with Runtime.Handler in ModeInHandler registered extensions: %+v", x)
+	if got, want := extensionNames(e), []string{"logfire-flush[]"}; !slices.Equal(got, want) {
+		t.Errorf("lambda.Start with Runtime.Handler in ModeInHandler registered extensions %v, want %v", got, want)
 	}
 }
 
@@ -305,7 +310,7 @@ func TestNewPathWithOwnAttributesAndSIGTERM(t *testing.T) {
 	if !strings.Contains(e.Stdout(), "mode=post-response\n") {
 		t.Errorf("want mode=post-response; stdout:\n%s", e.Stdout())
 	}
-	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[INVOKE]"}; !slices.Equal(got, want) {
+	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[]"}; !slices.Equal(got, want) {
 		t.Errorf("extensions %v, want %v", got, want)
 	}
 	spans := invocationSpans(t, rcv, inv, 3)
@@ -380,7 +385,7 @@ func TestStartMergesLambdaOptionsAndShutsDownOnSIGTERM(t *testing.T) {
 	if !strings.Contains(string(inv.Response), `\u003cb\u003e`) {
 		t.Errorf("response %s: lambda.WithSetEscapeHTML(true) was not applied", inv.Response)
 	}
-	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[INVOKE]"}; !slices.Equal(got, want) {
+	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[]"}; !slices.Equal(got, want) {
 		t.Errorf("extensions %v, want %v", got, want)
 	}
 	if strings.Contains(e.Stderr(), "Failed to register internal extension") {

@@ -68,20 +68,28 @@ func TestManagedInstancesConcurrentInvocations(t *testing.T) {
 	}
 	spans := rcv.waitSpans(t, 5*time.Second, func(s []gotSpan) bool {
 		_, ok := named(s, "Shutting down")
-		return ok && len(s) >= invocations*(1+workSpans)+1
+		return ok && len(s) >= invocations*(2+workSpans)+1
 	})
 	traces := map[string]string{} // trace id → request id
 	for _, inv := range invs {
+		// The invocation span, its work spans and the span of its
+		// platform report.
 		got := forRequest(spans, inv.RequestID)
-		if len(got) != 1+workSpans {
-			t.Fatalf("invocation %s: %d spans, want %d:\n%s", inv.RequestID, len(got), 1+workSpans, formatSpans(got))
+		if len(got) != 2+workSpans {
+			t.Fatalf("invocation %s: %d spans, want %d:\n%s", inv.RequestID, len(got), 2+workSpans, formatSpans(got))
+		}
+		fn, _ := named(got, "fn")
+		for _, s := range got {
+			if strings.HasPrefix(s.Name, "Lambda report") && s.ParentSpanID != fn.SpanID {
+				t.Errorf("invocation %s: its report span is not under its invocation span: %v", inv.RequestID, s)
+			}
 		}
 		if other, ok := traces[got[0].TraceID]; ok {
 			t.Fatalf("invocations %s and %s share trace %s", other, inv.RequestID, got[0].TraceID)
 		}
 		traces[got[0].TraceID] = inv.RequestID
 		for _, s := range got {
-			if s.Name == "fn" {
+			if s.Name == "fn" || strings.HasPrefix(s.Name, "Lambda report") {
 				continue
 			}
 			if s.Attrs["req_id"] != inv.RequestID {

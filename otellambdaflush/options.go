@@ -12,22 +12,22 @@ import (
 type Mode int
 
 const (
-	// ModeAuto uses ModePostResponse where Lambda accepts the extension it
-	// needs, ModeNone on Lambda Managed Instances, and ModeInHandler
-	// otherwise, and flushes adaptively: after every invocation while the
+	// ModeAuto uses ModePostResponse, or ModeNone on Lambda Managed
+	// Instances, and flushes adaptively: after every invocation while the
 	// function is invoked rarely; once invocations come more often than
 	// every half second, only when a second has passed since the last
 	// flush, a full batch waits, or records are kept for a retry. A pinned
 	// mode (WithMode) flushes after every invocation.
 	ModeAuto Mode = iota
 	// ModeInHandler flushes after the invocation span ends and before the
-	// response is sent. It works everywhere; the flush adds to the
-	// client's latency.
+	// response is sent: the flush adds to the client's latency.
 	ModeInHandler
-	// ModePostResponse flushes after the handler returns, from an internal
-	// Lambda extension that holds the freeze until the flush is done. The
-	// client does not wait for it; the flush is still billed and bounded by
-	// the deadline.
+	// ModePostResponse flushes once aws-lambda-go has posted the response
+	// and before it asks for the next event, in its own goroutine, which
+	// holds the freeze until the flush is done: the client does not wait
+	// for it; the flush is still billed and bounded by the deadline. An
+	// invocation that fails (a returned error, a panic, a timeout) is
+	// flushed before its error is posted.
 	ModePostResponse
 	// ModeNone does not flush per invocation: for environments that never
 	// freeze, such as Lambda Managed Instances.

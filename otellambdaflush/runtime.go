@@ -28,7 +28,6 @@ type Runtime struct {
 	cfg     runtimeConfig
 	mode    Mode
 	flusher *flusher
-	post    *postResponse
 	cold    coldStart
 
 	// handlerOpts are the WithLambdaOptions options that configure the
@@ -58,9 +57,9 @@ var errLambdaOptionsWithNew = errors.New("otellambdaflush: WithLambdaOptions app
 //		os.Exit(0)
 //	}))
 //
-// It resolves ModeAuto and, for ModePostResponse, registers the internal
-// extension, so call it during Init, before the runtime asks for its first
-// event. It does not start the runtime. Every option applies, except
+// It resolves ModeAuto and, on Lambda, registers the internal extension of
+// the platform's reports, so call it during Init, before the runtime asks
+// for its first event. It does not start the runtime. Every option applies, except
 // WithLambdaOptions, which New rejects with an error: the aws-lambda-go
 // options go to lambda.StartWithOptions and lambda.NewHandlerWithOptions
 // directly.
@@ -99,41 +98,20 @@ func onManagedInstances() bool {
 	return err == nil && n > 1
 }
 
-// resolveMode picks the flush mode and registers the internal extension
-// it needs, which also subscribes to Lambda's platform reports; on
-// managed instances, where INVOKE registration is refused, an extension
-// that registers for no events subscribes instead.
+// resolveMode picks the flush mode and, on Lambda, registers the internal
+// extension that subscribes to the platform's reports. The flush itself
+// needs no extension: after the response it runs in the runtime's own
+// goroutine, before aws-lambda-go asks for the next event.
 func (r *Runtime) resolveMode() Mode {
 	mode := r.cfg.mode
-	api := os.Getenv("AWS_LAMBDA_RUNTIME_API")
-	if onManagedInstances() && (mode == ModeAuto || mode == ModeNone) {
-		r.startPlatformOnly(api)
-		return ModeNone
-	}
-	if mode != ModeAuto && mode != ModePostResponse {
-		return mode
-	}
-	if api == "" {
-		return ModeInHandler
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	client, err := registerExtension(ctx, api, "INVOKE")
-	if err != nil {
-		if onManagedInstances() { // INVOKE is refused there; an extension for no events may subscribe
-			r.cfg.report(fmt.Errorf("otellambdaflush: flushing in the handler instead of after the response: %w", err))
-			r.startPlatformOnly(api)
-		} else {
-			r.cfg.report(fmt.Errorf("otellambdaflush: flushing in the handler instead of after the response, and the platform's reports are not recorded: %w", err))
+	if mode == ModeAuto {
+		mode = ModePostResponse
+		if onManagedInstances() {
+			mode = ModeNone
 		}
-		return ModeInHandler
 	}
-	r.post = newPostResponse(client, r.flusher)
-	go func() {
-		r.subscribePlatform(client, false) // before the loop's first next, which can end INIT
-		r.post.run()
-	}()
-	return ModePostResponse
+	r.startPlatform(os.Getenv("AWS_LAMBDA_RUNTIME_API"), mode != ModeNone)
+	return mode
 }
 
 // Mode returns the flush mode in use: ModeAuto resolved to ModeInHandler,
@@ -167,18 +145,25 @@ func (r *Runtime) Handler(handler any) func(ctx context.Context, event json.RawM
 	// left out here so that only the options Start gives
 	// lambda.StartWithOptions register the extension.
 	user := lambda.NewHandlerWithOptions(handler, r.handlerOpts...)
-	var f otellambda.Flusher
+	// atEnd is the flush when the invocation span ends, before the
+	// response is posted; afterResponse the one once aws-lambda-go has
+	// posted it (it closes the body then), before it asks for the next
+	// event, which lets Lambda freeze the process.
+	var atEnd otellambda.Flusher = noFlush{}
+	var afterResponse func(context.Context)
 	switch r.mode {
+	case ModeInHandler:
+		atEnd = r.flusher
 	case ModePostResponse:
-		f = signalFlusher{post: r.post}
-	case ModeNone:
-		f = noFlush{}
-	default:
-		f = r.flusher
+		atEnd = failureFlusher{r.flusher}
+		afterResponse = r.flusher.afterResponse
 	}
-	traced := otellambda.WrapHandler(innerHandler{next: user, flusher: r.flusher, post: r.post, after: f},
-		otellambdaOptions(r.lf, deferForStream{f}, &r.cold, r.cfg)...)
-	return outerHandler{next: traced, contentType: contentType, flusher: r.flusher}.invoke
+	inner := innerHandler{next: user, flusher: r.flusher, platform: &r.platform}
+	if r.mode != ModeNone {
+		inner.afterStream = r.flusher.afterResponse
+	}
+	traced := otellambda.WrapHandler(inner, otellambdaOptions(r.lf, deferForStream{atEnd}, &r.cold, r.cfg)...)
+	return outerHandler{next: traced, contentType: contentType, flusher: r.flusher, afterResponse: afterResponse}.invoke
 }
 
 // Shutdown runs the shutdown hooks and shuts lf down within the shutdown

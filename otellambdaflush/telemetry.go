@@ -625,27 +625,25 @@ func (t *platformTelemetry) shutdown(ctx context.Context) {
 }
 
 // subscribePlatform subscribes the extension c to Lambda's platform
-// reports, or says in one line why the reports are not recorded.
-func (r *Runtime) subscribePlatform(c *extensionClient, managed bool) {
-	// With the post-response extension, deliveries are read right before
-	// its flush (see deferred).
-	t, err := startTelemetry(context.Background(), c, r.lf, managed, r.post != nil, r.cfg.report)
+// reports, or says in one line why the reports are not recorded. With
+// deferred, deliveries are read right before each flush (see
+// flusher.before), which exports them.
+func (r *Runtime) subscribePlatform(c *extensionClient, managed, deferred bool) {
+	t, err := startTelemetry(context.Background(), c, r.lf, managed, deferred, r.cfg.report)
 	if err != nil {
 		r.cfg.report(fmt.Errorf("otellambdaflush: the platform's reports (billed duration, memory, cold starts, out-of-memory kills) are not recorded: %w", err))
 		return
 	}
-	if r.post != nil {
-		r.post.telemetry.Store(t)
-	}
 	r.platform.Store(t)
 }
 
-// startPlatformOnly registers an extension for no events, which Lambda
-// Managed Instances allow, subscribes it to the platform reports and
-// calls /event/next once, as every extension must to end INIT (the call
-// returns only when the process ends). It registers now, during INIT, and
-// subscribes in a goroutine.
-func (r *Runtime) startPlatformOnly(api string) {
+// startPlatform registers an extension for no events (which Lambda
+// Managed Instances allow too) now, during INIT, and in a goroutine
+// subscribes it to the platform reports and calls /event/next once, as
+// every extension must to end INIT (the call returns only when the
+// process ends). With deferred, the flushes take the deliveries (see
+// subscribePlatform). Off Lambda (no api) it does nothing.
+func (r *Runtime) startPlatform(api string, deferred bool) {
 	if api == "" {
 		return
 	}
@@ -656,8 +654,11 @@ func (r *Runtime) startPlatformOnly(api string) {
 		r.cfg.report(fmt.Errorf("otellambdaflush: the platform's reports are not recorded: %w", err))
 		return
 	}
+	if deferred {
+		r.flusher.before = func() { r.platform.Load().catchUp() }
+	}
 	go func() {
-		r.subscribePlatform(c, onManagedInstances())
+		r.subscribePlatform(c, onManagedInstances(), deferred)
 		_, _ = c.next(context.Background())
 	}()
 }
