@@ -13,8 +13,7 @@ import (
 	"github.com/logfire-go/sdk/internal/varstest"
 )
 
-// testAPIKey has the shape of a Logfire API key.
-const testAPIKey = "pylf_v2_us_0123456789abcdef0123456789abcdef"
+const testAPIKey = varstest.Key
 
 // modelConfig is a configuration whose variable "model" has one label,
 // production, at version, with value.

@@ -19,7 +19,7 @@ import (
 // variable "model" in every invocation, under the freezing emulator,
 // against the fake variables API in the test process.
 
-const varsAPIKey = "pylf_v2_us_0123456789abcdef0123456789abcdef"
+const varsAPIKey = varstest.Key
 
 func modelVariable(version int, value string) string { return varstest.Single("model", version, value) }
 

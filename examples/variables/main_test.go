@@ -44,7 +44,7 @@ max_retries: 3 (production v1)
 // configuration, everyone on production), and serves the default of the
 // variable the project lacks.
 func TestRemote(t *testing.T) {
-	const key = "pylf_v2_us_0123456789abcdef0123456789abcdef"
+	const key = varstest.Key
 	srv := varstest.Start(t, key)
 	srv.Set(varstest.Single("support_agent_config", 7, AgentConfig{Instructions: "Be brief.", Model: "o3", Temperature: 0.1}))
 	setenv(t, key, srv.URL)

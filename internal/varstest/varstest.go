@@ -29,6 +29,9 @@ import (
 	"time"
 )
 
+// Key has the shape of a Logfire API key, for tests.
+const Key = "pylf_v2_us_0123456789abcdef0123456789abcdef"
+
 // Paths of the endpoints.
 const (
 	Variables = "/v1/variables/"
