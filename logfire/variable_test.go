@@ -125,22 +125,35 @@ func TestGetWithoutSource(t *testing.T) {
 	}
 }
 
-// TestWithLocalVariablesErrors: Configure says what is wrong with a local
-// configuration, and with a polling interval out of bounds.
-func TestWithLocalVariablesErrors(t *testing.T) {
+// TestVariablesSettingsErrors: Configure says what is wrong with a local
+// configuration, a polling interval out of bounds, an API key whose region
+// is unknown (unless the base URL is set) or that is not shaped like one,
+// and never quotes the key.
+func TestVariablesSettingsErrors(t *testing.T) {
 	clearEnv(t)
+	const unknownRegion = "pylf_v2_mars_0123456789abcdef0123456789abcdef"
 	for _, tc := range []struct {
-		opt  Option
+		opts []Option
 		want string
 	}{
-		{WithLocalVariables([]byte(`{"variables": {"a": {"name": "b"}}}`)), `logfire.WithLocalVariables: variable "a": its "name" is "b"`},
-		{WithLocalVariables(nil), "logfire.WithLocalVariables: it is empty"},
-		{WithVariablePolling(time.Second), "logfire.WithVariablePolling: 1s: accepted values are 10s to 24h0m0s"},
+		{[]Option{WithLocalVariables([]byte(`{"variables": {"a": {"name": "b"}}}`))}, `logfire.WithLocalVariables: variable "a": its "name" is "b"`},
+		{[]Option{WithLocalVariables(nil)}, "logfire.WithLocalVariables: it is empty"},
+		{[]Option{WithVariablePolling(time.Second)}, "logfire.WithVariablePolling: 1s: accepted values are 10s to 24h0m0s"},
+		{[]Option{WithAPIKey(unknownRegion)}, `LOGFIRE_API_KEY: the API key starting "pylf_v2_mars_" names the region "mars", which this SDK does not know`},
+		{[]Option{WithAPIKey("pylf_v2_us_" + strings.Repeat("x", 20) + "!")}, "logfire.WithAPIKey: the API key is not shaped like one"},
 	} {
-		_, err := Configure(context.Background(), notDefault(), WithConsole(nil), tc.opt)
+		_, err := Configure(context.Background(), append([]Option{notDefault(), WithConsole(nil)}, tc.opts...)...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("error %v, want one containing %q", err, tc.want)
 		}
+		if err != nil && (strings.Contains(err.Error(), "0123456789abcdef") || strings.Contains(err.Error(), "xxxxxxxx")) {
+			t.Errorf("the error quotes the key: %v", err)
+		}
+	}
+	// With the base URL set, the key's region does not matter.
+	lf, _ := newTestInstance(t, WithAPIKey(unknownRegion), WithBaseURL("http://127.0.0.1:1"))
+	if lf.vars == nil || lf.vars.remote == nil || lf.vars.remote.url != "http://127.0.0.1:1/v1/variables/" {
+		t.Errorf("with a base URL: %+v", lf.vars)
 	}
 }
 
