@@ -167,15 +167,17 @@ func targetingKey(ctx context.Context) (string, bool) {
 // Resolved.ContextWithBaggage.
 //
 // From the Logfire API, the first Get waits for the first fetch, at most
-// 10 s or until ctx is done; after that, Get does not wait: the values are
-// kept fresh in the background (on AWS Lambda, at the start of each
+// 10 s (on AWS Lambda, 1 s or a quarter of the time the invocation has
+// left) or until ctx is done; after that, Get does not wait: the values
+// are kept fresh in the background (on AWS Lambda, at the start of each
 // invocation; see WithVariablePolling). When the API cannot be reached,
 // Get serves the values fetched last, or the default.
 //
 // The result is always usable. The error is not nil when the value served
 // is the default because of a mistake to fix: the variable's name is not
-// valid, or its value (Label, Version) does not decode into T; it is also
-// reported, once, to the instance's error handler.
+// valid, or its value (Label, Version) does not decode into T. A value
+// that does not decode is also reported, once, to the instance's error
+// handler.
 func (v *Variable[T]) Get(ctx context.Context, args ...any) (Resolved[T], error) {
 	if v == nil {
 		return Resolved[T]{Reason: reasonOther}, errors.New("logfire: Get on a nil *logfire.Variable: make variables with logfire.Var")
