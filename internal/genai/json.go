@@ -1,6 +1,7 @@
 package genai
 
 import (
+	"encoding/json"
 	"strings"
 	"unsafe"
 
@@ -28,6 +29,16 @@ func Role(m gjson.Result) string {
 		return r
 	}
 	return "user"
+}
+
+// JSON returns r as a message part that is kept as it is: its JSON text,
+// or, when the text is not valid JSON (a malformed body), the text as a
+// string, so that the attribute it goes into still encodes.
+func JSON(r gjson.Result) any {
+	if json.Valid([]byte(r.Raw)) {
+		return json.RawMessage(r.Raw)
+	}
+	return r.Raw
 }
 
 // Raw returns the JSON text of r (compacted by the encoding of the

@@ -1,7 +1,6 @@
 package logfireanthropic
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -103,7 +102,7 @@ func part(b gjson.Result) any {
 	case "tool_result":
 		return genai.ToolResponse(b.Get("tool_use_id").String(), toolResult(b.Get("content")))
 	}
-	return json.RawMessage(b.Raw)
+	return genai.JSON(b)
 }
 
 // toolResult is the text of a tool's result: its text blocks joined by a
@@ -149,7 +148,7 @@ func messagesResponse(body []byte, res *genai.Result, content bool) {
 		case "tool_use":
 			msg.Parts = append(msg.Parts, genai.ToolCall(b.Get("id").String(), b.Get("name").String(), genai.Raw(b.Get("input"))))
 		default:
-			msg.Parts = append(msg.Parts, json.RawMessage(b.Raw))
+			msg.Parts = append(msg.Parts, genai.JSON(b))
 		}
 		return true
 	})

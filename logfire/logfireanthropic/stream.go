@@ -1,8 +1,6 @@
 package logfireanthropic
 
 import (
-	"encoding/json"
-
 	"github.com/tidwall/gjson"
 
 	"github.com/logfire-go/sdk/internal/genai"
@@ -44,6 +42,7 @@ func (s *messagesStream) Event(data []byte) {
 		if b == nil {
 			return
 		}
+		*b = block{} // a block starts once; a repeated start replaces it
 		cb := j.Get("content_block")
 		b.typ = genai.Clone(cb.Get("type"))
 		switch b.typ {
@@ -130,7 +129,7 @@ func (s *messagesStream) Result(res *genai.Result, content bool) {
 		case "":
 			// A block whose start never arrived.
 		default:
-			msg.Parts = append(msg.Parts, json.RawMessage(b.raw))
+			msg.Parts = append(msg.Parts, genai.JSON(genai.Parse(b.raw)))
 		}
 	}
 	res.Output = []genai.Message{msg}

@@ -87,7 +87,7 @@ func contentPart(p gjson.Result) any {
 			return m
 		}
 	}
-	return json.RawMessage(p.Raw)
+	return genai.JSON(p)
 }
 
 // media converts an image or file part: a URL (a string or {"url": …}
@@ -116,5 +116,5 @@ func toolResponse(v gjson.Result) any {
 	case v.Type == gjson.String:
 		return v.Str
 	}
-	return json.RawMessage(v.Raw)
+	return genai.JSON(v)
 }
