@@ -231,7 +231,7 @@ func TestInvokeExtensionDelaysFreeze(t *testing.T) {
 		if !inv.Responded.Before(released) || !released.Before(inv.Completed) {
 			t.Errorf("invocation %d: responded %v, released %v, completed %v", i, inv.Responded, released, inv.Completed)
 		}
-		if !strings.Contains(e.Stdout(), "extension done "+inv.RequestID) {
+		if !stdoutShows(e, "extension done "+inv.RequestID) {
 			t.Errorf("invocation %d: extension did not finish before the freeze; stdout:\n%s", i, e.Stdout())
 		}
 		if inv.ColdStart != (i == 0) {
@@ -444,4 +444,18 @@ func TestNewRejectsBadInput(t *testing.T) {
 	if _, err := lambdatest.New(fnPath, lambdatest.WithTimeout(0)); err == nil {
 		t.Error("New with a zero timeout succeeded")
 	}
+}
+
+// stdoutShows reports whether the function's standard output shows s,
+// waiting up to a second for it: the process writes it into a pipe, which
+// the emulator reads in a goroutine of its own, so a line the process
+// wrote just before it was frozen can reach Stdout a little later.
+func stdoutShows(e *lambdatest.Emulator, s string) bool {
+	for range 100 {
+		if strings.Contains(e.Stdout(), s) {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
 }
