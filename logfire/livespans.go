@@ -8,7 +8,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// liveSpans keeps every sampled span that has started and not ended, so
+// liveSpans keeps the sampled spans that have started and not ended (up to
+// a bound: see maxOpenPerShard), so
 // that Shutdown can end those still open before it flushes, as the Python
 // SDK ends them at exit: a span left open by a goroutine that never
 // returned, or by a function the program's end cut short, is exported with
@@ -24,6 +25,13 @@ type liveSpans struct {
 }
 
 const openSpanShards = 16
+
+// maxOpenPerShard bounds the spans kept per shard, 2,048 in all: a program
+// that leaves spans open by the thousands (a root span per request that is
+// never ended, say) must not grow its heap with each of them. Those past
+// the bound are not ended at Shutdown; their pending spans were sent when
+// they started, as for any span never ended.
+const maxOpenPerShard = 128
 
 type openShard struct {
 	mu    sync.Mutex
@@ -42,7 +50,9 @@ func (o *liveSpans) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
 	if sh.spans == nil {
 		sh.spans = map[trace.SpanID]sdktrace.ReadWriteSpan{}
 	}
-	sh.spans[sc.SpanID()] = s
+	if len(sh.spans) < maxOpenPerShard {
+		sh.spans[sc.SpanID()] = s
+	}
 	sh.mu.Unlock()
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/logfire-go/sdk/config"
 )
 
 // endedSpans records the spans that end, by name, and keeps them after
@@ -83,4 +85,32 @@ func BenchmarkLiveSpans(b *testing.B) {
 		}
 		s.End()
 	})
+}
+
+// TestLiveSpansBounded: the spans kept open for Shutdown are bounded, so a
+// program that never ends its spans does not keep each of them: of 10,000
+// spans left open, 2,048 at most are kept (and ended by endAll).
+func TestLiveSpansBounded(t *testing.T) {
+	clearEnv(t)
+	lf, err := Configure(context.Background(), notDefault(), WithConsole(nil), WithSendToLogfire(config.SendNever))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Shutdown(context.Background())
+	for i := range 10000 {
+		lf.Span(context.Background(), "never ends {i}", "i", i)
+	}
+	kept := 0
+	for i := range lf.live.shards {
+		sh := &lf.live.shards[i]
+		sh.mu.Lock()
+		kept += len(sh.spans)
+		sh.mu.Unlock()
+	}
+	if kept == 0 || kept > openSpanShards*maxOpenPerShard {
+		t.Errorf("%d open spans kept, want between 1 and %d", kept, openSpanShards*maxOpenPerShard)
+	}
+	if n := lf.live.endAll(); n != kept {
+		t.Errorf("endAll ended %d, want the %d kept", n, kept)
+	}
 }
