@@ -280,6 +280,7 @@ func (b *Batcher[T]) run() {
 	defer close(b.done)
 	timer := time.NewTimer(b.cfg.ScheduleDelay)
 	defer timer.Stop()
+	due := batcherNow().Add(b.cfg.ScheduleDelay)
 	for {
 		select {
 		case <-b.stop:
@@ -290,11 +291,32 @@ func (b *Batcher[T]) run() {
 			// of open spans still go out every ScheduleDelay.
 			b.exportQueued(true)
 		case <-timer.C:
+			if now := batcherNow(); now.Sub(due) > max(b.cfg.ScheduleDelay, minLateness) {
+				// The export fires far past its time: the process was
+				// frozen (AWS Lambda freezes it between invocations) or
+				// stalled. Right after a thaw the invocation that thawed
+				// it is about to flush, within its deadline and, against a
+				// failing backend, its probe; an export of the queue's own
+				// started now would race that flush, which would wait for
+				// it, unbounded by the probe. The schedule starts again.
+				due = now.Add(b.cfg.ScheduleDelay)
+				timer.Reset(b.cfg.ScheduleDelay)
+				continue
+			}
 			b.exportQueued(false)
 			timer.Reset(b.cfg.ScheduleDelay)
+			due = batcherNow().Add(b.cfg.ScheduleDelay)
 		}
 	}
 }
+
+// minLateness is the least delay past its time after which a scheduled
+// export counts as late (see run).
+const minLateness = 100 * time.Millisecond
+
+// batcherNow is the clock run reads to tell a late schedule, time.Now but
+// in tests.
+var batcherNow = time.Now
 
 // exportQueued exports batches until the queue is empty (or holds less
 // than a full batch, if fullOnly) or the queue is stopped. Unless

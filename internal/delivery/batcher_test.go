@@ -253,3 +253,39 @@ func TestBatcherExtraRidesWithTheLastBatch(t *testing.T) {
 		}
 	})
 }
+
+// TestBatcherSkipsALateSchedule: a scheduled export whose timer fires far
+// past its time (the process was frozen, as AWS Lambda freezes it between
+// invocations) is not run then, so that it does not race the flush of the
+// invocation that thawed the process; the schedule starts again, and the
+// next export on time sends the queue. The freeze is a clock that jumps.
+func TestBatcherSkipsALateSchedule(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		var offset atomic.Int64 // the clock's jump, in nanoseconds
+		batcherNow = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+		defer func() { batcherNow = time.Now }()
+		var c Counters
+		var exported atomic.Int64
+		b := NewBatcher(BatcherConfig{ScheduleDelay: 50 * time.Millisecond}, Spans, &c, itemSize,
+			func(_ context.Context, _ Mode, batch []int) { exported.Add(int64(len(batch))) }, nil)
+		b.Enqueue(1)
+		time.Sleep(60 * time.Millisecond) // on time at 50 ms
+		if n := exported.Load(); n != 1 {
+			t.Fatalf("the export on time sent %d records, want 1", n)
+		}
+		b.Enqueue(2)
+		offset.Store(int64(10 * time.Second)) // a freeze: the export due at 100 ms fires 10 s late
+		time.Sleep(50 * time.Millisecond)
+		if n := exported.Load(); n != 1 {
+			t.Errorf("the late export ran: %d records sent, want 1", n)
+		}
+		time.Sleep(50 * time.Millisecond) // on time again at 150 ms
+		if n := exported.Load(); n != 2 {
+			t.Errorf("the next export on time sent %d records in all, want 2", n)
+		}
+		if err := b.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
