@@ -63,9 +63,10 @@ func main() {
 	}
 	logfire.Info(ctx, "Starting up")
 
-	// Start wraps the handler in the invocation span, flushes after every
-	// invocation and, on SIGTERM, runs the hook and then shuts Logfire
-	// down within Lambda's grace period. It never returns.
+	// Start wraps the handler in the invocation span, flushes after the
+	// response before each freeze that needs it, records the platform's
+	// report of each invocation and, on SIGTERM, runs the hook and then
+	// shuts Logfire down within Lambda's grace period. It never returns.
 	otellambdaflush.Start(lf, handler,
 		otellambdaflush.WithShutdownHook(func(ctx context.Context) {
 			logfire.Info(ctx, "Shutting down")
