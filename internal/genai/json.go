@@ -69,6 +69,9 @@ func SetUsage(u *Usage, usage gjson.Result, in, out string) {
 // withoutNulls returns the JSON of obj without its null fields, at any
 // depth.
 func withoutNulls(obj gjson.Result) string {
+	if !gjson.Valid(obj.Raw) {
+		return "" // a malformed body: gjson gives what it could read
+	}
 	if !strings.Contains(obj.Raw, "null") {
 		return strings.Clone(obj.Raw)
 	}

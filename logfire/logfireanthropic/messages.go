@@ -218,5 +218,8 @@ func mergedUsage(start, end gjson.Result) string {
 		return true
 	})
 	b.WriteByte('}')
+	if !gjson.Valid(b.String()) {
+		return "" // a malformed body: its parts are not JSON either
+	}
 	return b.String()
 }
