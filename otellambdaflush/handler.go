@@ -62,8 +62,6 @@ type invocation struct {
 	// the response is streamed: the span and the flush then wait for the
 	// end of the body (see streamAwareSpan and deferForStream).
 	streaming atomic.Bool
-	// streamEnded is set once the streamed body has ended.
-	streamEnded atomic.Bool
 }
 
 // waitTimeoutMarked waits until the watchdog, which settled the outcome,

@@ -167,7 +167,6 @@ func endStream(span trace.Span, inv *invocation, stop func(), err error, rec any
 	stop()
 	if !inv.settle(outcomeReturned) {
 		inv.waitTimeoutMarked()
-		inv.streamEnded.Store(true)
 		return
 	}
 	switch {
@@ -176,6 +175,5 @@ func endStream(span trace.Span, inv *invocation, stop func(), err error, rec any
 	case err != nil:
 		markFailed(span, fmt.Sprintf("%T", err), err.Error(), "", fingerprint.Here(err))
 	}
-	inv.streamEnded.Store(true)
 	span.End()
 }
