@@ -98,10 +98,10 @@ func checkExampleTrace(t *testing.T, spans []collector.Span, id, command string,
 // report of an invocation, where it has subscribed to the Telemetry API.
 const reportSpan = "Lambda report: {aws.lambda.status}"
 
-// sdkSubscribed reports whether the SDK's extension (logfire-flush)
+// sdkSubscribed reports whether the SDK's extension (logfire-platform)
 // subscribed to the emulator's Telemetry API, as the emulator logs.
 func sdkSubscribed(e *rie.Emulator) bool {
-	return strings.Contains(e.Output(), `msg="Telemetry subscription created" agentName=logfire-flush`)
+	return strings.Contains(e.Output(), `msg="Telemetry subscription created" agentName=logfire-platform`)
 }
 
 // waitRIESpans waits, after the emulator has stopped, until want spans

@@ -11,7 +11,7 @@ import (
 
 // extensionName is the name this package registers its internal Lambda
 // extension under.
-const extensionName = "logfire-flush"
+const extensionName = "logfire-platform"
 
 // extensionClient speaks the Lambda Extensions API. aws-lambda-go's client
 // is unexported and registers for no events, so we need our own.

@@ -175,14 +175,14 @@ func TestResolveMode(t *testing.T) {
 		logged     string
 	}{
 		{"auto without a Runtime API", ModeAuto, nil, 0, ModePostResponse, nil, nil, ""},
-		{"auto on Lambda", ModeAuto, nil, http.StatusOK, ModePostResponse, []string{"logfire-flush[]"}, []string{"2022-12-13"}, ""},
-		{"auto, registration refused", ModeAuto, nil, http.StatusForbidden, ModePostResponse, []string{"logfire-flush[]"}, nil, "platform's reports are not recorded"},
-		{"auto on managed instances", ModeAuto, managed, http.StatusOK, ModeNone, []string{"logfire-flush[]"}, []string{"2025-01-29"}, ""},
-		{"auto with concurrency", ModeAuto, map[string]string{"AWS_LAMBDA_MAX_CONCURRENCY": "4"}, http.StatusOK, ModeNone, []string{"logfire-flush[]"}, []string{"2025-01-29"}, ""},
-		{"post-response forced on managed instances", ModePostResponse, managed, http.StatusOK, ModePostResponse, []string{"logfire-flush[]"}, []string{"2025-01-29"}, ""},
-		{"in-handler forced", ModeInHandler, nil, http.StatusOK, ModeInHandler, []string{"logfire-flush[]"}, []string{"2022-12-13"}, ""},
-		{"none forced", ModeNone, nil, http.StatusOK, ModeNone, []string{"logfire-flush[]"}, []string{"2022-12-13"}, ""},
-		{"none forced on managed instances", ModeNone, managed, http.StatusOK, ModeNone, []string{"logfire-flush[]"}, []string{"2025-01-29"}, ""},
+		{"auto on Lambda", ModeAuto, nil, http.StatusOK, ModePostResponse, []string{"logfire-platform[]"}, []string{"2022-12-13"}, ""},
+		{"auto, registration refused", ModeAuto, nil, http.StatusForbidden, ModePostResponse, []string{"logfire-platform[]"}, nil, "platform's reports are not recorded"},
+		{"auto on managed instances", ModeAuto, managed, http.StatusOK, ModeNone, []string{"logfire-platform[]"}, []string{"2025-01-29"}, ""},
+		{"auto with concurrency", ModeAuto, map[string]string{"AWS_LAMBDA_MAX_CONCURRENCY": "4"}, http.StatusOK, ModeNone, []string{"logfire-platform[]"}, []string{"2025-01-29"}, ""},
+		{"post-response forced on managed instances", ModePostResponse, managed, http.StatusOK, ModePostResponse, []string{"logfire-platform[]"}, []string{"2025-01-29"}, ""},
+		{"in-handler forced", ModeInHandler, nil, http.StatusOK, ModeInHandler, []string{"logfire-platform[]"}, []string{"2022-12-13"}, ""},
+		{"none forced", ModeNone, nil, http.StatusOK, ModeNone, []string{"logfire-platform[]"}, []string{"2022-12-13"}, ""},
+		{"none forced on managed instances", ModeNone, managed, http.StatusOK, ModeNone, []string{"logfire-platform[]"}, []string{"2025-01-29"}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

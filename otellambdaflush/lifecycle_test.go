@@ -174,7 +174,7 @@ func TestPostResponseFlushesAfterTheResponseBeforeTheFreeze(t *testing.T) {
 			t.Fatal(err)
 		}
 		requireOK(t, inv)
-		if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[]"}; !slices.Equal(got, want) {
+		if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-platform[]"}; !slices.Equal(got, want) {
 			t.Fatalf("extensions %v, want %v", got, want)
 		}
 		if !inv.Completed.After(released) {
@@ -204,7 +204,7 @@ func TestInHandlerFlushesBeforeTheResponse(t *testing.T) {
 	ctx := testContext(t)
 	inv := invokeFn(t, ctx, e, `{}`)
 	requireOK(t, inv)
-	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[]"}; !slices.Equal(got, want) {
+	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-platform[]"}; !slices.Equal(got, want) {
 		t.Fatalf("extensions %v, want %v", got, want)
 	}
 	if d := inv.Responded.Sub(inv.HandedOut); d < traceDelay {
@@ -229,7 +229,7 @@ func TestAutoModeOnManagedInstances(t *testing.T) {
 	if !strings.Contains(e.Stdout(), "mode=none\n") {
 		t.Errorf("want mode=none; stdout:\n%s", e.Stdout())
 	}
-	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[]"}; !slices.Equal(got, want) {
+	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-platform[]"}; !slices.Equal(got, want) {
 		t.Errorf("extensions %v, want %v", got, want)
 	}
 	if strings.Contains(e.Stderr(), "logfire:") {
@@ -286,7 +286,7 @@ func TestNewWithPlainLambdaStart(t *testing.T) {
 			t.Errorf("invocation span attributes %v", s.Attrs)
 		}
 	}
-	if got, want := extensionNames(e), []string{"logfire-flush[]"}; !slices.Equal(got, want) {
+	if got, want := extensionNames(e), []string{"logfire-platform[]"}; !slices.Equal(got, want) {
 		t.Errorf("lambda.Start with Runtime.Handler in ModeInHandler registered extensions %v, want %v", got, want)
 	}
 }
@@ -310,7 +310,7 @@ func TestNewPathWithOwnAttributesAndSIGTERM(t *testing.T) {
 	if !strings.Contains(e.Stdout(), "mode=post-response\n") {
 		t.Errorf("want mode=post-response; stdout:\n%s", e.Stdout())
 	}
-	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[]"}; !slices.Equal(got, want) {
+	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-platform[]"}; !slices.Equal(got, want) {
 		t.Errorf("extensions %v, want %v", got, want)
 	}
 	spans := invocationSpans(t, rcv, inv, 3)
@@ -385,7 +385,7 @@ func TestStartMergesLambdaOptionsAndShutsDownOnSIGTERM(t *testing.T) {
 	if !strings.Contains(string(inv.Response), `\u003cb\u003e`) {
 		t.Errorf("response %s: lambda.WithSetEscapeHTML(true) was not applied", inv.Response)
 	}
-	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-flush[]"}; !slices.Equal(got, want) {
+	if got, want := extensionNames(e), []string{"GoLangEnableSIGTERM[]", "logfire-platform[]"}; !slices.Equal(got, want) {
 		t.Errorf("extensions %v, want %v", got, want)
 	}
 	if strings.Contains(e.Stderr(), "Failed to register internal extension") {

@@ -272,8 +272,8 @@ func TestPlatformReportsOnManagedInstances(t *testing.T) {
 	ctx := testContext(t)
 	ok := invokeFn(t, ctx, e, `{}`)
 	failed := invokeFn(t, ctx, e, `{"action":"error","message":"no"}`)
-	if got := extensionNames(e); len(got) != 2 || got[1] != "logfire-flush[]" {
-		t.Errorf("extensions %v, want GoLangEnableSIGTERM and logfire-flush without events", got)
+	if got := extensionNames(e); len(got) != 2 || got[1] != "logfire-platform[]" {
+		t.Errorf("extensions %v, want GoLangEnableSIGTERM and logfire-platform without events", got)
 	}
 	if _, err := e.Shutdown(ctx); err != nil {
 		t.Fatal(err)
