@@ -148,9 +148,6 @@ func settingError(setting string, err error) error {
 	return fmt.Errorf("logfirequery: %s: %w", setting, err)
 }
 
-// BaseURL returns the root URL the client sends its requests to.
-func (c *Client) BaseURL() string { return c.baseURL }
-
 // TokenInfo says which project a read token reads.
 type TokenInfo struct {
 	// OrganizationName is the organization of the project.

@@ -304,14 +304,14 @@ func TestNew(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("LOGFIRE_READ_TOKEN", " pylf_v1_eu_Env0Secret\n")
 	c, err := New()
-	if err != nil || c.BaseURL() != credentials.BaseURLEU || c.token != "pylf_v1_eu_Env0Secret" {
+	if err != nil || c.baseURL != credentials.BaseURLEU || c.token != "pylf_v1_eu_Env0Secret" {
 		t.Fatalf("from the environment: %v %v", c, err)
 	}
 	t.Setenv("LOGFIRE_BASE_URL", "http://127.0.0.1:9/")
-	if c, err = New(); err != nil || c.BaseURL() != "http://127.0.0.1:9" {
+	if c, err = New(); err != nil || c.baseURL != "http://127.0.0.1:9" {
 		t.Fatalf("LOGFIRE_BASE_URL: %v %v", c, err)
 	}
-	if c, err = New(WithBaseURL("http://127.0.0.1:10"), WithReadToken("legacy0token0Secret"), nil); err != nil || c.BaseURL() != "http://127.0.0.1:10" || c.token != "legacy0token0Secret" {
+	if c, err = New(WithBaseURL("http://127.0.0.1:10"), WithReadToken("legacy0token0Secret"), nil); err != nil || c.baseURL != "http://127.0.0.1:10" || c.token != "legacy0token0Secret" {
 		t.Fatalf("options: %v %v", c, err)
 	}
 

@@ -13,12 +13,17 @@ import (
 )
 
 // exampleAPI stands in for Logfire's query API: it answers every query
-// with two rows, and a token other than the example's with 401.
+// with two rows, the token's information with its project, and a token
+// other than the example's with 401.
 func exampleAPI() *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "pylf_v1_eu_ExampleReadToken" {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = io.WriteString(w, `{"detail":"Invalid token"}`)
+			return
+		}
+		if r.URL.Path == "/v1/read-token-info" {
+			_, _ = io.WriteString(w, `{"organization_name":"acme","project_name":"shop"}`)
 			return
 		}
 		_, _ = io.WriteString(w, `{"schema":{"fields":[{"name":"message","data_type":"Utf8","nullable":false},{"name":"level","data_type":"UInt16","nullable":false}]},
@@ -85,4 +90,26 @@ func ExampleError() {
 	}
 	// Output:
 	// 401 Invalid token
+}
+
+// Info checks a read token before querying: which project it reads.
+func ExampleClient_Info() {
+	srv := exampleAPI()
+	defer srv.Close()
+	client, err := logfirequery.New(
+		logfirequery.WithReadToken("pylf_v1_eu_ExampleReadToken"),
+		logfirequery.WithBaseURL(srv.URL),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	info, err := client.Info(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(info.OrganizationName, info.ProjectName)
+	// Output:
+	// acme shop
 }
