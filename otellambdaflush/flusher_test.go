@@ -261,10 +261,12 @@ func TestAdaptiveFlush(t *testing.T) {
 		if delivered() == n {
 			t.Errorf("every busy invocation flushed")
 		}
-		// 100 invocations 50 ms apart span 5 s: the mean gap takes a few
-		// to fall from 5 s, then one flush a second.
-		if flushed < 5 || flushed > 20 {
-			t.Errorf("%d of 100 busy invocations flushed, want one a second after the mean gap fell", flushed)
+		// 100 invocations 50 ms apart, on the fake clock: the mean gap,
+		// 5 s, falls as 50 ms + 4 950 ms × (3/4)^k, under half a second
+		// at the 9th, so the first 8 flush; the 92 after it span 4.6 s,
+		// one flush a second: 4. Twelve in all.
+		if flushed != 12 {
+			t.Errorf("%d of 100 busy invocations flushed, want 8 while the mean gap falls, then one a second: 12", flushed)
 		}
 		if left := n - delivered(); left > int(maxFlushAge/(50*time.Millisecond)) {
 			t.Errorf("%d busy invocations wait for a flush, more than a second's worth", left)
