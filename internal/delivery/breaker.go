@@ -22,9 +22,13 @@ const (
 //   - a flush tries once, for at most the probe timeout, and keeps what it
 //     cannot send in the retry buffer;
 //   - the export queue's own exports send nothing until a probe is due
-//     (they back off from a second to half a minute);
+//     (they back off from a second to half a minute, each interval drawn
+//     at random between half and one and a half of its nominal length, so
+//     that the probes of a fleet hit by one outage do not bunch);
 //   - nothing is sent before a Retry-After the backend gave has passed,
-//     except by Shutdown.
+//     plus a random part of up to half of it (so that a backend that tells
+//     many clients "30 s" does not get them all back at once), except by
+//     Shutdown.
 //
 // The first request that succeeds closes it. Shutdown always tries.
 type Breaker struct {
@@ -60,7 +64,7 @@ func (b *Breaker) admit(m Mode, now time.Time) (ok bool, limit time.Duration) {
 	if m == Background {
 		// One background probe per interval, whoever comes first.
 		b.interval = min(max(b.interval*2, firstProbeInterval), maxProbeInterval)
-		b.nextProbe = now.Add(b.interval)
+		b.nextProbe = now.Add(spread(b.interval))
 	}
 	return true, b.probe
 }
@@ -110,12 +114,12 @@ func (b *Breaker) failed(cause string, wait time.Duration, now time.Time, open b
 		b.open = true
 	}
 	b.cause = cause
-	if until := now.Add(wait); wait > 0 && until.After(b.retryAfter) {
+	if until := now.Add(retryAfterJitter(wait)); wait > 0 && until.After(b.retryAfter) {
 		b.retryAfter = until
 	}
 	if b.open && !was {
 		b.interval = firstProbeInterval / 2
-		b.nextProbe = now.Add(firstProbeInterval)
+		b.nextProbe = now.Add(spread(firstProbeInterval))
 	}
 	cb := b.onChange
 	opened := b.open && !was

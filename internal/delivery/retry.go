@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -217,17 +216,4 @@ func retryAfter(v string, now time.Time) time.Duration {
 		d = t.Sub(now)
 	}
 	return min(max(d, 0), maxRetryAfter)
-}
-
-// backoff is the wait before retry n (1 for the first retry): exponential
-// from initialBackoff, capped at maxBackoff, with jitter so that many
-// processes hit by one outage do not retry in step.
-func backoff(n int) time.Duration {
-	d := initialBackoff
-	for i := 1; i < n && d < maxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, maxBackoff)
-	// Between half and all of d.
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }

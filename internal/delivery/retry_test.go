@@ -64,8 +64,9 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 }
 
 // TestRetryLoopWaitsForRetryAfter: what a 503 with Retry-After: 30 left in
-// the buffer is sent by the retry loop at its first tick once the 30 s
-// have passed, not before.
+// the buffer is sent by the retry loop once the 30 s have passed, not
+// before, and at most 15 s (half of it, the jitter) and a tick of the loop
+// after.
 func TestRetryLoopWaitsForRetryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		be := &fakeBackend{}
@@ -79,16 +80,15 @@ func TestRetryLoopWaitsForRetryAfter(t *testing.T) {
 		if n := be.requests(); n != 1 {
 			t.Fatalf("%d requests before the Retry-After passed, want 1", n)
 		}
-		time.Sleep(time.Millisecond + retryInterval)
+		time.Sleep(15*time.Second + time.Millisecond + retryInterval)
 		synctest.Wait()
 		at := be.arrivals()
 		if len(at) != 2 || be.accepted() != 4 || tr.Buffered()[Spans] != 0 {
 			t.Fatalf("%d requests, %d spans accepted, %d buffered; want the retry loop to have sent the 4 spans",
 				len(at), be.accepted(), tr.Buffered()[Spans])
 		}
-		// 30 s is a tick of the retry loop (every retryInterval).
-		if got := at[1].Sub(start); got != 30*time.Second {
-			t.Errorf("the retry loop sent the buffer %v after the 503, want 30s", got)
+		if got := at[1].Sub(start); got < 30*time.Second || got > 45*time.Second+retryInterval {
+			t.Errorf("the retry loop sent the buffer %v after the 503, want between 30 s and 45 s and a tick", got)
 		}
 	})
 }
@@ -124,7 +124,9 @@ func TestShutdownRetriesWithBackoff(t *testing.T) {
 }
 
 // TestShutdownWaitsForRetryAfter: a Retry-After longer than the back-off
-// is the wait before Shutdown's retry; one that would outlast Shutdown's
+// is the least wait before Shutdown's retry, which comes up to half of it
+// later (jitter, so that a fleet told the same does not come back at
+// once); one that would outlast Shutdown's
 // context is not waited for at all: the records are kept at once.
 func TestShutdownWaitsForRetryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -142,8 +144,8 @@ func TestShutdownWaitsForRetryAfter(t *testing.T) {
 		if len(at) != 2 || be.accepted() != 3 {
 			t.Fatalf("%d requests, %d spans accepted; want 2 and 3", len(at), be.accepted())
 		}
-		if gap := at[1].Sub(at[0]); gap != 2*time.Second {
-			t.Errorf("the retry came %v after a Retry-After of 2 s", gap)
+		if gap := at[1].Sub(at[0]); gap < 2*time.Second || gap > 3*time.Second {
+			t.Errorf("the retry came %v after a Retry-After of 2 s, want between 2 and 3 s", gap)
 		}
 	})
 	synctest.Test(t, func(t *testing.T) {

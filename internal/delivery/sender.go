@@ -516,10 +516,13 @@ func (t *Sender) send(ctx context.Context, h how, e *entry) []*entry {
 			}
 			return []*entry{e}
 		}
-		wait := max(backoff(n), a.retryAfter)
+		// need is the least wait the backend allows; wait adds the jitter
+		// of a Retry-After, within what the deadline leaves.
+		need := max(backoff(n), a.retryAfter)
+		wait := max(need, retryAfterJitter(a.retryAfter))
 		dl, has := ctx.Deadline()
-		outOfBudget := m == Flush && time.Since(w.start)+wait > t.breaker.probe
-		if ctx.Err() != nil || (has && time.Until(dl) < wait) || outOfBudget {
+		outOfBudget := m == Flush && time.Since(w.start)+need > t.breaker.probe
+		if ctx.Err() != nil || (has && time.Until(dl) < need) || outOfBudget {
 			// A flush that spent its retry budget keeps the records: the
 			// backend failed at once, and the next flush (or the retry
 			// loop) will try again without costing this one more time.
@@ -528,6 +531,9 @@ func (t *Sender) send(ctx context.Context, h how, e *entry) []*entry {
 				w.probed.Store(true)
 			}
 			return []*entry{e}
+		}
+		if left := time.Until(dl); has && left < wait {
+			wait = need + randN(left-need)/2
 		}
 		t.breaker.failed(cause, 0, now, false)
 		timer := time.NewTimer(wait)
