@@ -155,6 +155,32 @@ func (b *Buffer) push(e *entry) {
 	b.counters.Buffered(e.signal, e.count)
 }
 
+// pushIfRoom adds e at the back of its signal's line if it fits in
+// memory as the buffer is, and reports whether it did: unlike push, it
+// never makes room by dropping older entries.
+func (b *Buffer) pushIfRoom(e *entry) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed || b.memBytes+e.size > b.cfg.Memory {
+		return false
+	}
+	b.seq++
+	e.seq = b.seq
+	b.uid++
+	e.uid = b.uid
+	b.memBytes += e.size
+	b.lists[e.signal] = append(b.lists[e.signal], e)
+	b.counters.Buffered(e.signal, e.count)
+	return true
+}
+
+// has reports whether sig has entries waiting.
+func (b *Buffer) has(sig Signal) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.lists[sig]) > 0
+}
+
 // pushFront adds e, which replaces an entry that was first in its line,
 // at the front of that line.
 func (b *Buffer) pushFront(e *entry) {
@@ -294,6 +320,37 @@ func (b *Buffer) forget(e *entry) {
 func (b *Buffer) pop(sig Signal) (*entry, []byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	return b.popLocked(sig)
+}
+
+// popRun hands out the oldest entries of sig that one request of at most
+// limit bytes (uncompressed) can carry together, at least one, with their
+// bodies in memory; none if sig has none. An entry whose uncompressed size
+// is unknown (a file an earlier process left) goes alone. The caller must
+// pass each to done or requeue.
+func (b *Buffer) popRun(sig Signal, limit int64) ([]*entry, [][]byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var run []*entry
+	var bodies [][]byte
+	var raw int64
+	for {
+		if len(run) > 0 {
+			l := b.lists[sig]
+			if len(l) == 0 || run[0].raw == 0 || l[0].raw == 0 || raw+l[0].raw > limit {
+				return run, bodies
+			}
+		}
+		e, body := b.popLocked(sig)
+		if e == nil {
+			return run, bodies
+		}
+		run, bodies, raw = append(run, e), append(bodies, body), raw+e.raw
+	}
+}
+
+// popLocked is pop. b.mu is held.
+func (b *Buffer) popLocked(sig Signal) (*entry, []byte) {
 	for len(b.lists[sig]) > 0 {
 		e := b.lists[sig][0]
 		b.lists[sig] = b.lists[sig][1:]

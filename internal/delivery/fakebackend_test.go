@@ -31,6 +31,29 @@ type fakeBackend struct {
 	decide func(n int) answer
 	at     []time.Time // when each request arrived
 	spans  int         // accepted
+	// tooLargeOver, if set, answers 413 to a request of more spans.
+	tooLargeOver int
+	sizes        []int          // the spans of each accepted request
+	seen         map[string]int // how often each span id was accepted
+}
+
+// perRequest returns the spans of each accepted request.
+func (b *fakeBackend) perRequest() []int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]int(nil), b.sizes...)
+}
+
+// unique returns the distinct span ids accepted, and how many spans were
+// accepted more than once.
+func (b *fakeBackend) unique() (distinct, twice int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, n := range b.seen {
+		distinct++
+		twice += n - 1
+	}
+	return distinct, twice
 }
 
 // answer is how the fake backend treats a request.
@@ -120,7 +143,22 @@ func (b *fakeBackend) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	b.mu.Lock()
+	if b.tooLargeOver > 0 && n > b.tooLargeOver {
+		b.mu.Unlock()
+		return &http.Response{StatusCode: http.StatusRequestEntityTooLarge, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(nil)), Request: req}, nil
+	}
 	b.spans += n
+	b.sizes = append(b.sizes, n)
+	if b.seen == nil {
+		b.seen = map[string]int{}
+	}
+	for _, rs := range r.ResourceSpans {
+		for _, ss := range rs.ScopeSpans {
+			for _, sp := range ss.Spans {
+				b.seen[string(sp.SpanId)]++
+			}
+		}
+	}
 	b.mu.Unlock()
 	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/x-protobuf"}},
 		Body: io.NopCloser(bytes.NewReader(nil)), Request: req}, nil

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/logfire-go/sdk/internal/otlpwire"
@@ -109,6 +110,10 @@ type Sender struct {
 	breaker  *Breaker
 	flushes  flushes
 	redact   func(string) string
+	// coalesceLimit bounds a request made of several buffered ones
+	// (uncompressed bytes): DefaultMaxRequestBytes, or half of the
+	// smallest request the backend answered 413 to.
+	coalesceLimit atomic.Int64
 
 	mu     sync.Mutex
 	closed bool
@@ -151,6 +156,7 @@ func NewSender(cfg Config) (*Sender, error) {
 	if t.cfg.CompressFrom == 0 {
 		t.cfg.CompressFrom = DefaultCompressFrom
 	}
+	t.coalesceLimit.Store(DefaultMaxRequestBytes)
 	for sig := range t.cfg.Endpoints {
 		ep := &t.cfg.Endpoints[sig]
 		if ep.AttemptTimeout <= 0 {
@@ -190,8 +196,16 @@ func NewSender(cfg Config) (*Sender, error) {
 func (t *Sender) Sends(sig Signal) bool { return t.cfg.Endpoints[sig].URL != "" }
 
 // retryInterval is how often the retry loop looks at a buffer that is not
-// empty; the breaker decides whether it sends.
+// empty while the backend fails; the breaker decides whether it sends.
 const retryInterval = 250 * time.Millisecond
+
+// drainPace is the least time between two requests of the retry loop for
+// one signal while the backend answers: the backlog of a process drains
+// at one request per signal per drainPace (of up to DefaultMaxRequestBytes
+// each, several buffered requests coalesced), besides what its flushes
+// carry, so that a fleet whose members all kept records through an outage
+// does not flood the backend when it comes back.
+const drainPace = time.Second
 
 // retryLoop sends, in the background, what the buffer holds, so that it
 // goes out once the backend answers again even if nothing else is
@@ -220,7 +234,14 @@ func (t *Sender) retryLoop() {
 			t.drain(ctx, how{mode: Background})
 			cancel()
 			if !t.buffer.isEmpty() {
-				timer.Reset(retryInterval)
+				// While the backend answers, the backlog goes at a request
+				// per signal every drainPace; while it fails, the loop
+				// looks often, and the breaker says when to probe.
+				next := retryInterval
+				if open, _ := t.breaker.state(); !open {
+					next = drainPace
+				}
+				timer.Reset(next)
 				running = true
 			}
 		}
@@ -311,13 +332,31 @@ func (t *Sender) Send(ctx context.Context, mode Mode, sig Signal, body []byte, c
 // deliver sends e (a flush sends what the buffer holds for sig first);
 // what it cannot send joins the buffer.
 func (t *Sender) deliver(ctx context.Context, h how, sig Signal, e *entry) {
-	// A flush sends the buffer first, oldest first. An export of the
-	// queue's own leaves the buffer to the retry loop, so that the queue
-	// keeps moving at the backend's pace while the backlog drains.
-	if ctx.Err() != nil || (h.mode != Background && !t.drainSignal(ctx, h, sig)) {
+	// A flush sends the buffer first, oldest first, with its own request
+	// at the end of the line, so that the backlog and the new records go
+	// in as few requests as their size allows. An export of the queue's
+	// own leaves the buffer to the retry loop, so that the queue keeps
+	// moving at the backend's pace while the backlog drains.
+	if ctx.Err() != nil {
 		t.keep(e)
 		t.wake()
 		return
+	}
+	if h.mode != Background && t.buffer.has(sig) {
+		if e.borrowed {
+			e.gz, e.borrowed = bytes.Clone(e.gz), false
+		}
+		if t.buffer.pushIfRoom(e) {
+			if !t.drainSignal(ctx, h, sig) {
+				t.wake()
+			}
+			return
+		}
+		if !t.drainSignal(ctx, h, sig) {
+			t.keep(e)
+			t.wake()
+			return
+		}
 	}
 	left := t.send(ctx, h, e)
 	for _, l := range left {
@@ -385,35 +424,54 @@ func (t *Sender) drain(ctx context.Context, h how) bool {
 	return all
 }
 
-// drainSignal sends the buffered requests of sig, oldest first, until
+// drainSignal sends the buffered requests of sig, oldest first, several
+// in one request as far as the request size allows (see popRun), until
 // none is left (true) or it must stop (false): a flush or Shutdown stops
 // at the first request it could not send, which stays first; a background
-// drain goes on past a failed request (it is tried again at once) until
-// the breaker opens or asks it to wait.
+// drain sends one request and stops, to be called again by the retry loop
+// (which paces the backlog at a request per signal every drainPace), and
+// keeps what it could not send first in line.
 func (t *Sender) drainSignal(ctx context.Context, h how, sig Signal) bool {
 	failures := 0
 	for {
-		e, body := t.buffer.pop(sig)
-		if e == nil {
+		run, bodies := t.buffer.popRun(sig, t.coalesceLimit.Load())
+		if len(run) == 0 {
 			return true
 		}
-		e.gz = body
+		e, run, bodies := t.coalesce(sig, run, bodies)
+		if e == nil {
+			continue // nothing of the run could be read back (counted)
+		}
 		left := t.send(ctx, h, e)
 		switch {
 		case len(left) == 0:
-			t.buffer.done(e)
+			for _, r := range run {
+				t.buffer.done(r)
+			}
 			failures = 0
+			if h.mode == Background {
+				return !t.buffer.has(sig)
+			}
 			continue
 		case len(left) == 1 && left[0] == e:
-			if e.path != "" {
-				e.gz = nil // it is on disk
+			// Nothing went: the run goes back as it was.
+			for i := len(run) - 1; i >= 0; i-- {
+				r := run[i]
+				if r.path != "" {
+					r.gz = nil // it is on disk
+				} else {
+					r.gz = bodies[i]
+				}
+				t.buffer.requeue(r)
 			}
-			t.buffer.requeue(e)
 		default:
-			// e was split and only some of it went: its parts replace it.
-			t.buffer.done(e)
+			// It was split and only some of it went: its parts replace
+			// the run.
+			for _, r := range run {
+				t.buffer.done(r)
+			}
 			for i := len(left) - 1; i >= 0; i-- {
-				left[i].seq = e.seq
+				left[i].seq = run[0].seq
 				t.buffer.pushFront(left[i])
 			}
 		}
@@ -422,6 +480,51 @@ func (t *Sender) drainSignal(ctx context.Context, h how, sig Signal) bool {
 			return false
 		}
 	}
+}
+
+// coalesce makes one entry of the run of buffered entries popRun handed
+// out, whose bodies are given: the entry itself if it is alone; else the
+// concatenation of their uncompressed bodies, which is one request of them
+// all (an OTLP export request is a repeated field of resources, and
+// protobuf reads concatenated messages as one with the fields of both).
+// An entry whose body cannot be read back is dropped (counted), done, and
+// left out of the run coalesce returns with its bodies; e is nil if none
+// could be.
+func (t *Sender) coalesce(sig Signal, run []*entry, bodies [][]byte) (e *entry, kept []*entry, keptBodies [][]byte) {
+	if len(run) == 1 {
+		run[0].gz = bodies[0]
+		return run[0], run, bodies
+	}
+	var size int64
+	for _, r := range run {
+		size += r.raw
+	}
+	raw := make([]byte, 0, size)
+	count := 0
+	for i, r := range run {
+		b := bodies[i]
+		if !r.plain {
+			var err error
+			if b, err = decompress(b); err != nil {
+				t.counters.Dropped(sig, Encoding, r.count, t.redact("a buffered request could not be read back: "+err.Error()))
+				t.buffer.done(r)
+				continue
+			}
+		}
+		raw = append(raw, b...)
+		count += r.count
+		kept, keptBodies = append(kept, r), append(keptBodies, bodies[i])
+	}
+	if len(kept) == 0 {
+		return nil, nil, nil
+	}
+	e, err := t.newEntry(sig, raw, count)
+	if err != nil {
+		// Compressing failed: the requests go as they were, uncompressed.
+		e = &entry{signal: sig, count: count, gz: raw, plain: true, size: int64(len(raw)), raw: int64(len(raw))}
+	}
+	e.borrowed = false // raw is ours
+	return e, kept, keptBodies
 }
 
 // maxDrainFailures bounds the failed requests in a row of one background
@@ -495,6 +598,7 @@ func (t *Sender) send(ctx context.Context, h how, e *entry) []*entry {
 		case tooLarge:
 			if e.count > 1 {
 				t.breaker.succeeded()
+				t.lowerCoalesceLimit(t.rawSize(e))
 				return t.sendSplit(ctx, h, e, a.cause)
 			}
 			if t.rawSize(e) >= smallRecord {
@@ -543,6 +647,20 @@ func (t *Sender) send(ctx context.Context, h how, e *entry) []*entry {
 			timer.Stop()
 			t.breaker.failed(cause, a.retryAfter, time.Now(), true)
 			return []*entry{e}
+		}
+	}
+}
+
+// lowerCoalesceLimit learns from a request of raw bytes the backend
+// answered 413 to: requests made of several buffered ones stay under half
+// of it from now on (a buffered request alone is sent as it is, whatever
+// the limit).
+func (t *Sender) lowerCoalesceLimit(raw int64) {
+	limit := max(raw/2, 1)
+	for {
+		cur := t.coalesceLimit.Load()
+		if limit >= cur || t.coalesceLimit.CompareAndSwap(cur, limit) {
+			return
 		}
 	}
 }
