@@ -138,6 +138,19 @@ func (b *Breaker) allows(m Mode, now time.Time) bool {
 	return ok
 }
 
+// wait is how long from now until a background export may send: until a
+// Retry-After has passed and, while the breaker is open, until the next
+// probe is due; 0 if it may send now.
+func (b *Breaker) wait(now time.Time) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	until := b.retryAfter
+	if b.open && b.nextProbe.After(until) {
+		until = b.nextProbe
+	}
+	return max(until.Sub(now), 0)
+}
+
 // state reports whether the breaker is open and why.
 func (b *Breaker) state() (open bool, cause string) {
 	b.mu.Lock()

@@ -36,6 +36,16 @@ const (
 type entry struct {
 	signal Signal
 	count  int    // records in it
+	// resent counts the records of it an earlier attempt may have
+	// delivered (its answer never came): if it is delivered now, the
+	// backend may have them twice.
+	resent int
+	// onLate, if set, takes what is left of the entry when a request a
+	// flush left under way ends (see Sender.tryLate).
+	onLate func(left []*entry)
+	// inBuffer: the entry stands for buffered ones being sent (popped by
+	// popRun), not for a new request.
+	inBuffer bool
 	seq    uint64 // order of arrival, across signals
 	uid    uint64 // tells apart the files of entries of one seq
 	size   int64  // len of the compressed body

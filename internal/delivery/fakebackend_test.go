@@ -61,6 +61,12 @@ type answer struct {
 	status     int    // 0 accepts it (200)
 	retryAfter string // the Retry-After header of a status answer
 	hang       bool   // never answers: waits for the request's context
+	// delay answers (as the rest of the answer says) only after this
+	// long, or fails with the request's context if that ends first; with
+	// lost, the backend keeps the records but its answer never comes
+	// (the connection breaks).
+	delay time.Duration
+	lost  bool
 	refuse     bool   // the connection is refused
 }
 
@@ -117,6 +123,15 @@ func (b *fakeBackend) RoundTrip(req *http.Request) (*http.Response, error) {
 		a = b.decide(len(b.at))
 	}
 	b.mu.Unlock()
+	if a.delay > 0 {
+		timer := time.NewTimer(a.delay)
+		select {
+		case <-timer.C:
+		case <-req.Context().Done():
+			timer.Stop()
+			return nil, req.Context().Err()
+		}
+	}
 	switch {
 	case a.refuse:
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
@@ -160,6 +175,9 @@ func (b *fakeBackend) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	b.mu.Unlock()
+	if a.lost {
+		return nil, io.ErrUnexpectedEOF
+	}
 	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/x-protobuf"}},
 		Body: io.NopCloser(bytes.NewReader(nil)), Request: req}, nil
 }

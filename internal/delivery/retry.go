@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -37,6 +38,9 @@ type attempt struct {
 	// down says the backend is plainly unreachable (refused, or no answer
 	// in time), not just failing this request.
 	down bool
+	// unknown says the request may have reached the backend, which may
+	// have kept its records: no answer came (in time, or whole).
+	unknown bool
 }
 
 // maxErrorBody is how much of an error answer is read, and maxQuotedBody
@@ -114,7 +118,7 @@ func readPartialSuccess(b []byte) (rejected int64, msg string) {
 // names the request in messages ("http://host/v1/traces").
 func classify(resp *http.Response, err error, where string) attempt {
 	if err != nil {
-		return attempt{result: retryable, cause: fmt.Sprintf("sending to %s: %s", where, networkCause(err)), down: unreachable(err)}
+		return attempt{result: retryable, cause: fmt.Sprintf("sending to %s: %s", where, networkCause(err)), down: unreachable(err), unknown: !notSent(err)}
 	}
 	defer resp.Body.Close()
 	code := resp.StatusCode
@@ -130,7 +134,7 @@ func classify(resp *http.Response, err error, where string) attempt {
 			// The backend's answer broke off: whether it kept the data is
 			// unknown, and an OTLP receiver that failed to answer in full
 			// is treated as having failed.
-			return attempt{result: retryable, cause: fmt.Sprintf("reading the answer of %s: %s", where, networkCause(rerr))}
+			return attempt{result: retryable, cause: fmt.Sprintf("reading the answer of %s: %s", where, networkCause(rerr)), unknown: true}
 		}
 		rejected, msg := partialSuccess(body)
 		return attempt{result: sent, rejected: rejected, cause: msg}
@@ -194,6 +198,16 @@ var errNoAnswer = errors.New("no answer before the export's deadline")
 // all: the connection was refused, or no answer came in time.
 func unreachable(err error) bool {
 	return errors.Is(err, errNoAnswer) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// notSent reports whether err says the request cannot have reached the
+// backend: the connection was refused, or never made.
+func notSent(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // retryAfter parses a Retry-After value, whole seconds or an HTTP date, at

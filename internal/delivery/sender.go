@@ -114,6 +114,13 @@ type Sender struct {
 	// (uncompressed bytes): DefaultMaxRequestBytes, or half of the
 	// smallest request the backend answered 413 to.
 	coalesceLimit atomic.Int64
+	// late counts the requests a flush left under way when its deadline
+	// came (see tryLate); lateN is their number, at most maxLate.
+	late  sync.WaitGroup
+	lateN atomic.Int32
+	// lateHeld counts, per signal, the records of such requests that are
+	// not also in the buffer (a flush's own request).
+	lateHeld [numSignals]atomic.Int64
 
 	mu     sync.Mutex
 	closed bool
@@ -236,10 +243,13 @@ func (t *Sender) retryLoop() {
 			if !t.buffer.isEmpty() {
 				// While the backend answers, the backlog goes at a request
 				// per signal every drainPace; while it fails, the loop
-				// looks often, and the breaker says when to probe.
-				next := retryInterval
-				if open, _ := t.breaker.state(); !open {
-					next = drainPace
+				// wakes when the breaker lets it probe (or the backend's
+				// Retry-After has passed).
+				next := drainPace
+				if d := t.breaker.wait(time.Now()); d > 0 {
+					next = max(d, time.Millisecond)
+				} else if open, _ := t.breaker.state(); open {
+					next = retryInterval
 				}
 				timer.Reset(next)
 				running = true
@@ -279,8 +289,15 @@ func (t *Sender) Counters() *Counters { return t.counters }
 // Outage reports whether the backend is failing and, if so, why.
 func (t *Sender) Outage() (bool, string) { return t.breaker.state() }
 
-// Buffered reports the records of each signal in the retry buffer.
-func (t *Sender) Buffered() [numSignals]int64 { return t.buffer.pending() }
+// Buffered reports the records of each signal in the retry buffer,
+// those of requests flushes left under way included.
+func (t *Sender) Buffered() [numSignals]int64 {
+	n := t.buffer.pending()
+	for sig := range n {
+		n[sig] += t.lateHeld[sig].Load()
+	}
+	return n
+}
 
 // BeginFlush opens a flush: until the returned function is called, the
 // Flush-mode deliveries of the sender share one retry budget and one probe
@@ -358,11 +375,22 @@ func (t *Sender) deliver(ctx context.Context, h how, sig Signal, e *entry) {
 			return
 		}
 	}
-	left := t.send(ctx, h, e)
-	for _, l := range left {
-		t.keep(l)
+	if h.mode == Flush {
+		e.onLate = t.keepLeft
 	}
-	if len(left) > 0 {
+	t.keepLeft(t.send(ctx, h, e))
+}
+
+// keepLeft keeps in the buffer what a delivery left.
+func (t *Sender) keepLeft(left []*entry) {
+	n := 0
+	for _, l := range left {
+		if l != inFlight {
+			t.keep(l)
+			n++
+		}
+	}
+	if n > 0 {
 		t.wake()
 	}
 }
@@ -442,44 +470,65 @@ func (t *Sender) drainSignal(ctx context.Context, h how, sig Signal) bool {
 		if e == nil {
 			continue // nothing of the run could be read back (counted)
 		}
-		left := t.send(ctx, h, e)
-		switch {
-		case len(left) == 0:
-			for _, r := range run {
-				t.buffer.done(r)
+		e.inBuffer = true
+		if h.mode == Flush {
+			e.onLate = func(left []*entry) {
+				t.settleRun(run, bodies, e, left)
+				t.wake()
 			}
+		}
+		left := t.send(ctx, h, e)
+		if len(left) == 1 && left[0] == inFlight {
+			return false // the flush's time is up; the request goes on
+		}
+		if t.settleRun(run, bodies, e, left) {
 			failures = 0
 			if h.mode == Background {
 				return !t.buffer.has(sig)
 			}
 			continue
-		case len(left) == 1 && left[0] == e:
-			// Nothing went: the run goes back as it was.
-			for i := len(run) - 1; i >= 0; i-- {
-				r := run[i]
-				if r.path != "" {
-					r.gz = nil // it is on disk
-				} else {
-					r.gz = bodies[i]
-				}
-				t.buffer.requeue(r)
-			}
-		default:
-			// It was split and only some of it went: its parts replace
-			// the run.
-			for _, r := range run {
-				t.buffer.done(r)
-			}
-			for i := len(left) - 1; i >= 0; i-- {
-				left[i].seq = run[0].seq
-				t.buffer.pushFront(left[i])
-			}
 		}
 		failures++
 		if h.mode != Background || failures >= maxDrainFailures || ctx.Err() != nil || !t.breaker.allows(h.mode, time.Now()) {
 			return false
 		}
 	}
+}
+
+// settleRun does with the run of buffered entries drainSignal sent as e
+// what send left of it, and reports whether all of it went: the run is
+// done; or it goes back as it was (nothing went); or the parts left of e,
+// split, replace it.
+func (t *Sender) settleRun(run []*entry, bodies [][]byte, e *entry, left []*entry) bool {
+	switch {
+	case len(left) == 0:
+		for _, r := range run {
+			t.buffer.done(r)
+		}
+		return true
+	case len(left) == 1 && left[0] == e:
+		for i := len(run) - 1; i >= 0; i-- {
+			r := run[i]
+			if e != r && e.resent == e.count {
+				r.resent = r.count // the request of them all may have arrived
+			}
+			if r.path != "" {
+				r.gz = nil // it is on disk
+			} else {
+				r.gz = bodies[i]
+			}
+			t.buffer.requeue(r)
+		}
+	default:
+		for _, r := range run {
+			t.buffer.done(r)
+		}
+		for i := len(left) - 1; i >= 0; i-- {
+			left[i].seq = run[0].seq
+			t.buffer.pushFront(left[i])
+		}
+	}
+	return false
 }
 
 // coalesce makes one entry of the run of buffered entries popRun handed
@@ -500,7 +549,7 @@ func (t *Sender) coalesce(sig Signal, run []*entry, bodies [][]byte) (e *entry, 
 		size += r.raw
 	}
 	raw := make([]byte, 0, size)
-	count := 0
+	count, resent := 0, 0
 	for i, r := range run {
 		b := bodies[i]
 		if !r.plain {
@@ -513,6 +562,7 @@ func (t *Sender) coalesce(sig Signal, run []*entry, bodies [][]byte) (e *entry, 
 		}
 		raw = append(raw, b...)
 		count += r.count
+		resent += r.resent
 		kept, keptBodies = append(kept, r), append(keptBodies, bodies[i])
 	}
 	if len(kept) == 0 {
@@ -524,6 +574,7 @@ func (t *Sender) coalesce(sig Signal, run []*entry, bodies [][]byte) (e *entry, 
 		e = &entry{signal: sig, count: count, gz: raw, plain: true, size: int64(len(raw)), raw: int64(len(raw))}
 	}
 	e.borrowed = false // raw is ours
+	e.resent = resent
 	return e, kept, keptBodies
 }
 
@@ -575,20 +626,27 @@ func (t *Sender) send(ctx context.Context, h how, e *entry) []*entry {
 		case m == Background:
 			actx, cancel = context.WithTimeout(ctx, t.cfg.Endpoints[e.signal].AttemptTimeout)
 		}
-		a := t.try(actx, e)
+		var a attempt
+		if m == Flush && e.onLate != nil {
+			var handed bool
+			if a, handed = t.tryLate(actx, e); handed {
+				cancel()
+				if w != nil {
+					w.probed.Store(true)
+				}
+				t.breaker.failed(t.redact(fmt.Sprintf("no answer from %s before the flush's deadline", t.where[e.signal])), 0, time.Now(), true)
+				return []*entry{inFlight}
+			}
+		} else {
+			a = t.try(actx, e)
+		}
 		cancel()
+		if a.unknown {
+			e.resent = e.count
+		}
 		switch a.result {
 		case sent:
-			t.breaker.succeeded()
-			rejected := int(min(max(a.rejected, 0), int64(e.count)))
-			t.counters.Delivered(e.signal, e.count-rejected)
-			if rejected > 0 {
-				cause := fmt.Sprintf("%s accepted the request but rejected %d of its %d %s", t.where[e.signal], rejected, e.count, e.signal)
-				if a.cause != "" {
-					cause += ": " + a.cause
-				}
-				t.counters.Dropped(e.signal, Rejected, rejected, t.redact(cause))
-			}
+			t.delivered(e, a)
 			return nil
 		case refused:
 			// The backend answered: it is up, and will not take these.
@@ -651,6 +709,109 @@ func (t *Sender) send(ctx context.Context, h how, e *entry) []*entry {
 	}
 }
 
+// delivered counts e, which the backend accepted as a said.
+func (t *Sender) delivered(e *entry, a attempt) {
+	t.breaker.succeeded()
+	rejected := int(min(max(a.rejected, 0), int64(e.count)))
+	t.counters.Delivered(e.signal, e.count-rejected)
+	t.counters.Resent(e.signal, min(e.resent, e.count-rejected))
+	if rejected > 0 {
+		cause := fmt.Sprintf("%s accepted the request but rejected %d of its %d %s", t.where[e.signal], rejected, e.count, e.signal)
+		if a.cause != "" {
+			cause += ": " + a.cause
+		}
+		t.counters.Dropped(e.signal, Rejected, rejected, t.redact(cause))
+	}
+}
+
+// inFlight stands, in what send leaves, for a request a flush left under
+// way when its deadline came: its entry is the request's until it ends
+// (see tryLate).
+var inFlight = &entry{}
+
+// maxLate bounds the requests left under way by flushes at once; past it,
+// a flush's deadline cancels its request, as Shutdown's does.
+const maxLate = 4
+
+// tryLate makes one request for e as try does, but not bound by wait (a
+// flush's deadline): the request has the endpoint's attempt timeout. If
+// its answer comes first, tryLate returns it. If wait ends first, the
+// request goes on, tryLate reports true, and when the answer comes (or
+// the attempt times out, or the sender closes) e.onLate is called with
+// what is left of e, as send would have returned it.
+//
+// Cancelling the request at the flush's deadline would leave unknown
+// whether the backend kept it, and sending it again could deliver it
+// twice: a backend slow to answer at the end of an outage got a tenth of
+// its records twice from a fleet whose flushes had one second each.
+func (t *Sender) tryLate(wait context.Context, e *entry) (attempt, bool) {
+	if t.lateN.Add(1) > maxLate {
+		t.lateN.Add(-1)
+		return t.try(wait, e), false
+	}
+	if e.borrowed {
+		// The request may outlive the caller's hold on the body.
+		e.gz, e.borrowed = bytes.Clone(e.gz), false
+	}
+	rctx, rcancel := context.WithTimeout(t.ctx, t.cfg.Endpoints[e.signal].AttemptTimeout)
+	res := make(chan attempt, 1)
+	t.late.Add(1)
+	go func() { res <- t.try(rctx, e) }()
+	settle := func() {
+		rcancel()
+		t.lateN.Add(-1)
+		t.late.Done()
+	}
+	select {
+	case a := <-res:
+		settle()
+		return a, false
+	case <-wait.Done():
+	}
+	// Until it ends, its records count as buffered: they are kept, in
+	// the request, to be sent again if it fails.
+	t.counters.Buffered(e.signal, e.count)
+	if !e.inBuffer {
+		t.lateHeld[e.signal].Add(int64(e.count))
+	}
+	go func() {
+		a := <-res
+		defer settle()
+		t.counters.Buffered(e.signal, -e.count)
+		if !e.inBuffer {
+			t.lateHeld[e.signal].Add(-int64(e.count))
+		}
+		e.onLate(t.settleLate(e, a))
+	}()
+	return attempt{}, true
+}
+
+// settleLate counts the answer a to a request tryLate left under way and
+// returns what is left of e to keep.
+func (t *Sender) settleLate(e *entry, a attempt) []*entry {
+	if a.unknown {
+		e.resent = e.count
+	}
+	switch a.result {
+	case sent:
+		t.delivered(e, a)
+		return nil
+	case refused:
+		t.breaker.succeeded()
+		t.counters.Dropped(e.signal, Rejected, e.count, t.redact(a.cause))
+		return nil
+	case tooLarge:
+		// Kept whole: the next drain sends it and splits it.
+		t.breaker.succeeded()
+		if e.count > 1 {
+			t.lowerCoalesceLimit(t.rawSize(e))
+		}
+		return []*entry{e}
+	}
+	t.breaker.failed(t.redact(a.cause), a.retryAfter, time.Now(), a.down)
+	return []*entry{e}
+}
+
 // lowerCoalesceLimit learns from a request of raw bytes the backend
 // answered 413 to: requests made of several buffered ones stay under half
 // of it from now on (a buffered request alone is sent as it is, whatever
@@ -706,6 +867,10 @@ func (t *Sender) sendSplit(ctx context.Context, h how, e *entry, cause string) [
 			continue
 		}
 		part.borrowed = false // the half is ours
+		// Which records an earlier attempt may have delivered is not
+		// known: the first parts take them, so the count is not lower.
+		part.resent = min(part.count, e.resent)
+		e.resent -= part.resent
 		if len(left) > 0 {
 			left = append(left, part)
 			continue
@@ -756,6 +921,16 @@ func (t *Sender) Shutdown(ctx context.Context) {
 	case <-t.stopped:
 	case <-ctx.Done():
 	}
+	// So do requests flushes left under way.
+	late := make(chan struct{})
+	go func() {
+		t.late.Wait()
+		close(late)
+	}()
+	select {
+	case <-late:
+	case <-ctx.Done():
+	}
 	t.stopRetries()
 	if ctx.Err() == nil {
 		t.drain(ctx, how{mode: Final})
@@ -783,6 +958,9 @@ func (t *Sender) Close() {
 	}
 	t.closed = true
 	t.mu.Unlock()
+	// The requests flushes left under way end with the retry loop's
+	// context; what they leave is kept before the buffer closes.
+	t.late.Wait()
 	t.buffer.close()
 	if t.own != nil {
 		t.own.CloseIdleConnections()

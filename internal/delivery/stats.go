@@ -139,6 +139,7 @@ func (r Reason) String() string {
 // signal. All methods are safe for concurrent use.
 type Counters struct {
 	delivered [numSignals]atomic.Int64
+	resent    [numSignals]atomic.Int64
 	queued    [numSignals]atomic.Int64
 	buffered  [numSignals]atomic.Int64
 	dropped   [numSignals][numReasons]atomic.Int64
@@ -152,6 +153,14 @@ type Counters struct {
 
 // Delivered counts n records of s accepted by the backend.
 func (c *Counters) Delivered(s Signal, n int) { c.delivered[s].Add(int64(n)) }
+
+// Resent counts n records of s delivered after an earlier attempt whose
+// outcome was unknown: the backend may have them twice.
+func (c *Counters) Resent(s Signal, n int) {
+	if n > 0 {
+		c.resent[s].Add(int64(n))
+	}
+}
 
 // Queued changes the number of records of s waiting in an export queue.
 func (c *Counters) Queued(s Signal, delta int) { c.queued[s].Add(int64(delta)) }
@@ -179,6 +188,7 @@ func (c *Counters) Dropped(s Signal, r Reason, n int, cause string) {
 // Snapshot is a copy of the counters at one moment.
 type Snapshot struct {
 	Delivered [numSignals]int64
+	Resent    [numSignals]int64
 	Queued    [numSignals]int64
 	Buffered  [numSignals]int64
 	Dropped   [numSignals][numReasons]int64
@@ -190,6 +200,7 @@ func (c *Counters) Snapshot() Snapshot {
 	var s Snapshot
 	for i := range numSignals {
 		s.Delivered[i] = c.delivered[i].Load()
+		s.Resent[i] = c.resent[i].Load()
 		s.Queued[i] = c.queued[i].Load()
 		s.Buffered[i] = c.buffered[i].Load()
 		for r := range numReasons {
@@ -206,6 +217,7 @@ func (c *Counters) Snapshot() Snapshot {
 func (s Snapshot) Add(o Snapshot) Snapshot {
 	for i := range numSignals {
 		s.Delivered[i] += o.Delivered[i]
+		s.Resent[i] += o.Resent[i]
 		s.Queued[i] += o.Queued[i]
 		s.Buffered[i] += o.Buffered[i]
 		for r := range numReasons {
