@@ -35,7 +35,7 @@ const (
 // protobuf of one signal, in memory or in a file.
 type entry struct {
 	signal Signal
-	count  int    // records in it
+	count  int // records in it
 	// resent counts the records of it an earlier attempt may have
 	// delivered (its answer never came): if it is delivered now, the
 	// backend may have them twice.
@@ -46,12 +46,12 @@ type entry struct {
 	// inBuffer: the entry stands for buffered ones being sent (popped by
 	// popRun), not for a new request.
 	inBuffer bool
-	seq    uint64 // order of arrival, across signals
-	uid    uint64 // tells apart the files of entries of one seq
-	size   int64  // len of the compressed body
-	raw    int64  // len of the body uncompressed; 0 if unknown (a file of an earlier process)
-	gz     []byte // the body when in memory
-	plain  bool   // the body is not compressed
+	seq      uint64 // order of arrival, across signals
+	uid      uint64 // tells apart the files of entries of one seq
+	size     int64  // len of the compressed body
+	raw      int64  // len of the body uncompressed; 0 if unknown (a file of an earlier process)
+	gz       []byte // the body when in memory
+	plain    bool   // the body is not compressed
 	// borrowed: gz is the caller's body, to be copied before it is kept.
 	borrowed bool
 	path     string // its file when on disk

@@ -65,9 +65,9 @@ type answer struct {
 	// long, or fails with the request's context if that ends first; with
 	// lost, the backend keeps the records but its answer never comes
 	// (the connection breaks).
-	delay time.Duration
-	lost  bool
-	refuse     bool   // the connection is refused
+	delay  time.Duration
+	lost   bool
+	refuse bool // the connection is refused
 }
 
 // accept is the answer of a backend that works.
