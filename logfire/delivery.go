@@ -55,8 +55,14 @@ type SignalStats struct {
 	Queued int64
 	// Buffered counts the records whose export failed and that are kept
 	// in the retry buffer, to be sent again first at the next export or
-	// flush.
+	// flush, and those of a request a flush's deadline left under way
+	// (until its answer comes).
 	Buffered int64
+	// Resent counts the delivered records that an earlier attempt may
+	// have delivered already: its answer never came (not in time, or the
+	// connection broke), so they were sent again, and the backend may
+	// have them twice. Delivered counts them once.
+	Resent int64
 	// Dropped counts the records dropped, by reason:
 	//
 	//   - "queue_full": the export queue stayed full (the backend was not
@@ -109,6 +115,7 @@ func (lf *Logfire) DeliveryStats() DeliveryStats {
 	for _, sig := range delivery.Signals {
 		s := SignalStats{
 			Delivered: snap.Delivered[sig],
+			Resent:    snap.Resent[sig],
 			Queued:    snap.Queued[sig],
 			Buffered:  snap.Buffered[sig],
 			Dropped:   map[string]int64{},
