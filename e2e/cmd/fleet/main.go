@@ -29,7 +29,11 @@
 //	                  delivered and produced records
 //	phases.csv        the schedule, for the plot
 //	requests.csv      one row a request: when, which process, status,
-//	                  records, and whether that process was flushing
+//	                  records, whether that process was flushing, and how
+//	                  long the handler took to count it
+//	flushes.csv       one row a ForceFlush: process, start, end, error
+//	duplicates.csv    one row a log received again: when it came first
+//	                  and again, and whether in a flush each time
 //	summary.md        the summary, as Markdown (also printed on standard
 //	                  output)
 //	workers.stderr    what the workers wrote on standard error

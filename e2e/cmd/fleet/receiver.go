@@ -51,8 +51,17 @@ type request struct {
 	At      time.Duration // since the start, when the request arrived
 	Worker  int           // -1 if unknown
 	Signal  int
-	Status  int // 0: aborted
-	Records int // decoded records, for a 200
+	Status  int           // 0: aborted
+	Records int           // decoded records, for a 200
+	Took    time.Duration // from its arrival to its answer
+}
+
+// duplicate is a record received again: the indexes (in the receiver's
+// requests) of the request that brought it first and of the one that
+// brought it again.
+type duplicate struct {
+	key          uint64
+	first, again int
 }
 
 // receiver is the backend of the fleet: an OTLP/HTTP receiver on one fixed
@@ -73,9 +82,9 @@ type receiver struct {
 	mu        sync.Mutex
 	secs      []second
 	reqs      []request
-	seenLogs  map[uint64]struct{}
-	seenSpans map[uint64]struct{}
-	dups      map[uint64]int // log keys received more than once, and how many times more
+	seenLogs  map[uint64]int // the index of the request that brought it first
+	seenSpans map[uint64]int
+	dups      []duplicate
 }
 
 // generation is one listener and its server.
@@ -89,7 +98,7 @@ type generation struct {
 }
 
 func newReceiver(port, status, retryAfter int) (*receiver, error) {
-	r := &receiver{status: status, retryAfter: retryAfter, seenLogs: map[uint64]struct{}{}, seenSpans: map[uint64]struct{}{}, dups: map[uint64]int{}}
+	r := &receiver{status: status, retryAfter: retryAfter, seenLogs: map[uint64]int{}, seenSpans: map[uint64]int{}}
 	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	if err != nil {
 		return nil, err
@@ -231,6 +240,7 @@ func (r *receiver) handle(g *generation, w http.ResponseWriter, req *http.Reques
 
 // record counts rq and the records of a request answered 200.
 func (r *receiver) record(rq request, recs []record) {
+	rq.Took = r.since() - rq.At
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	i := int(rq.At / time.Second)
@@ -238,6 +248,7 @@ func (r *receiver) record(rq request, recs []record) {
 		r.secs = append(r.secs, second{})
 	}
 	s := &r.secs[i]
+	idx := len(r.reqs)
 	r.reqs = append(r.reqs, rq)
 	s.Requests[rq.Signal]++
 	switch rq.Status {
@@ -268,14 +279,14 @@ func (r *receiver) record(rq request, recs []record) {
 		case recSpan:
 			seen = r.seenSpans
 		}
-		if _, ok := seen[rec.key]; ok {
+		if first, ok := seen[rec.key]; ok {
 			s.Dups++
 			if rec.kind == recLog {
-				r.dups[rec.key]++
+				r.dups = append(r.dups, duplicate{key: rec.key, first: first, again: idx})
 			}
 			continue
 		}
-		seen[rec.key] = struct{}{}
+		seen[rec.key] = idx
 		s.Unique++
 	}
 }
@@ -285,6 +296,13 @@ func (r *receiver) snapshot() ([]second, []request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]second(nil), r.secs...), append([]request(nil), r.reqs...)
+}
+
+// duplicates returns the logs received more than once.
+func (r *receiver) duplicates() []duplicate {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]duplicate(nil), r.dups...)
 }
 
 // uniqueOf returns the unique logs and spans received from each worker.

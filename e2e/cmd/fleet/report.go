@@ -42,6 +42,8 @@ type report struct {
 	procs         []procRow
 	reqs          []request
 	inFlush       []bool
+	dupList       []duplicate
+	windows       map[int][]window
 	steady        float64 // requests a second, first up phase after warm-up
 	steadyRecords float64 // records accepted a second, same seconds
 
@@ -194,13 +196,11 @@ func (f *fleet) analyse(o options, rcv *receiver, phases []phase, stopAt, end ti
 
 	// Records: produced, received once, twice, dropped.
 	ulogs, uspans := rcv.uniqueOf()
+	r.dupList, r.windows = rcv.duplicates(), windows
 	dupOf := map[int]bool{}
-	rcv.mu.Lock()
-	for k, c := range rcv.dups {
-		dupOf[int(k>>40)] = true
-		_ = c
+	for _, d := range r.dupList {
+		dupOf[int(d.key>>40)] = true
 	}
-	rcv.mu.Unlock()
 	r.dupProcs = len(dupOf)
 	for _, x := range secs {
 		r.dups += x.Dups
@@ -285,9 +285,31 @@ func (r *report) write(o options) error {
 		fmt.Fprintf(w, "shutdown,%g,%g\n", r.stopAt.Seconds(), math.Ceil(r.end.Seconds()))
 	})
 	csv("requests.csv", func(w *bufio.Writer) {
-		fmt.Fprintln(w, "at,process,signal,status,records,in_flush")
+		fmt.Fprintln(w, "at,process,signal,status,records,in_flush,answered_after_ms")
 		for i, q := range r.reqs {
-			fmt.Fprintf(w, "%.4f,%d,%s,%d,%d,%t\n", q.At.Seconds(), q.Worker, strings.TrimPrefix(signalPaths[q.Signal], "/v1/"), q.Status, q.Records, r.inFlush[i])
+			fmt.Fprintf(w, "%.4f,%d,%s,%d,%d,%t,%.1f\n", q.At.Seconds(), q.Worker, strings.TrimPrefix(signalPaths[q.Signal], "/v1/"),
+				q.Status, q.Records, r.inFlush[i], float64(q.Took.Microseconds())/1000)
+		}
+	})
+	csv("flushes.csv", func(w *bufio.Writer) {
+		fmt.Fprintln(w, "process,start,end,error")
+		ids := make([]int, 0, len(r.windows))
+		for id := range r.windows {
+			ids = append(ids, id)
+		}
+		sort.Ints(ids)
+		for _, id := range ids {
+			for _, x := range r.windows[id] {
+				fmt.Fprintf(w, "%d,%.4f,%.4f,%s\n", id, x.start.Seconds(), x.end.Seconds(), x.err)
+			}
+		}
+	})
+	csv("duplicates.csv", func(w *bufio.Writer) {
+		fmt.Fprintln(w, "process,seq,first_at,first_in_flush,first_answered_after_ms,again_at,again_in_flush")
+		for _, d := range r.dupList {
+			a, b := r.reqs[d.first], r.reqs[d.again]
+			fmt.Fprintf(w, "%d,%d,%.4f,%t,%.1f,%.4f,%t\n", d.key>>40, d.key&(1<<40-1), a.At.Seconds(), r.inFlush[d.first],
+				float64(a.Took.Microseconds())/1000, b.At.Seconds(), r.inFlush[d.again])
 		}
 	})
 	csv("summary.md", func(w *bufio.Writer) { _, _ = w.WriteString(r.markdown(o)) })
