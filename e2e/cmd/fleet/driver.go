@@ -41,6 +41,7 @@ type sample struct {
 	at                                 time.Duration // since the start of the run
 	buffered, queued, delivered, drops int64
 	produced                           int64 // logs and spans recorded
+	dials, dialErrs                    int64 // connections the SDK tried to open, and failed to
 }
 
 // window is one ForceFlush of a worker.
@@ -179,7 +180,7 @@ func (f *fleet) read(w *worker, b []byte) {
 		w.ready = true
 	case "stats", "final":
 		w.samples = append(w.samples, sample{at: f.since(l.At), buffered: l.Buffered, queued: l.Queued,
-			delivered: l.Delivered, drops: l.Dropped, produced: l.Produced + l.Spans})
+			delivered: l.Delivered, drops: l.Dropped, produced: l.Produced + l.Spans, dials: l.Dials, dialErrs: l.DialErrs})
 		if l.Type == "final" {
 			w.final = &l
 		}

@@ -81,6 +81,7 @@ type options struct {
 	port            int
 	out             string
 	date            string
+	sdk             string
 }
 
 func main() {
@@ -105,6 +106,7 @@ func main() {
 	flag.IntVar(&o.port, "port", 0, "the receiver's port on 127.0.0.1 (0: a free one, kept for the whole run)")
 	flag.StringVar(&o.out, "out", "", "the directory the driver writes its CSV files and summary to")
 	flag.StringVar(&o.date, "date", "", "the date written in the summary (default: today)")
+	flag.StringVar(&o.sdk, "sdk", "", "the SDK's version written in the summary, such as a commit (scripts/fleet gives git's)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		flag.Usage()

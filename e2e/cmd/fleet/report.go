@@ -25,6 +25,7 @@ type row struct {
 	dupsTotal         int64
 	buffered, maxBuf  int64 // the fleet's, and one process's most, at the end of the second
 	queued, produced  int64
+	dials, dialErrs   int64   // connections the workers tried to open in the second, and failed to
 	recordsPerRequest float64 // of the requests answered 200
 }
 
@@ -51,7 +52,9 @@ type report struct {
 	peakThrottleAt, peakAfterAt   int // seconds since the phase's start
 	produced, unique, dups, drops int64
 	dropReasons                   map[string]int64
-	dupProcs                      int // processes with a record received twice
+	dupProcs                      int   // processes with a record received twice
+	dupsAfterCutFlush             int64 // duplicates whose first copy arrived just after a flush of its process ended unfinished
+	peakDials, peakDialErrs       int64 // connections tried (refused) in a second of the refused phase, most
 	lost                          int64
 	badProcs                      []int // processes whose records do not add up
 	backlogAtRecovery, maxOneBuf  int64
@@ -122,7 +125,7 @@ func (f *fleet) analyse(o options, rcv *receiver, phases []phase, stopAt, end ti
 	for _, w := range f.workers {
 		w.mu.Lock()
 		k := 0
-		var last sample
+		var last, before sample
 		for s := range r.rows {
 			for k < len(w.samples) && w.samples[k].at < time.Duration(s+1)*time.Second {
 				last = w.samples[k]
@@ -134,8 +137,16 @@ func (f *fleet) analyse(o options, rcv *receiver, phases []phase, stopAt, end ti
 			rw.maxBuf = max(rw.maxBuf, last.buffered)
 			rw.queued += last.queued
 			rw.produced += last.produced
+			rw.dials += last.dials - before.dials
+			rw.dialErrs += last.dialErrs - before.dialErrs
+			before = last
 		}
 		w.mu.Unlock()
+	}
+	for _, x := range r.rows {
+		if x.phase == "refused" {
+			r.peakDials, r.peakDialErrs = max(r.peakDials, x.dials), max(r.peakDialErrs, x.dialErrs)
+		}
 	}
 
 	// The steady rate, and the peaks.
@@ -202,6 +213,17 @@ func (f *fleet) analyse(o options, rcv *receiver, phases []phase, stopAt, end ti
 		dupOf[int(d.key>>40)] = true
 	}
 	r.dupProcs = len(dupOf)
+	// A flush whose context ends with a request in flight keeps its
+	// records for a retry; if the receiver took the request (it reads it
+	// after the client gave up), they arrive twice.
+	for _, d := range r.dupList {
+		first := reqs[d.first]
+		ws := windows[first.Worker]
+		j := sort.Search(len(ws), func(j int) bool { return ws[j].end > first.At }) - 1
+		if j >= 0 && ws[j].err != "" && first.At-ws[j].end <= 100*time.Millisecond {
+			r.dupsAfterCutFlush++
+		}
+	}
 	for _, x := range secs {
 		r.dups += x.Dups
 	}
@@ -262,13 +284,13 @@ func (r *report) write(o options) error {
 		}
 	}
 	csv("fleet.csv", func(w *bufio.Writer) {
-		fmt.Fprintln(w, "t,phase,requests,requests_traces,requests_logs,requests_metrics,answered_200,answered_503,answered_429,aborted,requests_in_flush,processes_sending,max_requests_one_process,records_accepted,records_per_request,records_unique,duplicates,duplicates_total,buffered_total,buffered_max,queued_total,produced_total")
+		fmt.Fprintln(w, "t,phase,requests,requests_traces,requests_logs,requests_metrics,answered_200,answered_503,answered_429,aborted,requests_in_flush,processes_sending,max_requests_one_process,records_accepted,records_per_request,records_unique,duplicates,duplicates_total,buffered_total,buffered_max,queued_total,produced_total,connections_opened,connections_failed")
 		for _, x := range r.rows {
 			s := x.sec
-			fmt.Fprintf(w, "%d,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.1f,%d,%d,%d,%d,%d,%d,%d\n",
+			fmt.Fprintf(w, "%d,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.1f,%d,%d,%d,%d,%d,%d,%d,%d,%d\n",
 				x.t, x.phase, x.requests, s.Requests[sigTraces], s.Requests[sigLogs], s.Requests[sigMetrics],
 				s.OK, s.Throttled[0], s.Throttled[1], s.Aborted, x.inFlush, x.sending, x.maxOne,
-				s.Accepted, x.recordsPerRequest, s.Unique, s.Dups, x.dupsTotal, x.buffered, x.maxBuf, x.queued, x.produced)
+				s.Accepted, x.recordsPerRequest, s.Unique, s.Dups, x.dupsTotal, x.buffered, x.maxBuf, x.queued, x.produced, x.dials, x.dialErrs)
 		}
 	})
 	csv("processes.csv", func(w *bufio.Writer) {
@@ -334,7 +356,11 @@ func (r *report) markdown(o options) string {
 	}
 	cpuSec := (r.workersCPU + r.driverCPU).Seconds()
 	fmt.Fprintln(&b, "<!-- fleet-summary:start -->")
-	fmt.Fprintf(&b, "Run of %s: %d processes × %s logs/s", date, o.procs, strconv.FormatFloat(o.rate, 'g', -1, 64))
+	sdk := ""
+	if o.sdk != "" {
+		sdk = ", SDK at " + o.sdk
+	}
+	fmt.Fprintf(&b, "Run of %s%s: %d processes × %s logs/s", date, sdk, o.procs, strconv.FormatFloat(o.rate, 'g', -1, 64))
 	if o.spans {
 		fmt.Fprint(&b, " and a span/s")
 	}
@@ -349,6 +375,7 @@ func (r *report) markdown(o options) string {
 	fmt.Fprintln(&b, "| measure | value |")
 	fmt.Fprintln(&b, "|---|---|")
 	fmt.Fprintf(&b, "| steady rate (first up phase, after %v) | %.1f requests/s, %.0f records/s |\n", o.warmup, r.steady, r.steadyRecords)
+	fmt.Fprintf(&b, "| while refusing | at most %s connection attempts/s, %s refused (counted by the workers: the receiver sees none) |\n", group(r.peakDials), group(r.peakDialErrs))
 	fmt.Fprintf(&b, "| peak while answering %d | %d requests/s (second %d of the phase) |\n", o.throttleStatus, r.peakThrottle, r.peakThrottleAt)
 	verdict := "met"
 	if float64(r.peakAfter) > 2*r.steady {
@@ -360,7 +387,8 @@ func (r *report) markdown(o options) string {
 	fmt.Fprintf(&b, "| request rate back to ≤ 1.5× steady (%.0f/s) for good | %s after recovery |\n", r.settleBound, dur(r.rateSettled))
 	fmt.Fprintf(&b, "| records produced | %s |\n", group(r.produced))
 	fmt.Fprintf(&b, "| received (unique) | %s |\n", group(r.unique))
-	fmt.Fprintf(&b, "| duplicates received | %s (from %d processes) |\n", group(r.dups), r.dupProcs)
+	fmt.Fprintf(&b, "| duplicates received | %s (from %d processes); the first copy of %s of them arrived ≤ 100 ms after a `ForceFlush` of its process ended with records still buffered |\n",
+		group(r.dups), r.dupProcs, group(r.dupsAfterCutFlush))
 	drops := group(r.drops)
 	if len(r.dropReasons) > 0 {
 		var parts []string

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -29,6 +31,11 @@ type workerLine struct {
 	Queued    int64 `json:"queued,omitempty"`
 	Delivered int64 `json:"delivered,omitempty"`
 	Dropped   int64 `json:"dropped,omitempty"`
+	// Dials counts the connections the SDK's HTTP transport tried to
+	// open, DialErrs those that failed (refused, while the receiver is
+	// down): the client's side of what the receiver cannot see.
+	Dials    int64 `json:"dials,omitempty"`
+	DialErrs int64 `json:"dial_errors,omitempty"`
 
 	// flush
 	Start int64  `json:"start,omitempty"`
@@ -80,6 +87,21 @@ func runWorker(o options) error {
 		return errors.New("-url is required")
 	}
 	ctx := context.Background()
+	// The SDK's sender clones http.DefaultTransport when Configure makes
+	// it: wrapping its dialer first counts the connections it opens,
+	// without changing what it does.
+	var dials, dialErrs atomic.Int64
+	if t, ok := http.DefaultTransport.(*http.Transport); ok && t.DialContext != nil {
+		dial := t.DialContext
+		t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			c, err := dial(ctx, network, addr)
+			if err != nil {
+				dialErrs.Add(1)
+			}
+			return c, err
+		}
+	}
 	lf, err := logfire.Configure(ctx,
 		logfire.WithToken(token(o.id)),
 		logfire.WithBaseURL(o.url),
@@ -207,7 +229,8 @@ func runWorker(o options) error {
 	// The counts, every o.report, until the final line.
 	stats := func(typ string) workerLine {
 		st := lf.DeliveryStats()
-		l := workerLine{Type: typ, W: o.id, At: time.Now().UnixNano(), Produced: produced.Load(), Spans: spans.Load()}
+		l := workerLine{Type: typ, W: o.id, At: time.Now().UnixNano(), Produced: produced.Load(), Spans: spans.Load(),
+			Dials: dials.Load(), DialErrs: dialErrs.Load()}
 		for _, s := range []logfire.SignalStats{st.Spans, st.Logs, st.Metrics} {
 			l.Buffered += s.Buffered
 			l.Queued += s.Queued
