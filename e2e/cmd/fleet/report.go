@@ -54,6 +54,7 @@ type report struct {
 	dropReasons                   map[string]int64
 	dupProcs                      int   // processes with a record received twice
 	dupsAfterCutFlush             int64 // duplicates whose first copy arrived just after a flush of its process ended unfinished
+	resent                        int64 // records the SDK counted as resent (DeliveryStats.Resent)
 	peakDials, peakDialErrs       int64 // connections tried (refused) in a second of the refused phase, most
 	lost                          int64
 	badProcs                      []int // processes whose records do not add up
@@ -233,6 +234,7 @@ func (f *fleet) analyse(o options, rcv *receiver, phases []phase, stopAt, end ti
 		if w.final != nil {
 			produced, drops = w.final.Produced+w.final.Spans, w.final.Dropped
 			st := w.final.Stats
+			r.resent += st.Spans.Resent + st.Logs.Resent + st.Metrics.Resent
 			for _, s := range []map[string]int64{st.Spans.Dropped, st.Logs.Dropped, st.Metrics.Dropped} {
 				for k, v := range s {
 					r.dropReasons[k] += v
@@ -389,6 +391,7 @@ func (r *report) markdown(o options) string {
 	fmt.Fprintf(&b, "| received (unique) | %s |\n", group(r.unique))
 	fmt.Fprintf(&b, "| duplicates received | %s (from %d processes); the first copy of %s of them arrived ≤ 100 ms after a `ForceFlush` of its process ended with records still buffered |\n",
 		group(r.dups), r.dupProcs, group(r.dupsAfterCutFlush))
+	fmt.Fprintf(&b, "| counted as resent by the SDK (`DeliveryStats` `Resent`: sent again after an attempt with no answer) | %s |\n", group(r.resent))
 	drops := group(r.drops)
 	if len(r.dropReasons) > 0 {
 		var parts []string
