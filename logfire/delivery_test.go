@@ -182,7 +182,9 @@ func TestFlushDuringOutageKeepsEverything(t *testing.T) {
 
 			rcv.SetFault(otlptest.OK)
 			if tc.retryAfter > 0 {
-				time.Sleep(tc.retryAfter) // the backend asked for it
+				// The backend asked for it; the SDK waits up to half of it
+				// more (jitter, so that a fleet does not come back at once).
+				time.Sleep(tc.retryAfter * 3 / 2)
 			}
 			second := emit(t, lf, 2)
 			ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)

@@ -41,6 +41,7 @@ type Breaker struct {
 	nextProbe  time.Time // background exports send nothing before this
 	interval   time.Duration
 	failures   int // in a row
+	lastOK     time.Time // when a request last succeeded
 	onChange   func(open bool, cause string)
 }
 
@@ -90,6 +91,7 @@ func (b *Breaker) succeeded() {
 	b.mu.Lock()
 	was := b.open
 	b.open, b.cause, b.interval, b.failures = false, "", 0, 0
+	b.lastOK = time.Now()
 	b.retryAfter, b.nextProbe = time.Time{}, time.Time{}
 	cb := b.onChange
 	b.mu.Unlock()
@@ -127,6 +129,14 @@ func (b *Breaker) failed(cause string, wait time.Duration, now time.Time, open b
 	if opened && cb != nil {
 		cb(true, cause)
 	}
+}
+
+// succeededSince reports whether a request succeeded after start: a
+// failure of a request that began before says nothing of the backend now.
+func (b *Breaker) succeededSince(start time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.lastOK.After(start)
 }
 
 // allows reports whether admit would let an export in mode m send now

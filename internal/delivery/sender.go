@@ -420,11 +420,41 @@ func (t *Sender) newEntry(sig Signal, body []byte, count int) (*entry, error) {
 }
 
 // Drain sends everything the retry buffer holds within ctx, as mode
-// allows, and reports whether the buffer is empty after.
+// allows, and reports whether the buffer is empty after. A flush whose
+// backend answers also waits, within ctx, for the requests earlier
+// flushes left under way (see tryLate), and sends what they leave.
 func (t *Sender) Drain(ctx context.Context, mode Mode) bool {
 	h, end := t.with(mode)
 	defer end()
-	return t.drain(ctx, h)
+	empty := t.drain(ctx, h)
+	if mode == Flush && t.lateN.Load() > 0 {
+		if open, _ := t.breaker.state(); !open && t.waitLate(ctx) {
+			empty = t.drain(ctx, h)
+		}
+	}
+	return empty
+}
+
+// waitLate waits for the requests flushes left under way to end, within
+// ctx less the time kept before its deadline, and reports whether they
+// did.
+func (t *Sender) waitLate(ctx context.Context) bool {
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-deadlineReserve(time.Until(dl))))
+		defer cancel()
+	}
+	done := make(chan struct{})
+	go func() {
+		t.late.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // drain is Drain. Drains take turns: one that finds another under way
@@ -634,7 +664,7 @@ func (t *Sender) send(ctx context.Context, h how, e *entry) []*entry {
 				if w != nil {
 					w.probed.Store(true)
 				}
-				t.breaker.failed(t.redact(fmt.Sprintf("no answer from %s before the flush's deadline", t.where[e.signal])), 0, time.Now(), true)
+				t.breaker.failed(t.redact(fmt.Sprintf("sending to %s: %v (the request is still under way)", t.where[e.signal], errNoAnswer)), 0, time.Now(), true)
 				return []*entry{inFlight}
 			}
 		} else {
@@ -733,6 +763,12 @@ var inFlight = &entry{}
 // a flush's deadline cancels its request, as Shutdown's does.
 const maxLate = 4
 
+// lateGrace is how long a request a flush left under way may still take
+// after the flush's deadline (at most the endpoint's attempt timeout in
+// all): the answer of a backend slow to answer comes within it; a request
+// to one that hangs ends with it, and its records are sent again.
+const lateGrace = 2 * time.Second
+
 // tryLate makes one request for e as try does, but not bound by wait (a
 // flush's deadline): the request has the endpoint's attempt timeout. If
 // its answer comes first, tryLate returns it. If wait ends first, the
@@ -753,7 +789,11 @@ func (t *Sender) tryLate(wait context.Context, e *entry) (attempt, bool) {
 		// The request may outlive the caller's hold on the body.
 		e.gz, e.borrowed = bytes.Clone(e.gz), false
 	}
-	rctx, rcancel := context.WithTimeout(t.ctx, t.cfg.Endpoints[e.signal].AttemptTimeout)
+	rdl := time.Now().Add(t.cfg.Endpoints[e.signal].AttemptTimeout)
+	if dl, ok := wait.Deadline(); ok && dl.Add(lateGrace).Before(rdl) {
+		rdl = dl.Add(lateGrace)
+	}
+	rctx, rcancel := context.WithDeadline(t.ctx, rdl)
 	res := make(chan attempt, 1)
 	t.late.Add(1)
 	go func() { res <- t.try(rctx, e) }()
@@ -774,6 +814,7 @@ func (t *Sender) tryLate(wait context.Context, e *entry) (attempt, bool) {
 	if !e.inBuffer {
 		t.lateHeld[e.signal].Add(int64(e.count))
 	}
+	start := time.Now()
 	go func() {
 		a := <-res
 		defer settle()
@@ -781,14 +822,14 @@ func (t *Sender) tryLate(wait context.Context, e *entry) (attempt, bool) {
 		if !e.inBuffer {
 			t.lateHeld[e.signal].Add(-int64(e.count))
 		}
-		e.onLate(t.settleLate(e, a))
+		e.onLate(t.settleLate(e, a, start))
 	}()
 	return attempt{}, true
 }
 
-// settleLate counts the answer a to a request tryLate left under way and
-// returns what is left of e to keep.
-func (t *Sender) settleLate(e *entry, a attempt) []*entry {
+// settleLate counts the answer a to a request tryLate left under way,
+// made at start, and returns what is left of e to keep.
+func (t *Sender) settleLate(e *entry, a attempt, start time.Time) []*entry {
 	if a.unknown {
 		e.resent = e.count
 	}
@@ -808,7 +849,10 @@ func (t *Sender) settleLate(e *entry, a attempt) []*entry {
 		}
 		return []*entry{e}
 	}
-	t.breaker.failed(t.redact(a.cause), a.retryAfter, time.Now(), a.down)
+	if !t.breaker.succeededSince(start) {
+		// (A request made after it succeeded: its failure is old news.)
+		t.breaker.failed(t.redact(a.cause), a.retryAfter, time.Now(), a.down)
+	}
 	return []*entry{e}
 }
 
@@ -922,15 +966,7 @@ func (t *Sender) Shutdown(ctx context.Context) {
 	case <-ctx.Done():
 	}
 	// So do requests flushes left under way.
-	late := make(chan struct{})
-	go func() {
-		t.late.Wait()
-		close(late)
-	}()
-	select {
-	case <-late:
-	case <-ctx.Done():
-	}
+	t.waitLate(ctx)
 	t.stopRetries()
 	if ctx.Err() == nil {
 		t.drain(ctx, how{mode: Final})
