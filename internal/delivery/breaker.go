@@ -40,7 +40,7 @@ type Breaker struct {
 	retryAfter time.Time // the backend asked for no request before this
 	nextProbe  time.Time // background exports send nothing before this
 	interval   time.Duration
-	failures   int // in a row
+	failures   int       // in a row
 	lastOK     time.Time // when a request last succeeded
 	onChange   func(open bool, cause string)
 }
