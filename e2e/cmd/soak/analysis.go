@@ -145,8 +145,8 @@ func (r *report) print(out io.Writer) bool {
 	p("run: %v, %d requests (%.0f/s), %d spans and logs, %d OpenTelemetry log records; drained in %v after the end",
 		r.o.duration, r.requests, float64(r.requests)/r.o.duration.Seconds(), r.producedSpans, r.producedLogRecords, r.drained.Round(time.Millisecond))
 	fs := r.flushes
-	p("flushes: %d every %v: %d delivered everything, %d kept records for a retry (ErrBuffered), %d reported drops (ErrDropped), %d other errors; longest %v",
-		fs.calls, r.o.flushEvery, fs.ok, fs.buffered, fs.dropped, len(fs.other), fs.longest.Round(time.Millisecond))
+	p("flushes: %d every %v (5 s context): %d delivered everything, %d kept records for a retry (ErrBuffered), %d reported drops (ErrDropped), %d ended with their context (a slow backend), %d other errors; longest %v",
+		fs.calls, r.o.flushEvery, fs.ok, fs.buffered, fs.dropped, fs.deadline, len(fs.other), fs.longest.Round(time.Millisecond))
 	for _, e := range fs.other {
 		p("  flush error: %s", e)
 	}

@@ -224,7 +224,13 @@ func (b *backend) front(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, b.counter.Endpoint()+r.URL.Path, bytes.NewReader(body))
+	// Once forwarded, the request is seen through even if the client gives
+	// up meanwhile (a flush's deadline): the receiver may have taken it,
+	// and what it took must be known here for its copy, sent again, to
+	// count as a duplicate.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(fctx, http.MethodPost, b.counter.Endpoint()+r.URL.Path, bytes.NewReader(body))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

@@ -268,6 +268,7 @@ type flushStats struct {
 	ok       int
 	buffered int // returned an error matching ErrBuffered
 	dropped  int // matching ErrDropped
+	deadline int // its context ended first
 	other    []string
 	longest  time.Duration
 }
@@ -284,9 +285,13 @@ func (f *flushStats) add(d time.Duration, err error) {
 		f.dropped++
 	case errors.Is(err, logfire.ErrBuffered):
 		f.buffered++
+	case errors.Is(err, context.DeadlineExceeded):
+		// A slow backend: waiting for its answers is bounded by the
+		// flush's context alone.
+		f.deadline++
 	default:
 		if len(f.other) < 5 {
-			f.other = append(f.other, err.Error())
+			f.other = append(f.other, strings.ReplaceAll(err.Error(), "\n", "; "))
 		}
 	}
 }
@@ -455,6 +460,7 @@ func runWorkload(ctx context.Context, o options) (ok bool, err error) {
 
 	fmt.Printf("soak: %v of %d requests/s on %d workers; backend up %v, then cycles of refused/503/slow (%v each, %v up after each); warm-up %v; CSV %s\n",
 		o.duration, o.rate, o.workers, o.head, o.fault, o.up, o.warmup, o.csv)
+	fmt.Printf("warmup_seconds=%g\n", o.warmup.Seconds())
 	<-runCtx.Done()
 	wg.Wait()
 	interrupted := ctx.Err() != nil
