@@ -36,6 +36,11 @@ type Runtime struct {
 	// sigtermAt is when SIGTERM arrived (Unix nanoseconds), 0 before;
 	// Start's only.
 	sigtermAt atomic.Int64
+	// registered says the package's internal extension is registered:
+	// Lambda then sends SIGTERM before it ends the environment, as it does
+	// for any registered extension, and Start need not register
+	// aws-lambda-go's own for it.
+	registered bool
 	// platform receives Lambda's platform reports (see telemetry.go); nil
 	// until subscribed, and where Lambda refused it.
 	platform atomic.Pointer[platformTelemetry]

@@ -2,6 +2,8 @@ package otellambdaflush
 
 import (
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -26,7 +28,44 @@ import (
 // so that Lambda need not kill it. Like lambda.Start it never returns.
 func Start(lf *logfire.Logfire, handler any, opts ...Option) {
 	r := newRuntime(lf, newConfig(opts))
-	lambda.StartWithOptions(r.Handler(handler), r.startOptions(func() { os.Exit(0) })...)
+	h := r.Handler(handler)
+	if r.ownsSIGTERM() {
+		r.onSIGTERM(func() { os.Exit(0) })
+		lambda.StartWithOptions(h, r.cfg.lambdaOptions...)
+		return
+	}
+	lambda.StartWithOptions(h, r.startOptions(func() { os.Exit(0) })...)
+}
+
+// ownsSIGTERM reports whether Start handles SIGTERM itself: the package's
+// extension is registered, which makes Lambda send SIGTERM, and no option
+// of WithLambdaOptions enables it (their callbacks run first, which only
+// aws-lambda-go can do). Then aws-lambda-go's own GoLangEnableSIGTERM
+// extension, a second registration on the path to the first event, is
+// not needed: it would only repeat what the package's does.
+func (r *Runtime) ownsSIGTERM() bool {
+	if !r.registered {
+		return false
+	}
+	for _, opt := range r.cfg.lambdaOptions {
+		if enablesSIGTERM(opt) {
+			return false
+		}
+	}
+	return true
+}
+
+// onSIGTERM runs, on SIGTERM, Shutdown (within the shutdown budget
+// counted from the signal), then then.
+func (r *Runtime) onSIGTERM(then func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM)
+	go func() {
+		<-ch
+		r.sigtermAt.CompareAndSwap(0, time.Now().UnixNano())
+		r.Shutdown()
+		then()
+	}()
 }
 
 // startOptions are the options Start gives lambda.StartWithOptions

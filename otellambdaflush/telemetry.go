@@ -654,6 +654,7 @@ func (r *Runtime) startPlatform(api string, deferred bool) {
 		r.cfg.report(fmt.Errorf("otellambdaflush: the platform's reports are not recorded: %w", err))
 		return
 	}
+	r.registered = true
 	if deferred {
 		r.flusher.before = func() { r.platform.Load().catchUp() }
 	}
