@@ -270,7 +270,7 @@ func TestLambdaExample(t *testing.T) {
 	if e.Starts() != 1 {
 		t.Errorf("%d processes started, want 1", e.Starts())
 	}
-	if got, want := lambdaExtensions(e), []string{"GoLangEnableSIGTERM[]", "logfire-platform[]"}; !slices.Equal(got, want) {
+	if got, want := lambdaExtensions(e), []string{"logfire-platform[]"}; !slices.Equal(got, want) {
 		t.Errorf("extensions %v, want %v (post-response mode)", got, want)
 	}
 
@@ -613,7 +613,7 @@ func TestLambdaExampleRecordsErrors(t *testing.T) {
 
 	ok1 := invoke("ok")
 	requireFrozenOK(t, 0, ok1)
-	if got, want := lambdaExtensions(e), []string{"GoLangEnableSIGTERM[]", "logfire-platform[]"}; !slices.Equal(got, want) {
+	if got, want := lambdaExtensions(e), []string{"logfire-platform[]"}; !slices.Equal(got, want) {
 		t.Fatalf("extensions %v, want %v (post-response mode)", got, want)
 	}
 	failed := invoke("fail")
