@@ -28,12 +28,10 @@ type flusher struct {
 	batch int64
 	// now is the clock of the adaptive flush, time.Now but in tests.
 	now func() time.Time
-	// before runs before each flush that is due: it takes the platform
-	// reports received since the last one (see telemetry.go), which the
-	// flush exports. An invocation whose flush the adaptive flush skips
-	// leaves them waiting (at most trackedInvocations deliveries; past
-	// that, they are read as they arrive), which costs it nothing. Nil
-	// unless subscribed.
+	// before runs at the end of each invocation, before its flush, due or
+	// not: it takes the platform reports received since the last one (see
+	// telemetry.go), which the next flush that is due exports. Nil unless
+	// subscribed.
 	before func()
 }
 
@@ -125,12 +123,12 @@ func (f *flusher) flush(ctx context.Context, quiet, force bool) error {
 	if f == nil || f.lf == nil {
 		return nil
 	}
+	if f.before != nil {
+		f.before() // whether or not this flush is due: see the field
+	}
 	now := f.now()
 	if !force && !f.due(now) {
 		return nil // a later invocation, or the shutdown, sends it
-	}
-	if f.before != nil {
-		f.before() // the reports since the last flush, which this one exports
 	}
 	budget := f.budget(ctx, now)
 	if budget <= 0 {

@@ -626,7 +626,7 @@ func (t *platformTelemetry) shutdown(ctx context.Context) {
 
 // subscribePlatform subscribes the extension c to Lambda's platform
 // reports, or says in one line why the reports are not recorded. With
-// deferred, deliveries are read right before each flush that is due (see
+// deferred, deliveries are read right before each flush (see
 // flusher.before), which exports them.
 func (r *Runtime) subscribePlatform(c *extensionClient, managed, deferred bool) {
 	t, err := startTelemetry(context.Background(), c, r.lf, managed, deferred, r.cfg.report)
