@@ -21,7 +21,9 @@ import (
 //
 // Every invocation gets an invocation span, with failures and timeouts
 // recorded on it, and is flushed as the mode says (see Mode). SIGTERM is
-// enabled: on SIGTERM, the callbacks given with WithLambdaOptions run
+// enabled (Lambda sends it because the package registers an extension for
+// the platform's reports; where that fails, aws-lambda-go registers its
+// own): on SIGTERM, the callbacks given with WithLambdaOptions run
 // first, then Runtime.Shutdown (the shutdown hooks, then Logfire's
 // shutdown, all within the shutdown budget counted from the signal), and
 // the process then exits with status 0, as Go does on SIGTERM by default,
