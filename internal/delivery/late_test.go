@@ -116,3 +116,33 @@ func TestShutdownWaitsForLateRequests(t *testing.T) {
 		}
 	})
 }
+
+// TestSlowBackendGetsProbesOnce: a backend that comes back from an outage
+// answering every request a second late gets the breaker's probes (250 ms
+// each) and the queue's exports meanwhile; each probe's request goes on
+// past the probe, so every span arrives once, none is counted as resent,
+// and the breaker closes.
+func TestSlowBackendGetsProbesOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		be := &fakeBackend{}
+		tr := newFakeSender(t, be, Config{})
+		next := outage(t, tr, be, 4, 10)
+		be.set(answer{delay: time.Second})
+		for range 40 { // 20 s of the queue's exports, two a second
+			tr.Send(context.Background(), Background, Spans, spansFrom(t, next, 10), 10)
+			next += 10
+			time.Sleep(500 * time.Millisecond)
+		}
+		time.Sleep(maxProbeInterval*3/2 + 2*drainPace + 2*time.Second)
+		synctest.Wait()
+		s := tr.Counters().Snapshot()
+		distinct, twice := be.unique()
+		if distinct != next || twice != 0 || s.Delivered[Spans] != int64(next) || s.Resent[Spans] != 0 || tr.Buffered()[Spans] != 0 {
+			t.Errorf("%d distinct spans of %d, %d twice, %d delivered, %d resent, %d buffered; want all once, none resent or left",
+				distinct, next, twice, s.Delivered[Spans], s.Resent[Spans], tr.Buffered()[Spans])
+		}
+		if open, _ := tr.Outage(); open {
+			t.Error("the breaker is still open")
+		}
+	})
+}

@@ -375,7 +375,7 @@ func (t *Sender) deliver(ctx context.Context, h how, sig Signal, e *entry) {
 			return
 		}
 	}
-	if h.mode == Flush {
+	if h.mode != Final {
 		e.onLate = t.keepLeft
 	}
 	t.keepLeft(t.send(ctx, h, e))
@@ -501,7 +501,7 @@ func (t *Sender) drainSignal(ctx context.Context, h how, sig Signal) bool {
 			continue // nothing of the run could be read back (counted)
 		}
 		e.inBuffer = true
-		if h.mode == Flush {
+		if h.mode != Final {
 			e.onLate = func(left []*entry) {
 				t.settleRun(run, bodies, e, left)
 				t.wake()
@@ -509,7 +509,7 @@ func (t *Sender) drainSignal(ctx context.Context, h how, sig Signal) bool {
 		}
 		left := t.send(ctx, h, e)
 		if len(left) == 1 && left[0] == inFlight {
-			return false // the flush's time is up; the request goes on
+			return false // the wait is over; the request goes on
 		}
 		if t.settleRun(run, bodies, e, left) {
 			failures = 0
@@ -657,7 +657,9 @@ func (t *Sender) send(ctx context.Context, h how, e *entry) []*entry {
 			actx, cancel = context.WithTimeout(ctx, t.cfg.Endpoints[e.signal].AttemptTimeout)
 		}
 		var a attempt
-		if m == Flush && e.onLate != nil {
+		// A flush, and a probe of a failing backend, stop waiting at their
+		// deadline, but leave the request under way (see tryLate).
+		if (m == Flush || limit > 0) && e.onLate != nil {
 			var handed bool
 			if a, handed = t.tryLate(actx, e); handed {
 				cancel()
@@ -770,16 +772,18 @@ const maxLate = 4
 const lateGrace = 2 * time.Second
 
 // tryLate makes one request for e as try does, but not bound by wait (a
-// flush's deadline): the request has the endpoint's attempt timeout. If
-// its answer comes first, tryLate returns it. If wait ends first, the
-// request goes on, tryLate reports true, and when the answer comes (or
-// the attempt times out, or the sender closes) e.onLate is called with
-// what is left of e, as send would have returned it.
+// flush's deadline, or a probe's): the request has until lateGrace after
+// wait's deadline (at most the endpoint's attempt timeout). If its answer
+// comes first, tryLate returns it. If wait ends first, the request goes
+// on, tryLate reports true, and when the answer comes (or the request
+// times out, or the sender closes) e.onLate is called with what is left of
+// e, as send would have returned it.
 //
-// Cancelling the request at the flush's deadline would leave unknown
-// whether the backend kept it, and sending it again could deliver it
-// twice: a backend slow to answer at the end of an outage got a tenth of
-// its records twice from a fleet whose flushes had one second each.
+// Cancelling the request when the wait ends would leave unknown whether
+// the backend kept it, and sending it again could deliver it twice: a
+// backend slow to answer at the end of an outage got a tenth of its
+// records twice from a fleet whose flushes had one second each, and one
+// that answers in a second got every probe (250 ms) twice.
 func (t *Sender) tryLate(wait context.Context, e *entry) (attempt, bool) {
 	if t.lateN.Add(1) > maxLate {
 		t.lateN.Add(-1)
