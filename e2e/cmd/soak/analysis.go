@@ -290,8 +290,8 @@ func (r *report) print(out io.Writer) bool {
 	st := r.stats
 	acc := func(name string, s logfire.SignalStats, produced int64, producedWhat string, unique, dups, collector int64) {
 		dropped := sumDropped(s)
-		p("%s: %s; SDK: delivered %d, dropped %d %v, queued %d, buffered %d; backend: %d unique, %d duplicates; Collector's receiver %d",
-			name, producedWhat, s.Delivered, dropped, s.Dropped, s.Queued, s.Buffered, unique, dups, collector)
+		p("%s: %s; SDK: delivered %d (resent %d: sent again after an attempt with no answer), dropped %d %v, queued %d, buffered %d; backend: %d unique, %d duplicates; Collector's receiver %d",
+			name, producedWhat, s.Delivered, s.Resent, dropped, s.Dropped, s.Queued, s.Buffered, unique, dups, collector)
 		if produced >= 0 && s.Delivered+dropped+s.Queued+s.Buffered != produced {
 			fail("%s: delivered + dropped + queued + buffered = %d, not %d", name, s.Delivered+dropped+s.Queued+s.Buffered, produced)
 		}
