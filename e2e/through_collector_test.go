@@ -218,7 +218,7 @@ func (w *workload) record(ctx context.Context) *logfire.SpanHandle {
 		w.logger.Emit(ctx, r)
 	}
 	seq := fmt.Sprintf("%s-%d", w.tag, w.round)
-	pctx, parent := w.lf.Span(ctx, "checkout {seq}", "seq", seq+"-parent", "tag", w.tag)
+	pctx, parent := w.lf.Span(ctx, "checkout {seq}", "seq", seq+"-parent", "tag", w.tag, logfire.Tags("checkout", "e2e"))
 	w.lf.Warn(pctx, "payment retried {seq}", "seq", seq+"-child", "tag", w.tag, "attempt", 2)
 	parent.End()
 	attrs := metric.WithAttributes(attribute.String("tag", w.tag))
@@ -393,7 +393,7 @@ func checkLogfireShape(t *testing.T, c *collector.Collector, wantPending bool) {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, s := range c.Spans() {
-		for _, k := range []string{"logfire.span_type", "logfire.msg_template", "logfire.msg", "logfire.json_schema", "logfire.level_num", "logfire.pending_parent_id"} {
+		for _, k := range []string{"logfire.span_type", "logfire.msg_template", "logfire.msg", "logfire.json_schema", "logfire.level_num", "logfire.pending_parent_id", "logfire.tags"} {
 			if _, ok := s.Attributes[k]; ok {
 				seen[fmt.Sprintf("%s=%v", k, map[bool]any{true: s.Attributes[k], false: "…"}[k == "logfire.span_type"])] = true
 			}
@@ -402,7 +402,7 @@ func checkLogfireShape(t *testing.T, c *collector.Collector, wantPending bool) {
 			seen["warn level"] = true
 		}
 	}
-	want := []string{"logfire.span_type=log", "logfire.span_type=span", "logfire.msg_template=…", "logfire.msg=…", "logfire.json_schema=…", "logfire.level_num=…", "warn level"}
+	want := []string{"logfire.span_type=log", "logfire.span_type=span", "logfire.msg_template=…", "logfire.msg=…", "logfire.json_schema=…", "logfire.level_num=…", "logfire.tags=…", "warn level"}
 	if wantPending {
 		want = append(want, "logfire.span_type=pending_span", "logfire.pending_parent_id=…")
 	}
@@ -743,6 +743,9 @@ func TestCollectorFaults(t *testing.T) {
 				}
 				t.Logf("during the fault: ForceFlush: %v; outage: %q; buffered: %d spans, %d logs, %d points",
 					err, st.Outage, st.Spans.Buffered, st.Logs.Buffered, st.Metrics.Buffered)
+			}
+			if want := map[faultMode]string{faultDown: "connection refused", fault503: "503", faultSlow: "no answer"}[tc.mode]; want != "" && !strings.Contains(err.Error(), want) {
+				t.Errorf("ForceFlush's error does not say %q: %v", want, err)
 			}
 			if tc.mode == fault503 {
 				if r := final.Rejected(); r.Traces == 0 {
