@@ -585,6 +585,31 @@ func TestCollectorGateway(t *testing.T) {
 	}
 }
 
+// TestCollectorAgentToGateway: an agent that adds the token (agent.yaml)
+// forwarding to a pass-through gateway (passthrough.yaml): the records
+// arrive unchanged after two collectors, with the agent's token.
+func TestCollectorAgentToGateway(t *testing.T) {
+	final := collector.Start(t)
+	direct := collector.Start(t)
+	gw := collectordist.Start(t, collectordist.Config{
+		Files:    []string{collectorConfig("passthrough.yaml")},
+		Exporter: final.Endpoint(),
+	})
+	agent := collectordist.Start(t, collectordist.Config{
+		Files:    []string{collectorConfig("agent.yaml")},
+		Env:      map[string]string{"LOGFIRE_TOKEN": collectorToken},
+		Exporter: gw.Endpoint,
+	})
+	tp := startTee(t, direct.Endpoint(), agent.Endpoint)
+	lf, _ := startApp(t, appConfig{service: "shop", baseURL: tp.URL, token: placeholderToken})
+	newWorkload(t, lf, "chain", 5).run(t, 2)
+	got := waitSame(t, direct, final)
+	t.Logf("through agent and gateway, unchanged: %v", got)
+	checkLogfireShape(t, final, true)
+	checkOnlyAuth(t, final, collectorToken)
+	checkStats(t, lf, final, "")
+}
+
 // TestCollectorPassthrough: passthrough.yaml, two applications with their
 // own tokens sending through one collector: each record reaches the final
 // receiver with its own application's token (the batch processor keeps
