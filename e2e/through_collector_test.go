@@ -755,10 +755,14 @@ func TestCollectorFaults(t *testing.T) {
 				if err != nil {
 					t.Fatalf("ForceFlush with the collector queueing: %v", err)
 				}
-				if n := len(final.Spans()); n != 0 {
-					t.Fatalf("%d spans at the final receiver while it answers 503", n)
+				// The collector has tried the final receiver, which refused.
+				wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+				_, werr := final.WaitForRequests(wctx, func(r collector.RequestCounts) bool { return r.Traces > 0 })
+				wcancel()
+				if werr != nil || len(final.Spans()) != 0 || final.Rejected().Traces == 0 {
+					t.Fatalf("the collector's first export: %v; %d spans accepted, %+v refused", werr, len(final.Spans()), final.Rejected())
 				}
-				t.Logf("the collector accepted and queued: the SDK counts %d spans delivered, the final receiver has none yet", st.Spans.Delivered)
+				t.Logf("the collector accepted and queued: the SDK counts %d spans delivered, the final receiver refused them (%+v requests)", st.Spans.Delivered, final.Rejected())
 			} else {
 				if !errors.Is(err, logfire.ErrBuffered) {
 					t.Fatalf("ForceFlush during the fault: %v, want ErrBuffered", err)
