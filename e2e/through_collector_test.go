@@ -487,8 +487,11 @@ func TestCollectorAgentTokenInCollector(t *testing.T) {
 			} else {
 				cfg.baseURL, cfg.token = tp.URL, placeholderToken
 			}
-			lf, _ := startApp(t, cfg)
+			lf, stderr := startApp(t, cfg)
 			newWorkload(t, lf, "agent", 5).run(t, 2)
+			if out := stderr.String(); out != "" {
+				t.Errorf("the SDK wrote on stderr (a placeholder token must not need a warning):\n%s", out)
+			}
 
 			got := waitSame(t, direct, final)
 			t.Logf("through the agent, unchanged: %v", got)
