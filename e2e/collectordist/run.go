@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +38,9 @@ type Config struct {
 	// test must never reach.
 	Exporter string
 }
+
+// lifecycle serialises the collectors' starts and stops.
+var lifecycle sync.Mutex
 
 // Running is a collector started by Start.
 type Running struct {
@@ -111,6 +115,11 @@ func Start(t testing.TB, cfg Config) *Running {
 		t.Fatal(err)
 	}
 	r := &Running{Endpoint: "http://" + listen, Listen: listen, col: col, done: make(chan error, 1)}
+	// A collector sets process-wide state as it starts (gRPC's logger):
+	// collectors of one process start one at a time, each once running
+	// (GetState is atomic, which orders its start before the next).
+	lifecycle.Lock()
+	defer lifecycle.Unlock()
 	go func() { r.done <- col.Run(context.Background()) }()
 	t.Cleanup(func() {
 		if err := r.Stop(); err != nil {
@@ -119,10 +128,12 @@ func Start(t testing.TB, cfg Config) *Running {
 	})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", listen, time.Second)
-		if err == nil {
-			c.Close()
-			return r
+		if col.GetState() == otelcol.StateRunning {
+			c, err := net.DialTimeout("tcp", listen, time.Second)
+			if err == nil {
+				c.Close()
+				return r
+			}
 		}
 		select {
 		case err := <-r.done:
@@ -143,6 +154,8 @@ func (r *Running) Stop() error {
 	if r.col == nil {
 		return nil
 	}
+	lifecycle.Lock()
+	defer lifecycle.Unlock()
 	r.col.Shutdown()
 	r.col = nil
 	select {
