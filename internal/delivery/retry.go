@@ -140,6 +140,11 @@ func classify(resp *http.Response, err error, where string) attempt {
 		return attempt{result: sent, rejected: rejected, cause: msg}
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/x-protobuf") {
+		// An OTLP/HTTP error answer is a google.rpc.Status: its message,
+		// not its bytes, says what went wrong.
+		msg = []byte(statusMessage(msg))
+	}
 	a := attempt{cause: fmt.Sprintf("%s answered HTTP %s%s", where, statusText(resp), quoteBody(msg))}
 	switch {
 	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests, code >= 500:
@@ -154,6 +159,33 @@ func classify(resp *http.Response, err error, where string) attempt {
 		a.result = refused
 	}
 	return a
+}
+
+// statusMessage returns the message (field 2) of an encoded
+// google.rpc.Status, or "" if body is not one.
+func statusMessage(body []byte) string {
+	msg := ""
+	for len(body) > 0 {
+		num, typ, n := protowire.ConsumeTag(body)
+		if n < 0 {
+			return ""
+		}
+		body = body[n:]
+		if num == 2 && typ == protowire.BytesType {
+			v, m := protowire.ConsumeBytes(body)
+			if m < 0 {
+				return ""
+			}
+			msg, body = string(v), body[m:]
+			continue
+		}
+		m := protowire.ConsumeFieldValue(num, typ, body)
+		if m < 0 {
+			return ""
+		}
+		body = body[m:]
+	}
+	return msg
 }
 
 func statusText(resp *http.Response) string {

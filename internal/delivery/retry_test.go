@@ -1,10 +1,16 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	statuspb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // The tests of retries run under testing/synctest, against the fake
@@ -199,5 +205,24 @@ func TestFlushRetriesWithinItsBudget(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestProtobufErrorAnswerIsQuotedByItsMessage: an OTLP/HTTP error answer
+// in protobuf (a google.rpc.Status, as the OpenTelemetry Collector sends)
+// is quoted by its message, not as bytes.
+func TestProtobufErrorAnswerIsQuotedByItsMessage(t *testing.T) {
+	st, err := proto.Marshal(&statuspb.Status{Code: 14, Message: "no more queue space"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := &http.Response{StatusCode: 503, Header: http.Header{"Content-Type": {"application/x-protobuf"}},
+		Body: io.NopCloser(bytes.NewReader(st))}
+	a := classify(resp, nil, "http://collector/v1/traces")
+	if want := "http://collector/v1/traces answered HTTP 503 Service Unavailable: no more queue space"; a.cause != want {
+		t.Errorf("cause %q, want %q", a.cause, want)
+	}
+	if statusMessage([]byte{0xff, 0xff}) != "" {
+		t.Error("a body that is not a Status has a message")
 	}
 }
