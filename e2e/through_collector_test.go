@@ -760,7 +760,7 @@ func TestCollectorFaults(t *testing.T) {
 				}
 				// The collector has tried the final receiver, which refused.
 				wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-				_, werr := final.WaitForRequests(wctx, func(r collector.RequestCounts) bool { return r.Traces > 0 })
+				_, werr := final.WaitForRejected(wctx, func(r collector.RequestCounts) bool { return r.Traces > 0 })
 				wcancel()
 				if werr != nil || len(final.Spans()) != 0 || final.Rejected().Traces == 0 {
 					t.Fatalf("the collector's first export: %v; %d spans accepted, %+v refused", werr, len(final.Spans()), final.Rejected())

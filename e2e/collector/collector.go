@@ -369,3 +369,18 @@ func (c *Collector) WaitForRequests(ctx context.Context, done func(RequestCounts
 	}
 	return last, err
 }
+
+// WaitForRejected is WaitForRequests for the requests the collector
+// refused: a request is counted among the requests before its reject
+// function decides, so a test that waits for a refusal waits here.
+func (c *Collector) WaitForRejected(ctx context.Context, done func(RequestCounts) bool) (RequestCounts, error) {
+	var last RequestCounts
+	err := c.waitFor(ctx, func() bool {
+		last = c.rejected
+		return done(last)
+	})
+	if err != nil {
+		err = fmt.Errorf("waiting for refused requests (%+v so far): %w", last, err)
+	}
+	return last, err
+}
