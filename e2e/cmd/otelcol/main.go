@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/provider/envprovider"
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
@@ -21,7 +23,15 @@ import (
 )
 
 func main() {
-	cmd := otelcol.NewCommand(otelcol.CollectorSettings{
+	if err := newCommand().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// newCommand is the collector's command line: run, validate, components.
+func newCommand() *cobra.Command {
+	return otelcol.NewCommand(otelcol.CollectorSettings{
 		BuildInfo: collectordist.BuildInfo,
 		Factories: collectordist.Components,
 		ConfigProviderSettings: otelcol.ConfigProviderSettings{
@@ -33,8 +43,4 @@ func main() {
 			},
 		},
 	})
-	if err := cmd.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
 }
