@@ -673,18 +673,10 @@ func (t *Sender) send(ctx context.Context, h how, e *entry) []*entry {
 			a = t.try(actx, e)
 		}
 		cancel()
-		if a.unknown {
-			e.resent = e.count
+		if t.settled(e, a) {
+			return nil
 		}
 		switch a.result {
-		case sent:
-			t.delivered(e, a)
-			return nil
-		case refused:
-			// The backend answered: it is up, and will not take these.
-			t.breaker.succeeded()
-			t.counters.Dropped(e.signal, Rejected, e.count, t.redact(a.cause))
-			return nil
 		case tooLarge:
 			if e.count > 1 {
 				t.breaker.succeeded()
@@ -739,6 +731,26 @@ func (t *Sender) send(ctx context.Context, h how, e *entry) []*entry {
 			return []*entry{e}
 		}
 	}
+}
+
+// settled counts what the answer a settles for good, and reports whether
+// it did: e delivered, or refused by a backend that is up and will not
+// take it. Either way, an attempt whose answer never came marks e's
+// records as possibly delivered already (see entry.resent).
+func (t *Sender) settled(e *entry, a attempt) bool {
+	if a.unknown {
+		e.resent = e.count
+	}
+	switch a.result {
+	case sent:
+		t.delivered(e, a)
+		return true
+	case refused:
+		t.breaker.succeeded()
+		t.counters.Dropped(e.signal, Rejected, e.count, t.redact(a.cause))
+		return true
+	}
+	return false
 }
 
 // delivered counts e, which the backend accepted as a said.
@@ -834,17 +846,10 @@ func (t *Sender) tryLate(wait context.Context, e *entry) (attempt, bool) {
 // settleLate counts the answer a to a request tryLate left under way,
 // made at start, and returns what is left of e to keep.
 func (t *Sender) settleLate(e *entry, a attempt, start time.Time) []*entry {
-	if a.unknown {
-		e.resent = e.count
+	if t.settled(e, a) {
+		return nil
 	}
 	switch a.result {
-	case sent:
-		t.delivered(e, a)
-		return nil
-	case refused:
-		t.breaker.succeeded()
-		t.counters.Dropped(e.signal, Rejected, e.count, t.redact(a.cause))
-		return nil
 	case tooLarge:
 		// Kept whole: the next drain sends it and splits it.
 		t.breaker.succeeded()
