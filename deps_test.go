@@ -60,9 +60,24 @@ func TestCoreDownloadsNoProviderClient(t *testing.T) {
 	}
 	proxy := filepath.Join(strings.TrimSpace(string(cacheOut)), "cache", "download")
 
+	// The program requires every module the SDK's go.mod does, so that Go
+	// resolves the module graph from the go.mod files this repository's own
+	// builds put in the cache; from the SDK's requirement alone it would
+	// also read older versions' go.mod files, which a machine that has only
+	// built this repository may not have. A requirement downloads a
+	// module's go.mod, never its source: only building a package does.
+	gomod, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requires strings.Builder
+	for _, block := range strings.Split(string(gomod), "require (")[1:] {
+		requires.WriteString("require (" + block[:strings.Index(block, ")")+1] + "\n\n")
+	}
 	dir := t.TempDir()
 	files := map[string]string{
-		"go.mod": "module example.com/app\n\ngo 1.26.0\n\nrequire github.com/logfire-go/sdk v0.0.0\n\nreplace github.com/logfire-go/sdk => " + root + "\n",
+		"go.mod": "module example.com/app\n\ngo 1.26.0\n\nrequire github.com/logfire-go/sdk v0.0.0\n\n" + requires.String() +
+			"replace github.com/logfire-go/sdk => " + root + "\n",
 		"main.go": `package main
 
 import (
