@@ -4,7 +4,12 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,8 +142,11 @@ func benchInvocations(b *testing.B, bin string, env []string) {
 // environment, so that a policy and the baseline it is compared with
 // see the same machine. It reports, for each policy, the mean over the
 // rounds of its mean billed time less the same round's noflush mean
-// (overhead-µs), and the lowest and highest of those; and fails if any
-// span is missing at the collector after SHUTDOWN.
+// (overhead-µs), and the lowest and highest of those; the same for the
+// CPU time the function process used per invocation (cpu-overhead-µs),
+// which is what the billed time becomes where the function has less
+// than one CPU (below 1,769 MB of memory); and fails if any span is
+// missing at the collector after SHUTDOWN.
 //
 //	cd e2e && go test -run '^$' -bench BenchmarkLambdaFlushPolicy -benchtime 3x .
 func BenchmarkLambdaFlushPolicy(b *testing.B) {
@@ -166,16 +174,20 @@ func BenchmarkLambdaFlushPolicy(b *testing.B) {
 				{"auto", env("FN_MODE", "auto")},
 			}
 			over := make([][]float64, len(policies))
+			cpuOver := make([][]float64, len(policies))
 			for b.Loop() {
-				noflush := meanBilled(b, c, fn, base, rate.n, rate.gap, false)
+				billed, cpu := meanBilled(b, c, fn, base, rate.n, rate.gap, false)
 				for i, p := range policies {
-					over[i] = append(over[i], meanBilled(b, c, fn, p.env, rate.n, rate.gap, true)-noflush)
+					pb, pc := meanBilled(b, c, fn, p.env, rate.n, rate.gap, true)
+					over[i] = append(over[i], pb-billed)
+					cpuOver[i] = append(cpuOver[i], pc-cpu)
 				}
 			}
 			for i, p := range policies {
 				b.ReportMetric(mean(over[i]), p.name+"-overhead-µs")
 				b.ReportMetric(slices.Min(over[i]), p.name+"-min-µs")
 				b.ReportMetric(slices.Max(over[i]), p.name+"-max-µs")
+				b.ReportMetric(mean(cpuOver[i]), p.name+"-cpu-overhead-µs")
 			}
 		})
 	}
@@ -191,27 +203,34 @@ func mean(v []float64) float64 {
 }
 
 // meanBilled runs n warm invocations of bin, gap apart, and returns their
-// mean billed time in microseconds; with lossless, it checks after
-// SHUTDOWN that every span of them reached c.
-func meanBilled(b *testing.B, c *collector.Collector, bin string, env []string, n int, gap time.Duration, lossless bool) float64 {
-	e := startLambda(b, bin, 3*time.Second, env...)
+// mean billed time and the mean CPU time the function process used for
+// each (all its threads, from the end of the warm-ups to the end of the
+// last; the process is frozen between invocations), both in microseconds;
+// with lossless, it checks after SHUTDOWN that every span of them reached
+// c.
+func meanBilled(tb testing.TB, c *collector.Collector, bin string, env []string, n int, gap time.Duration, lossless bool) (billed, cpu float64) {
+	e := startLambda(tb, bin, 3*time.Second, env...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	event := []byte(`{"action":"ok"}`)
 	before := len(c.Spans())
-	var total time.Duration
+	var total, cpu0, cpu1 time.Duration
 	for i := range n + 3 {
 		inv, err := e.Invoke(ctx, event)
 		if err != nil || inv.TimedOut || inv.Crashed || inv.FreezeSent.IsZero() {
-			b.Fatalf("invocation %d: %v %+v", i, err, inv)
+			tb.Fatalf("invocation %d: %v %+v", i, err, inv)
 		}
-		if i >= 3 { // the cold start and two warm-ups aside
+		switch {
+		case i == 2: // the cold start and two warm-ups aside
+			cpu0 = processCPU(tb, inv.PID)
+		case i > 2:
 			total += inv.FreezeSent.Sub(inv.HandedOut)
+			cpu1 = processCPU(tb, inv.PID)
 		}
 		time.Sleep(gap)
 	}
 	if _, err := e.Shutdown(ctx); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	if lossless {
 		want := (n+3)*21 + 1 // the invocation span and 20 spans each, and "Shutting down"
@@ -219,10 +238,31 @@ func meanBilled(b *testing.B, c *collector.Collector, bin string, env []string, 
 		defer wcancel()
 		spans, _ := c.WaitForSpans(wctx, func(s []collector.Span) bool { return realCount(s[before:]) >= want })
 		if got := realCount(spans[before:]); got != want {
-			b.Errorf("%d spans reached the collector, want %d", got, want)
+			tb.Errorf("%d spans reached the collector, want %d", got, want)
 		}
 	}
-	return float64(total.Microseconds()) / float64(n)
+	return float64(total.Microseconds()) / float64(n), float64((cpu1 - cpu0).Microseconds()) / float64(n)
+}
+
+// processCPU is the CPU time the threads of process pid have used so far,
+// from the first field of each thread's /proc schedstat (nanoseconds).
+func processCPU(tb testing.TB, pid int) time.Duration {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if err != nil || len(tasks) == 0 {
+		tb.Fatalf("the threads of process %d: %v", pid, err)
+	}
+	var sum time.Duration
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // a thread that has just exited
+		}
+		if fields := strings.Fields(string(b)); len(fields) > 0 {
+			ns, _ := strconv.ParseInt(fields[0], 10, 64)
+			sum += time.Duration(ns)
+		}
+	}
+	return sum
 }
 
 // realCount counts the function's own spans: pending spans and the spans
