@@ -140,9 +140,11 @@ func benchInvocations(b *testing.B, bin string, env []string) {
 // Each iteration is a round: the same function with no flush at all
 // (noflush), then each policy, one after the other, each in a new
 // environment, so that a policy and the baseline it is compared with
-// see the same machine. It reports, for each policy, the mean over the
-// rounds of its mean billed time less the same round's noflush mean
-// (overhead-µs), and the lowest and highest of those; the same for the
+// see the same machine. It reports, for each policy, the median over
+// the rounds of its mean billed time less the same round's noflush mean
+// (overhead-µs: a median, because one round in which the machine
+// hiccups moves a mean of means by hundreds of µs), and the lowest and
+// highest of those; the same median for the
 // CPU time the function process used per invocation (cpu-overhead-µs),
 // which is what the billed time becomes where the function has less
 // than one CPU (below 1,769 MB of memory); and fails if any span is
@@ -181,25 +183,26 @@ func BenchmarkLambdaFlushPolicy(b *testing.B) {
 					pb, pc := meanBilled(b, c, fn, p.env, rate.n, rate.gap, true)
 					over[i] = append(over[i], pb-billed)
 					cpuOver[i] = append(cpuOver[i], pc-cpu)
+					b.Logf("round %d: noflush %.0f µs billed, %.0f µs CPU; %s %+.0f µs billed, %+.0f µs CPU", len(over[i]), billed, cpu, p.name, pb-billed, pc-cpu)
 				}
 			}
 			for i, p := range policies {
-				b.ReportMetric(mean(over[i]), p.name+"-overhead-µs")
+				b.ReportMetric(median(over[i]), p.name+"-overhead-µs")
 				b.ReportMetric(slices.Min(over[i]), p.name+"-min-µs")
 				b.ReportMetric(slices.Max(over[i]), p.name+"-max-µs")
-				b.ReportMetric(mean(cpuOver[i]), p.name+"-cpu-overhead-µs")
+				b.ReportMetric(median(cpuOver[i]), p.name+"-cpu-overhead-µs")
 			}
 		})
 	}
 }
 
-// mean is the mean of v.
-func mean(v []float64) float64 {
-	sum := 0.0
-	for _, x := range v {
-		sum += x
+// median is the median of v.
+func median(v []float64) float64 {
+	v = slices.Sorted(slices.Values(v))
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
 	}
-	return sum / float64(len(v))
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 // meanBilled runs n warm invocations of bin, gap apart, and returns their
