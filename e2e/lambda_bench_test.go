@@ -134,7 +134,7 @@ func benchInvocations(b *testing.B, bin string, env []string) {
 // freezing emulator against the collector, at 1, 20 and 200 invocations a
 // second. The rate sets how long the process stays frozen between
 // invocations, and so whether the default adaptive flush (auto) flushes
-// after every invocation or about once a second; every-invocation pins
+// after every invocation or every two seconds; every-invocation pins
 // ModePostResponse, which flushes after every one.
 //
 // Each iteration is a round: the same function with no flush at all

@@ -137,7 +137,7 @@ func invocationTrace(spans []collector.Span, id string) (inv collector.Span, rea
 // adaptiveMaxAge is how long otellambdaflush's default (adaptive) flush
 // lets telemetry wait while a function is busy (docs/lambda.md): the
 // first invocation that ends this long after the last flush flushes.
-const adaptiveMaxAge = time.Second
+const adaptiveMaxAge = 2 * time.Second
 
 // flushBound is the instant by which the spans of invs[i] must have
 // reached the backend under the adaptive flush: when its own invocation
@@ -245,7 +245,7 @@ func exampleSpans(spans []collector.Span, inv *lambdatest.Invocation, command st
 // pause. None of their spans and logs is lost, and each reaches the
 // collector before the freeze that the adaptive flush (the default) allows:
 // the warm-up invocations before their own freeze, the busy ones by the
-// flush a second later at most, and all of them before the invocation
+// flush adaptiveMaxAge later at most, and all of them before the invocation
 // after the pause completes. The response bodies are exactly as specified,
 // and after SIGTERM "Shutting down" reaches the collector before the
 // process exits, within the grace period.
@@ -528,8 +528,8 @@ func testBackendFault(t *testing.T, fault proxyMode) {
 		t.Fatal("the proxy still accepts connections")
 	}
 	// The function is busy by now (back-to-back invocations), so the
-	// adaptive flush would leave the next invocations alone until a second
-	// after the last flush: wait that long, so that the first invocation of
+	// adaptive flush would leave the next invocations alone until
+	// adaptiveMaxAge after the last flush: wait that long, so that the first invocation of
 	// the outage flushes and meets it. From then on every invocation
 	// flushes, since records are kept for a retry.
 	time.Sleep(adaptiveMaxAge + 50*time.Millisecond)

@@ -7,7 +7,7 @@
 // traces, metrics and logs of a *logfire.Logfire after the invocation span
 // has ended, bounded by the invocation deadline so a slow or dead backend
 // never turns a success into a timeout: after every invocation while the
-// function is invoked rarely, and about once a second while it is busy (see
+// function is invoked rarely, and every two seconds while it is busy (see
 // ModeAuto).
 //
 // The one-call path wraps a handler and starts the Lambda runtime:

@@ -219,8 +219,8 @@ func TestFlushWithoutInvocation(t *testing.T) {
 
 // TestAdaptiveFlush follows ModeAuto through a day of traffic, on a fake
 // clock: rare invocations each flush; once invocations come 50 ms apart
-// (after the warm-up), only the one that finds the last flush a second old
-// does; the first invocation after a 5 s pause flushes (and with it what the
+// (after the warm-up), only the one that finds the last flush maxFlushAge
+// (2 s) old does; the first invocation after a 5 s pause flushes (and with it what the
 // busy ones left), and so does every rare one after it. A pinned mode
 // (ModeInHandler) flushes every invocation at any pace.
 func TestAdaptiveFlush(t *testing.T) {
@@ -249,7 +249,7 @@ func TestAdaptiveFlush(t *testing.T) {
 		}
 		// Busy: 50 ms apart. The mean gap falls under busyGap after
 		// some invocations (each flushing until then); from then on
-		// only one a second flushes.
+		// only one every 2 s flushes.
 		flushed := 0
 		for range 100 {
 			before := delivered()
@@ -264,12 +264,12 @@ func TestAdaptiveFlush(t *testing.T) {
 		// 100 invocations 50 ms apart, on the fake clock: the mean gap,
 		// 5 s, falls as 50 ms + 4 950 ms × (3/4)^k, under half a second
 		// at the 9th, so the first 8 flush; the 92 after it span 4.6 s,
-		// one flush a second: 4. Twelve in all.
-		if flushed != 12 {
-			t.Errorf("%d of 100 busy invocations flushed, want 8 while the mean gap falls, then one a second: 12", flushed)
+		// one flush every 2 s: 2. Ten in all.
+		if flushed != 10 {
+			t.Errorf("%d of 100 busy invocations flushed, want 8 while the mean gap falls, then one every 2 s: 10", flushed)
 		}
 		if left := n - delivered(); left > int(maxFlushAge/(50*time.Millisecond)) {
-			t.Errorf("%d busy invocations wait for a flush, more than a second's worth", left)
+			t.Errorf("%d busy invocations wait for a flush, more than maxFlushAge's worth", left)
 		}
 		// Traffic stops for 5 s: the next invocation flushes everything.
 		invoke(5 * time.Second)
