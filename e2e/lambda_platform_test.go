@@ -185,9 +185,11 @@ func TestLambdaPlatformMetricsOfExample(t *testing.T) {
 // one (a cold start, after the reset) that allocates past the 128 MB
 // memory size and is killed, then one that succeeds (a cold start again).
 // The collector receives the report of the timeout (recorded during the
-// reset's SIGTERM: one timeout, one error of type timeout) and of the
-// last invocation; that of the killed invocation cannot reach its
-// process, killed with it: two invocations, two cold starts.
+// reset's SIGTERM: one timeout, one error of type timeout), that of the
+// last invocation, and that of the killed invocation: Lambda's cannot
+// reach the process killed with it, but the record it left in the
+// environment's /tmp survives the reset, and the next process records it
+// (error of type Runtime.OutOfMemory): three invocations, two cold starts.
 func TestLambdaPlatformTimeoutAndOutOfMemory(t *testing.T) {
 	c := collector.Start(t)
 	e := startLambda(t, buildFunction(t, "./otellambdaflush/testdata/fn"), time.Second,
@@ -205,20 +207,38 @@ func TestLambdaPlatformTimeoutAndOutOfMemory(t *testing.T) {
 	}
 	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
 	defer wcancel()
-	metrics, err := c.WaitForMetrics(wctx, func(m []collector.Metric) bool { return metricSum(m, "faas.invocations", nil) >= 2 })
+	metrics, err := c.WaitForMetrics(wctx, func(m []collector.Metric) bool { return metricSum(m, "faas.invocations", nil) >= 3 })
 	if err != nil {
 		t.Fatalf("%v:\n%s", err, collector.FormatMetrics(c.Metrics()))
 	}
-	for name, want := range map[string]int64{"faas.invocations": 2, "faas.coldstarts": 2, "faas.timeouts": 1} {
+	for name, want := range map[string]int64{"faas.invocations": 3, "faas.coldstarts": 2, "faas.timeouts": 1} {
 		if got := metricSum(metrics, name, nil); got != want {
 			t.Errorf("%s = %d, want %d", name, got, want)
 		}
 	}
-	if got, all := metricSum(metrics, "faas.errors", map[string]any{"error.type": "timeout"}), metricSum(metrics, "faas.errors", nil); got != 1 || all != 1 {
-		t.Errorf("faas.errors of type timeout = %d (all: %d), want 1", got, all)
+	timeouts := metricSum(metrics, "faas.errors", map[string]any{"error.type": "timeout"})
+	oom := metricSum(metrics, "faas.errors", map[string]any{"error.type": "Runtime.OutOfMemory"})
+	if all := metricSum(metrics, "faas.errors", nil); timeouts != 1 || oom != 1 || all != 2 {
+		t.Errorf("faas.errors of type timeout = %d, Runtime.OutOfMemory = %d (all: %d), want 1 and 1", timeouts, oom, all)
+	}
+	// The killed invocation's report: its invocation span died with it.
+	var others []collector.Span
+	killed := 0
+	for _, s := range collector.WithoutPending(c.Spans()) {
+		if s.Name != reportSpan || s.Attributes["faas.invocation_id"] != invs[1].RequestID {
+			others = append(others, s)
+			continue
+		}
+		killed++
+		if s.Attributes["aws.lambda.status"] != "error" || s.Attributes["error.type"] != "Runtime.OutOfMemory" {
+			t.Errorf("report of the killed invocation: %s", s)
+		}
+	}
+	if killed != 1 {
+		t.Errorf("%d reports of the killed invocation, want 1", killed)
 	}
 	reported := []*lambdatest.Invocation{invs[0], invs[2]}
-	if p := platformReports(c.Spans(), reported, func(i int) string { return [...]string{"timeout", "success"}[i] }); p != "" {
+	if p := platformReports(others, reported, func(i int) string { return [...]string{"timeout", "success"}[i] }); p != "" {
 		t.Error(p)
 	}
 }

@@ -62,6 +62,9 @@ type invocation struct {
 	// the response is streamed: the span and the flush then wait for the
 	// end of the body (see streamAwareSpan and deferForStream).
 	streaming atomic.Bool
+	// inflight keeps the record of the invocation while it runs (see
+	// inflight.go); settle clears it.
+	inflight *inflight
 }
 
 // waitTimeoutMarked waits until the watchdog, which settled the outcome,
@@ -71,9 +74,15 @@ func (inv *invocation) waitTimeoutMarked() {
 }
 
 // settle records the outcome if none has been recorded yet and reports
-// whether it did.
+// whether it did. The invocation is over then (its outcome is recorded in
+// this process): its record for a process that would not survive it is
+// cleared.
 func (inv *invocation) settle(o int32) bool {
-	return inv.outcome.CompareAndSwap(outcomeRunning, o)
+	if !inv.outcome.CompareAndSwap(outcomeRunning, o) {
+		return false
+	}
+	inv.inflight.end()
+	return true
 }
 
 // timedOut reports that the watchdog ended the invocation span.
@@ -181,6 +190,9 @@ type innerHandler struct {
 	// platform receives Lambda's platform reports, once subscribed: it
 	// learns of each invocation and its span here.
 	platform *atomic.Pointer[platformTelemetry]
+	// inflight keeps the record of the invocation in progress (see
+	// inflight.go); nil off Lambda.
+	inflight *inflight
 }
 
 func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, err error) {
@@ -191,6 +203,8 @@ func (h innerHandler) Invoke(ctx context.Context, payload []byte) (resp []byte, 
 		t.expect(inv.requestID)
 		t.note(inv.requestID, span.SpanContext())
 	}
+	inv.inflight = h.inflight
+	h.inflight.begin(inv.requestID, span.SpanContext())
 	stop := h.watchdog(ctx, span, inv)
 	defer func() {
 		if r := recover(); r != nil {

@@ -221,13 +221,16 @@ func TestPlatformReportOfATimeout(t *testing.T) {
 }
 
 // TestPlatformOutOfMemory: an invocation that allocates past the memory
-// size is killed with its process, extension included. Lambda's report of
-// it (error, Runtime.OutOfMemory, which the emulator sends to the
+// size is killed with its process, extension included, so Lambda's report
+// of it (error, Runtime.OutOfMemory, which the emulator sends to the
 // subscribers still alive) cannot reach the function, as on Lambda; and
 // the report of the invocation before it, which arrived while the killed
 // one ran and was to go out with its flush, dies with the process too.
-// The next invocation starts a new process, whose own report is recorded
-// as usual: exactly one report, one invocation, one cold start, no error.
+// But the record the killed invocation left in the environment's /tmp
+// survives the reset: the next process, a cold start, records the killed
+// invocation's report from it (error, Runtime.OutOfMemory, the memory it
+// was last seen using, as a child of its invocation span), and its own
+// report as usual.
 func TestPlatformOutOfMemory(t *testing.T) {
 	t.Parallel()
 	backend := otlptest.New(t)
@@ -248,16 +251,70 @@ func TestPlatformOutOfMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := reports(backend)
-	if _, ok := got[next.RequestID]; !ok || len(got) != 1 {
-		t.Fatalf("%d report spans, want only the next invocation's", len(got))
+	if _, ok := got[next.RequestID]; !ok || len(got) != 2 {
+		t.Fatalf("%d report spans, want the killed invocation's and the next one's", len(got))
 	}
-	for name, want := range map[string]int64{"faas.invocations": 1, "faas.coldstarts": 1, "faas.errors": 0} {
+	killed, ok := got[oom.RequestID]
+	if !ok {
+		t.Fatal("no report span for the killed invocation")
+	}
+	if killed.Attrs["aws.lambda.status"] != "error" || killed.Attrs["error.type"] != "Runtime.OutOfMemory" {
+		t.Errorf("report of the killed invocation: %v", killed.Attrs)
+	}
+	if mb, _ := killed.Attrs["aws.lambda.max_memory_used_mb"].(float64); mb < 64 || mb > 400 {
+		t.Errorf("memory used by the killed invocation: %v MB, want at least half of the 128 MB memory size", killed.Attrs["aws.lambda.max_memory_used_mb"])
+	}
+	if killed.ParentSpanID == "" || killed.TraceID == invocationSpan(t, backend, next.RequestID).TraceID {
+		t.Errorf("the killed invocation's report is not in its own invocation's trace: parent %q, trace %s", killed.ParentSpanID, killed.TraceID)
+	}
+	for name, want := range map[string]int64{"faas.invocations": 2, "faas.coldstarts": 1, "faas.errors": 1} {
 		if n := total(backend, name, nil); n != want {
 			t.Errorf("%s = %d, want %d", name, n, want)
 		}
 	}
+	if n := total(backend, "faas.errors", map[string]any{"error.type": "Runtime.OutOfMemory"}); n != 1 {
+		t.Errorf("faas.errors of type Runtime.OutOfMemory = %d, want 1", n)
+	}
 	// The invocation spans flushed before the kill are there.
 	invocationSpan(t, backend, warm.RequestID)
+}
+
+// TestPlatformProcessExit: an invocation whose process exits (os.Exit in
+// the handler, a fatal runtime error) without having used half of the
+// memory size is recorded by the next process as an error of type
+// Runtime.ExitError, Lambda's name for a runtime that exited; nothing is
+// recorded twice, and an invocation that ends normally leaves nothing
+// behind it.
+func TestPlatformProcessExit(t *testing.T) {
+	t.Parallel()
+	backend := otlptest.New(t)
+	e := startWithBackend(t, backend)
+	ctx := testContext(t)
+	requireOK(t, invokeFn(t, ctx, e, `{}`))
+	exited := invokeFn(t, ctx, e, `{"action":"exit"}`)
+	if !exited.Crashed || exited.OutOfMemory {
+		t.Fatalf("invocation: crashed %v, out of memory %v (%s)", exited.Crashed, exited.OutOfMemory, exited.ExitState)
+	}
+	for range 2 {
+		requireOK(t, invokeFn(t, ctx, e, `{}`))
+	}
+	if _, err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := reports(backend)
+	if r, ok := got[exited.RequestID]; !ok || r.Attrs["aws.lambda.status"] != "error" || r.Attrs["error.type"] != "Runtime.ExitError" ||
+		r.Attrs["aws.lambda.max_memory_used_mb"] != nil {
+		t.Errorf("report of the invocation whose process exited: found %v, %v", ok, r.Attrs)
+	}
+	// The first invocation's report died with the first process (it was
+	// to go out with the second invocation's flush); the other three are
+	// recorded once each.
+	if len(got) != 3 {
+		t.Errorf("%d report spans, want 3", len(got))
+	}
+	if n := total(backend, "faas.errors", map[string]any{"error.type": "Runtime.ExitError"}); n != 1 || total(backend, "faas.errors", nil) != 1 {
+		t.Errorf("faas.errors of type Runtime.ExitError = %d (all: %d), want 1", n, total(backend, "faas.errors", nil))
+	}
 }
 
 // TestPlatformReportsOnManagedInstances: on Lambda Managed Instances the

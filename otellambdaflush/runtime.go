@@ -44,6 +44,13 @@ type Runtime struct {
 	// platform receives Lambda's platform reports (see telemetry.go); nil
 	// until subscribed, and where Lambda refused it.
 	platform atomic.Pointer[platformTelemetry]
+	// inflight keeps the record of the invocation in progress, for a
+	// process that would not survive it (see inflight.go); nil off Lambda
+	// and on Managed Instances. died is what the process before this one
+	// left there: the invocation it died in, whose report this process
+	// records once subscribed.
+	inflight *inflight
+	died     *inflightRecord
 }
 
 // errLambdaOptionsWithNew is New's answer to WithLambdaOptions.
@@ -115,7 +122,17 @@ func (r *Runtime) resolveMode() Mode {
 			mode = ModeNone
 		}
 	}
-	r.startPlatform(os.Getenv("AWS_LAMBDA_RUNTIME_API"), mode != ModeNone)
+	api := os.Getenv("AWS_LAMBDA_RUNTIME_API")
+	if api != "" && !onManagedInstances() {
+		// On Managed Instances invocations overlap, and an instance
+		// that dies is not reset and reused: nothing is kept.
+		size, _ := strconv.Atoi(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
+		var err error
+		if r.inflight, r.died, err = openInflight(os.TempDir(), size); err != nil {
+			r.cfg.report(err)
+		}
+	}
+	r.startPlatform(api, mode != ModeNone)
 	return mode
 }
 
@@ -163,7 +180,7 @@ func (r *Runtime) Handler(handler any) func(ctx context.Context, event json.RawM
 		atEnd = failureFlusher{r.flusher}
 		afterResponse = r.flusher.afterResponse
 	}
-	inner := innerHandler{next: user, flusher: r.flusher, platform: &r.platform}
+	inner := innerHandler{next: user, flusher: r.flusher, platform: &r.platform, inflight: r.inflight}
 	if r.mode != ModeNone {
 		inner.afterStream = r.flusher.afterResponse
 	}
@@ -188,6 +205,9 @@ func (r *Runtime) Shutdown() {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), from.Add(r.cfg.shutdownBudget))
 	defer cancel()
+	// Lambda is ending the environment (or resetting it after a timeout,
+	// whose report it gives): no invocation is left to die in.
+	r.inflight.end()
 	for _, hook := range r.cfg.shutdownHooks {
 		hook(ctx)
 	}

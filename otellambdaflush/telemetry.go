@@ -344,6 +344,17 @@ func (t *platformTelemetry) handle(ev *platformEvent) {
 	}
 }
 
+// recordDeath records the report of invocation r, which the process
+// before this one did not survive (see inflight.go), as a child of its
+// invocation span; once, as every report. Nil-safe.
+func (t *platformTelemetry) recordDeath(r *inflightRecord) {
+	if t == nil || r == nil {
+		return
+	}
+	t.note(r.RequestID, r.spanContext())
+	t.record(deathReport(r))
+}
+
 // expect notes that the report of invocation id is due. Nil-safe.
 func (t *platformTelemetry) expect(id string) {
 	if t == nil || id == "" {
@@ -632,8 +643,12 @@ func (r *Runtime) subscribePlatform(c *extensionClient, managed, deferred bool) 
 	t, err := startTelemetry(context.Background(), c, r.lf, managed, deferred, r.cfg.report)
 	if err != nil {
 		r.cfg.report(fmt.Errorf("otellambdaflush: the platform's reports (billed duration, memory, cold starts, out-of-memory kills) are not recorded: %w", err))
+		if d := r.died; d != nil {
+			r.cfg.report(fmt.Errorf("otellambdaflush: the process before this one died during invocation %s (%s)", d.RequestID, deathReport(d).Record.ErrorType))
+		}
 		return
 	}
+	t.recordDeath(r.died)
 	r.platform.Store(t)
 }
 

@@ -100,6 +100,9 @@ func Start(tb testing.TB, bootstrap string, opts ...Option) *Emulator {
 	out := &output{}
 	cmd := exec.Command("/bin/sh", "-c", namespaceScript, "rie-namespace", root, opt,
 		bin, "--runtime-interface-emulator-address", rieAddr, "--runtime-api-address", apiAddr)
+	// The environment's own /tmp, which otellambdaflush writes to during
+	// an invocation, rather than the machine's, shared with other tests.
+	cfg.env = append([]string{"TMPDIR=" + tb.TempDir()}, cfg.env...)
 	cmd.Env = cfg.environ(os.Getenv("PATH"))
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{

@@ -111,7 +111,10 @@
 // # What is not
 //
 //   - There is no sandbox: the function runs as the test's user, with the
-//     test's file system, network and resource limits; /tmp is the host's.
+//     test's file system, network and resource limits. /tmp is the host's,
+//     but TMPDIR (which os.TempDir reads) names a directory of the
+//     emulator's own, which outlives resets, as Lambda's /tmp does, and
+//     which Close removes.
 //     The memory size is enforced by measuring every 10 ms (Linux only), so
 //     a fast allocation can overshoot it before the kill, where Lambda's
 //     cgroup stops it at the limit.

@@ -38,8 +38,11 @@ type Emulator struct {
 	cfg    config
 	binary string // absolute path
 	dir    string // LAMBDA_TASK_ROOT and working directory
-	addr   string // host:port, the value of AWS_LAMBDA_RUNTIME_API
-	srv    *http.Server
+	// tmp is the environment's /tmp (TMPDIR): it outlives a reset, as
+	// Lambda's /tmp does, and is removed by Close.
+	tmp  string
+	addr string // host:port, the value of AWS_LAMBDA_RUNTIME_API
+	srv  *http.Server
 	// telemetryClient delivers Telemetry API events to subscribers.
 	telemetryClient *http.Client
 
@@ -82,14 +85,20 @@ func New(path string, opts ...Option) (*Emulator, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("lambdatest: function binary %s is a directory", abs)
 	}
+	tmp, err := os.MkdirTemp("", "lambdatest-tmp-")
+	if err != nil {
+		return nil, fmt.Errorf("lambdatest: the environment's /tmp: %w", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		_ = os.RemoveAll(tmp)
 		return nil, fmt.Errorf("lambdatest: listen: %w", err)
 	}
 	e := &Emulator{
 		cfg:       cfg,
 		binary:    abs,
 		dir:       filepath.Dir(abs),
+		tmp:       tmp,
 		addr:      ln.Addr().String(),
 		slots:     make(chan struct{}, cfg.maxConcurrency),
 		lifecycle: make(chan struct{}, 1),
@@ -168,6 +177,7 @@ func (e *Emulator) Close() error {
 			}
 		}
 		_ = e.srv.Close()
+		_ = os.RemoveAll(e.tmp)
 		if !e.work.waitIdle(idleWaitLimit) {
 			e.logf("close: some requests or invocations were still running after %v", idleWaitLimit)
 		}
@@ -213,6 +223,7 @@ func (e *Emulator) environment(logStream string) []string {
 		"AWS_LAMBDA_INITIALIZATION_TYPE="+initType,
 		envHandler+"="+e.cfg.handler,
 		"LAMBDA_TASK_ROOT="+e.dir,
+		"TMPDIR="+e.tmp,
 		"TZ=:UTC",
 		"LANG=en_US.UTF-8",
 	)

@@ -26,9 +26,10 @@
 //
 // An invocation does what the event's "action" says: "ok" (default),
 // "error" (returns an error with the event's message), "panic", "sleep"
-// (sleeps sleepMs, then answers), or "alloc" (allocates allocMB megabytes
+// (sleeps sleepMs, then answers), "alloc" (allocates allocMB megabytes
 // and keeps them, then sleeps sleepMs: past the memory size, Lambda kills
-// the process).
+// the process), or "exit" (the process exits with status 3, as os.Exit in
+// a handler or a fatal runtime error ends it).
 package main
 
 import (
@@ -94,6 +95,8 @@ func handler(ctx context.Context, ev event) (reply, error) {
 	case "alloc":
 		memhog.Allocate(ev.AllocMB)
 		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)
+	case "exit":
+		os.Exit(3)
 	}
 	return r, nil
 }
