@@ -76,12 +76,16 @@ func (inv *invocation) waitTimeoutMarked() {
 // settle records the outcome if none has been recorded yet and reports
 // whether it did. The invocation is over then (its outcome is recorded in
 // this process): its record for a process that would not survive it is
-// cleared.
+// cleared, unless it panicked: aws-lambda-go then ends the process, and
+// Lambda's report of the invocation with it, so the next process records
+// that report from the record.
 func (inv *invocation) settle(o int32) bool {
 	if !inv.outcome.CompareAndSwap(outcomeRunning, o) {
 		return false
 	}
-	inv.inflight.end()
+	if !inv.panicked.Load() {
+		inv.inflight.end()
+	}
 	return true
 }
 

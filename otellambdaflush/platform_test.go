@@ -281,8 +281,10 @@ func TestPlatformOutOfMemory(t *testing.T) {
 
 // TestPlatformProcessExit: an invocation whose process exits (os.Exit in
 // the handler, a fatal runtime error) without having used half of the
-// memory size is recorded by the next process as an error of type
-// Runtime.ExitError, Lambda's name for a runtime that exited; nothing is
+// memory size, and one that panics (aws-lambda-go then ends the process),
+// are each recorded by the next process as an error of type
+// Runtime.ExitError, Lambda's name for a runtime that exited, the panic's
+// under its invocation span, which its own process flushed; nothing is
 // recorded twice, and an invocation that ends normally leaves nothing
 // behind it.
 func TestPlatformProcessExit(t *testing.T) {
@@ -295,25 +297,38 @@ func TestPlatformProcessExit(t *testing.T) {
 	if !exited.Crashed || exited.OutOfMemory {
 		t.Fatalf("invocation: crashed %v, out of memory %v (%s)", exited.Crashed, exited.OutOfMemory, exited.ExitState)
 	}
-	for range 2 {
-		requireOK(t, invokeFn(t, ctx, e, `{}`))
+	requireOK(t, invokeFn(t, ctx, e, `{}`))
+	// Long enough for the report of the invocation before to arrive:
+	// the panic's flush sends it.
+	panicked := invokeFn(t, ctx, e, `{"action":"panic","message":"boom","sleepMs":200}`)
+	if panicked.ErrorPayload == nil {
+		t.Fatalf("the panic was not reported: %+v", panicked)
 	}
+	requireOK(t, invokeFn(t, ctx, e, `{}`))
 	if _, err := e.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if e.Starts() != 3 {
+		t.Fatalf("%d processes, want 3", e.Starts())
+	}
 	got := reports(backend)
-	if r, ok := got[exited.RequestID]; !ok || r.Attrs["aws.lambda.status"] != "error" || r.Attrs["error.type"] != "Runtime.ExitError" ||
-		r.Attrs["aws.lambda.max_memory_used_mb"] != nil {
-		t.Errorf("report of the invocation whose process exited: found %v, %v", ok, r.Attrs)
+	for _, inv := range []*lambdatest.Invocation{exited, panicked} {
+		if r, ok := got[inv.RequestID]; !ok || r.Attrs["aws.lambda.status"] != "error" || r.Attrs["error.type"] != "Runtime.ExitError" ||
+			r.Attrs["aws.lambda.max_memory_used_mb"] != nil {
+			t.Errorf("report of invocation %s, whose process ended: found %v, %v", inv.RequestID, ok, r.Attrs)
+		}
+	}
+	if r, span := got[panicked.RequestID], invocationSpan(t, backend, panicked.RequestID); r.ParentSpanID != span.SpanID || r.TraceID != span.TraceID {
+		t.Errorf("the panicked invocation's report is not under its invocation span")
 	}
 	// The first invocation's report died with the first process (it was
-	// to go out with the second invocation's flush); the other three are
+	// to go out with the second invocation's flush); the other four are
 	// recorded once each.
-	if len(got) != 3 {
-		t.Errorf("%d report spans, want 3", len(got))
+	if len(got) != 4 {
+		t.Errorf("%d report spans, want 4", len(got))
 	}
-	if n := total(backend, "faas.errors", map[string]any{"error.type": "Runtime.ExitError"}); n != 1 || total(backend, "faas.errors", nil) != 1 {
-		t.Errorf("faas.errors of type Runtime.ExitError = %d (all: %d), want 1", n, total(backend, "faas.errors", nil))
+	if n := total(backend, "faas.errors", map[string]any{"error.type": "Runtime.ExitError"}); n != 2 || total(backend, "faas.errors", nil) != 2 {
+		t.Errorf("faas.errors of type Runtime.ExitError = %d (all: %d), want 2", n, total(backend, "faas.errors", nil))
 	}
 }
 

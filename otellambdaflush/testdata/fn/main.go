@@ -25,7 +25,8 @@
 // The shutdown hook logs "Shutting down" through Logfire.
 //
 // An invocation does what the event's "action" says: "ok" (default),
-// "error" (returns an error with the event's message), "panic", "sleep"
+// "error" (returns an error with the event's message), "panic" (after
+// sleeping sleepMs), "sleep"
 // (sleeps sleepMs, then answers), "alloc" (allocates allocMB megabytes
 // and keeps them, then sleeps sleepMs: past the memory size, Lambda kills
 // the process), or "exit" (the process exits with status 3, as os.Exit in
@@ -89,6 +90,7 @@ func handler(ctx context.Context, ev event) (reply, error) {
 	case "error":
 		return reply{}, errors.New(ev.Message)
 	case "panic":
+		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)
 		panic(ev.Message)
 	case "sleep":
 		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)
