@@ -564,21 +564,7 @@ func TestCollectorGateway(t *testing.T) {
 	for _, svc := range []string{"checkout", "billing"} {
 		apps[svc], _ = startApp(t, appConfig{service: svc, baseURL: tp.URL, token: placeholderToken})
 	}
-	var wg sync.WaitGroup
-	for svc, lf := range apps {
-		wl := newWorkload(t, lf, svc, 20)
-		wg.Go(func() {
-			for range 2 {
-				open := wl.record(context.Background())
-				lf.ForceFlush(context.Background())
-				open.End()
-			}
-		})
-	}
-	wg.Wait()
-	for _, lf := range apps {
-		flush(t, lf)
-	}
+	runApps(t, apps)
 	got := waitSame(t, direct, final)
 	t.Logf("through the gateway, unchanged: %v", got)
 	checkLogfireShape(t, final, true)
@@ -626,25 +612,11 @@ func TestCollectorPassthrough(t *testing.T) {
 	})
 	tp := startTee(t, direct.Endpoint(), gw.Endpoint)
 	tokens := map[string]string{"checkout": appTokenA, "billing": appTokenB}
-	var wg sync.WaitGroup
 	apps := map[string]*logfire.Logfire{}
 	for svc, tok := range tokens {
 		apps[svc], _ = startApp(t, appConfig{service: svc, baseURL: tp.URL, token: tok})
 	}
-	for svc, lf := range apps {
-		wl := newWorkload(t, lf, svc, 20)
-		wg.Go(func() {
-			for range 2 {
-				open := wl.record(context.Background())
-				lf.ForceFlush(context.Background())
-				open.End()
-			}
-		})
-	}
-	wg.Wait()
-	for _, lf := range apps {
-		flush(t, lf)
-	}
+	runApps(t, apps)
 	got := waitSame(t, direct, final)
 	t.Logf("through the pass-through collector, unchanged: %v", got)
 	checkLogfireShape(t, final, true)
@@ -668,6 +640,28 @@ func TestCollectorPassthrough(t *testing.T) {
 	}
 	for svc, lf := range apps {
 		checkStats(t, lf, final, svc)
+	}
+}
+
+// runApps records a workload of 20 in each application of apps (by
+// service name) at the same time, twice, each time flushing with a span
+// still open, and then flushes them all.
+func runApps(t *testing.T, apps map[string]*logfire.Logfire) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for svc, lf := range apps {
+		wl := newWorkload(t, lf, svc, 20)
+		wg.Go(func() {
+			for range 2 {
+				open := wl.record(context.Background())
+				lf.ForceFlush(context.Background())
+				open.End()
+			}
+		})
+	}
+	wg.Wait()
+	for _, lf := range apps {
+		flush(t, lf)
 	}
 }
 
