@@ -30,8 +30,9 @@ import (
 const (
 	// inflightFile is the name of the file, under os.TempDir().
 	inflightFile = "logfire-lambda-invocation"
-	// inflightSize is the length of every write: the record, padded with
-	// spaces, so that each write replaces the whole file in one pwrite.
+	// inflightSize is the length of every write (and of buf): the record,
+	// padded with spaces, so that each write replaces the whole file in
+	// one pwrite.
 	inflightSize = 512
 	// memorySample is how often the resident memory is read while an
 	// invocation runs.
@@ -112,19 +113,18 @@ func openInflight(dir string, limitMB int) (*inflight, *inflightRecord, error) {
 // write replaces the file's content with r (nil: nothing). Locked by the
 // caller, or before any other use.
 func (m *inflight) write(r *inflightRecord) {
-	b := m.buf[:0]
+	var b []byte
 	if r != nil {
 		b, _ = json.Marshal(r)
 		if len(b) > inflightSize {
 			return // a request id of hundreds of bytes: not kept
 		}
 	}
-	out := m.buf[:inflightSize]
-	n := copy(out, b)
-	for i := n; i < len(out); i++ {
-		out[i] = ' '
+	n := copy(m.buf, b)
+	for i := n; i < len(m.buf); i++ {
+		m.buf[i] = ' '
 	}
-	_, _ = m.f.WriteAt(out, 0)
+	_, _ = m.f.WriteAt(m.buf, 0)
 }
 
 // begin records that invocation id, whose span has context sc, starts.

@@ -110,7 +110,8 @@ func onManagedInstances() bool {
 	return err == nil && n > 1
 }
 
-// resolveMode picks the flush mode and, on Lambda, registers the internal
+// resolveMode picks the flush mode and, on Lambda, opens the record of
+// the invocation in progress (see inflight.go) and registers the internal
 // extension that subscribes to the platform's reports. The flush itself
 // needs no extension: after the response it runs in the runtime's own
 // goroutine, before aws-lambda-go asks for the next event.

@@ -162,7 +162,9 @@ func classify(resp *http.Response, err error, where string) attempt {
 }
 
 // statusMessage returns the message (field 2) of an encoded
-// google.rpc.Status, or "" if body is not one.
+// google.rpc.Status, or "" if body is not one. Read with protowire, as
+// the exporters write: the generated statuspb type would link the
+// protobuf runtime into every program, for an error message.
 func statusMessage(body []byte) string {
 	msg := ""
 	for len(body) > 0 {
