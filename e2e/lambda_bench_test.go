@@ -144,11 +144,11 @@ func benchInvocations(b *testing.B, bin string, env []string) {
 // the rounds of its mean billed time less the same round's noflush mean
 // (overhead-µs: a median, because one round in which the machine
 // hiccups moves a mean of means by hundreds of µs), and the lowest and
-// highest of those; the same median for the
-// CPU time the function process used per invocation (cpu-overhead-µs),
-// which is what the billed time becomes where the function has less
-// than one CPU (below 1,769 MB of memory); and fails if any span is
-// missing at the collector after SHUTDOWN.
+// highest of those; the same median for the CPU time the function process
+// used per invocation (cpu-overhead-µs), which is what the billed time
+// becomes where the function has less than one CPU (below 1,769 MB of
+// memory); and fails if any span is missing at the collector after
+// SHUTDOWN.
 //
 //	cd e2e && go test -run '^$' -bench BenchmarkLambdaFlushPolicy -benchtime 3x .
 func BenchmarkLambdaFlushPolicy(b *testing.B) {
