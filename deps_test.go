@@ -1,6 +1,8 @@
 package sdk_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,18 +68,24 @@ func TestCoreDownloadsNoProviderClient(t *testing.T) {
 	// also read older versions' go.mod files, which a machine that has only
 	// built this repository may not have. A requirement downloads a
 	// module's go.mod, never its source: only building a package does.
-	gomod, err := os.ReadFile("go.mod")
+	modJSON, err := exec.Command("go", "mod", "edit", "-json").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var mod struct {
+		Require []struct{ Path, Version string }
+	}
+	if err := json.Unmarshal(modJSON, &mod); err != nil {
+		t.Fatal(err)
+	}
 	var requires strings.Builder
-	for _, block := range strings.Split(string(gomod), "require (")[1:] {
-		requires.WriteString("require (" + block[:strings.Index(block, ")")+1] + "\n\n")
+	for _, r := range mod.Require {
+		fmt.Fprintf(&requires, "require %s %s\n", r.Path, r.Version)
 	}
 	dir := t.TempDir()
 	files := map[string]string{
 		"go.mod": "module example.com/app\n\ngo 1.26.0\n\nrequire github.com/logfire-go/sdk v0.0.0\n\n" + requires.String() +
-			"replace github.com/logfire-go/sdk => " + root + "\n",
+			"\nreplace github.com/logfire-go/sdk => " + root + "\n",
 		"main.go": `package main
 
 import (
