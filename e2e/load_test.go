@@ -25,11 +25,10 @@ import (
 // record arrives once. They take tens of seconds under -race, so they run
 // here rather than in the SDK module's unit tests.
 
-// loadInstance configures an instance, not the default one, that exports
-// to url with the console off, in an environment with no LOGFIRE_* or
-// OTEL_* variable, and keeps the SDK's own stderr lines out of the test's
-// output.
-func loadInstance(t *testing.T, url string, hook testhook.Settings) *logfire.Logfire {
+// clearSDKEnv unsets, for the test, every LOGFIRE_*, OTEL_* and
+// AWS_LAMBDA_* variable of the environment, so that an SDK instance the
+// test configures reads only what the test sets.
+func clearSDKEnv(t *testing.T) {
 	t.Helper()
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -38,6 +37,15 @@ func loadInstance(t *testing.T, url string, hook testhook.Settings) *logfire.Log
 			os.Unsetenv(k)
 		}
 	}
+}
+
+// loadInstance configures an instance, not the default one, that exports
+// to url with the console off, in an environment with no LOGFIRE_* or
+// OTEL_* variable, and keeps the SDK's own stderr lines out of the test's
+// output.
+func loadInstance(t *testing.T, url string, hook testhook.Settings) *logfire.Logfire {
+	t.Helper()
+	clearSDKEnv(t)
 	var out capture.Buffer
 	t.Cleanup(selflog.SetOutput(&out))
 	hook.NotDefault = true

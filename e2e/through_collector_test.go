@@ -143,13 +143,7 @@ type appConfig struct {
 // the returned buffer.
 func startApp(t *testing.T, cfg appConfig) (*logfire.Logfire, *capture.Buffer) {
 	t.Helper()
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "LOGFIRE_") || strings.HasPrefix(k, "OTEL_") || strings.HasPrefix(k, "AWS_LAMBDA_") {
-			t.Setenv(k, "")
-			os.Unsetenv(k)
-		}
-	}
+	clearSDKEnv(t)
 	if cfg.otlpEndpoint != "" {
 		t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", cfg.otlpEndpoint)
 	}
